@@ -1,0 +1,153 @@
+// Launchers for the fused score kernels: the RAIL read-out (score_expectation.wgsl) and the RAFT
+// loss gradient (raft_loss_backward.wgsl). Score tokens are validated once, when uploaded, and
+// checked against the vocabulary size at every launch, before anything is dispatched.
+import { defineKernel, f32, KernelArgumentError, uploadBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, rowGrid, shader } from './common.ts';
+import rowStatsWgsl from '../../shaders/common/row_softmax_stats.wgsl?raw';
+import scoreExpectationWgsl from '../../shaders/score_expectation.wgsl?raw';
+import raftLossBackwardWgsl from '../../shaders/raft_loss_backward.wgsl?raw';
+
+/** At most this many score tokens (MAX_K in the shaders). */
+export const MAX_SCORE_TOKENS = 32;
+
+const scoreExpectationKernel = defineKernel(
+  shader('score_expectation.wgsl', scoreExpectationWgsl, rowStatsWgsl),
+  ['logits', 'score_ids', 'score_values', 'probs', 'mass', 'yhat'],
+);
+const raftLossBackwardKernel = defineKernel(
+  shader('raft_loss_backward.wgsl', raftLossBackwardWgsl, rowStatsWgsl),
+  ['logits', 'gold', 'mask', 'score_ids', 'score_values', 'dlogits', 'loss', 'yhat'],
+);
+
+/** The score tokens t_k and their values s_k, on the GPU. */
+export interface ScoreTokens {
+  readonly ids: GPUBuffer;
+  readonly values: GPUBuffer;
+  readonly K: number;
+  /** Largest id: every launch checks it against V. */
+  readonly maxId: number;
+  readonly hostIds: readonly number[];
+  readonly hostValues: readonly number[];
+}
+
+/** Throws a KernelArgumentError naming the first bad score token (repeat, out of vocabulary, not
+ *  an integer, or a non-finite value). `V` is optional: ids are then only checked to be ≥ 0. */
+export function validateScoreTokens(ids: ArrayLike<number>, values: ArrayLike<number>, V?: number): void {
+  const name = 'score tokens';
+  if (ids.length === 0) throw new KernelArgumentError(name, 'no score token ids given');
+  if (ids.length !== values.length) {
+    throw new KernelArgumentError(name, `${ids.length} ids but ${values.length} values`);
+  }
+  if (ids.length > MAX_SCORE_TOKENS) {
+    throw new KernelArgumentError(name, `${ids.length} score tokens; at most ${MAX_SCORE_TOKENS} are supported`);
+  }
+  const seen = new Map<number, number>();
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (!Number.isInteger(id) || id < 0) throw new KernelArgumentError(name, `id ${k} is ${id}; ids must be integers ≥ 0`);
+    if (V !== undefined && id >= V) {
+      throw new KernelArgumentError(name, `id ${k} is ${id}, outside the vocabulary 0..${V - 1}`);
+    }
+    const prev = seen.get(id);
+    if (prev !== undefined) throw new KernelArgumentError(name, `id ${id} appears twice (positions ${prev} and ${k}); score tokens must be distinct`);
+    seen.set(id, k);
+    if (!Number.isFinite(values[k])) throw new KernelArgumentError(name, `value ${k} is ${values[k]}; values must be finite`);
+  }
+}
+
+export function uploadScoreTokens(gpu: Gpu, ids: ArrayLike<number>, values: ArrayLike<number>, V?: number): ScoreTokens {
+  validateScoreTokens(ids, values, V);
+  const hostIds = Array.from(ids);
+  const hostValues = Array.from(values);
+  return {
+    ids: uploadBuffer(gpu, 'score_ids', new Uint32Array(hostIds)),
+    values: uploadBuffer(gpu, 'score_values', new Float32Array(hostValues)),
+    K: hostIds.length,
+    maxId: Math.max(...hostIds),
+    hostIds,
+    hostValues,
+  };
+}
+
+function checkTokens(kernel: string, tokens: ScoreTokens, V: number): void {
+  if (tokens.maxId >= V) {
+    throw new KernelArgumentError(kernel, `score token id ${tokens.maxId} is outside the vocabulary 0..${V - 1}`);
+  }
+}
+
+/** Workgroup size by row length: small rows waste fewer idle invocations with 64. */
+export function scoreWorkgroupSize(V: number): number {
+  return V <= 2048 ? 64 : 256;
+}
+
+export interface ScoreShape {
+  N: number;
+  V: number;
+  renormalize?: boolean;
+}
+
+/** RAIL: probs [N, K], mass [N], yhat [N] from logits [N, V]. */
+export function scoreExpectation(
+  rec: Recorder,
+  out: { probs: GPUBuffer; mass: GPUBuffer; yhat: GPUBuffer },
+  logits: GPUBuffer,
+  tokens: ScoreTokens,
+  shape: ScoreShape,
+): void {
+  const name = 'score_expectation.wgsl';
+  const { N, V } = shape;
+  checkDim(name, 'N', N);
+  checkDim(name, 'V', V);
+  checkTokens(name, tokens, V);
+  checkBuffer(name, 'logits', logits, N * V);
+  checkBuffer(name, 'probs', out.probs, N * tokens.K);
+  checkBuffer(name, 'mass', out.mass, N);
+  checkBuffer(name, 'yhat', out.yhat, N);
+  const grid = rowGrid(rec.gpu, N);
+  rec.run(scoreExpectationKernel, {
+    params: [N, V, tokens.K, shape.renormalize ? 1 : 0, grid.rowsPerX],
+    buffers: { logits, score_ids: tokens.ids, score_values: tokens.values, ...out },
+    workgroups: grid.workgroups,
+    overrides: { WG: scoreWorkgroupSize(V) },
+  });
+}
+
+export interface RaftOptions extends ScoreShape {
+  /** λ, the weight of the RAFT term (default 1). */
+  lambda?: number;
+  /** Add onto dlogits (where the CE gradient of the other positions lives) instead of overwriting. */
+  accumulate?: boolean;
+}
+
+/** RAFT: dlogits [N, V] (= or +=), loss [N], yhat [N] from logits [N, V], gold [N], mask [N] (u32). */
+export function raftLossBackward(
+  rec: Recorder,
+  out: { dlogits: GPUBuffer; loss: GPUBuffer; yhat: GPUBuffer },
+  logits: GPUBuffer,
+  gold: GPUBuffer,
+  mask: GPUBuffer,
+  tokens: ScoreTokens,
+  opts: RaftOptions,
+): void {
+  const name = 'raft_loss_backward.wgsl';
+  const { N, V } = opts;
+  checkDim(name, 'N', N);
+  checkDim(name, 'V', V);
+  checkTokens(name, tokens, V);
+  const lambda = opts.lambda ?? 1;
+  if (!Number.isFinite(lambda)) throw new KernelArgumentError(name, `lambda must be finite, got ${lambda}`);
+  checkBuffer(name, 'logits', logits, N * V);
+  checkBuffer(name, 'gold', gold, N);
+  checkBuffer(name, 'mask', mask, N);
+  checkBuffer(name, 'dlogits', out.dlogits, N * V);
+  checkBuffer(name, 'loss', out.loss, N);
+  checkBuffer(name, 'yhat', out.yhat, N);
+  const grid = rowGrid(rec.gpu, N);
+  const flags = (opts.renormalize ? 1 : 0) | (opts.accumulate ? 2 : 0);
+  rec.run(raftLossBackwardKernel, {
+    params: [N, V, tokens.K, flags, grid.rowsPerX, f32(lambda)],
+    buffers: { logits, gold, mask, score_ids: tokens.ids, score_values: tokens.values, ...out },
+    workgroups: grid.workgroups,
+    overrides: { WG: scoreWorkgroupSize(V) },
+  });
+}

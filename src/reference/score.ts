@@ -1,0 +1,145 @@
+// CPU references for the RAIL read-out and the RAFT loss gradient (DESIGN.md §1), in the argument
+// order of the WGSL kernels (outputs first). Float64Array in, Float64 math; tests pass Float32 data
+// widened to Float64 so the references are the exact values the GPU approximates.
+export type Floats = Float32Array | Float64Array | number[];
+
+/** Softmax statistics of one row: max and Σ exp(z − max), with −∞ (and < −1e30) as probability 0. */
+export function rowStats(z: Floats, base: number, V: number): { max: number; sum: number } {
+  let max = -Infinity;
+  for (let j = 0; j < V; j++) if (z[base + j] > max && z[base + j] >= -1e30) max = z[base + j];
+  let sum = 0;
+  for (let j = 0; j < V; j++) {
+    const v = z[base + j];
+    if (v >= -1e30) sum += Math.exp(v - max);
+  }
+  return { max, sum };
+}
+
+function prob(z: number, st: { max: number; sum: number }): number {
+  return z < -1e30 ? 0 : Math.exp(z - st.max) / st.sum;
+}
+
+/**
+ * probs [N, K] = p_k (or q_k when renormalising), mass [N] = Σ_k p_k, yhat [N] = ŷ.
+ */
+export function scoreExpectationRef(
+  probs: Float64Array,
+  mass: Float64Array,
+  yhat: Float64Array,
+  logits: Floats,
+  N: number,
+  V: number,
+  scoreIds: ArrayLike<number>,
+  scoreValues: ArrayLike<number>,
+  renormalize: boolean,
+): void {
+  const K = scoreIds.length;
+  for (let n = 0; n < N; n++) {
+    const st = rowStats(logits, n * V, V);
+    let total = 0;
+    let expect = 0;
+    for (let k = 0; k < K; k++) {
+      const p = prob(logits[n * V + scoreIds[k]], st);
+      probs[n * K + k] = p;
+      total += p;
+      expect += scoreValues[k] * p;
+    }
+    if (renormalize) for (let k = 0; k < K; k++) probs[n * K + k] /= total;
+    mass[n] = total;
+    yhat[n] = renormalize ? expect / total : expect;
+  }
+}
+
+/** The scalar the RAFT gradient is of: λ · Σ_{valid n} (ŷ_n − y_n)² / N_valid. */
+export function raftLossRef(
+  logits: Floats,
+  gold: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  N: number,
+  V: number,
+  scoreIds: ArrayLike<number>,
+  scoreValues: ArrayLike<number>,
+  lambda: number,
+  renormalize: boolean,
+): number {
+  const K = scoreIds.length;
+  const probs = new Float64Array(N * K);
+  const mass = new Float64Array(N);
+  const yhat = new Float64Array(N);
+  scoreExpectationRef(probs, mass, yhat, logits, N, V, scoreIds, scoreValues, renormalize);
+  let nValid = 0;
+  let sum = 0;
+  for (let n = 0; n < N; n++) {
+    if (!mask[n]) continue;
+    nValid++;
+    sum += (yhat[n] - gold[n]) ** 2;
+  }
+  return (lambda * sum) / Math.max(nValid, 1);
+}
+
+/**
+ * dlogits [N, V] (= or += per `accumulate`), loss [N] = (ŷ − y)² for valid rows else 0, yhat [N].
+ * The closed form of DESIGN.md §1: dz_j = λ·2(ŷ − y)/N_valid · p_j (s(j) − ŷ); renormalised:
+ * dz_{t_k} = λ·2(ŷ − y)/N_valid · q_k (s_k − ŷ), 0 elsewhere.
+ */
+export function raftLossBackwardRef(
+  dlogits: Float64Array,
+  loss: Float64Array,
+  yhat: Float64Array,
+  logits: Floats,
+  gold: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  N: number,
+  V: number,
+  scoreIds: ArrayLike<number>,
+  scoreValues: ArrayLike<number>,
+  lambda: number,
+  renormalize: boolean,
+  accumulate: boolean,
+): void {
+  const K = scoreIds.length;
+  let nValid = 0;
+  for (let n = 0; n < N; n++) if (mask[n]) nValid++;
+  const probs = new Float64Array(N * K);
+  const mass = new Float64Array(N);
+  scoreExpectationRef(probs, mass, yhat, logits, N, V, scoreIds, scoreValues, renormalize);
+  const scoreIndex = new Map<number, number>();
+  for (let k = 0; k < K; k++) scoreIndex.set(scoreIds[k], k);
+  for (let n = 0; n < N; n++) {
+    const base = n * V;
+    const valid = !!mask[n];
+    const y = yhat[n];
+    const err = y - gold[n];
+    loss[n] = valid ? err * err : 0;
+    if (!valid) {
+      if (!accumulate) dlogits.fill(0, base, base + V);
+      continue;
+    }
+    const c = (lambda * 2 * err) / Math.max(nValid, 1);
+    const st = rowStats(logits, base, V);
+    for (let j = 0; j < V; j++) {
+      const k = scoreIndex.get(j);
+      let g: number;
+      if (renormalize) g = k === undefined ? 0 : c * probs[n * K + k] * (scoreValues[k] - y);
+      else g = c * prob(logits[base + j], st) * ((k === undefined ? 0 : scoreValues[k]) - y);
+      dlogits[base + j] = accumulate ? dlogits[base + j] + g : g;
+    }
+  }
+}
+
+/** Row-wise softmax over [N, V] (the unfused chain's first kernel). */
+export function softmaxForwardRef(p: Float64Array, z: Floats, N: number, V: number): void {
+  for (let n = 0; n < N; n++) {
+    const st = rowStats(z, n * V, V);
+    for (let j = 0; j < V; j++) p[n * V + j] = prob(z[n * V + j], st);
+  }
+}
+
+/** dz = p ⊙ (dp − Σ_j dp_j p_j), row-wise (the softmax backward of the unfused chain). */
+export function softmaxBackwardRef(dz: Float64Array, p: Floats, dp: Floats, N: number, V: number): void {
+  for (let n = 0; n < N; n++) {
+    let dot = 0;
+    for (let j = 0; j < V; j++) dot += dp[n * V + j] * p[n * V + j];
+    for (let j = 0; j < V; j++) dz[n * V + j] = p[n * V + j] * (dp[n * V + j] - dot);
+  }
+}
