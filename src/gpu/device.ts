@@ -153,16 +153,20 @@ export async function gpuEntryPoint(): Promise<{ gpu: GPU | null; runtime: strin
   };
 }
 
-function summarize(adapter: GPUAdapter, runtime: string): AdapterSummary {
-  const info = adapter.info;
-  const limits: Record<string, number> = {};
-  // GPUSupportedLimits exposes its values as prototype getters, so walk the prototype chain.
-  for (let o: object | null = adapter.limits; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+/** The numeric limits of a GPUSupportedLimits as a plain record (they are prototype getters). */
+export function limitsRecord(l: GPUSupportedLimits): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let o: object | null = l; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
     for (const key of Object.getOwnPropertyNames(o)) {
-      const v = (adapter.limits as unknown as Record<string, unknown>)[key];
-      if (typeof v === 'number' && !(key in limits)) limits[key] = v;
+      const v = (l as unknown as Record<string, unknown>)[key];
+      if (typeof v === 'number' && !(key in out)) out[key] = v;
     }
   }
+  return out;
+}
+
+function summarize(adapter: GPUAdapter, runtime: string): AdapterSummary {
+  const info = adapter.info;
   return {
     vendor: info?.vendor ?? '',
     architecture: info?.architecture ?? '',
@@ -170,7 +174,7 @@ function summarize(adapter: GPUAdapter, runtime: string): AdapterSummary {
     description: info?.description ?? '',
     runtime,
     features: [...(adapter.features as unknown as Iterable<string>)].sort(),
-    limits,
+    limits: limitsRecord(adapter.limits),
   };
 }
 

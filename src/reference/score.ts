@@ -1,7 +1,7 @@
 // CPU references for the RAIL read-out and the RAFT loss gradient (DESIGN.md §1), in the argument
 // order of the WGSL kernels (outputs first). Float64Array in, Float64 math; tests pass Float32 data
 // widened to Float64 so the references are the exact values the GPU approximates.
-export type Floats = Float32Array | Float64Array | number[];
+import type { Floats } from './floats.ts';
 
 /** Softmax statistics of one row: max and Σ exp(z − max), with −∞ (and < −1e30) as probability 0. */
 export function rowStats(z: Floats, base: number, V: number): { max: number; sum: number } {

@@ -1,0 +1,111 @@
+// matmul_tiled — the same product as matmul.wgsl (C[b] = α · op(A[b]) · op(B[b]) (+ C[b])), for
+// GPUs: workgroup-memory tiling combined with register blocking. A workgroup of 16×16 invocations
+// computes a 64×64 tile of C; the K dimension is walked in slices of 16: each slice of op(A)
+// (64×16) and op(B) (16×64) is loaded once into workgroup memory by all 256 invocations (zero
+// outside the matrix), then each invocation accumulates its 4×4 block from it.
+// On CPU drivers (lavapipe, SwiftShader) the barriers and workgroup-memory traffic cost more than
+// they save, so the launcher uses matmul.wgsl there.
+//
+// Bindings (f32), as matmul.wgsl:
+//   0 params  uniform Params
+//   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read
+//   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read
+//   3 C       [batch] × [M, N]                        = or += (accumulate)
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  strideA: u32,
+  strideB: u32,
+  strideC: u32,
+  accumulate: u32,
+  alpha: f32,
+}
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+const TILE: u32 = 64u; // rows and columns of C per workgroup
+const BK: u32 = 16u;   // K slice held in workgroup memory
+const R: u32 = 4u;     // R×R block per invocation (TILE / 16)
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+var<workgroup> tileA: array<f32, 1024>; // [BK][TILE]: tileA[k * TILE + m] = op(A)[m0 + m, k0 + k]
+var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(B)[k0 + k, n0 + n]
+
+fn load_a(base: u32, m: u32, k: u32) -> f32 {
+  if (m >= P.M || k >= P.K) { return 0.0; }
+  return A[base + select(m * P.K + k, k * P.M + m, TRANS_A)];
+}
+
+fn load_b(base: u32, k: u32, n: u32) -> f32 {
+  if (k >= P.K || n >= P.N) { return 0.0; }
+  return B[base + select(k * P.N + n, n * P.K + k, TRANS_B)];
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let m0 = wg.y * TILE;
+  let n0 = wg.x * TILE;
+  let baseA = wg.z * P.strideA;
+  let baseB = wg.z * P.strideB;
+  let baseC = wg.z * P.strideC;
+
+  var acc: array<f32, 16>; // R * R
+  for (var k0 = 0u; k0 < P.K; k0 += BK) {
+    // 1024 elements per tile, 256 invocations: 4 each. Index e = tid + 256·r walks the tile so
+    // that consecutive invocations read consecutive addresses of the untransposed layout.
+    for (var r = 0u; r < 4u; r++) {
+      let e = tid + 256u * r;
+      if (TRANS_A) {
+        // A is [K, M]: contiguous along m.
+        let k = e / TILE;
+        let m = e % TILE;
+        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k);
+      } else {
+        // A is [M, K]: contiguous along k.
+        let m = e / BK;
+        let k = e % BK;
+        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k);
+      }
+      if (TRANS_B) {
+        // B is [N, K]: contiguous along k.
+        let n = e / BK;
+        let k = e % BK;
+        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n);
+      } else {
+        let k = e / TILE;
+        let n = e % TILE;
+        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n);
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < BK; k++) {
+      var a: array<f32, R>;
+      var b: array<f32, R>;
+      for (var i = 0u; i < R; i++) { a[i] = tileA[k * TILE + lid.y * R + i]; }
+      for (var j = 0u; j < R; j++) { b[j] = tileB[k * TILE + lid.x * R + j]; }
+      for (var i = 0u; i < R; i++) {
+        for (var j = 0u; j < R; j++) {
+          acc[i * R + j] = fma(a[i], b[j], acc[i * R + j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < R; i++) {
+    let m = m0 + lid.y * R + i;
+    if (m >= P.M) { break; }
+    for (var j = 0u; j < R; j++) {
+      let n = n0 + lid.x * R + j;
+      if (n >= P.N) { break; }
+      let idx = baseC + m * P.N + n;
+      let v = P.alpha * acc[i * R + j];
+      if (P.accumulate != 0u) { C[idx] = C[idx] + v; } else { C[idx] = v; }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// CPU reference for matmul.wgsl / matmul_tiled.wgsl: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]),
+// row-major, in Float64. Same shape options as the launcher.
+import type { Floats } from './floats.ts';
+
+export interface MatmulRefShape {
+  M: number;
+  N: number;
+  K: number;
+  batch?: number;
+  transA?: boolean;
+  transB?: boolean;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  accumulate?: boolean;
+  alpha?: number;
+}
+
+export function matmulRef(C: Float64Array, A: Floats, B: Floats, s: MatmulRefShape): void {
+  const { M, N, K } = s;
+  const batch = s.batch ?? 1;
+  const sa = s.strideA ?? M * K;
+  const sb = s.strideB ?? K * N;
+  const sc = s.strideC ?? M * N;
+  const alpha = s.alpha ?? 1;
+  for (let b = 0; b < batch; b++) {
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) {
+          const a = A[b * sa + (s.transA ? k * M + m : m * K + k)];
+          const bb = B[b * sb + (s.transB ? n * K + k : k * N + n)];
+          acc += a * bb;
+        }
+        const i = b * sc + m * N + n;
+        C[i] = (s.accumulate ? C[i] : 0) + alpha * acc;
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// matmul (both kernels: registers for CPU drivers, tiled for GPUs) vs the Float64 reference, at
+// awkward sizes, batched (with a shared operand), transposed, accumulating and scaled; the two
+// backward products; and the backward formulas vs finite differences.
+import { describe, expect, it } from 'vitest';
+import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
+import { matmul, matmulBackwardA, matmulBackwardB, type MatmulShape, type MatmulVariant } from '../../src/kernels/matmul.ts';
+import { matmulRef } from '../../src/reference/matmul.ts';
+import { expectClose, TOL } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { normals, toF64 } from '../helpers/random.ts';
+
+const shapes: (MatmulShape & { label: string })[] = [
+  { label: '1×1×1', M: 1, N: 1, K: 1 },
+  { label: '17×33×65', M: 17, N: 33, K: 65 },
+  { label: '128×128×128', M: 128, N: 128, K: 128 },
+  { label: 'batched 3 × 9×70×13', M: 9, N: 70, K: 13, batch: 3 },
+  { label: 'batched 4 × 31×5×40 sharing B (strideB 0)', M: 31, N: 5, K: 40, batch: 4, strideB: 0 },
+  { label: 'Aᵀ: 20×19×37', M: 20, N: 19, K: 37, transA: true },
+  { label: 'Bᵀ: 65×7×64 (linear layer y = x·Wᵀ)', M: 65, N: 7, K: 64, transB: true },
+  { label: 'Aᵀ Bᵀ batched 2 × 3×66×11', M: 3, N: 66, K: 11, transA: true, transB: true, batch: 2 },
+  { label: 'accumulate, α = 0.25: 40×41×9', M: 40, N: 41, K: 9, accumulate: true, alpha: 0.25 },
+];
+
+function sizes(s: MatmulShape) {
+  const batch = s.batch ?? 1;
+  const sa = s.strideA ?? s.M * s.K;
+  const sb = s.strideB ?? s.K * s.N;
+  const sc = s.strideC ?? s.M * s.N;
+  return { a: (batch - 1) * sa + s.M * s.K, b: (batch - 1) * sb + s.K * s.N, c: (batch - 1) * sc + s.M * s.N };
+}
+
+async function check(s: MatmulShape, variant: MatmulVariant) {
+  const gpu = await testGpu();
+  const n = sizes(s);
+  const a = normals(n.a, n.a + 1);
+  const b = normals(n.b, n.b + 2);
+  const c0 = normals(n.c, n.c + 3);
+  const C = uploadBuffer(gpu, 'C', c0);
+  const rec = new Recorder(gpu, 'matmul test');
+  matmul(rec, C, uploadBuffer(gpu, 'A', a), uploadBuffer(gpu, 'B', b), { ...s, variant });
+  rec.submit();
+  const ref = toF64(c0);
+  matmulRef(ref, toF64(a), toF64(b), s);
+  expectClose(await readF32(gpu, C, n.c), ref, TOL.matmul, 'C');
+}
+
+describe.each(['registers', 'tiled'] as const)('matmul (%s kernel) vs reference', (variant) => {
+  for (const s of shapes) it(s.label, () => check(s, variant));
+});
+
+describe('matmul backward products', () => {
+  for (const variant of ['registers', 'tiled'] as const) {
+    it(`dA = dC·Bᵀ and dB = Aᵀ·dC (${variant}), batched 2 × 21×34×18`, async () => {
+      const gpu = await testGpu();
+      const M = 21, N = 34, K = 18, batch = 2;
+      const a = normals(batch * M * K, 11);
+      const b = normals(batch * K * N, 12);
+      const dc = normals(batch * M * N, 13);
+      const dA = createBuffer(gpu, 'dA', batch * M * K * 4);
+      const dB = createBuffer(gpu, 'dB', batch * K * N * 4);
+      const rec = new Recorder(gpu, 'matmul backward');
+      const A = uploadBuffer(gpu, 'A', a), B = uploadBuffer(gpu, 'B', b), dC = uploadBuffer(gpu, 'dC', dc);
+      matmulBackwardA(rec, dA, dC, B, { M, N, K, batch, variant });
+      matmulBackwardB(rec, dB, A, dC, { M, N, K, batch, variant });
+      rec.submit();
+      const refA = new Float64Array(batch * M * K);
+      const refB = new Float64Array(batch * K * N);
+      matmulRef(refA, toF64(dc), toF64(b), { M, N: K, K: N, batch, transB: true });
+      matmulRef(refB, toF64(a), toF64(dc), { M: K, N, K: M, batch, transA: true });
+      expectClose(await readF32(gpu, dA), refA, TOL.matmul, 'dA');
+      expectClose(await readF32(gpu, dB), refB, TOL.matmul, 'dB');
+    });
+  }
+
+  it('the backward formulas match finite differences of L = Σ dC ⊙ (A·B) (Float64)', () => {
+    const M = 4, N = 5, K = 3;
+    const a = toF64(normals(M * K, 21));
+    const b = toF64(normals(K * N, 22));
+    const dc = toF64(normals(M * N, 23));
+    const loss = () => {
+      const c = new Float64Array(M * N);
+      matmulRef(c, a, b, { M, N, K });
+      return c.reduce((s, v, i) => s + v * dc[i], 0);
+    };
+    const fd = (x: Float64Array) =>
+      Array.from(x, (_, i) => {
+        const keep = x[i];
+        x[i] = keep + 1e-6;
+        const up = loss();
+        x[i] = keep - 1e-6;
+        const down = loss();
+        x[i] = keep;
+        return (up - down) / 2e-6;
+      });
+    const dA = new Float64Array(M * K);
+    const dB = new Float64Array(K * N);
+    matmulRef(dA, dc, b, { M, N: K, K: N, transB: true });
+    matmulRef(dB, a, dc, { M: K, N, K: M, transA: true });
+    expectClose(dA, fd(a), TOL.finiteDiff, 'dA');
+    expectClose(dB, fd(b), TOL.finiteDiff, 'dB');
+  });
+
+  it('rejects buffers too small for the shape, before dispatch', async () => {
+    const gpu = await testGpu();
+    const rec = new Recorder(gpu, 'bad');
+    const small = createBuffer(gpu, 'small', 4 * 10);
+    expect(() => matmul(rec, small, small, small, { M: 4, N: 4, K: 4 })).toThrow(/buffer 'A' holds 40 bytes, needs 64/);
+    expect(rec.dispatches).toBe(0);
+  });
+});
