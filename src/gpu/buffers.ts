@@ -31,7 +31,7 @@ export function createBuffer(gpu: Gpu, label: string, bytes: number, usage: numb
 
 /** Writes `data` into `buffer` at byte `offset` (queued; ordered before later submits). */
 export function writeBuffer(gpu: Gpu, buffer: GPUBuffer, data: ArrayBufferView, offset = 0): void {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   if (bytes.byteLength % 4 === 0) {
     gpu.device.queue.writeBuffer(buffer, offset, bytes);
   } else {

@@ -63,10 +63,12 @@ export class Gpu {
   readonly pipelines: PipelineCache;
   readonly features: ReadonlySet<string>;
 
-  constructor(
-    readonly device: GPUDevice,
-    readonly adapter: AdapterSummary,
-  ) {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
+
+  constructor(device: GPUDevice, adapter: AdapterSummary) {
+    this.device = device;
+    this.adapter = adapter;
     this.pipelines = new PipelineCache(device);
     this.features = new Set(device.features as unknown as Iterable<string>);
   }

@@ -9,7 +9,7 @@
 // step is one submit (each submit costs ~50 µs on a CPU driver, each dispatch in a pass ~16 µs).
 import type { Gpu } from './device.ts';
 import { GpuError } from './errors.ts';
-import type { Overrides, Shader } from './pipelines.ts';
+import { shaderLabel, type Overrides, type Shader } from './pipelines.ts';
 import { UNIFORM, COPY_DST } from './buffers.ts';
 
 export interface Kernel<B extends string> {
@@ -37,7 +37,7 @@ export function i32(x: number): I32 {
 }
 
 /** Packs a Params struct whose fields are all 4-byte scalars, in declaration order. */
-export function packParams(values: readonly (number | F32 | I32)[]): Uint32Array {
+export function packParams(values: readonly (number | F32 | I32)[]): Uint32Array<ArrayBuffer> {
   // Uniform buffers bind in 16-byte units; pad the struct to a multiple of 16 bytes.
   const words = new Uint32Array(Math.max(4, Math.ceil(values.length / 4) * 4));
   const f = new Float32Array(words.buffer);
@@ -86,7 +86,7 @@ class DispatchCaches {
   readonly uniforms = new Map<string, GPUBuffer>();
   readonly bindGroups = new WeakMap<GPUComputePipeline, Map<string, GPUBindGroup>>();
 
-  uniform(gpu: Gpu, label: string, words: Uint32Array): GPUBuffer {
+  uniform(gpu: Gpu, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
     const key = `${label}|${words.join(',')}`;
     let buf = this.uniforms.get(key);
     if (!buf) {
@@ -147,16 +147,18 @@ export class Recorder {
   /** Number of dispatches recorded (benchmarks and tests read it). */
   dispatches = 0;
 
-  constructor(
-    readonly gpu: Gpu,
-    readonly label: string,
-  ) {
+  readonly gpu: Gpu;
+  readonly label: string;
+
+  constructor(gpu: Gpu, label: string) {
+    this.gpu = gpu;
+    this.label = label;
     this.encoder = gpu.device.createCommandEncoder({ label });
   }
 
   run<B extends string>(kernel: Kernel<B>, args: RunArgs<B>): void {
     const gpu = this.gpu;
-    const name = kernel.shader.name;
+    const name = shaderLabel(kernel.shader);
     const wg = typeof args.workgroups === 'number' ? [args.workgroups, 1, 1] : [args.workgroups[0], args.workgroups[1] ?? 1, args.workgroups[2] ?? 1];
     const maxWg = gpu.limits.maxComputeWorkgroupsPerDimension;
     for (const n of wg) {

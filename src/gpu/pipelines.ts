@@ -9,6 +9,14 @@ export interface Shader {
   readonly code: string;
   /** Entry point (default "main"). */
   readonly entry?: string;
+  /** Which specialisation of the file this is when launchers assemble several from it (e.g. the
+   *  element width "vec4"); part of the cache key and the label. */
+  readonly variant?: string;
+}
+
+/** The label of every GPU object made from a shader: its file name, plus the variant if any. */
+export function shaderLabel(shader: Shader): string {
+  return shader.variant ? `${shader.name} [${shader.variant}]` : shader.name;
 }
 
 export type Overrides = Readonly<Record<string, number>>;
@@ -19,27 +27,32 @@ export class PipelineCache {
   /** Number of pipelines compiled so far (tests use it to check nothing compiles in a hot loop). */
   compiled = 0;
 
-  constructor(private readonly device: GPUDevice) {}
+  private readonly device: GPUDevice;
+
+  constructor(device: GPUDevice) {
+    this.device = device;
+  }
 
   static key(shader: Shader, overrides: Overrides = {}): string {
     const o = Object.keys(overrides)
       .sort()
       .map((k) => `${k}=${overrides[k]}`)
       .join(',');
-    return `${shader.name}:${shader.entry ?? 'main'}{${o}}`;
+    return `${shaderLabel(shader)}:${shader.entry ?? 'main'}{${o}}`;
   }
 
   get(shader: Shader, overrides: Overrides = {}): GPUComputePipeline {
     const key = PipelineCache.key(shader, overrides);
     let p = this.pipelines.get(key);
     if (p) return p;
-    let module = this.modules.get(shader.name);
+    const label = shaderLabel(shader);
+    let module = this.modules.get(label);
     if (!module) {
-      module = this.device.createShaderModule({ label: shader.name, code: shader.code });
-      this.modules.set(shader.name, module);
+      module = this.device.createShaderModule({ label, code: shader.code });
+      this.modules.set(label, module);
     }
     p = this.device.createComputePipeline({
-      label: shader.name,
+      label,
       layout: 'auto',
       compute: { module, entryPoint: shader.entry ?? 'main', constants: { ...overrides } },
     });

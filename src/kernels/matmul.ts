@@ -2,8 +2,8 @@
 // Two kernels compute the same thing: matmul.wgsl (register blocks only, for CPU Vulkan drivers,
 // where workgroup-memory tiling loses) and matmul_tiled.wgsl (workgroup tiles + register blocks, for
 // GPUs). `matmulVariantFor` picks by adapter; tests run both.
-import { defineKernel, f32, type AdapterSummary, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, shader } from './common.ts';
+import { defineKernel, f32, type Gpu, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, isCpuAdapter, shader } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
@@ -12,12 +12,6 @@ const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl), ['A', 'B
 const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl), ['A', 'B', 'C']);
 
 export type MatmulVariant = 'registers' | 'tiled';
-
-/** True for software Vulkan/WebGPU implementations (lavapipe/llvmpipe, SwiftShader). */
-export function isCpuAdapter(a: AdapterSummary): boolean {
-  const s = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
-  return /llvmpipe|lavapipe|swiftshader|software|\bcpu\b/.test(s);
-}
 
 export function matmulVariantFor(gpu: Gpu): MatmulVariant {
   return isCpuAdapter(gpu.adapter) ? 'registers' : 'tiled';

@@ -1,8 +1,8 @@
 // Launchers for the fused score kernels: the RAIL read-out (score_expectation.wgsl) and the RAFT
 // loss gradient (raft_loss_backward.wgsl). Score tokens are validated once, when uploaded, and
 // checked against the vocabulary size at every launch, before anything is dispatched.
-import { defineKernel, f32, KernelArgumentError, uploadBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, rowGrid, shader } from './common.ts';
+import { f32, KernelArgumentError, uploadBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, rowGrid, rowKernels, rowWorkgroupSize } from './common.ts';
 import rowStatsWgsl from '../../shaders/common/row_softmax_stats.wgsl?raw';
 import scoreExpectationWgsl from '../../shaders/score_expectation.wgsl?raw';
 import raftLossBackwardWgsl from '../../shaders/raft_loss_backward.wgsl?raw';
@@ -10,13 +10,17 @@ import raftLossBackwardWgsl from '../../shaders/raft_loss_backward.wgsl?raw';
 /** At most this many score tokens (MAX_K in the shaders). */
 export const MAX_SCORE_TOKENS = 32;
 
-const scoreExpectationKernel = defineKernel(
-  shader('score_expectation.wgsl', scoreExpectationWgsl, rowStatsWgsl),
+const scoreExpectationKernels = rowKernels(
+  'score_expectation.wgsl',
+  scoreExpectationWgsl,
   ['logits', 'score_ids', 'score_values', 'probs', 'mass', 'yhat'],
+  rowStatsWgsl,
 );
-const raftLossBackwardKernel = defineKernel(
-  shader('raft_loss_backward.wgsl', raftLossBackwardWgsl, rowStatsWgsl),
+const raftLossBackwardKernels = rowKernels(
+  'raft_loss_backward.wgsl',
+  raftLossBackwardWgsl,
   ['logits', 'gold', 'mask', 'score_ids', 'score_values', 'dlogits', 'loss', 'yhat'],
+  rowStatsWgsl,
 );
 
 /** The score tokens t_k and their values s_k, on the GPU. */
@@ -75,11 +79,6 @@ function checkTokens(kernel: string, tokens: ScoreTokens, V: number): void {
   }
 }
 
-/** Workgroup size by row length: small rows waste fewer idle invocations with 64. */
-export function scoreWorkgroupSize(V: number): number {
-  return V <= 2048 ? 64 : 256;
-}
-
 export interface ScoreShape {
   N: number;
   V: number;
@@ -104,11 +103,11 @@ export function scoreExpectation(
   checkBuffer(name, 'mass', out.mass, N);
   checkBuffer(name, 'yhat', out.yhat, N);
   const grid = rowGrid(rec.gpu, N);
-  rec.run(scoreExpectationKernel, {
+  rec.run(scoreExpectationKernels.pick(V), {
     params: [N, V, tokens.K, shape.renormalize ? 1 : 0, grid.rowsPerX],
     buffers: { logits, score_ids: tokens.ids, score_values: tokens.values, ...out },
     workgroups: grid.workgroups,
-    overrides: { WG: scoreWorkgroupSize(V) },
+    overrides: { WG: rowWorkgroupSize(rec.gpu, V) },
   });
 }
 
@@ -144,10 +143,10 @@ export function raftLossBackward(
   checkBuffer(name, 'yhat', out.yhat, N);
   const grid = rowGrid(rec.gpu, N);
   const flags = (opts.renormalize ? 1 : 0) | (opts.accumulate ? 2 : 0);
-  rec.run(raftLossBackwardKernel, {
+  rec.run(raftLossBackwardKernels.pick(V), {
     params: [N, V, tokens.K, flags, grid.rowsPerX, f32(lambda)],
     buffers: { logits, gold, mask, score_ids: tokens.ids, score_values: tokens.values, ...out },
     workgroups: grid.workgroups,
-    overrides: { WG: scoreWorkgroupSize(V) },
+    overrides: { WG: rowWorkgroupSize(rec.gpu, V) },
   });
 }

@@ -39,3 +39,10 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     expect.fail(`${what}: ${bad.length} of ${expected.length} outside atol ${tol.atol} + rtol ${tol.rtol}·|ref|; worst:\n${worst}`);
   }
 }
+
+/** max |x_i| (a loop: spreading a large array into Math.max overflows the stack). */
+export function maxAbs(x: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i]));
+  return m;
+}

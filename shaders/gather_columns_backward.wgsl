@@ -1,0 +1,31 @@
+// gather_columns_backward — dx[n, ids[k]] += dout[n, k]: the gradient of gather_columns scattered
+// back into a (zero-filled) [N, V] buffer. Ids are distinct, so one invocation per (n, k) never
+// collides with another.
+//
+// Bindings:
+//   0 params  uniform Params
+//   1 dout    [N, K] f32  read
+//   2 ids     [K]    u32  read
+//   3 dx      [N, V] f32  +=
+struct Params {
+  N: u32,
+  V: u32,
+  K: u32,
+}
+
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> dout: array<f32>;
+@group(0) @binding(2) var<storage, read> ids: array<u32>;
+@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * WG + gid.x;
+  if (i >= P.N * P.K) { return; }
+  let n = i / P.K;
+  let k = i % P.K;
+  let j = n * P.V + ids[k];
+  dx[j] = dx[j] + dout[i];
+}
