@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything tract-web needs on a fresh Debian 12 machine of this project's kind:
+#   - Debian packages: libvulkan1 (the Vulkan loader Dawn uses), chromium (browser tests; its
+#     SwiftShader is also the fallback CPU Vulkan driver), and the libraries Mesa's lavapipe links to;
+#   - Mesa 25's lavapipe from bookworm-backports, unpacked into .vulkan/ (scripts/install-lavapipe.sh);
+#   - the npm packages, exactly as package-lock.json pins them (npm ci).
+# Nothing is downloaded from anywhere but Debian's mirrors and the npm registry.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+pkgs=(libvulkan1 chromium
+  # lavapipe's runtime libraries from the main archive (the backported ones come with it):
+  libllvm15 libz3-4 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-sync1 libxcb-xfixes0 libxcb-shm0
+  libxshmfence1 libx11-xcb1 libexpat1 libzstd1)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+echo "setup: lavapipe (CPU Vulkan driver) -> $(scripts/install-lavapipe.sh)"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+echo "setup: done. 'npm run tract -- info' shows the WebGPU adapter."

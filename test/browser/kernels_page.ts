@@ -1,0 +1,55 @@
+// Loaded by kernels.html in headless Chromium: exposes the score kernels to the test through
+// window.tract, running on the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
+import { adapterName, createBuffer, readF32, Recorder, requestGpu, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
+import { raftLossBackward, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
+
+export interface ScoreCase {
+  N: number;
+  V: number;
+  ids: number[];
+  values: number[];
+  logits: number[];
+  gold: number[];
+  mask: number[];
+  renormalize: boolean;
+}
+
+let gpu: Promise<Gpu> | null = null;
+
+async function scoreCase(c: ScoreCase) {
+  const g = await (gpu ??= requestGpu());
+  const K = c.ids.length;
+  const tokens = uploadScoreTokens(g, c.ids, c.values, c.V);
+  const logits = uploadBuffer(g, 'logits', new Float32Array(c.logits));
+  const out = { probs: createBuffer(g, 'probs', c.N * K * 4), mass: createBuffer(g, 'mass', c.N * 4), yhat: createBuffer(g, 'yhat', c.N * 4) };
+  const back = { dlogits: createBuffer(g, 'dlogits', c.N * c.V * 4), loss: createBuffer(g, 'loss', c.N * 4), yhat: createBuffer(g, 'yhat2', c.N * 4) };
+  const rec = new Recorder(g, 'browser score');
+  scoreExpectation(rec, out, logits, tokens, { N: c.N, V: c.V, renormalize: c.renormalize });
+  raftLossBackward(rec, back, logits, uploadBuffer(g, 'gold', new Float32Array(c.gold)), uploadBuffer(g, 'mask', new Uint32Array(c.mask)), tokens, {
+    N: c.N,
+    V: c.V,
+    renormalize: c.renormalize,
+  });
+  rec.submit();
+  return {
+    adapter: adapterName(g.adapter),
+    probs: Array.from(await readF32(g, out.probs)),
+    mass: Array.from(await readF32(g, out.mass)),
+    yhat: Array.from(await readF32(g, out.yhat)),
+    dlogits: Array.from(await readF32(g, back.dlogits)),
+    loss: Array.from(await readF32(g, back.loss)),
+  };
+}
+
+async function validationMessage(): Promise<string> {
+  const g = await (gpu ??= requestGpu());
+  try {
+    uploadScoreTokens(g, [1, 1], [1, 2], 4);
+    return 'no error';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+(window as unknown as { tract: unknown }).tract = { scoreCase, validationMessage };
+document.getElementById('status')!.textContent = 'ready';
