@@ -28,19 +28,19 @@ function systemIcds() {
   return found;
 }
 
-/** Returns { env: additions to process.env, source: a short description of the choice }. */
+/** Returns { env: additions to process.env, source: a short name of the driver chosen }. */
 export function vulkanEnv(baseEnv = process.env) {
-  if (baseEnv.VK_ICD_FILENAMES) return { env: {}, source: `VK_ICD_FILENAMES=${baseEnv.VK_ICD_FILENAMES}` };
-  if (baseEnv.TRACT_VULKAN === 'system') return { env: {}, source: 'system Vulkan drivers (TRACT_VULKAN=system)' };
+  if (baseEnv.VK_ICD_FILENAMES) return { env: {}, source: `VK_ICD_FILENAMES` };
+  if (baseEnv.TRACT_VULKAN === 'system') return { env: {}, source: 'system Vulkan' };
   const env = { XDG_RUNTIME_DIR: baseEnv.XDG_RUNTIME_DIR || '/tmp' };
   const lvp = join(repoRoot, '.vulkan', 'lvp_icd.json');
   if (existsSync(lvp) && existsSync(join(repoRoot, '.vulkan', 'ok'))) {
     const libdir = readFileSync(join(repoRoot, '.vulkan', 'libdir'), 'utf8').trim();
     const ld = baseEnv.LD_LIBRARY_PATH ? `${libdir}:${baseEnv.LD_LIBRARY_PATH}` : libdir;
-    return { env: { ...env, VK_ICD_FILENAMES: lvp, LD_LIBRARY_PATH: ld }, source: `lavapipe (${lvp})` };
+    return { env: { ...env, VK_ICD_FILENAMES: lvp, LD_LIBRARY_PATH: ld }, source: 'lavapipe' };
   }
   if (systemIcds().length === 0 && existsSync(swiftshaderIcd)) {
-    return { env: { ...env, VK_ICD_FILENAMES: swiftshaderIcd }, source: `SwiftShader (${swiftshaderIcd})` };
+    return { env: { ...env, VK_ICD_FILENAMES: swiftshaderIcd }, source: 'SwiftShader' };
   }
-  return { env, source: 'system Vulkan drivers' };
+  return { env, source: 'system Vulkan' };
 }

@@ -117,7 +117,7 @@ async function nodeNavigatorGpu(): Promise<GPU> {
   const flags = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TRACT_DAWN_FLAGS;
   nodeGpu = mod.create(flags ? flags.split(/\s+/).filter(Boolean) : []);
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-  nodeRuntime = `Node (Dawn)${env.TRACT_VULKAN_SOURCE ? ` via ${env.TRACT_VULKAN_SOURCE}` : env.VK_ICD_FILENAMES ? ` via ${env.VK_ICD_FILENAMES}` : ''}`;
+  nodeRuntime = `Node/Dawn${env.TRACT_VULKAN_SOURCE ? `, ${env.TRACT_VULKAN_SOURCE}` : ''}`;
   return nodeGpu;
 }
 
@@ -182,9 +182,8 @@ function summarize(adapter: GPUAdapter, runtime: string): AdapterSummary {
 
 /** A one-line name for an adapter, for logs and benchmark output. */
 export function adapterName(a: AdapterSummary): string {
-  const parts = [a.vendor, a.architecture, a.device, a.description].filter((s) => s && s.length > 0);
-  const uniq = parts.filter((s, i) => parts.indexOf(s) === i);
-  return `${uniq.join(' / ') || 'unknown adapter'} [${a.runtime}]`;
+  const name = a.description || [a.vendor, a.architecture, a.device].filter((s) => s && s.length > 0).join(' ') || 'unknown adapter';
+  return `${name} [${a.runtime}]`;
 }
 
 /** Returns a ready Gpu, or throws GpuUnavailableError saying what is missing. */
