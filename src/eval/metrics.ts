@@ -1,0 +1,83 @@
+// Agreement between predicted and gold scores: Pearson r (the headline), Spearman ρ, Kendall τ-b,
+// RMSE, each with a seeded percentile-bootstrap 95% confidence interval; and mean ± sd across seeds.
+// Pure functions (no GPU, no Node), used by the experiment runner, the CLI and the app.
+import { mean, sampleCorrelation, sampleRankCorrelation, sampleStandardDeviation } from 'simple-statistics';
+import { kendallTauB } from './kendall.ts';
+import { Rng } from '../infer/rng.ts';
+
+export type MetricName = 'pearson' | 'spearman' | 'kendall' | 'rmse';
+export const METRICS: readonly MetricName[] = ['pearson', 'spearman', 'kendall', 'rmse'];
+
+function constant(x: ArrayLike<number>): boolean {
+  for (let i = 1; i < x.length; i++) if (x[i] !== x[0]) return false;
+  return true;
+}
+
+/** One metric; NaN when undefined (a correlation of a constant series, fewer than 2 points). */
+export function metric(name: MetricName, pred: readonly number[], gold: readonly number[]): number {
+  if (pred.length !== gold.length) throw new Error(`${name}: ${pred.length} predictions but ${gold.length} gold scores`);
+  if (pred.length === 0) return NaN;
+  if (name === 'rmse') {
+    let s = 0;
+    for (let i = 0; i < pred.length; i++) s += (pred[i] - gold[i]) ** 2;
+    return Math.sqrt(s / pred.length);
+  }
+  if (pred.length < 2 || constant(pred) || constant(gold)) return NaN;
+  if (name === 'pearson') return sampleCorrelation(pred as number[], gold as number[]);
+  if (name === 'spearman') return sampleRankCorrelation(pred as number[], gold as number[]);
+  return kendallTauB(pred, gold);
+}
+
+export interface Estimate {
+  value: number;
+  /** Bounds of the percentile-bootstrap interval (NaN when the metric is undefined). */
+  lo: number;
+  hi: number;
+}
+
+export interface BootstrapOptions {
+  samples?: number;
+  seed?: number;
+  /** Coverage of the interval (default 0.95). */
+  level?: number;
+}
+
+/** The metric with a percentile-bootstrap CI over resampled (pred, gold) pairs. */
+export function bootstrap(name: MetricName, pred: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): Estimate {
+  const value = metric(name, pred, gold);
+  const samples = opts.samples ?? 1000;
+  const level = opts.level ?? 0.95;
+  const rng = new Rng(opts.seed ?? 1);
+  const n = pred.length;
+  const stats: number[] = [];
+  const p = new Array<number>(n);
+  const g = new Array<number>(n);
+  for (let s = 0; s < samples && n > 0; s++) {
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(rng.next() * n);
+      p[i] = pred[j];
+      g[i] = gold[j];
+    }
+    const v = metric(name, p, g);
+    if (Number.isFinite(v)) stats.push(v);
+  }
+  if (stats.length === 0) return { value, lo: NaN, hi: NaN };
+  stats.sort((a, b) => a - b);
+  const q = (f: number) => stats[Math.min(stats.length - 1, Math.max(0, Math.floor(f * (stats.length - 1) + 0.5)))];
+  return { value, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
+}
+
+export type MetricSet = Record<MetricName, Estimate>;
+
+export function allMetrics(pred: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): MetricSet {
+  const out = {} as MetricSet;
+  for (const m of METRICS) out[m] = bootstrap(m, pred, gold, opts);
+  return out;
+}
+
+/** Mean and sample standard deviation of a metric over seeds (sd 0 for one seed). */
+export function acrossSeeds(values: readonly number[]): { mean: number; sd: number; n: number } {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { mean: NaN, sd: NaN, n: 0 };
+  return { mean: mean(finite), sd: finite.length > 1 ? sampleStandardDeviation(finite) : 0, n: finite.length };
+}
