@@ -3,15 +3,18 @@
 // score tokens; mass = Σ_k p_k; ŷ = Σ_k s_k p_k. Renormalising: q_k = p_k / Σ_i p_i, computed from
 // the K score logits alone (so it stays exact when the score tokens carry almost no mass), and
 // ŷ = Σ_k s_k q_k; probs then holds q_k.
-// One workgroup per row (row = wg.y · rows_per_x + wg.x): the row's softmax statistics in one read
-// (shared snippet), then invocation 0 reads the K score logits.
+// One workgroup per output row n (n = wg.y · rows_per_x + wg.x): the softmax statistics of its
+// logits row (shared snippet), then invocation 0 reads the K score logits. With flags bit 2 the
+// logits row is rows[n] of a larger [R, V] buffer (e.g. the score position of each example among
+// all positions of a batch); otherwise it is row n.
 // Written over Elem (f32 or vec4<f32>, by the prelude the launcher puts first; vec4 needs V % 4 = 0).
 //
 // Bindings:
 //   0 params        uniform Params
-//   1 logits        [N, V] f32 (as Elem)  read
-//   2 score_ids     [K] u32   read   (distinct, < V: checked by the launcher)
-//   3 score_values  [K] f32   read   (s_k)
+//   1 logits        [N or R, V] f32 (as Elem)  read
+//   2 score_table   [2K] u32  read   ids t_k (distinct, < V: checked by the launcher), then the
+//                                    bits of the f32 values s_k
+//   3 rows          [N] u32   read   logits row of each output row (flags bit 2; else unused)
 //   4 probs         [N, K] f32  =    (p_k, or q_k when renormalising)
 //   5 mass          [N] f32     =    Σ_k p_k (always the un-renormalised captured mass)
 //   6 yhat          [N] f32     =    ŷ
@@ -19,8 +22,9 @@ struct Params {
   N: u32,
   V: u32,
   K: u32,
-  renorm: u32,      // 1 → renormalise over the K score tokens
+  flags: u32,       // bit 0: renormalise over the K score tokens; bit 2: read logits rows via `rows`
   rows_per_x: u32,
+  R: u32,           // rows of the logits buffer (rows[n] is clamped below it)
 }
 
 override WG: u32 = 256u;
@@ -28,45 +32,48 @@ const MAX_K: u32 = 32u;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> logits: array<Elem>;
-@group(0) @binding(2) var<storage, read> score_ids: array<u32>;
-@group(0) @binding(3) var<storage, read> score_values: array<f32>;
+@group(0) @binding(2) var<storage, read> score_table: array<u32>;
+@group(0) @binding(3) var<storage, read> rows: array<u32>;
 @group(0) @binding(4) var<storage, read_write> probs: array<f32>;
 @group(0) @binding(5) var<storage, read_write> mass: array<f32>;
 @group(0) @binding(6) var<storage, read_write> yhat: array<f32>;
 
 fn logit_at(i: u32) -> f32 { return comp(logits[i / W], i % W); }
+fn score_id(k: u32) -> u32 { return score_table[k]; }
+fn score_value(k: u32) -> f32 { return bitcast<f32>(score_table[P.K + k]); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
   let n = wg.y * P.rows_per_x + wg.x;
   if (n >= P.N) { return; } // uniform across the workgroup
-  let st = row_stats(n * (P.V / W), P.V / W, tid);
+  let src = select(n, min(rows[n], P.R - 1u), (P.flags & 4u) != 0u);
+  let st = row_stats(src * (P.V / W), P.V / W, tid);
   if (tid != 0u) { return; }
-  let row = n * P.V;
+  let row = src * P.V;
   var total = 0.0;
   var expect = 0.0;
   for (var k = 0u; k < P.K; k++) {
-    let p = scalar_exp(logit_at(row + score_ids[k]), st.x) / st.y;
+    let p = scalar_exp(logit_at(row + score_id(k)), st.x) / st.y;
     total += p;
-    expect += score_values[k] * p;
+    expect += score_value(k) * p;
     probs[n * P.K + k] = p;
   }
   mass[n] = total;
   yhat[n] = expect;
-  if (P.renorm != 0u) {
+  if ((P.flags & 1u) != 0u) {
     // q_k from the K score logits alone, with their own max.
     var m = -3.4028234e38;
-    for (var k = 0u; k < P.K; k++) { m = max(m, logit_at(row + score_ids[k])); }
+    for (var k = 0u; k < P.K; k++) { m = max(m, logit_at(row + score_id(k))); }
     var q: array<f32, MAX_K>;
     var qsum = 0.0;
     for (var k = 0u; k < P.K; k++) {
-      q[k] = scalar_exp(logit_at(row + score_ids[k]), m);
+      q[k] = scalar_exp(logit_at(row + score_id(k)), m);
       qsum += q[k];
     }
     var e = 0.0;
     for (var k = 0u; k < P.K; k++) {
       probs[n * P.K + k] = q[k] / qsum;
-      e += score_values[k] * q[k] / qsum;
+      e += score_value(k) * q[k] / qsum;
     }
     yhat[n] = e;
   }

@@ -13,18 +13,21 @@ export const MAX_SCORE_TOKENS = 32;
 const scoreExpectationKernels = rowKernels(
   'score_expectation.wgsl',
   scoreExpectationWgsl,
-  ['logits', 'score_ids', 'score_values', 'probs', 'mass', 'yhat'],
+  ['logits', 'score_table', 'rows', 'probs', 'mass', 'yhat'],
   rowStatsWgsl,
 );
 const raftLossBackwardKernels = rowKernels(
   'raft_loss_backward.wgsl',
   raftLossBackwardWgsl,
-  ['logits', 'gold', 'mask', 'score_ids', 'score_values', 'dlogits', 'loss', 'yhat'],
+  ['logits', 'gold', 'mask', 'score_table', 'rows', 'dlogits', 'loss', 'yhat'],
   rowStatsWgsl,
 );
 
 /** The score tokens t_k and their values s_k, on the GPU. */
 export interface ScoreTokens {
+  /** [2K] u32: the ids, then the bits of the f32 values (what the fused kernels read). */
+  readonly table: GPUBuffer;
+  /** [K] u32 and [K] f32 (the unfused chain's gather and weighted sum read these). */
   readonly ids: GPUBuffer;
   readonly values: GPUBuffer;
   readonly K: number;
@@ -63,7 +66,11 @@ export function uploadScoreTokens(gpu: Gpu, ids: ArrayLike<number>, values: Arra
   validateScoreTokens(ids, values, V);
   const hostIds = Array.from(ids);
   const hostValues = Array.from(values);
+  const table = new Uint32Array(2 * hostIds.length);
+  table.set(hostIds);
+  new Float32Array(table.buffer, 4 * hostIds.length).set(hostValues);
   return {
+    table: uploadBuffer(gpu, 'score_table', table),
     ids: uploadBuffer(gpu, 'score_ids', new Uint32Array(hostIds)),
     values: uploadBuffer(gpu, 'score_values', new Float32Array(hostValues)),
     K: hostIds.length,
@@ -80,9 +87,22 @@ function checkTokens(kernel: string, tokens: ScoreTokens, V: number): void {
 }
 
 export interface ScoreShape {
+  /** Output rows (examples). */
   N: number;
   V: number;
   renormalize?: boolean;
+  /** Read (and for RAFT write) logits row rows[n] of a larger [R, V] buffer instead of row n:
+   *  `rows` is a u32 [N] buffer, `R` the number of rows in the logits buffer. */
+  rows?: { buffer: GPUBuffer; R: number };
+}
+
+function rowSource(name: string, shape: ScoreShape, logits: GPUBuffer): { flag: number; R: number; rows?: GPUBuffer } {
+  if (!shape.rows) return { flag: 0, R: shape.N };
+  const { buffer, R } = shape.rows;
+  checkDim(name, 'R', R);
+  checkBuffer(name, 'rows', buffer, shape.N);
+  checkBuffer(name, 'logits', logits, R * shape.V);
+  return { flag: 4, R, rows: buffer };
 }
 
 /** RAIL: probs [N, K], mass [N], yhat [N] from logits [N, V]. */
@@ -98,14 +118,16 @@ export function scoreExpectation(
   checkDim(name, 'N', N);
   checkDim(name, 'V', V);
   checkTokens(name, tokens, V);
-  checkBuffer(name, 'logits', logits, N * V);
+  const src = rowSource(name, shape, logits);
+  checkBuffer(name, 'logits', logits, src.R * V);
   checkBuffer(name, 'probs', out.probs, N * tokens.K);
   checkBuffer(name, 'mass', out.mass, N);
   checkBuffer(name, 'yhat', out.yhat, N);
   const grid = rowGrid(rec.gpu, N);
   rec.run(scoreExpectationKernels.pick(V), {
-    params: [N, V, tokens.K, shape.renormalize ? 1 : 0, grid.rowsPerX],
-    buffers: { logits, score_ids: tokens.ids, score_values: tokens.values, ...out },
+    params: [N, V, tokens.K, (shape.renormalize ? 1 : 0) | src.flag, grid.rowsPerX, src.R],
+    // Without a row list the binding is unused; the table stands in for it (read-only, tiny).
+    buffers: { logits, score_table: tokens.table, rows: src.rows ?? tokens.table, ...out },
     workgroups: grid.workgroups,
     overrides: { WG: rowWorkgroupSize(rec.gpu, V) },
   });
@@ -135,17 +157,18 @@ export function raftLossBackward(
   checkTokens(name, tokens, V);
   const lambda = opts.lambda ?? 1;
   if (!Number.isFinite(lambda)) throw new KernelArgumentError(name, `lambda must be finite, got ${lambda}`);
-  checkBuffer(name, 'logits', logits, N * V);
+  const src = rowSource(name, opts, logits);
+  checkBuffer(name, 'logits', logits, src.R * V);
   checkBuffer(name, 'gold', gold, N);
   checkBuffer(name, 'mask', mask, N);
-  checkBuffer(name, 'dlogits', out.dlogits, N * V);
+  checkBuffer(name, 'dlogits', out.dlogits, src.R * V);
   checkBuffer(name, 'loss', out.loss, N);
   checkBuffer(name, 'yhat', out.yhat, N);
   const grid = rowGrid(rec.gpu, N);
-  const flags = (opts.renormalize ? 1 : 0) | (opts.accumulate ? 2 : 0);
+  const flags = (opts.renormalize ? 1 : 0) | (opts.accumulate ? 2 : 0) | src.flag;
   rec.run(raftLossBackwardKernels.pick(V), {
-    params: [N, V, tokens.K, flags, grid.rowsPerX, f32(lambda)],
-    buffers: { logits, gold, mask, score_ids: tokens.ids, score_values: tokens.values, ...out },
+    params: [N, V, tokens.K, flags, grid.rowsPerX, f32(lambda), src.R],
+    buffers: { logits, gold, mask, score_table: tokens.table, rows: src.rows ?? tokens.table, ...out },
     workgroups: grid.workgroups,
     overrides: { WG: rowWorkgroupSize(rec.gpu, V) },
   });

@@ -129,6 +129,49 @@ describe('score_expectation + raft_loss_backward vs CPU reference', () => {
   });
 });
 
+describe('row lists: the score positions of a batch among all its positions', () => {
+  for (const V of [40, 37]) {
+    it(`reads and accumulates rows [5, 0, 3] of a [7, ${V}] buffer, leaving the others untouched`, async () => {
+      const gpu = await testGpu();
+      const R = 7, N = 3, rows = [5, 0, 3];
+      const ids = [1, 2, 3, 4, V - 1];
+      const values = [1, 2, 3, 4, 5];
+      const z = normals(R * V, 21, 2);
+      const prior = normals(R * V, 22, 0.05);
+      const gold = new Float32Array([1.5, 4.2, 3]);
+      const mask = new Uint32Array([1, 1, 0]);
+      const tokens = uploadScoreTokens(gpu, ids, values, V);
+      const logits = uploadBuffer(gpu, 'logits', z);
+      const rowBuf = uploadBuffer(gpu, 'rows', new Uint32Array(rows));
+      const out = { probs: createBuffer(gpu, 'p', N * 5 * 4), mass: createBuffer(gpu, 'm', N * 4), yhat: createBuffer(gpu, 'y', N * 4) };
+      const back = { dlogits: uploadBuffer(gpu, 'd', prior), loss: createBuffer(gpu, 'l', N * 4), yhat: createBuffer(gpu, 'y2', N * 4) };
+      const rec = new Recorder(gpu, 'rows');
+      scoreExpectation(rec, out, logits, tokens, { N, V, rows: { buffer: rowBuf, R } });
+      raftLossBackward(rec, back, logits, uploadBuffer(gpu, 'gold', gold), uploadBuffer(gpu, 'mask', mask), tokens, {
+        N,
+        V,
+        accumulate: true,
+        rows: { buffer: rowBuf, R },
+      });
+      rec.submit();
+      // Reference: gather the listed rows, compute on them, scatter the gradient back.
+      const zRows = new Float64Array(N * V);
+      rows.forEach((r, n) => zRows.set(z.subarray(r * V, (r + 1) * V), n * V));
+      const ref = { probs: new Float64Array(N * 5), mass: new Float64Array(N), yhat: new Float64Array(N) };
+      scoreExpectationRef(ref.probs, ref.mass, ref.yhat, zRows, N, V, ids, values, false);
+      expectClose(await readF32(gpu, out.probs, N * 5), ref.probs, TOL.elementwise, 'probs');
+      expectClose(await readF32(gpu, out.yhat, N), ref.yhat, TOL.elementwise, 'yhat');
+      const g = new Float64Array(N * V);
+      raftLossBackwardRef(g, new Float64Array(N), new Float64Array(N), zRows, gold, mask, N, V, ids, values, 1, false, false);
+      const want = toF64(prior);
+      rows.forEach((r, n) => {
+        for (let j = 0; j < V; j++) want[r * V + j] += g[n * V + j];
+      });
+      expectClose(await readF32(gpu, back.dlogits, R * V), want, { atol: 1e-7, rtol: 1e-4 }, 'dlogits');
+    });
+  }
+});
+
 describe('score token validation (before any dispatch)', () => {
   it('rejects a repeated id', async () => {
     const gpu = await testGpu();
