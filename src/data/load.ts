@@ -1,0 +1,93 @@
+// Loading judge data: any of the three schemas, as a JSON array or JSON lines, streamed.
+// Each row is validated on its own: a bad row is reported (file, line, index, field, what was
+// expected) and skipped, the good rows are kept. Duplicate ids reject the later row.
+import { DEFAULT_MAX_BYTES, SizeLimitError, jsonRecords, textChunks, type TextSource } from './jsonRecords.ts';
+import { RowCheck, describeValue, isObject } from './rows/fields.ts';
+import { isFeedbackCollectionRow, parseFeedbackCollectionRow } from './rows/feedbackCollection.ts';
+import { isPrometheusBenchRow, parsePrometheusBenchRow } from './rows/prometheusBench.ts';
+import { parseTractRow } from './rows/tractJsonl.ts';
+import type { JudgeExample, LoadIssue, LoadResult } from './types.ts';
+
+export type SchemaName = 'auto' | 'feedback-collection' | 'prometheus-bench' | 'tract-jsonl';
+
+export interface LoadOptions {
+  /** Named in every error (a path in Node, the file name in the browser). Default "<input>". */
+  file?: string;
+  /** Refuse inputs larger than this many bytes (default 512 MiB). */
+  maxBytes?: number;
+  /** Which schema rows follow; 'auto' (default) decides per row from its fields. */
+  schema?: SchemaName;
+  /** Stop collecting errors after this many (counting continues; default 1000). */
+  maxErrors?: number;
+}
+
+/** Which schema a row looks like. */
+export function detectSchema(row: Record<string, unknown>): Exclude<SchemaName, 'auto'> {
+  if (isFeedbackCollectionRow(row)) return 'feedback-collection';
+  if (isPrometheusBenchRow(row)) return 'prometheus-bench';
+  return 'tract-jsonl';
+}
+
+export function parseRow(row: Record<string, unknown>, check: RowCheck, schema: SchemaName = 'auto'): JudgeExample | undefined {
+  const s = schema === 'auto' ? detectSchema(row) : schema;
+  if (s === 'feedback-collection') return parseFeedbackCollectionRow(row, check);
+  if (s === 'prometheus-bench') return parsePrometheusBenchRow(row, check);
+  return parseTractRow(row, check);
+}
+
+export async function loadJudgeData(source: TextSource, options: LoadOptions = {}): Promise<LoadResult> {
+  const file = options.file ?? '<input>';
+  const maxErrors = options.maxErrors ?? 1000;
+  const examples: JudgeExample[] = [];
+  const errors: LoadIssue[] = [];
+  const firstSeen = new Map<string, number | undefined>();
+  let rejected = 0;
+  let fatal = false;
+  const report = (e: LoadIssue) => {
+    if (errors.length < maxErrors) errors.push(e);
+  };
+  try {
+    for await (const ev of jsonRecords(textChunks(source, options.maxBytes ?? DEFAULT_MAX_BYTES))) {
+      if (ev.kind === 'problem') {
+        report({ file, line: ev.line, index: ev.index, field: '(file)', message: ev.message });
+        if (ev.lostRow) rejected++;
+        if (ev.fatal) fatal = true;
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(ev.text);
+      } catch (e) {
+        report({ file, line: ev.line, index: ev.index, field: '(row)', message: `invalid JSON: ${(e as Error).message}` });
+        rejected++;
+        continue;
+      }
+      const check = new RowCheck(file, ev.line, ev.index);
+      if (!isObject(value)) {
+        report({ file, line: ev.line, index: ev.index, field: '(row)', message: `expected a JSON object, got ${describeValue(value)}` });
+        rejected++;
+        continue;
+      }
+      const ex = parseRow(value, check, options.schema ?? 'auto');
+      if (ex && firstSeen.has(ex.id)) {
+        const at = firstSeen.get(ex.id);
+        check.fail('id', `duplicate id "${ex.id}" (first used ${at !== undefined ? `on line ${at}` : 'earlier'})`);
+      }
+      if (!ex || !check.ok) {
+        check.issues.forEach(report);
+        rejected++;
+        continue;
+      }
+      firstSeen.set(ex.id, ev.line);
+      examples.push(ex);
+    }
+  } catch (e) {
+    if (e instanceof SizeLimitError) {
+      report({ file, field: '(file)', message: e.message });
+      return { examples: [], accepted: 0, rejected: 0, errors, fatal: true };
+    }
+    report({ file, field: '(file)', message: `could not be read: ${(e as Error).message}` });
+    return { examples, accepted: examples.length, rejected, errors, fatal: true };
+  }
+  return { examples, accepted: examples.length, rejected, errors, fatal };
+}

@@ -1,0 +1,40 @@
+// Feedback Collection rows (the Prometheus training set): orig_instruction, orig_response,
+// orig_reference_answer, orig_criteria, orig_score1_description … orig_score5_description,
+// orig_feedback, orig_score. orig_score may be a numeric string, as in the published files.
+import type { JudgeExample, Rubric } from '../types.ts';
+import { statedScore } from '../templates.ts';
+import { RowCheck, checkScore, optionalId, requireText } from './fields.ts';
+
+export function isFeedbackCollectionRow(row: Record<string, unknown>): boolean {
+  return 'orig_instruction' in row || 'orig_criteria' in row;
+}
+
+export function parseFeedbackCollectionRow(row: Record<string, unknown>, c: RowCheck): JudgeExample | undefined {
+  const id = optionalId(c, row, 'id');
+  const instruction = requireText(c, row, 'orig_instruction');
+  const response = requireText(c, row, 'orig_response');
+  const referenceAnswer = requireText(c, row, 'orig_reference_answer');
+  let criteria = requireText(c, row, 'orig_criteria');
+  if (criteria && criteria.trim().startsWith('[') && criteria.trim().endsWith(']')) criteria = criteria.trim().slice(1, -1);
+  const d = [1, 2, 3, 4, 5].map((k) => requireText(c, row, `orig_score${k}_description`));
+  const feedback = requireText(c, row, 'orig_feedback');
+  const score = checkScore(c, row.orig_score, 'orig_score', { integer: true, allowString: true });
+  if (!c.ok || !instruction || !response || !referenceAnswer || !criteria || !feedback || score === undefined) return undefined;
+  const rubric: Rubric = { criteria, score1: d[0]!, score2: d[1]!, score3: d[2]!, score4: d[3]!, score5: d[4]! };
+  const stated = statedScore(feedback);
+  if (stated !== undefined && stated !== score) {
+    return c.fail('orig_feedback', `the feedback ends with score ${stated} but orig_score is ${score}`);
+  }
+  return {
+    id: id ?? `row-${c.index}`,
+    instruction,
+    response,
+    referenceAnswer,
+    rubric,
+    feedback,
+    feedbackScore: score,
+    scores: [score],
+    label: score,
+    source: 'feedback-collection',
+  };
+}

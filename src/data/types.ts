@@ -1,0 +1,71 @@
+// The one normalised judge example that the TRACT pipeline, the app and the CLI consume, whatever
+// file it came from, and the shape of a load's report.
+
+/** A rubric: what is judged, and what each score 1..5 means. */
+export interface Rubric {
+  criteria: string;
+  score1: string;
+  score2: string;
+  score3: string;
+  score4: string;
+  score5: string;
+}
+
+export const SCORE_KEYS = ['score1', 'score2', 'score3', 'score4', 'score5'] as const;
+
+export type Split = 'train' | 'dev' | 'test';
+
+/** Which schema a row was read from. */
+export type ExampleSource = 'feedback-collection' | 'prometheus-bench' | 'tract-jsonl' | 'rubric-lab';
+
+export interface JudgeExample {
+  /** Unique within one load. */
+  id: string;
+  instruction: string;
+  response: string;
+  referenceAnswer: string;
+  rubric: Rubric;
+  /** The reference feedback / chain of thought as given (may still end in "[RESULT] N"). */
+  feedback?: string;
+  /** The integer score that `feedback` argues for, when known; the target text ends with it. */
+  feedbackScore?: number;
+  /** Individual annotator scores, each a number in [1, 5]. Never empty. */
+  scores: number[];
+  /** The regression label: the mean of `scores`. */
+  label: number;
+  source: ExampleSource;
+  split?: Split;
+  /** Anything else the source carried (category, all feedbacks, Rubric Lab family, latent quality…). */
+  extras?: Record<string, unknown>;
+}
+
+/** One problem found while loading. `line` is 1-based; `index` is the 0-based row number. */
+export interface LoadIssue {
+  file: string;
+  line?: number;
+  index?: number;
+  /** Dotted path of the offending field ('rubric.score3', 'gpt4_score[1]'), or '(row)' / '(file)'. */
+  field: string;
+  message: string;
+}
+
+export interface LoadResult {
+  examples: JudgeExample[];
+  accepted: number;
+  rejected: number;
+  /** Every problem, in file order. A rejected row has at least one. */
+  errors: LoadIssue[];
+  /**
+   * True when reading stopped early: the file is truncated, is not JSON, could not be read, or is
+   * over the size limit. Rows read before the problem are kept, except for the size limit, which
+   * refuses the whole file.
+   */
+  fatal: boolean;
+}
+
+/** "file:line (row 3) field: message" — the form every error is shown in. */
+export function formatIssue(e: LoadIssue): string {
+  const where = [e.file, e.line !== undefined ? `:${e.line}` : ''].join('');
+  const row = e.index !== undefined ? ` (row ${e.index})` : '';
+  return `${where}${row} ${e.field}: ${e.message}`;
+}
