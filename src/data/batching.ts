@@ -1,0 +1,138 @@
+// Packing judge examples into [B, T] tensors for CoT-RAFT training (row-major, row b at b·T).
+//
+//   inputIds[b, t]      ids[t]                    (pad after the sequence)
+//   targets[b, t]       ids[t + 1]                (pad after the sequence)
+//   ceMask[b, t]        1 where targets[b, t] is a CoT / score-suffix token or the final EOS;
+//                       the score token itself only with includeScoreInCe; 0 elsewhere and on padding
+//   scorePositions[b]   t whose logits predict the score token (= scoreIndex − 1), −1 for an empty row
+//   labels[b]           the gold label (mean annotator score), 0 for an empty row
+// A sequence of n ids fills n − 1 positions, so it fits a row when n − 1 <= T.
+import { buildExample, type BuiltExample } from './example.ts';
+import { createRng } from './rng.ts';
+import type { TemplateName } from './templates.ts';
+import type { Tokenizer } from './tokenizers/types.ts';
+import type { JudgeExample } from './types.ts';
+
+export interface PrepareOptions {
+  tokenizer: Tokenizer;
+  template: TemplateName;
+  /** T, the row length. */
+  seqLen: number;
+  /** CoT per example id, replacing the reference CoT (stage 2's self-generated CoTs). */
+  cots?: ReadonlyMap<string, string>;
+  /** Train on the label alone: no CoT at all. */
+  labelOnly?: boolean;
+}
+
+export interface PreparedSet {
+  sequences: BuiltExample[];
+  /** Examples whose prompt was shortened to fit. */
+  truncated: number;
+  /** Examples left out because even an emptied prompt cannot fit; with the reason. */
+  dropped: { id: string; reason: string }[];
+}
+
+export function prepareJudgeSequences(examples: readonly JudgeExample[], options: PrepareOptions): PreparedSet {
+  const sequences: BuiltExample[] = [];
+  const dropped: { id: string; reason: string }[] = [];
+  let truncated = 0;
+  for (const ex of examples) {
+    const cot = options.labelOnly ? '' : options.cots?.get(ex.id);
+    const r = buildExample(ex, { tokenizer: options.tokenizer, template: options.template, cot, maxIds: options.seqLen + 1 });
+    if (!r.ok) {
+      dropped.push({ id: r.id, reason: r.reason });
+      continue;
+    }
+    if (r.example.truncated) truncated++;
+    sequences.push(r.example);
+  }
+  return { sequences, truncated, dropped };
+}
+
+export interface JudgeBatch {
+  batchSize: number;
+  seqLen: number;
+  inputIds: Int32Array;
+  targets: Int32Array;
+  ceMask: Float32Array;
+  scorePositions: Int32Array;
+  labels: Float32Array;
+  /** Example id per row ('' for an empty row). */
+  ids: string[];
+  /** Number of 1s in ceMask (the CE mean's denominator). */
+  ceCount: number;
+}
+
+export interface PackOptions {
+  batchSize: number;
+  seqLen: number;
+  pad: number;
+  /** Put the score token in the CE mask too (default false, as in the reference code). */
+  includeScoreInCe?: boolean;
+}
+
+/** One batch from up to batchSize sequences; missing rows are empty (all pad, mask 0, score position −1). */
+export function packJudgeBatch(seqs: readonly BuiltExample[], o: PackOptions): JudgeBatch {
+  const { batchSize: B, seqLen: T, pad } = o;
+  if (seqs.length > B) throw new RangeError(`${seqs.length} sequences for a batch of ${B}`);
+  const inputIds = new Int32Array(B * T).fill(pad);
+  const targets = new Int32Array(B * T).fill(pad);
+  const ceMask = new Float32Array(B * T);
+  const scorePositions = new Int32Array(B).fill(-1);
+  const labels = new Float32Array(B);
+  const ids: string[] = new Array<string>(B).fill('');
+  let ceCount = 0;
+  seqs.forEach((s, b) => {
+    const n = s.ids.length;
+    if (n - 1 > T) throw new RangeError(`sequence ${s.id} has ${n} ids, more than T + 1 = ${T + 1}`);
+    const row = b * T;
+    for (let t = 0; t < n - 1; t++) {
+      inputIds[row + t] = s.ids[t]!;
+      const next = t + 1;
+      targets[row + t] = s.ids[next]!;
+      const inCot = next >= s.targetStart && next < s.scoreIndex;
+      const isEos = next === s.scoreIndex + 1;
+      const isScore = next === s.scoreIndex;
+      if (inCot || isEos || (isScore && o.includeScoreInCe)) {
+        ceMask[row + t] = 1;
+        ceCount++;
+      }
+    }
+    scorePositions[b] = s.scoreIndex - 1;
+    labels[b] = s.label;
+    ids[b] = s.id;
+  });
+  return { batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels, ids, ceCount };
+}
+
+/** A permutation of 0..n−1 from (seed, epoch): the same on every machine. */
+export function shuffledOrder(n: number, seed: number | string, epoch = 0): Int32Array {
+  const rng = createRng(seed, `shuffle/${epoch}`);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+export interface BatchesOptions extends PackOptions {
+  seed: number | string;
+  epoch?: number;
+  /** Default true. */
+  shuffle?: boolean;
+  /** Leave out a last, partial batch (default false: it is filled with empty rows). */
+  dropLast?: boolean;
+}
+
+/** The batches of one epoch, in a seeded order. */
+export function* judgeBatches(seqs: readonly BuiltExample[], o: BatchesOptions): Generator<JudgeBatch> {
+  const order = o.shuffle === false ? Int32Array.from({ length: seqs.length }, (_, i) => i) : shuffledOrder(seqs.length, o.seed, o.epoch ?? 0);
+  for (let i = 0; i < order.length; i += o.batchSize) {
+    const rows = Array.from(order.subarray(i, i + o.batchSize), (k) => seqs[k]!);
+    if (rows.length < o.batchSize && o.dropLast) return;
+    yield packJudgeBatch(rows, o);
+  }
+}

@@ -1,0 +1,32 @@
+// Judge data: what the TRACT pipeline, the app and the CLI import. Nothing here touches Node APIs,
+// so all of it runs in a browser Web Worker too.
+export * from './types.ts';
+export { loadJudgeData, detectSchema, parseRow, type LoadOptions, type SchemaName } from './load.ts';
+export { DEFAULT_MAX_BYTES, type TextSource, type TextChunk } from './jsonRecords.ts';
+export { parsePrometheusPrompt, parseRubricSection } from './promptSections.ts';
+export { toTractJsonl } from './rows/tractJsonl.ts';
+export {
+  renderPrompt,
+  renderPrometheusRubric,
+  cotFromFeedback,
+  scorePrefix,
+  targetText,
+  rewriteFeedback,
+  statedScore,
+  targetScore,
+  parseJudgeOutput,
+  SCORE_PROMPT_SUFFIX,
+  TEMPLATE_NAMES,
+  PROMETHEUS_HEADERS,
+  type TemplateName,
+  type PromptFields,
+  type ParsedJudgement,
+  type ParseStatus,
+} from './templates.ts';
+export { buildExample, readoutIds, encodePrompt, encodePromptWithin, fitPromptFields, referenceCot, TRUNCATION_MARK, type BuildOptions, type BuiltExample, type BuildResult } from './example.ts';
+export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, type PrepareOptions, type PreparedSet, type JudgeBatch, type PackOptions, type BatchesOptions } from './batching.ts';
+export { lmTexts, lmTokenStream, lmBatches, lmWindowCount, type LmBatch, type LmField } from './lmBatching.ts';
+export { generateRubricLab, allExamples, RUBRIC_LAB_FAMILIES, RUBRIC_LAB_DEFAULTS, type RubricLab, type RubricLabOptions } from './rubricLab/generate.ts';
+export { trainRubricLabTokenizer, exampleTexts } from './rubricLab/tokenizer.ts';
+export * from './tokenizers/index.ts';
+export { createRng, hash32, type Rng } from './rng.ts';
