@@ -1,0 +1,89 @@
+// `tract data …` run as a user runs it: node bin/tract.mjs in a child process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { MT_BENCH, REPO_ROOT, TOK512 } from './shared.ts';
+
+function tract(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tract.mjs'), 'data', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('tract data', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tract-data-'));
+
+  it('inspect --json reports mt_bench_eval.json', () => {
+    const r = tract('inspect', MT_BENCH, '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect([j.accepted, j.rejected, j.errors]).toEqual([320, 0, []]);
+    expect(j.labels.mean).toBeCloseTo(3.4885, 3);
+    expect(j.sources).toEqual({ 'prometheus-bench': 320 });
+    expect(j.tokens.template).toBe('prometheus');
+    expect(j.tokens.total.count).toBe(320);
+    expect(j.tokens.total.p50).toBeGreaterThan(j.tokens.prompt.p50);
+  });
+
+  it('inspect prints text with a chosen tokenizer and template', () => {
+    const r = tract('inspect', MT_BENCH, '--tokenizer', TOK512, '--template', 'compact');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('rows:      320 accepted, 0 rejected');
+    expect(r.stdout).toContain('tok512.bin (llama2c, 512), template compact');
+    expect(r.stdout).toMatch(/labels:\s+mean 3\.4885/);
+  });
+
+  it('rubric-lab writes JSONL with the split in each row, and a tokenizer.json', () => {
+    const out = join(dir, 'rl.jsonl');
+    const tok = join(dir, 'tokenizer.json');
+    const r = tract('rubric-lab', '--seed', '5', '--out', out, '--train', '40', '--dev', '10', '--test', '20', '--tokenizer-out', tok, '--vocab-size', '600');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`wrote 70 rows to ${out} (train 40, dev 10, test 20; seed 5)`);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.split)).toEqual([...Array(40).fill('train'), ...Array(10).fill('dev'), ...Array(20).fill('test')]);
+    expect(rows[0]).toMatchObject({ source: 'rubric-lab', rubric: { criteria: expect.any(String) }, scores: expect.any(Array), meta: { family: expect.any(String) } });
+    const hf = new HfTokenizer(JSON.parse(readFileSync(tok, 'utf8')), {});
+    expect(hf.get_vocab().size).toBe(600);
+    const again = tract('inspect', out);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('rows:      70 accepted, 0 rejected');
+    expect(again.stdout).toContain('splits:    train 40, dev 10, test 20');
+    expect(again.stdout).toContain('template compact');
+  });
+
+  it('reports bad rows with file and line, and fails when none is usable', () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"instruction": 1}\nnot json\n');
+    const r = tract('inspect', bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('rows:      0 accepted, 2 rejected');
+    expect(r.stdout).toContain(`${bad}:1 (row 0) instruction: expected a non-empty string, got the number 1`);
+    expect(r.stdout).toContain(`${bad}:2 (row 1) (row): invalid JSON`);
+  });
+
+  const usage: [string, string[], number, RegExp][] = [
+    ['no subcommand', [], 2, /a subcommand is required/],
+    ['unknown subcommand', ['frobnicate'], 2, /unknown subcommand 'frobnicate'/],
+    ['inspect without a file', ['inspect'], 2, /exactly one file, got 0/],
+    ['inspect with an unknown flag', ['inspect', MT_BENCH, '--bogus'], 2, /Unknown option '--bogus'/],
+    ['inspect with a bad template', ['inspect', MT_BENCH, '--template', 'fancy'], 2, /--template must be prometheus, compact or auto/],
+    ['inspect a missing file', ['inspect', '/nonexistent/x.json'], 1, /cannot read '\/nonexistent\/x.json': no such file/],
+    ['inspect a directory', ['inspect', '/tmp'], 1, /not a regular file/],
+    ['inspect with a missing tokenizer', ['inspect', MT_BENCH, '--tokenizer', '/nope.bin'], 2, /--tokenizer: no such file/],
+    ['rubric-lab without --out', ['rubric-lab'], 2, /--out <file.jsonl> is required/],
+    ['rubric-lab with a bad size', ['rubric-lab', '--out', '/tmp/x.jsonl', '--train', 'many'], 2, /--train expects an integer, got 'many'/],
+    ['rubric-lab into a missing directory', ['rubric-lab', '--out', '/nonexistent/dir/x.jsonl'], 1, /--out: directory '\/nonexistent\/dir' does not exist/],
+  ];
+  for (const [name, args, code, message] of usage) {
+    it(`fails clearly: ${name}`, () => {
+      const r = tract(...args);
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(message);
+      if (code === 2) expect(r.stderr).toContain('usage: tract data');
+    });
+  }
+});
