@@ -29,15 +29,16 @@ import type { Command } from './main.ts';
 
 const USAGE = `usage: tract data <subcommand> [flags]
 
-  tract data inspect <file> [--json] [--tokenizer <t>] [--template <name>] [--errors N] [--max-bytes N]
+  tract data inspect <file> [--json] [--tokenizer <t>] [--template <name>] [--errors N] [--max-bytes N] [--token-rows N]
       Load a judge data file (JSON array or JSON lines; Feedback Collection, Prometheus benchmark
       or tract JSONL rows) and report rows accepted/rejected with the first errors, the label
-      distribution and mean, and token lengths.
+      distribution and mean, and token lengths. Exits 1 when no row is usable.
         --tokenizer  a llama2.c tok*.bin, a tokenizer.json (tokenizer_config.json beside it is read),
                      or 'rubric-lab' (default: our BPE trained on the default Rubric Lab, 1024 tokens)
         --template   prometheus | compact | auto (default auto: compact when every row is Rubric Lab)
         --errors     how many errors to print (default 10)
         --max-bytes  refuse larger files (default ${DEFAULT_MAX_BYTES})
+        --token-rows token lengths over the first N accepted rows (default 5000)
         --json       one JSON object instead of text
 
   tract data rubric-lab --out <file.jsonl> [--seed S] [--train N] [--dev N] [--test N]
@@ -152,6 +153,7 @@ async function inspect(argv: string[]): Promise<number> {
       template: { type: 'string' },
       errors: { type: 'string' },
       'max-bytes': { type: 'string' },
+      'token-rows': { type: 'string' },
     },
     true,
   );
@@ -160,6 +162,7 @@ async function inspect(argv: string[]): Promise<number> {
   if (!['prometheus', 'compact', 'auto'].includes(template)) throw new UsageError(`--template must be prometheus, compact or auto, got '${template}'`);
   const showErrors = numberFlag('errors', values.errors, 10, { min: 0, integer: true });
   const maxBytes = numberFlag('max-bytes', values['max-bytes'], DEFAULT_MAX_BYTES, { min: 1, integer: true });
+  const tokenRows = numberFlag('token-rows', values['token-rows'], 5000, { min: 1, integer: true });
   const file = positionals[0]!;
   await openInput(file);
   const tokenizer = await loadTokenizer(values.tokenizer ?? 'rubric-lab');
@@ -177,7 +180,7 @@ async function inspect(argv: string[]): Promise<number> {
     splits: countBy(ex, (e) => e.split ?? '(none)'),
     withFeedback: ex.filter((e) => e.feedback !== undefined).length,
     labels: labelReport(ex),
-    tokens: tokenReport(ex, tokenizer, chosen),
+    tokens: tokenReport(ex.slice(0, tokenRows), tokenizer, chosen),
   };
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -192,7 +195,7 @@ async function inspect(argv: string[]): Promise<number> {
     const l = report.labels;
     console.log(`labels:    mean ${l.mean}  sd ${l.sd}  min ${l.min}  max ${l.max}  fractional ${l.fractional}`);
     console.log(`           ${Object.entries(l.histogram).map(([k, v]) => `${k}: ${v}`).join('  ')}`);
-    console.log(`tokens:    ${t.tokenizer.name} (${t.tokenizer.kind}, ${t.tokenizer.vocabSize}), template ${t.template}`);
+    console.log(`tokens:    ${t.tokenizer.name} (${t.tokenizer.kind}, ${t.tokenizer.vocabSize}), template ${t.template}${t.total.count < ex.length ? `, first ${t.total.count} rows` : ''}`);
     console.log(`  prompt   ${fmt(t.prompt)}`);
     console.log(`  target   ${fmt(t.target)}`);
     console.log(`  total    ${fmt(t.total)}`);

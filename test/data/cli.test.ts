@@ -65,6 +65,15 @@ describe('tract data', () => {
     expect(r.stdout).toContain(`${bad}:2 (row 1) (row): invalid JSON`);
   });
 
+  it('refuses a file over --max-bytes and samples token lengths with --token-rows', () => {
+    const big = tract('inspect', MT_BENCH, '--max-bytes', '1000');
+    expect(big.code).toBe(1);
+    expect(big.stdout).toContain('0 accepted, 0 rejected  (reading stopped early');
+    expect(big.stdout).toContain('over the size limit of 1000 bytes');
+    const some = JSON.parse(tract('inspect', MT_BENCH, '--json', '--token-rows', '7').stdout);
+    expect([some.accepted, some.tokens.total.count]).toEqual([320, 7]);
+  });
+
   const usage: [string, string[], number, RegExp][] = [
     ['no subcommand', [], 2, /a subcommand is required/],
     ['unknown subcommand', ['frobnicate'], 2, /unknown subcommand 'frobnicate'/],
