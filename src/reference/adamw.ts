@@ -1,0 +1,51 @@
+// CPU references for grad_norm_partial.wgsl + grad_norm_final.wgsl (global gradient norm and the
+// clipping factor) and adamw_update.wgsl (AdamW with decoupled weight decay, PyTorch's order).
+import type { Floats } from './floats.ts';
+
+/** norm = ‖g[offset, offset+count)‖₂; clip = min(1, maxNorm / (norm + 1e-6)), or 1 when maxNorm ≤ 0. */
+export function gradNormRef(grads: Floats, offset: number, count: number, maxNorm: number): { norm: number; clip: number } {
+  let ss = 0;
+  for (let i = offset; i < offset + count; i++) ss += grads[i] * grads[i];
+  const norm = Math.sqrt(ss);
+  return { norm, clip: maxNorm > 0 ? Math.min(1, maxNorm / (norm + 1e-6)) : 1 };
+}
+
+export interface AdamwHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** The step number t ≥ 1 (bias corrections 1 − β^t). */
+  step: number;
+}
+
+/**
+ * One AdamW step over [offset, offset + count) of the flat params/grads/m/v, in place, with the
+ * gradient multiplied by `clip`:
+ *   p ← p − lr·wd·p;  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;
+ *   p ← p − lr · (m / (1−β1^t)) / (sqrt(v / (1−β2^t)) + eps).
+ * With zeroGrad the gradient range is set to 0 afterwards.
+ */
+export function adamwRef(
+  params: Float64Array,
+  grads: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  offset: number,
+  count: number,
+  o: AdamwHyper,
+  clip = 1,
+  zeroGrad = false,
+): void {
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  for (let i = offset; i < offset + count; i++) {
+    const g = grads[i] * clip;
+    params[i] -= o.lr * o.weightDecay * params[i];
+    m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
+    v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+    params[i] -= (o.lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + o.eps);
+    if (zeroGrad) grads[i] = 0;
+  }
+}
