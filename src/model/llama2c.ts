@@ -111,8 +111,11 @@ export function readLlama2c(data: ArrayBuffer | Uint8Array, layoutOptions: Layou
   if (bytes.byteLength > expected) {
     throw new Llama2cFormatError(`size mismatch: ${bytes.byteLength - expected} trailing bytes after the ${expected} the header describes (not a version-0 file, or a wrong header)`);
   }
-  // One aligned copy of the float section, then views per tensor.
-  const floats = new Float32Array(bytes.slice(HEADER_BYTES, expected).buffer);
+  // One aligned copy of the float section, then views per tensor. (Not bytes.slice: on a Node
+  // Buffer that is a view into a shared pool, not a copy.)
+  const section = new Uint8Array(expected - HEADER_BYTES);
+  section.set(bytes.subarray(HEADER_BYTES, expected));
+  const floats = new Float32Array(section.buffer);
   const layout = buildLayout(config, layoutOptions);
   const params = new Float32Array(layout.size);
   let at = 0;

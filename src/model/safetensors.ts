@@ -153,7 +153,9 @@ function checkTiling(entries: SafetensorsEntry[], dataBytes: number): void {
 export function decodeTensor(data: ArrayBuffer | Uint8Array, header: SafetensorsHeader, entry: SafetensorsEntry): Float32Array {
   const bytes = asBytes(data);
   const start = header.dataStart + entry.begin;
-  const raw = bytes.slice(start, header.dataStart + entry.end); // aligned copy
+  // An aligned copy (not bytes.slice: on a Node Buffer that is a view into a shared pool).
+  const raw = new Uint8Array(entry.end - entry.begin);
+  raw.set(bytes.subarray(start, header.dataStart + entry.end));
   switch (entry.dtype) {
     case 'F32':
       return new Float32Array(raw.buffer);

@@ -38,6 +38,15 @@ describe('llama2.c loader', () => {
     expect(g.some((x) => x !== 1) && g.some((x) => x !== 0)).toBe(true);
   });
 
+  it('reads a Node Buffer (whose slice() is a view into a shared pool) the same', () => {
+    const fromBuffer = readLlama2c(readFileSync(STORIES));
+    expect(Buffer.compare(Buffer.from(fromBuffer.params.buffer), Buffer.from(readLlama2c(bytes).params.buffer))).toBe(0);
+    // A Uint8Array that is a window into a larger buffer at an odd offset.
+    const padded = new Uint8Array(bytes.byteLength + 3);
+    padded.set(bytes, 3);
+    expect(Array.from(readLlama2c(padded.subarray(3)).params.subarray(0, 64))).toEqual(Array.from(fromBuffer.params.subarray(0, 64)));
+  });
+
   it('writes what it reads, byte for byte (stories260K)', () => {
     const m = readLlama2c(bytes);
     const again = writeLlama2c(m.config, m.params);

@@ -83,6 +83,12 @@ describe('safetensors round trip', () => {
       expect(r.dtype).toBe('F32');
       expect(Array.from(r.data)).toEqual(Array.from(t.data));
     }
+    // From a Node Buffer in a shared pool and from a window at an odd offset: the same tensors.
+    const odd = new Uint8Array(file.byteLength + 1);
+    odd.set(file, 1);
+    for (const src of [Buffer.from(file), odd.subarray(1)]) {
+      expect(Array.from(readSafetensors(src).tensors.get('b')!.data)).toEqual(Array.from(tensors[0].data));
+    }
     const sorted = readSafetensorsHeader(writeSafetensors(tensors, {}, { order: 'sorted' }));
     expect(sorted.entries.map((e) => e.name)).toEqual(['a', 'b', 'empty', 'scalar']);
   });
