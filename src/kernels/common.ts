@@ -1,5 +1,5 @@
 // Shared launcher helpers: shader assembly and workgroup layout.
-import { defineKernel, KernelArgumentError, type AdapterSummary, type Gpu, type Shader } from '../gpu/index.ts';
+import { defineKernel, KernelArgumentError, type AdapterSummary, type BufferBinding, type Gpu, type Shader } from '../gpu/index.ts';
 import elemVec4Wgsl from '../../shaders/common/elem_vec4.wgsl?raw';
 import elemF32Wgsl from '../../shaders/common/elem_f32.wgsl?raw';
 
@@ -32,10 +32,18 @@ export function checkDim(kernel: string, name: string, value: number): void {
   }
 }
 
-/** Throws unless `buffer` holds at least `floats` 4-byte elements. */
-export function checkBuffer(kernel: string, name: string, buffer: GPUBuffer, floats: number): void {
-  if (buffer.size < floats * 4) {
-    throw new KernelArgumentError(kernel, `buffer '${name}' holds ${buffer.size} bytes, needs ${floats * 4} (${floats} elements)`);
+/** Bytes a binding exposes: the whole buffer, or the slice { buffer, offset, size }. */
+export function bindingBytes(b: BufferBinding): number {
+  const slice = b as { buffer?: GPUBuffer; offset?: number; size?: number };
+  if (slice.buffer === undefined) return (b as GPUBuffer).size;
+  return slice.size ?? slice.buffer.size - (slice.offset ?? 0);
+}
+
+/** Throws unless `buffer` (a buffer or a slice of one) holds at least `floats` 4-byte elements. */
+export function checkBuffer(kernel: string, name: string, buffer: BufferBinding, floats: number): void {
+  const bytes = bindingBytes(buffer);
+  if (bytes < floats * 4) {
+    throw new KernelArgumentError(kernel, `buffer '${name}' holds ${bytes} bytes, needs ${floats * 4} (${floats} elements)`);
   }
 }
 
