@@ -5,4 +5,5 @@ export * from './ropePermute.ts';
 export * from './llama2c.ts';
 export * from './safetensors.ts';
 export * from './checkpoint.ts';
+export * from './init.ts';
 export { f16ToF32, bf16ToF32, f32ToF16Bits, f32ToBf16Bits } from './halfFloat.ts';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { llamaHiddenDim, makeConfig, parameterCount, PRESETS, validateConfig, type ModelConfig } from '../../src/model/config.ts';
 import { buildLayout, fromHfName, headTensor, hfName, tensorView } from '../../src/model/layout.ts';
 import { halfToInterleavedRows, interleavedToHalfRows } from '../../src/model/ropePermute.ts';
+import { initParams } from '../../src/model/init.ts';
 
 const base: ModelConfig = { dim: 8, hiddenDim: 12, nLayers: 2, nHeads: 2, nKvHeads: 1, vocabSize: 11, seqLen: 16, ropeTheta: 10000, normEps: 1e-5, tied: true, rope: 'interleaved' };
 
@@ -126,5 +127,26 @@ describe('parameter layout', () => {
     expect(Array.from(h)).toEqual([0, 2, 1, 3, 10, 12, 11, 13]);
     const w2 = Float64Array.from({ length: 3 * 6 * 5 }, (_, i) => i);
     expect(Array.from(halfToInterleavedRows(interleavedToHalfRows(w2, 3, 6, 5), 3, 6, 5))).toEqual(Array.from(w2));
+  });
+});
+
+describe('initParams', () => {
+  it('is seeded, has llama2.c scales, leaves gaps at zero', () => {
+    const L = buildLayout({ ...base, tied: false, nLayers: 8, dim: 64, nHeads: 4, nKvHeads: 2, hiddenDim: 100, vocabSize: 300 });
+    const a = initParams(L, 1);
+    expect(Array.from(initParams(L, 1))).toEqual(Array.from(a));
+    expect(initParams(L, 2)[0]).not.toBe(a[0]);
+    const sd = (name: string) => {
+      const v = tensorView(a, L, name);
+      return Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+    };
+    expect(sd('tok_embeddings')).toBeCloseTo(0.02, 3);
+    expect(sd('layers.3.attention.wq')).toBeCloseTo(0.02, 2);
+    expect(sd('layers.3.attention.wo')).toBeCloseTo(0.02 / 4, 3);
+    expect(sd('layers.3.feed_forward.w3')).toBeCloseTo(0.02 / 4, 3);
+    expect(Array.from(tensorView(a, L, 'layers.0.ffn_norm')).every((x) => x === 1)).toBe(true);
+    let inTensors = 0;
+    for (const t of L.tensors) inTensors += t.size;
+    expect(a.reduce((n, x) => n + (x !== 0 ? 1 : 0), 0)).toBe(inTensors);
   });
 });
