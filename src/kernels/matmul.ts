@@ -2,7 +2,7 @@
 // Two kernels compute the same thing: matmul.wgsl (register blocks only, for CPU Vulkan drivers,
 // where workgroup-memory tiling loses) and matmul_tiled.wgsl (workgroup tiles + register blocks, for
 // GPUs). `matmulVariantFor` picks by adapter; tests run both.
-import { defineKernel, f32, type Gpu, type Recorder } from '../gpu/index.ts';
+import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, isCpuAdapter, shader } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
@@ -39,7 +39,7 @@ export interface MatmulShape {
 }
 
 /** C = α · op(A) · op(B) (+ C), the general form the named products below call. */
-export function matmul(rec: Recorder, C: GPUBuffer, A: GPUBuffer, B: GPUBuffer, s: MatmulShape): void {
+export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: BufferBinding, s: MatmulShape): void {
   const name = 'matmul';
   const { M, N, K } = s;
   const batch = s.batch ?? 1;
@@ -72,16 +72,16 @@ export function matmul(rec: Recorder, C: GPUBuffer, A: GPUBuffer, B: GPUBuffer, 
 type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant'>;
 
 /** Forward: C [M, N] = A [M, K] · B [K, N]. */
-export function matmulForward(rec: Recorder, C: GPUBuffer, A: GPUBuffer, B: GPUBuffer, s: { M: number; N: number; K: number } & Common): void {
+export function matmulForward(rec: Recorder, C: BufferBinding, A: BufferBinding, B: BufferBinding, s: { M: number; N: number; K: number } & Common): void {
   matmul(rec, C, A, B, s);
 }
 
 /** Backward to A: dA [M, K] = dC [M, N] · Bᵀ, with B [K, N]. */
-export function matmulBackwardA(rec: Recorder, dA: GPUBuffer, dC: GPUBuffer, B: GPUBuffer, s: { M: number; N: number; K: number } & Common): void {
+export function matmulBackwardA(rec: Recorder, dA: BufferBinding, dC: BufferBinding, B: BufferBinding, s: { M: number; N: number; K: number } & Common): void {
   matmul(rec, dA, dC, B, { ...s, M: s.M, N: s.K, K: s.N, transB: true, strideA: s.M * s.N, strideB: s.K * s.N, strideC: s.M * s.K });
 }
 
 /** Backward to B: dB [K, N] = Aᵀ · dC [M, N], with A [M, K]. */
-export function matmulBackwardB(rec: Recorder, dB: GPUBuffer, A: GPUBuffer, dC: GPUBuffer, s: { M: number; N: number; K: number } & Common): void {
+export function matmulBackwardB(rec: Recorder, dB: BufferBinding, A: BufferBinding, dC: BufferBinding, s: { M: number; N: number; K: number } & Common): void {
   matmul(rec, dB, A, dC, { ...s, M: s.K, N: s.N, K: s.M, transA: true, strideA: s.M * s.K, strideB: s.M * s.N, strideC: s.K * s.N });
 }
