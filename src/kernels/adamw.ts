@@ -1,0 +1,132 @@
+// Launchers for the optimizer: the global gradient norm with its clipping factor, computed on the GPU
+// in two kernels (grad_norm_partial.wgsl, grad_norm_final.wgsl), and the AdamW update over a range of
+// the flat buffers (adamw_update.wgsl), which reads the clip factor from the GPU. Nothing is read back.
+import { defineKernel, f32, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common.ts';
+import gradNormPartialWgsl from '../../shaders/grad_norm_partial.wgsl?raw';
+import gradNormFinalWgsl from '../../shaders/grad_norm_final.wgsl?raw';
+import adamwUpdateWgsl from '../../shaders/adamw_update.wgsl?raw';
+
+const WG = 64;
+/** Size (in floats) of the `partials` workspace gradNorm needs, whatever the gradient size. */
+export const GRAD_NORM_PARTIALS = 1024;
+
+const partialKernels = rowKernels('grad_norm_partial.wgsl', gradNormPartialWgsl, ['grads', 'partials']);
+const finalKernel = defineKernel(shader('grad_norm_final.wgsl', gradNormFinalWgsl), ['partials', 'norm_clip']);
+const updateKernels = rowKernels('adamw_update.wgsl', adamwUpdateWgsl, ['weights', 'grads', 'm', 'v', 'norm_clip']);
+
+/** A range [offset, offset + count) of a flat buffer, in floats. */
+export interface FlatRange {
+  offset: number;
+  count: number;
+}
+
+function checkRange(name: string, r: FlatRange): void {
+  if (!Number.isInteger(r.offset) || r.offset < 0) throw new KernelArgumentError(name, `offset must be an integer ≥ 0, got ${r.offset}`);
+  checkDim(name, 'count', r.count);
+}
+
+/** 4 when a range can be processed as vec4 (offset and count multiples of 4), else 1. */
+function widthOf(r: FlatRange): number {
+  return r.offset % 4 === 0 && r.count % 4 === 0 ? 4 : 1;
+}
+
+/**
+ * normClip [2] = [‖grads[range]‖₂, clip] with clip = min(1, maxNorm / (norm + 1e-6)), or 1 when
+ * maxNorm ≤ 0 (clipping off). `partials` is a workspace of GRAD_NORM_PARTIALS floats.
+ */
+export function gradNorm(
+  rec: Recorder,
+  out: { normClip: BufferBinding; partials: BufferBinding },
+  grads: BufferBinding,
+  range: FlatRange,
+  maxNorm: number,
+): void {
+  const name = 'grad_norm_partial.wgsl';
+  checkRange(name, range);
+  if (!Number.isFinite(maxNorm)) throw new KernelArgumentError(name, `maxNorm must be finite (≤ 0 turns clipping off), got ${maxNorm}`);
+  checkBuffer(name, 'grads', grads, range.offset + range.count);
+  checkBuffer(name, 'partials', out.partials, GRAD_NORM_PARTIALS);
+  checkBuffer(name, 'normClip', out.normClip, 2);
+  const w = widthOf(range);
+  const count = range.count / w;
+  // At least 1024 Elems per workgroup, at most GRAD_NORM_PARTIALS workgroups.
+  const G = Math.max(1, Math.min(GRAD_NORM_PARTIALS, Math.ceil(count / 1024)));
+  const chunk = Math.ceil(count / G);
+  rec.run(partialKernels.pick(w), {
+    params: [range.offset / w, count, chunk],
+    buffers: { grads, partials: out.partials },
+    workgroups: G,
+    overrides: { WG },
+  });
+  rec.run(finalKernel, { params: [G, f32(maxNorm)], buffers: { partials: out.partials, norm_clip: out.normClip }, workgroups: 1, overrides: { WG } });
+}
+
+export interface AdamwStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Step number t ≥ 1 (for the bias corrections 1 − β^t). */
+  step: number;
+  /** Zero the gradient range after the update (default false). */
+  zeroGrad?: boolean;
+}
+
+const noClip = new WeakMap<Gpu, GPUBuffer>();
+/** A [norm, clip] buffer holding [0, 1], for updates without clipping. */
+function unitClip(gpu: Gpu): GPUBuffer {
+  let b = noClip.get(gpu);
+  if (!b) {
+    b = uploadBuffer(gpu, 'adamw.no_clip', new Float32Array([0, 1]));
+    noClip.set(gpu, b);
+  }
+  return b;
+}
+
+/**
+ * One AdamW step over `range` of the flat weights/grads/m/v buffers (in place), the gradient
+ * multiplied by normClip[1] (from gradNorm; omit for no clipping). Launch once per range (decayed
+ * matrices with weightDecay, the rest with 0).
+ */
+export function adamwUpdate(
+  rec: Recorder,
+  state: { weights: BufferBinding; grads: BufferBinding; m: BufferBinding; v: BufferBinding },
+  range: FlatRange,
+  o: AdamwStep,
+  normClip?: BufferBinding,
+): void {
+  const name = 'adamw_update.wgsl';
+  checkRange(name, range);
+  const bad = (k: string, v: number, want: string) => new KernelArgumentError(name, `${k} must be ${want}, got ${v}`);
+  if (!(o.lr >= 0) || !Number.isFinite(o.lr)) throw bad('lr', o.lr, 'finite and ≥ 0');
+  if (!(o.beta1 >= 0 && o.beta1 < 1)) throw bad('beta1', o.beta1, 'in [0, 1)');
+  if (!(o.beta2 >= 0 && o.beta2 < 1)) throw bad('beta2', o.beta2, 'in [0, 1)');
+  if (!(o.eps >= 0) || !Number.isFinite(o.eps)) throw bad('eps', o.eps, 'finite and ≥ 0');
+  if (!(o.weightDecay >= 0) || !Number.isFinite(o.weightDecay)) throw bad('weightDecay', o.weightDecay, 'finite and ≥ 0');
+  if (!Number.isInteger(o.step) || o.step < 1) throw bad('step', o.step, 'an integer ≥ 1');
+  for (const [k, b] of Object.entries(state)) checkBuffer(name, k, b, range.offset + range.count);
+  const clip = normClip ?? unitClip(rec.gpu);
+  checkBuffer(name, 'normClip', clip, 2);
+  const bc1 = 1 - Math.pow(o.beta1, o.step);
+  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  const w = widthOf(range);
+  const count = range.count / w;
+  rec.run(updateKernels.pick(w), {
+    params: [
+      range.offset / w,
+      count,
+      f32(o.beta1),
+      f32(o.beta2),
+      f32(o.eps),
+      f32(1 - o.lr * o.weightDecay),
+      f32(o.lr / bc1),
+      f32(1 / Math.sqrt(bc2)),
+      o.zeroGrad ? 1 : 0,
+    ],
+    buffers: { ...state, norm_clip: clip },
+    workgroups: elementGrid(rec.gpu, count, WG),
+    overrides: { WG },
+  });
+}

@@ -1,0 +1,105 @@
+// The gradient norm / clip factor and the AdamW update on the GPU vs the Float64 references: ranges
+// with offsets (both element widths), a gradient large enough to fill every partial, clipping on and
+// off, several steps with two ranges (decayed and not), zeroing the gradient; argument checks.
+import { describe, expect, it } from 'vitest';
+import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
+import { adamwUpdate, GRAD_NORM_PARTIALS, gradNorm, type AdamwStep } from '../../src/kernels/adamw.ts';
+import { adamwRef, gradNormRef } from '../../src/reference/adamw.ts';
+import { expectClose, TOL } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { normals, toF64 } from '../helpers/random.ts';
+
+describe('gradNorm vs reference', () => {
+  const cases = [
+    { total: 1, offset: 0, count: 1, maxNorm: 0 },
+    { total: 50, offset: 3, count: 37, maxNorm: 1 },
+    { total: 70000, offset: 64, count: 65536, maxNorm: 1000 }, // norm below maxNorm: clip = 1
+    { total: 4_500_001, offset: 0, count: 4_500_000, maxNorm: 0.5 }, // > 1024 Elems per partial
+  ];
+  for (const c of cases) {
+    it(`count=${c.count} offset=${c.offset} maxNorm=${c.maxNorm}`, async () => {
+      const gpu = await testGpu();
+      const g = normals(c.total, c.count, 0.01);
+      g.fill(1e3, 0, c.offset); // outside the range: must not count
+      const normClip = createBuffer(gpu, 'normClip', 8);
+      const rec = new Recorder(gpu, 'gradnorm');
+      gradNorm(rec, { normClip, partials: createBuffer(gpu, 'partials', GRAD_NORM_PARTIALS * 4) }, uploadBuffer(gpu, 'g', g), c, c.maxNorm);
+      rec.submit();
+      const ref = gradNormRef(toF64(g), c.offset, c.count, c.maxNorm);
+      const got = await readF32(gpu, normClip, 2);
+      expectClose(got, [ref.norm, ref.clip], TOL.elementwise, 'norm, clip');
+      if (c.maxNorm === 0 || c.maxNorm === 1000) expect(got[1]).toBe(1);
+    });
+  }
+});
+
+describe('adamwUpdate vs reference', () => {
+  for (const [label, offsetA, countA, countB] of [
+    ['vec4 ranges', 0, 4096, 1000],
+    ['scalar ranges (odd offsets and counts)', 0, 37, 11],
+    ['one element each', 0, 1, 1],
+  ] as const) {
+    it(`${label}: 3 steps, clipped, decayed + non-decayed ranges, zeroGrad`, async () => {
+      const gpu = await testGpu();
+      const total = offsetA + countA + countB + 5;
+      const ranges = [
+        { offset: offsetA, count: countA, weightDecay: 0.1 },
+        { offset: offsetA + countA, count: countB, weightDecay: 0 },
+      ];
+      const p0 = normals(total, 1);
+      const rp = toF64(p0), rm = new Float64Array(total), rv = new Float64Array(total);
+      const weights = uploadBuffer(gpu, 'w', p0);
+      const grads = createBuffer(gpu, 'g', total * 4);
+      const m = createBuffer(gpu, 'm', total * 4), v = createBuffer(gpu, 'v', total * 4);
+      const normClip = createBuffer(gpu, 'nc', 8), partials = createBuffer(gpu, 'partials', GRAD_NORM_PARTIALS * 4);
+      const maxNorm = 0.1;
+      for (let step = 1; step <= 3; step++) {
+        const g = normals(total, 10 + step, 0.3);
+        const hyper: AdamwStep = { lr: 0.01 * step, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, step, zeroGrad: true };
+        const rec = new Recorder(gpu, 'adamw');
+        rec.copy(uploadBuffer(gpu, 'g.step', g), 0, grads, 0, total * 4);
+        gradNorm(rec, { normClip, partials }, grads, { offset: 0, count: total }, maxNorm);
+        for (const r of ranges) adamwUpdate(rec, { weights, grads, m, v }, r, { ...hyper, weightDecay: r.weightDecay }, normClip);
+        rec.submit();
+        const rg = toF64(g);
+        const { clip } = gradNormRef(rg, 0, total, maxNorm);
+        expect(clip).toBeLessThan(1); // clipping is active
+        for (const r of ranges) adamwRef(rp, rg, rm, rv, r.offset, r.count, { ...hyper, weightDecay: r.weightDecay }, clip, true);
+        const gg = await readF32(gpu, grads, total);
+        // The 5 floats after the ranges keep their gradient; the ranges are zeroed.
+        expect(Array.from(gg.subarray(0, total - 5)).every((x) => x === 0)).toBe(true);
+        expect(Array.from(gg.subarray(total - 5))).toEqual(Array.from(g.subarray(total - 5)));
+      }
+      expectClose(await readF32(gpu, weights, total), rp, TOL.elementwise, 'weights');
+      expectClose(await readF32(gpu, m, total), rm, TOL.elementwise, 'm');
+      expectClose(await readF32(gpu, v, total), rv, TOL.elementwise, 'v');
+    });
+  }
+
+  it('without a clip buffer the gradient is used as is', async () => {
+    const gpu = await testGpu();
+    const n = 12;
+    const p0 = normals(n, 3), g = normals(n, 4);
+    const weights = uploadBuffer(gpu, 'w', p0);
+    const rec = new Recorder(gpu, 'adamw');
+    const o = { lr: 0.1, beta1: 0.8, beta2: 0.9, eps: 1e-6, weightDecay: 0.5, step: 1 };
+    adamwUpdate(rec, { weights, grads: uploadBuffer(gpu, 'g', g), m: createBuffer(gpu, 'm', n * 4), v: createBuffer(gpu, 'v', n * 4) }, { offset: 0, count: n }, o);
+    rec.submit();
+    const rp = toF64(p0);
+    adamwRef(rp, toF64(g), new Float64Array(n), new Float64Array(n), 0, n, o);
+    expectClose(await readF32(gpu, weights, n), rp, TOL.elementwise, 'weights');
+  });
+
+  it('checks hyperparameters and ranges before dispatching', async () => {
+    const gpu = await testGpu();
+    const rec = new Recorder(gpu, 'bad');
+    const b = (k: number) => createBuffer(gpu, 'b', k * 4);
+    const st = { weights: b(10), grads: b(10), m: b(10), v: b(10) };
+    const o = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0, step: 1 };
+    expect(() => adamwUpdate(rec, st, { offset: 4, count: 7 }, o)).toThrow(/adamw_update\.wgsl: buffer 'weights' holds 40 bytes, needs 44/);
+    expect(() => adamwUpdate(rec, st, { offset: 0, count: 10 }, { ...o, step: 0 })).toThrow(/step must be an integer ≥ 1/);
+    expect(() => adamwUpdate(rec, st, { offset: 0, count: 10 }, { ...o, beta2: 1 })).toThrow(/beta2 must be in \[0, 1\)/);
+    expect(() => gradNorm(rec, { normClip: b(2), partials: b(10) }, b(10), { offset: 0, count: 10 }, 1)).toThrow(/buffer 'partials'/);
+    expect(rec.dispatches).toBe(0);
+  });
+});
