@@ -1,0 +1,73 @@
+// Launchers for rotary position embeddings (rope_forward.wgsl, run forward or backward) and the
+// cos/sin table they read. The table is built on the host with llama2.c's f32 arithmetic
+// (ropeTable, from the reference module: it is plain math shared with the CPU reference model).
+import { defineKernel, f32, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
+import { ropeTable, type RopeShape } from '../reference/rope.ts';
+import { bindingBytes, checkBuffer, checkDim, elementGrid, shader } from './common.ts';
+import ropeWgsl from '../../shaders/rope_forward.wgsl?raw';
+
+export { ropeTable, type RopeConvention, type RopeShape } from '../reference/rope.ts';
+
+const WG = 64;
+const kernel = defineKernel(shader('rope_forward.wgsl', ropeWgsl), ['table', 'x']);
+
+/** The cos/sin table [maxPos, hs/2, 2] on the GPU (maxPos · hs floats). */
+export function uploadRopeTable(gpu: Gpu, maxPos: number, hs: number, theta = 10000): GPUBuffer {
+  checkDim('rope table', 'maxPos', maxPos);
+  if (!Number.isInteger(hs) || hs < 2 || hs % 2 !== 0) throw new KernelArgumentError('rope table', `hs must be an even integer ≥ 2, got ${hs}`);
+  return uploadBuffer(gpu, 'rope_table', ropeTable(maxPos, hs, theta));
+}
+
+/** Offset and size in bytes of a binding inside its GPUBuffer. */
+function resolve(b: BufferBinding): { buffer: GPUBuffer; offset: number } {
+  const slice = b as { buffer?: GPUBuffer; offset?: number };
+  return slice.buffer === undefined ? { buffer: b as GPUBuffer, offset: 0 } : { buffer: slice.buffer, offset: slice.offset ?? 0 };
+}
+
+function sameBinding(a: BufferBinding, b: BufferBinding): boolean {
+  const x = resolve(a);
+  const y = resolve(b);
+  return x.buffer === y.buffer && x.offset === y.offset;
+}
+
+function rope(name: string, rec: Recorder, out: BufferBinding, x: BufferBinding, table: BufferBinding, s: RopeShape, direction: 1 | -1): void {
+  const { R, T, nHeads, hs } = s;
+  const posOffset = s.posOffset ?? 0;
+  for (const [k, v] of Object.entries({ R, T, nHeads, hs })) checkDim(name, k, v);
+  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
+  if (!Number.isInteger(posOffset) || posOffset < 0) throw new KernelArgumentError(name, `posOffset must be an integer ≥ 0, got ${posOffset}`);
+  if (s.convention !== 'interleaved' && s.convention !== 'half') throw new KernelArgumentError(name, `convention must be 'interleaved' or 'half', got ${String(s.convention)}`);
+  const n = R * nHeads * hs;
+  checkBuffer(name, 'x', x, n);
+  checkBuffer(name, 'out', out, n);
+  const maxPos = Math.floor(bindingBytes(table) / 4 / hs);
+  const needed = posOffset + Math.min(R, T);
+  if (maxPos < needed) {
+    throw new KernelArgumentError(name, `the RoPE table holds ${maxPos} positions of head size ${hs}; positions up to ${needed - 1} are needed (posOffset ${posOffset} + T ${T})`);
+  }
+  if (!sameBinding(out, x)) {
+    const src = resolve(x);
+    const dst = resolve(out);
+    rec.copy(src.buffer, src.offset, dst.buffer, dst.offset, n * 4);
+  }
+  const pairs = R * nHeads * (hs / 2);
+  rec.run(kernel, {
+    params: [R, T, nHeads, hs, posOffset, maxPos, s.convention === 'half' ? 1 : 0, f32(direction)],
+    buffers: { table, x: out },
+    workgroups: elementGrid(rec.gpu, pairs, WG),
+    overrides: { WG },
+  });
+}
+
+/**
+ * out [R, nHeads·hs] = RoPE(x) at positions (r mod T) + posOffset; out may be x (in place),
+ * otherwise x is copied into out first. `table` is uploadRopeTable's (or ropeTable's) [maxPos, hs/2, 2].
+ */
+export function ropeForward(rec: Recorder, out: BufferBinding, x: BufferBinding, table: BufferBinding, s: RopeShape): void {
+  rope('rope_forward.wgsl', rec, out, x, table, s, 1);
+}
+
+/** dx [R, nHeads·hs] = the rotation of dout by −angle (the transpose of ropeForward); dx may be dout. */
+export function ropeBackward(rec: Recorder, dx: BufferBinding, dout: BufferBinding, table: BufferBinding, s: RopeShape): void {
+  rope('rope_forward.wgsl (backward)', rec, dx, dout, table, s, -1);
+}
