@@ -2,8 +2,11 @@
 // entry datt holds the probabilities P = att; on exit the gradient w.r.t. the scores before scaling,
 //   dS[b, h, t, j] = P_j · (dP_j − Σ_i P_i · dP_i) / sqrt(hs),   dP_j = dout[b, t, h, :] · v[b, j, kvh, :]
 // for j ≤ t (entries j > t stay 0). Training shapes only (pos_offset 0, kv_T = T).
+// This is the path without scratch memory (the launcher's default when no dS buffer is given):
+// with a [B, H, T, T] scratch, attention_scores_forward.wgsl computes dP there as a blocked product
+// and attention_softmax_backward.wgsl forms dS, which is faster and keeps att intact.
 // One invocation per row (b, h, t), t fastest (i = gid.y · num_workgroups.x · WG + gid.x): one pass
-// for Σ P·dP, a second that recomputes dP_j and writes dS_j over P_j (no scratch needed).
+// for Σ P·dP, a second that recomputes dP_j and writes dS_j over P_j.
 // Written over Elem (f32 or vec4<f32>, by the prelude the launcher puts first; vec4 needs hs % 4 = 0).
 //
 // Bindings:

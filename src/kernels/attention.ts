@@ -1,26 +1,38 @@
 // Launchers for causal self-attention with grouped-query attention (H query heads, KH kv heads,
 // query head h reads kv head h / (H / KH)), and the KV-cache write for generation.
 //
-// Forward (training and decoding): attention_scores_forward.wgsl (att = causal softmax(q·kᵀ/√hs))
-// then attention_values_forward.wgsl (out = att·v). Backward (training shapes):
-//   dv = attᵀ·dout            attention_values_backward.wgsl (summed over each kv group)
-//   dS = P ⊙ (dP − rowsum(P ⊙ dP))/√hs, dP = dout·vᵀ     attention_scores_backward.wgsl, in place
-//   dq = dS·k                 attention_values_forward.wgsl
-//   dk = dSᵀ·q                attention_values_backward.wgsl
+// Forward (training and decoding), 3 dispatches:
+//   s = q·kᵀ/√hs (causal blocks)           attention_scores_forward.wgsl
+//   att = causal softmax(s), in place      attention_softmax_forward.wgsl
+//   out = att·v                            attention_values_forward.wgsl
+// Backward (training shapes), with a [B, H, T, T] scratch `datt` (5 dispatches):
+//   dv = attᵀ·dout (per kv group)          attention_values_backward.wgsl
+//   dP = dout·vᵀ into datt                 attention_scores_forward.wgsl
+//   dS = P ⊙ (dP − rowsum(P ⊙ dP))/√hs     attention_softmax_backward.wgsl (in place over dP)
+//   dq = dS·k                              attention_values_forward.wgsl
+//   dk = dSᵀ·q (per kv group)              attention_values_backward.wgsl
+// Without the scratch, dS is formed over att in place by attention_scores_backward.wgsl (it
+// recomputes dP row by row: slower, and att is lost).
 // Layouts: q, out [B·T, H·hs]; k, v [B·kvT, KH·hs]; att [B, H, T, posOffset + T].
 import { f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
 import type { AttentionShape } from '../reference/attention.ts';
 import { checkBuffer, checkDim, elementGrid, rowKernels } from './common.ts';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
+import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
 import valuesForwardWgsl from '../../shaders/attention_values_forward.wgsl?raw';
+import softmaxBackwardWgsl from '../../shaders/attention_softmax_backward.wgsl?raw';
 import scoresBackwardWgsl from '../../shaders/attention_scores_backward.wgsl?raw';
 import valuesBackwardWgsl from '../../shaders/attention_values_backward.wgsl?raw';
 
 export type { AttentionShape } from '../reference/attention.ts';
 
 const WG = 64;
-const scoresForwardKernels = rowKernels('attention_scores_forward.wgsl', scoresForwardWgsl, ['q', 'k', 'att']);
+/** Register-block sizes of the kernels (BT, BJ in the WGSL). */
+const BLOCK = 4;
+const scoresForwardKernels = rowKernels('attention_scores_forward.wgsl', scoresForwardWgsl, ['a', 'm', 's']);
+const softmaxForwardKernel = rowKernels('attention_softmax_forward.wgsl', softmaxForwardWgsl, ['att']).pick(1);
 const valuesForwardKernels = rowKernels('attention_values_forward.wgsl', valuesForwardWgsl, ['probs', 'values', 'out']);
+const softmaxBackwardKernel = rowKernels('attention_softmax_backward.wgsl', softmaxBackwardWgsl, ['att', 'datt']).pick(1);
 const scoresBackwardKernels = rowKernels('attention_scores_backward.wgsl', scoresBackwardWgsl, ['dout', 'v', 'datt']);
 const valuesBackwardKernels = rowKernels('attention_values_backward.wgsl', valuesBackwardWgsl, ['probs', 'rows', 'out']);
 
@@ -49,6 +61,40 @@ function resolveShape(name: string, s: AttentionShape): Resolved {
   return { B, T, H, KH, hs, posOffset, kvT, Tk: posOffset + T, w: hs % 4 === 0 ? 4 : 1 };
 }
 
+/** s [B, H, T, Tk] = a·mᵀ / div over the causal blocks (a like q, m like k/v). */
+function scores(rec: Recorder, s: BufferBinding, a: BufferBinding, m: BufferBinding, r: Resolved, div: number): void {
+  const tBlocks = Math.ceil(r.T / BLOCK);
+  const jBlocks = Math.ceil(r.Tk / BLOCK);
+  rec.run(scoresForwardKernels.pick(r.w), {
+    params: [r.B, r.T, r.H, r.KH, r.hs, r.posOffset, r.kvT, r.Tk, tBlocks, jBlocks, f32(div)],
+    buffers: { a, m, s },
+    workgroups: elementGrid(rec.gpu, r.B * r.H * tBlocks * jBlocks, WG),
+    overrides: { WG },
+  });
+}
+
+/** out [B·T, H·hs] = X·Y per head (X [B, H, T, Tk] causal, Y like v). */
+function values(rec: Recorder, out: BufferBinding, probs: BufferBinding, vals: BufferBinding, r: Resolved): void {
+  const tBlocks = Math.ceil(r.T / BLOCK);
+  rec.run(valuesForwardKernels.pick(r.w), {
+    params: [r.B, r.T, r.H, r.KH, r.hs, r.posOffset, r.kvT, r.Tk, tBlocks],
+    buffers: { probs, values: vals, out },
+    workgroups: elementGrid(rec.gpu, (r.B * tBlocks * r.H * r.hs) / r.w, WG),
+    overrides: { WG },
+  });
+}
+
+/** out [B·T, KH·hs] = Xᵀ·Y summed over each kv group (X [B, H, T, T], Y like q). */
+function valuesTransposed(rec: Recorder, out: BufferBinding, probs: BufferBinding, rows: BufferBinding, r: Resolved): void {
+  const jBlocks = Math.ceil(r.T / BLOCK);
+  rec.run(valuesBackwardKernels.pick(r.w), {
+    params: [r.B, r.T, r.H, r.KH, r.hs, jBlocks],
+    buffers: { probs, rows, out },
+    workgroups: elementGrid(rec.gpu, (r.B * jBlocks * r.KH * r.hs) / r.w, WG),
+    overrides: { WG },
+  });
+}
+
 /**
  * out [B·T, H·hs] = causal softmax(q·kᵀ/√hs)·v per head; att [B, H, T, posOffset+T] = the
  * probabilities (0 at masked positions), both assigned. Training: posOffset 0, kvT = T (defaults);
@@ -64,34 +110,30 @@ export function attentionForward(
   v: BufferBinding,
   shape: AttentionShape,
 ): void {
-  const name = 'attention_scores_forward.wgsl';
-  const s = resolveShape(name, shape);
-  const { B, T, H, KH, hs, posOffset, kvT, Tk, w } = s;
+  const name = 'attention forward';
+  const r = resolveShape(name, shape);
+  const { B, T, H, KH, hs, kvT, Tk } = r;
   checkBuffer(name, 'q', q, B * T * H * hs);
   checkBuffer(name, 'k', k, B * kvT * KH * hs);
   checkBuffer(name, 'v', v, B * kvT * KH * hs);
   checkBuffer(name, 'out', outs.out, B * T * H * hs);
   checkBuffer(name, 'att', outs.att, B * H * T * Tk);
-  rec.run(scoresForwardKernels.pick(w), {
-    params: [B, T, H, KH, hs, posOffset, kvT, Tk, f32(Math.sqrt(hs))],
-    buffers: { q, k, att: outs.att },
+  scores(rec, outs.att, q, k, r, Math.fround(Math.sqrt(hs)));
+  rec.run(softmaxForwardKernel, {
+    params: [B * H * T, T, r.posOffset, Tk],
+    buffers: { att: outs.att },
     workgroups: elementGrid(rec.gpu, B * H * T, WG),
     overrides: { WG },
   });
-  rec.run(valuesForwardKernels.pick(w), {
-    params: [B, T, H, KH, hs, posOffset, kvT, Tk],
-    buffers: { probs: outs.att, values: v, out: outs.out },
-    workgroups: elementGrid(rec.gpu, (B * T * H * hs) / w, WG),
-    overrides: { WG },
-  });
+  values(rec, outs.out, outs.att, v, r);
 }
 
 /**
  * Backward of the training forward (posOffset 0, kvT = T): dq [B·T, H·hs], dk, dv [B·T, KH·hs], all
  * assigned (dk, dv summed over each kv group's query heads), from dout [B·T, H·hs] and the forward's
- * q, k, v (after RoPE) and att. The gradient w.r.t. the scores is formed in place: in `grads.datt`
- * ([B, H, T, T] scratch; att is copied there first and stays intact) or, without it, in att itself,
- * which is then overwritten (rerun the forward before another backward).
+ * q, k, v (after RoPE) and att. `grads.datt` is a [B, H, T, T] scratch (may be shared by all layers)
+ * where dP and then dS are formed; att stays intact. Without it dS is formed over att itself by a
+ * slower kernel and att is lost (rerun the forward before another backward).
  */
 export function attentionBackward(
   rec: Recorder,
@@ -104,37 +146,37 @@ export function attentionBackward(
   shape: AttentionShape,
 ): void {
   const name = 'attention backward';
-  const s = resolveShape(name, shape);
-  if (s.posOffset !== 0 || s.kvT !== s.T) throw new KernelArgumentError(name, 'the backward is for training shapes (posOffset 0, kvT = T)');
-  const { B, T, H, KH, hs, w } = s;
+  const r = resolveShape(name, shape);
+  if (r.posOffset !== 0 || r.kvT !== r.T) throw new KernelArgumentError(name, 'the backward is for training shapes (posOffset 0, kvT = T)');
+  const { B, T, H, KH, hs, w } = r;
   for (const [key, b] of Object.entries({ dout, q, dq: grads.dq })) checkBuffer(name, key, b, B * T * H * hs);
   for (const [key, b] of Object.entries({ k, v, dk: grads.dk, dv: grads.dv })) checkBuffer(name, key, b, B * T * KH * hs);
   checkBuffer(name, 'att', att, B * H * T * T);
   if (grads.datt) checkBuffer(name, 'datt', grads.datt, B * H * T * T);
-  const kvGrid = elementGrid(rec.gpu, (B * T * KH * hs) / w, WG);
-  const smallParams = [B, T, H, KH, hs];
-  // dv = attᵀ · dout, while att still holds the probabilities.
-  rec.run(valuesBackwardKernels.pick(w), { params: smallParams, buffers: { probs: att, rows: dout, out: grads.dv }, workgroups: kvGrid, overrides: { WG } });
-  let dS = att;
+  const sqrtHs = Math.fround(Math.sqrt(hs));
+  // dv = attᵀ · dout, while att holds the probabilities.
+  valuesTransposed(rec, grads.dv, att, dout, r);
+  let dS: BufferBinding;
   if (grads.datt) {
-    const src = sliceOf(att);
-    const dst = sliceOf(grads.datt);
-    rec.copy(src.buffer, src.offset, dst.buffer, dst.offset, B * H * T * T * 4);
+    scores(rec, grads.datt, dout, v, r, 1);
+    rec.run(softmaxBackwardKernel, {
+      params: [B * H * T, T, f32(sqrtHs)],
+      buffers: { att, datt: grads.datt },
+      workgroups: elementGrid(rec.gpu, B * H * T, WG),
+      overrides: { WG },
+    });
     dS = grads.datt;
+  } else {
+    rec.run(scoresBackwardKernels.pick(w), {
+      params: [B, T, H, KH, hs, f32(sqrtHs)],
+      buffers: { dout, v, datt: att },
+      workgroups: elementGrid(rec.gpu, B * H * T, WG),
+      overrides: { WG },
+    });
+    dS = att;
   }
-  rec.run(scoresBackwardKernels.pick(w), {
-    params: [B, T, H, KH, hs, f32(Math.sqrt(hs))],
-    buffers: { dout, v, datt: dS },
-    workgroups: elementGrid(rec.gpu, B * H * T, WG),
-    overrides: { WG },
-  });
-  rec.run(valuesForwardKernels.pick(w), {
-    params: [B, T, H, KH, hs, 0, T, T],
-    buffers: { probs: dS, values: k, out: grads.dq },
-    workgroups: elementGrid(rec.gpu, (B * T * H * hs) / w, WG),
-    overrides: { WG },
-  });
-  rec.run(valuesBackwardKernels.pick(w), { params: smallParams, buffers: { probs: dS, rows: q, out: grads.dk }, workgroups: kvGrid, overrides: { WG } });
+  values(rec, grads.dq, dS, k, r);
+  valuesTransposed(rec, grads.dk, dS, q, r);
 }
 
 function sliceOf(b: BufferBinding): { buffer: GPUBuffer; offset: number } {

@@ -109,7 +109,7 @@ describe('attention argument checks (before any dispatch)', () => {
     const s = { B: 1, T: 2, H: 4, KH: 3, hs: 4 };
     expect(() => attentionForward(rec, { out: b(32), att: b(16) }, b(32), b(24), b(24), s)).toThrow(/KH \(3\) must divide H \(4\)/);
     expect(() => attentionForward(rec, { out: b(32), att: b(16) }, b(32), b(16), b(16), { ...s, KH: 2, posOffset: 3, kvT: 4 })).toThrow(/posOffset \+ T = 5 exceeds the 4 rows/);
-    expect(() => attentionForward(rec, { out: b(32), att: b(15) }, b(32), b(16), b(16), { ...s, KH: 2 })).toThrow(/attention_scores_forward\.wgsl: buffer 'att'/);
+    expect(() => attentionForward(rec, { out: b(32), att: b(15) }, b(32), b(16), b(16), { ...s, KH: 2 })).toThrow(/attention forward: buffer 'att'/);
     expect(() => attentionBackward(rec, { dq: b(32), dk: b(16), dv: b(16) }, b(32), b(32), b(16), b(16), b(16), { ...s, KH: 2, kvT: 3 })).toThrow(/training shapes/);
     expect(() => attentionBackward(rec, { dq: b(32), dk: b(16), dv: b(15) }, b(32), b(32), b(16), b(16), b(16), { ...s, KH: 2 })).toThrow(/buffer 'dv'/);
     expect(() => kvCacheWrite(rec, b(40), b(8), { B: 1, T: 2, Tmax: 10, D: 4, posOffset: 9 })).toThrow(/exceeds the cache capacity Tmax = 10/);
