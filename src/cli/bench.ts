@@ -8,6 +8,7 @@ type BenchModule = { bench: (json: boolean) => Promise<void> };
 const benches: Record<string, { summary: string; load: () => Promise<BenchModule> }> = {
   score: { summary: 'fused RAIL/RAFT kernel vs the unfused chain, V = 32000 and 512', load: () => import('./bench/score.ts') },
   matmul: { summary: 'matmul GFLOP/s at 256³ and 512³', load: () => import('./bench/matmul.ts') },
+  nanogpt: { summary: '@genai-fi/nanogpt 1.3.0 training tokens/s in headless Chromium (slow: minutes)', load: () => import('./bench/nanogpt.ts') },
 };
 
 export const command: Command = {

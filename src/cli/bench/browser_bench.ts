@@ -79,7 +79,7 @@ export async function openBenchSession(opts: BenchSessionOptions = {}): Promise<
   } catch (e) {
     await session.close();
     throw new Error(
-      `no WebGPU in headless Chromium (${CHROMIUM}, launched with --enable-unsafe-webgpu): ${(e as Error).message.replace(/^page\.evaluate: /, '')}`,
+      `no WebGPU in headless Chromium (${CHROMIUM}, launched with --enable-unsafe-webgpu): ${(e as Error).message.replace(/^page\.evaluate: /, '').split('\n')[0]}`,
     );
   }
   return { adapter, call, close: () => session.close() };
