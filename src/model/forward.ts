@@ -1,0 +1,64 @@
+// The model's forward pass on the GPU, recorded into a Recorder (no readback, no pipeline creation
+// after the first step). Mirrors src/reference/model.ts op for op; tests compare the two.
+//
+// Per layer (R = B·T rows; weights [out, in], y = x·Wᵀ):
+//   xn = rmsnorm(x, attention_norm); q = rope(xn·wqᵀ); k = rope(xn·wkᵀ); v = xn·wvᵀ
+//   x1 = x + attention(q, k, v)·woᵀ
+//   xn2 = rmsnorm(x1, ffn_norm); a = xn2·w1ᵀ; b = xn2·w3ᵀ; x' = x1 + (silu(a) ⊙ b)·w2ᵀ
+// then logits = rmsnorm(x, norm)·headᵀ.
+import type { BufferBinding, Recorder } from '../gpu/index.ts';
+import { embeddingForward } from '../kernels/embedding.ts';
+import { matmul } from '../kernels/matmul.ts';
+import { axpy } from '../kernels/residual.ts';
+import { rmsnormForward } from '../kernels/rmsnorm.ts';
+import { ropeForward } from '../kernels/rope.ts';
+import { attentionForward } from '../kernels/attention.ts';
+import { swigluForward } from '../kernels/swiglu.ts';
+import { headSize, kvDim } from './config.ts';
+import type { Activations } from './activations.ts';
+import type { DeviceModel } from './device_model.ts';
+
+/** y [R, out] (= or +=) = x [R, in] · Wᵀ, W [out, in]. */
+export function linear(rec: Recorder, y: BufferBinding, x: BufferBinding, W: BufferBinding, R: number, inDim: number, outDim: number, accumulate = false): void {
+  matmul(rec, y, x, W, { M: R, N: outDim, K: inDim, transB: true, accumulate });
+}
+
+/** Records the forward of tokens [B·T] (u32 buffer) into acts; acts.logits [R, V] holds the result. */
+export function recordForward(rec: Recorder, model: DeviceModel, acts: Activations, tokens: GPUBuffer): void {
+  const c = model.config;
+  const { B, T } = acts;
+  const R = B * T;
+  const C = c.dim;
+  const H = c.nHeads;
+  const KH = c.nKvHeads;
+  const hs = headSize(c);
+  const Q = H * hs;
+  const KV = kvDim(c);
+  const F = c.hiddenDim;
+  const eps = c.normEps;
+  const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset: 0, convention: c.rope });
+
+  embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
+  for (let l = 0; l < c.nLayers; l++) {
+    const L = acts.layers[l];
+    const w = (n: string) => model.w(`layers.${l}.${n}`);
+    const out = l + 1 < c.nLayers ? acts.layers[l + 1].x : acts.xf;
+    rmsnormForward(rec, { y: L.xn, rstd: L.rstd }, L.x, w('attention_norm'), { R, C, eps });
+    linear(rec, L.q, L.xn, w('attention.wq'), R, C, Q);
+    linear(rec, L.k, L.xn, w('attention.wk'), R, C, KV);
+    linear(rec, L.v, L.xn, w('attention.wv'), R, C, KV);
+    ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
+    ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
+    attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+    linear(rec, L.x1, L.y, w('attention.wo'), R, Q, C);
+    axpy(rec, L.x1, L.x, R * C);
+    rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, L.x1, w('ffn_norm'), { R, C, eps });
+    linear(rec, L.a, L.xn2, w('feed_forward.w1'), R, C, F);
+    linear(rec, L.b, L.xn2, w('feed_forward.w3'), R, C, F);
+    swigluForward(rec, L.g, L.a, L.b, R * F);
+    linear(rec, out, L.g, w('feed_forward.w2'), R, F, C);
+    axpy(rec, out, L.x1, R * C);
+  }
+  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, acts.xf, model.w('norm'), { R, C, eps });
+  linear(rec, acts.logits, acts.xnf, model.w(model.head), R, C, c.vocabSize);
+}
