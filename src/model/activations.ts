@@ -49,14 +49,15 @@ export interface Activations {
   bytes: number;
 }
 
-/** Floats of each buffer, by name, for one (config, B, T): the single source of sizes. */
-function plan(c: ModelConfig, B: number, T: number) {
+/** Floats of each buffer, by name, for one (config, B, T): the single source of sizes. `kvT` is the
+ *  attention's key length (T in training; the KV cache's capacity when generating). */
+function plan(c: ModelConfig, B: number, T: number, kvT = T) {
   const R = B * T;
   const C = c.dim;
   const Q = c.nHeads * headSize(c);
   const KV = kvDim(c);
   const F = c.hiddenDim;
-  const layer = { x: R * C, xn: R * C, rstd: R, q: R * Q, k: R * KV, v: R * KV, att: B * c.nHeads * T * T, y: R * Q, x1: R * C, xn2: R * C, rstd2: R, a: R * F, b: R * F, g: R * F };
+  const layer = { x: R * C, xn: R * C, rstd: R, q: R * Q, k: R * KV, v: R * KV, att: B * c.nHeads * T * kvT, y: R * Q, x1: R * C, xn2: R * C, rstd2: R, a: R * F, b: R * F, g: R * F };
   const top = { xf: R * C, xnf: R * C, rstdf: R, logits: R * c.vocabSize, dlogits: R * c.vocabSize };
   const scratch = { dres: R * C, dxn: R * C, tmp: R * C, dy: R * Q, dq: R * Q, dk: R * KV, dv: R * KV, dg: R * F, da: R * F, db: R * F, datt: B * c.nHeads * T * T };
   return { layer, top, scratch };
@@ -83,10 +84,12 @@ export function checkActivationLimits(gpu: Gpu, c: ModelConfig, B: number, T: nu
   }
 }
 
-export function createActivations(gpu: Gpu, c: ModelConfig, B: number, T: number): Activations {
+/** Training activations at (B, T); for generation pass `kvT` (the cache capacity) — the attention
+ *  probabilities then span it — and note the backward scratch goes unused. */
+export function createActivations(gpu: Gpu, c: ModelConfig, B: number, T: number, kvT = T): Activations {
   if (T > c.seqLen) throw new GpuError(`sequence length ${T} is longer than the model's seqLen ${c.seqLen}`);
   checkActivationLimits(gpu, c, B, T);
-  const p = plan(c, B, T);
+  const p = plan(c, B, T, kvT);
   const make = <K extends string>(prefix: string, spec: Record<K, number>): Record<K, GPUBuffer> => {
     const out = {} as Record<K, GPUBuffer>;
     for (const k of Object.keys(spec) as K[]) out[k] = createBuffer(gpu, `${prefix}.${k}`, spec[k] * 4);

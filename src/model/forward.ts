@@ -12,7 +12,7 @@ import { matmul } from '../kernels/matmul.ts';
 import { axpy } from '../kernels/residual.ts';
 import { rmsnormForward } from '../kernels/rmsnorm.ts';
 import { ropeForward } from '../kernels/rope.ts';
-import { attentionForward } from '../kernels/attention.ts';
+import { attentionForward, kvCacheWrite } from '../kernels/attention.ts';
 import { swigluForward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
@@ -23,8 +23,22 @@ export function linear(rec: Recorder, y: BufferBinding, x: BufferBinding, W: Buf
   matmul(rec, y, x, W, { M: R, N: outDim, K: inDim, transB: true, accumulate });
 }
 
-/** Records the forward of tokens [B·T] (u32 buffer) into acts; acts.logits [R, V] holds the result. */
-export function recordForward(rec: Recorder, model: DeviceModel, acts: Activations, tokens: GPUBuffer): void {
+/** Keys and values of every layer for B sequences of up to Tmax positions: [B, Tmax, KH·hs] each,
+ *  with `posOffset` positions already filled (generation). */
+export interface KvCache {
+  k: GPUBuffer[];
+  v: GPUBuffer[];
+  Tmax: number;
+  posOffset: number;
+}
+
+/**
+ * Records the forward of tokens [B·T] (u32 buffer) into acts; acts.logits [R, V] holds the result.
+ * Training: no cache, positions 0 … T−1, acts keep what the backward needs. Generation: the T new
+ * tokens of each sequence sit at positions cache.posOffset …; their k and v are appended to the
+ * cache and attention reads the whole cache (acts.layers[l].att must hold [B, H, T, Tmax]).
+ */
+export function recordForward(rec: Recorder, model: DeviceModel, acts: Activations, tokens: GPUBuffer, cache?: KvCache): void {
   const c = model.config;
   const { B, T } = acts;
   const R = B * T;
@@ -36,7 +50,8 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   const KV = kvDim(c);
   const F = c.hiddenDim;
   const eps = c.normEps;
-  const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset: 0, convention: c.rope });
+  const posOffset = cache?.posOffset ?? 0;
+  const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset, convention: c.rope });
 
   embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {
@@ -49,7 +64,14 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     linear(rec, L.v, L.xn, w('attention.wv'), R, C, KV);
     ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
     ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
-    attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+    if (cache) {
+      const shape = { B, T, Tmax: cache.Tmax, D: KV, posOffset };
+      kvCacheWrite(rec, cache.k[l], L.k, shape);
+      kvCacheWrite(rec, cache.v[l], L.v, shape);
+      attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], { B, T, H, KH, hs, posOffset, kvT: cache.Tmax });
+    } else {
+      attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+    }
     linear(rec, L.x1, L.y, w('attention.wo'), R, Q, C);
     axpy(rec, L.x1, L.x, R * C);
     rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, L.x1, w('ffn_norm'), { R, C, eps });
