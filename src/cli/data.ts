@@ -4,8 +4,8 @@
 // The data code itself (src/data) never touches the file system; this file does the Node side:
 // paths, streams, the output file.
 import { createReadStream, existsSync } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
 import {
   DEFAULT_MAX_BYTES,
@@ -14,10 +14,8 @@ import {
   buildExample,
   formatIssue,
   generateRubricLab,
-  llama2cTokenizerFromBytes,
   loadJudgeData,
   toTractJsonl,
-  tokenizerFromJson,
   trainRubricLabTokenizer,
   type JudgeExample,
   type LoadResult,
@@ -25,6 +23,7 @@ import {
   type Tokenizer,
 } from '../data/index.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
+import { loadTokenizer } from './files.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: tract data <subcommand> [flags]
@@ -89,25 +88,6 @@ function labelReport(examples: readonly JudgeExample[]) {
     histogram: bins,
     ...(Object.keys(distinct).length <= 25 ? { values: Object.fromEntries(Object.entries(distinct).sort(([a], [b]) => Number(a) - Number(b))) } : {}),
   };
-}
-
-async function loadTokenizer(spec: string): Promise<Tokenizer> {
-  if (spec === 'rubric-lab') return trainRubricLabTokenizer(generateRubricLab().train, { vocabSize: 1024 });
-  const path = resolve(spec);
-  if (!existsSync(path)) throw new UsageError(`--tokenizer: no such file '${spec}' (give a tok*.bin, a tokenizer.json or 'rubric-lab')`);
-  if (extname(path) === '.bin') return llama2cTokenizerFromBytes(new Uint8Array(await readFile(path)), { name: basename(path) });
-  if (extname(path) === '.json') {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, 'utf8'));
-    } catch (e) {
-      throw new Error(`${spec}: not valid JSON: ${(e as Error).message}`);
-    }
-    const cfgPath = join(dirname(path), 'tokenizer_config.json');
-    const config = existsSync(cfgPath) ? JSON.parse(await readFile(cfgPath, 'utf8')) : {};
-    return tokenizerFromJson(json, config, { name: basename(path) });
-  }
-  throw new UsageError(`--tokenizer: '${spec}' is neither a .bin (llama2.c) nor a .json (Hugging Face) file`);
 }
 
 function tokenReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: TemplateName) {

@@ -13,6 +13,7 @@ export interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./info.ts')).command,
   bench: async () => (await import('./bench.ts')).command,
+  generate: async () => (await import('./generate.ts')).command,
   data: async () => (await import('./data.ts')).command,
 };
 
