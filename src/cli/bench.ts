@@ -8,7 +8,9 @@ type BenchModule = { bench: (json: boolean) => Promise<void> };
 const benches: Record<string, { summary: string; load: () => Promise<BenchModule> }> = {
   score: { summary: 'fused RAIL/RAFT kernel vs the unfused chain, V = 32000 and 512', load: () => import('./bench/score.ts') },
   matmul: { summary: 'matmul GFLOP/s at 256³ and 512³', load: () => import('./bench/matmul.ts') },
-  nanogpt: { summary: '@genai-fi/nanogpt 1.3.0 training tokens/s in headless Chromium (slow: minutes)', load: () => import('./bench/nanogpt.ts') },
+  train: { summary: 'training step time and tokens/s in Node: stories260K and ~5M shapes, scaling points', load: () => import('./bench/train.ts') },
+  generate: { summary: 'decode tokens/s with the KV cache at context 64 and 256', load: () => import('./bench/generate.ts') },
+  nanogpt: { summary: 'ours vs @genai-fi/nanogpt 1.3.0 training tokens/s in one headless Chromium run (slow: minutes)', load: () => import('./bench/nanogpt.ts') },
 };
 
 export const command: Command = {

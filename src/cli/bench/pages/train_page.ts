@@ -3,11 +3,10 @@
 // and returning the same TrainBenchResult, so one Chromium run compares them shape by shape.
 // The harness opens a fresh tab for every call: engines never share a page, a GPUDevice or a heap.
 //
-// To add ours: write `ours(args: TrainBenchArgs): Promise<TrainBenchResult>` (e.g. in
-// ./ours.ts, using requestGpu() from src/gpu and the engine) and add it to `bench` below; then
-// call runInChromium(TRAIN_PAGE, 'ours', args, timeoutMs) or session.call('ours', ...) from Node.
+// Engines: `ours` (the tract-web WGSL engine, ../ours_train.ts) and `nanogpt` (@genai-fi/nanogpt).
 import { adapterName, requestGpu } from '../../../gpu/index.ts';
 import { nanogptTrain } from './nanogpt.ts';
+import { oursTrain } from '../ours_train.ts';
 import type { TractBench, TrainBenchArgs } from './types.ts';
 
 /** The adapter's name as `tract info` prints it; throws with what is missing when there is no WebGPU. */
@@ -21,6 +20,15 @@ async function adapter(): Promise<string> {
 const bench: TractBench = {
   adapter,
   nanogpt: async (args: TrainBenchArgs) => nanogptTrain(args, await adapter()),
+  ours: async (args: TrainBenchArgs) => {
+    const gpu = await requestGpu();
+    try {
+      const { config: _c, paramsBytes: _p, gradsBytes: _g, optimizerBytes: _o, activationBytes: _a, ...r } = await oursTrain(gpu, args);
+      return r;
+    } finally {
+      gpu.destroy();
+    }
+  },
 };
 
 (window as unknown as { tractBench: TractBench }).tractBench = bench;
