@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./info.ts')).command,
   bench: async () => (await import('./bench.ts')).command,
   generate: async () => (await import('./generate.ts')).command,
+  run: async () => (await import('./run.ts')).command,
+  judge: async () => (await import('./judge.ts')).command,
   data: async () => (await import('./data.ts')).command,
 };
 

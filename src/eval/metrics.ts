@@ -42,29 +42,45 @@ export interface BootstrapOptions {
   level?: number;
 }
 
-/** The metric with a percentile-bootstrap CI over resampled (pred, gold) pairs. */
-export function bootstrap(name: MetricName, pred: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): Estimate {
-  const value = metric(name, pred, gold);
+/** A percentile-bootstrap CI of `stat` over n paired items: each resample draws n indices with
+ *  replacement (seeded); resamples where the statistic is undefined are left out. */
+function percentileBootstrap(n: number, value: number, stat: (pick: (i: number) => number) => number, opts: BootstrapOptions): Estimate {
   const samples = opts.samples ?? 1000;
   const level = opts.level ?? 0.95;
   const rng = new Rng(opts.seed ?? 1);
-  const n = pred.length;
+  const idx = new Int32Array(n);
   const stats: number[] = [];
-  const p = new Array<number>(n);
-  const g = new Array<number>(n);
   for (let s = 0; s < samples && n > 0; s++) {
-    for (let i = 0; i < n; i++) {
-      const j = Math.floor(rng.next() * n);
-      p[i] = pred[j];
-      g[i] = gold[j];
-    }
-    const v = metric(name, p, g);
+    for (let i = 0; i < n; i++) idx[i] = Math.floor(rng.next() * n);
+    const v = stat((i) => idx[i]);
     if (Number.isFinite(v)) stats.push(v);
   }
   if (stats.length === 0) return { value, lo: NaN, hi: NaN };
   stats.sort((a, b) => a - b);
   const q = (f: number) => stats[Math.min(stats.length - 1, Math.max(0, Math.floor(f * (stats.length - 1) + 0.5)))];
   return { value, lo: q((1 - level) / 2), hi: q(1 - (1 - level) / 2) };
+}
+
+function gather(x: readonly number[], pick: (i: number) => number): number[] {
+  return Array.from({ length: x.length }, (_, i) => x[pick(i)]);
+}
+
+/** The metric with a percentile-bootstrap CI over resampled (pred, gold) pairs. */
+export function bootstrap(name: MetricName, pred: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): Estimate {
+  const value = metric(name, pred, gold);
+  return percentileBootstrap(pred.length, value, (pick) => metric(name, gather(pred, pick), gather(gold, pick)), opts);
+}
+
+/** metric(a) − metric(b) on the same examples, with a paired percentile-bootstrap CI (the same
+ *  resampled examples for both): whether one method beats another beyond the sampling noise. */
+export function pairedDifference(name: MetricName, predA: readonly number[], predB: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): Estimate {
+  const n = gold.length;
+  if (predA.length !== n || predB.length !== n) throw new Error(`${name} difference: ${predA.length} and ${predB.length} predictions for ${n} gold scores`);
+  const value = metric(name, predA, gold) - metric(name, predB, gold);
+  return percentileBootstrap(n, value, (pick) => {
+    const g = gather(gold, pick);
+    return metric(name, gather(predA, pick), g) - metric(name, gather(predB, pick), g);
+  }, opts);
 }
 
 export type MetricSet = Record<MetricName, Estimate>;
@@ -81,3 +97,4 @@ export function acrossSeeds(values: readonly number[]): { mean: number; sd: numb
   if (finite.length === 0) return { mean: NaN, sd: NaN, n: 0 };
   return { mean: mean(finite), sd: finite.length > 1 ? sampleStandardDeviation(finite) : 0, n: finite.length };
 }
+

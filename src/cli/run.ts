@@ -1,0 +1,123 @@
+// `tract run`: the TRACT experiment on Rubric Lab (src/eval/experiment.ts) in Node, with a progress
+// bar and ETA per stage; writes the report, the checkpoints and the self-CoT JSONL under --out.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { adapterName, requestGpu } from '../gpu/index.ts';
+import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
+import { runExperiment, type ArtifactStore } from '../eval/experiment.ts';
+import { renderMarkdown } from '../eval/report.ts';
+import { parseFlags, UsageError } from './args.ts';
+import type { Command } from './main.ts';
+import { ProgressBar } from './progress.ts';
+
+const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>] [--json]
+
+  Runs the TRACT experiment on the built-in Rubric Lab data: a seed model pretrained from scratch
+  (stage 0), the baselines, stage 1 (CoT-RAFT on reference CoTs), self-CoT generation, stage 2 from
+  the seed (TRACT) and the ablations; scores every method on the test split with bootstrap CIs.
+    --quick    a minute-scale smoke run on a tiny config
+    --config   JSON overriding parts of the default config, e.g. {"finetune": {"epochs": 3}}
+    --methods  comma-separated subset of: ${METHODS.join(', ')}
+    --seeds    comma-separated training seeds (default 1)
+    --out      output folder (default runs/default, or runs/quick); a rerun with the same settings
+               reuses the checkpoints there and continues after the last finished stage
+    --json     print report.json to stdout at the end
+  Writes <out>/report.json, <out>/report.md, <out>/seed-N/<model>.safetensors, <out>/seed-N/self-cot.jsonl.`;
+
+/** Artifacts as files under a folder. */
+export function fileStore(root: string): ArtifactStore {
+  return {
+    async read(name) {
+      const p = join(root, name);
+      return existsSync(p) ? new Uint8Array(await readFile(p)) : null;
+    },
+    async write(name, data) {
+      const p = join(root, name);
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(p, data);
+    },
+  };
+}
+
+function list(flag: string, value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`--${flag} is empty`);
+  return items;
+}
+
+export const command: Command = {
+  summary: 'run the TRACT experiment on Rubric Lab and write the report',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      quick: { type: 'boolean' },
+      config: { type: 'string' },
+      methods: { type: 'string' },
+      seeds: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
+    if (values.config) {
+      const path = resolve(values.config);
+      if (!existsSync(path)) throw new UsageError(`--config: no such file '${values.config}'`);
+      let json: unknown;
+      try {
+        json = JSON.parse(await readFile(path, 'utf8'));
+      } catch (e) {
+        throw new Error(`${values.config}: not valid JSON: ${(e as Error).message}`);
+      }
+      config = mergeConfig(config, json, values.config);
+    }
+    if (values.methods) {
+      const ms = list('methods', values.methods);
+      for (const m of ms) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`--methods: unknown method '${m}' (known: ${METHODS.join(', ')})`);
+      config.methods = ms as MethodName[];
+    }
+    if (values.seeds) {
+      config.seeds = list('seeds', values.seeds).map((s) => {
+        const n = Number(s);
+        if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seeds: '${s}' is not an integer ≥ 0`);
+        return n;
+      });
+    }
+    const out = resolve(values.out ?? (values.quick ? 'runs/quick' : 'runs/default'));
+    await mkdir(out, { recursive: true });
+    const gpu = await requestGpu();
+    process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);
+    const bar = new ProgressBar();
+    const report = await runExperiment(gpu, config, fileStore(out), (e) => {
+      switch (e.type) {
+        case 'stage':
+          if (e.status === 'start') bar.begin(`seed ${e.seed} ${e.stage}`);
+          else if (e.status === 'done') bar.end(`seed ${e.seed} ${e.stage}: done in ${e.seconds!.toFixed(1)} s`);
+          else process.stderr.write(`seed ${e.seed} ${e.stage}: reused from ${out}\n`);
+          break;
+        case 'step': {
+          const r = e.report;
+          const raft = r.stats.raft !== null ? ` raft ${r.stats.raft.toFixed(3)}` : '';
+          bar.update(r.step, r.totalSteps, `ce ${r.stats.ce.toFixed(3)}${raft} lr ${r.lr.toExponential(1)} ${Math.round(r.tokensPerSec)} tok/s`);
+          break;
+        }
+        case 'progress':
+          bar.update(e.done, e.total);
+          break;
+        case 'log':
+          process.stderr.write(`${e.message}\n`);
+          break;
+        case 'self-cot':
+          break;
+      }
+    });
+    const command = `npm run tract -- run ${argv.join(' ')}`.trim();
+    await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2));
+    const md = renderMarkdown(report, command);
+    await writeFile(join(out, 'report.md'), md);
+    if (values.json) console.log(JSON.stringify(report));
+    else console.log(md);
+    process.stderr.write(`wrote ${join(out, 'report.json')} and report.md (${(report.wallSeconds / 60).toFixed(1)} min)\n`);
+    gpu.destroy();
+    return 0;
+  },
+};

@@ -1,0 +1,117 @@
+// The experiment's configuration: data, model, the stages' training settings, self-CoT sampling,
+// evaluation, methods and seeds. A default (the README's main job, sized to run in about 15 minutes
+// on a 2-core CPU WebGPU driver), a quick one (a minute-scale smoke run) and validation that names
+// the field of a bad --config file.
+import type { TemplateName } from '../data/index.ts';
+
+export const METHODS = [
+  'label-ce-decode',
+  'label-raft-rail',
+  'cot-ce-decode',
+  'cot-ce-cotrail',
+  'stage1-cotrail',
+  'selfcot-ce-cotrail',
+  'stage2-from-stage1-cotrail',
+  'tract-decode',
+  'tract-cotrail',
+] as const;
+export type MethodName = (typeof METHODS)[number];
+
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  warmupFraction: number;
+  weightDecay: number;
+  gradClip: number;
+  /** Stop after this many steps (0 = no cap). */
+  maxSteps: number;
+}
+
+export interface ExperimentConfig {
+  data: { seed: number; train: number; dev: number; test: number; noise: number; vocabSize: number; template: TemplateName };
+  model: { dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number; seqLen: number };
+  stage0: TrainSettings & { seqLen: number };
+  finetune: TrainSettings & { lambda: number; renormalize: boolean };
+  selfCot: { temperature: number; topP: number; repetitionPenalty: number; maxTokens: number };
+  eval: { nCot: number; temperature: number; topP: number; maxCotTokens: number; bootstrap: number; batch: number };
+  methods: MethodName[];
+  seeds: number[];
+}
+
+export const DEFAULT_CONFIG: ExperimentConfig = {
+  data: { seed: 1, train: 2000, dev: 200, test: 500, noise: 0.6, vocabSize: 512, template: 'compact' },
+  model: { dim: 96, hiddenDim: 256, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
+  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, seqLen: 128 },
+  finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false },
+  selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 64 },
+  eval: { nCot: 1, temperature: 1, topP: 0.9, maxCotTokens: 64, bootstrap: 1000, batch: 64 },
+  methods: [...METHODS],
+  seeds: [1],
+};
+
+export const QUICK_CONFIG: ExperimentConfig = {
+  ...DEFAULT_CONFIG,
+  data: { ...DEFAULT_CONFIG.data, train: 96, dev: 16, test: 40, vocabSize: 384 },
+  model: { dim: 32, hiddenDim: 64, nLayers: 2, nHeads: 2, nKvHeads: 1, seqLen: 192 },
+  stage0: { ...DEFAULT_CONFIG.stage0, epochs: 1, batchSize: 8, maxSteps: 6 },
+  finetune: { ...DEFAULT_CONFIG.finetune, epochs: 1, batchSize: 8, lr: 3e-3, maxSteps: 6 },
+  selfCot: { ...DEFAULT_CONFIG.selfCot, maxTokens: 48 },
+  eval: { ...DEFAULT_CONFIG.eval, maxCotTokens: 48, bootstrap: 100 },
+};
+
+type Json = Record<string, unknown>;
+
+function isObject(x: unknown): x is Json {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** `base` with the fields of `patch` (a parsed --config file) merged in, checked field by field. */
+export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'config'): ExperimentConfig {
+  if (!isObject(patch)) throw new Error(`${where}: expected a JSON object`);
+  const out = structuredClone(base) as unknown as Json;
+  for (const [section, value] of Object.entries(patch)) {
+    if (!(section in out)) throw new Error(`${where}: unknown section '${section}' (known: ${Object.keys(out).join(', ')})`);
+    const current = out[section];
+    if (Array.isArray(current)) {
+      if (!Array.isArray(value)) throw new Error(`${where}: '${section}' must be an array`);
+      out[section] = value;
+    } else if (isObject(current)) {
+      if (!isObject(value)) throw new Error(`${where}: '${section}' must be an object`);
+      for (const [k, v] of Object.entries(value)) {
+        if (!(k in current)) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${Object.keys(current).join(', ')})`);
+        if (typeof v !== typeof current[k]) throw new Error(`${where}: '${section}.${k}' must be a ${typeof current[k]}, got ${JSON.stringify(v)}`);
+        current[k] = v;
+      }
+    }
+  }
+  const c = out as unknown as ExperimentConfig;
+  validateExperimentConfig(c, where);
+  return c;
+}
+
+export function validateExperimentConfig(c: ExperimentConfig, where = 'config'): void {
+  const posInt = (path: string, v: number) => {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: '${path}' must be a positive integer, got ${v}`);
+  };
+  const positive = (path: string, v: number) => {
+    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`${where}: '${path}' must be a number > 0, got ${v}`);
+  };
+  for (const k of ['train', 'test', 'vocabSize'] as const) posInt(`data.${k}`, c.data[k]);
+  if (!['compact', 'prometheus'].includes(c.data.template)) throw new Error(`${where}: 'data.template' must be 'compact' or 'prometheus'`);
+  for (const k of Object.keys(c.model) as (keyof ExperimentConfig['model'])[]) posInt(`model.${k}`, c.model[k]);
+  for (const s of ['stage0', 'finetune'] as const) {
+    posInt(`${s}.epochs`, c[s].epochs);
+    posInt(`${s}.batchSize`, c[s].batchSize);
+    positive(`${s}.lr`, c[s].lr);
+    if (!Number.isInteger(c[s].maxSteps) || c[s].maxSteps < 0) throw new Error(`${where}: '${s}.maxSteps' must be an integer ≥ 0`);
+  }
+  if (!(c.finetune.lambda >= 0)) throw new Error(`${where}: 'finetune.lambda' must be ≥ 0`);
+  posInt('eval.nCot', c.eval.nCot);
+  posInt('eval.maxCotTokens', c.eval.maxCotTokens);
+  posInt('selfCot.maxTokens', c.selfCot.maxTokens);
+  if (c.methods.length === 0) throw new Error(`${where}: 'methods' is empty`);
+  for (const m of c.methods) if (!(METHODS as readonly string[]).includes(m)) throw new Error(`${where}: unknown method '${m}' (known: ${METHODS.join(', ')})`);
+  if (c.seeds.length === 0) throw new Error(`${where}: 'seeds' is empty`);
+  for (const s of c.seeds) if (!Number.isInteger(s) || s < 0) throw new Error(`${where}: seed ${s} must be an integer ≥ 0`);
+}

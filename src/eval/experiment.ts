@@ -1,0 +1,466 @@
+// The experiment: the paper's table in miniature (DESIGN.md §1). For each seed, on Rubric Lab:
+//   stage 0   a seed model pretrained from scratch (next-token CE on instructions, responses and
+//             reference answers — never the feedback)
+//   baselines label-only CE, label-only RAFT, CoT-CE (SFT on the reference CoTs), all from the seed
+//   stage 1   CoT-RAFT on the reference CoTs, from the seed
+//   self-CoT  the frozen stage-1 model samples one CoT per training example (T 1, top-p 0.9)
+//   stage 2   CoT-RAFT on the self-CoTs + gold labels, from the SEED (TRACT); and the ablations:
+//             self-CoT with CE only, and stage 2 from stage 1
+// then every method is scored on the test split (Pearson, Spearman, Kendall τ-b, RMSE, bootstrap
+// CIs) and the CoT-shift diagnostic is measured for stage 1 and TRACT.
+//
+// Every model is saved as a checkpoint (and every evaluation as JSON) in an ArtifactStore before
+// the next stage starts; a rerun finds them and continues after the last finished stage, with
+// identical results (each stage's randomness comes from (seed, stage) alone). Nothing here touches
+// Node: the CLI passes a file-system store, the app an IndexedDB one.
+import {
+  generateRubricLab,
+  lmTexts,
+  lmTokenStream,
+  prepareJudgeSequences,
+  trainRubricLabTokenizer,
+  hash32,
+  type BuiltExample,
+  type Tokenizer,
+} from '../data/index.ts';
+import type { Gpu } from '../gpu/index.ts';
+import { Generator } from '../infer/generate.ts';
+import { Judge, type Judgement } from '../infer/judge.ts';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.ts';
+import { makeConfig, type ModelConfig } from '../model/config.ts';
+import { buildLayout } from '../model/layout.ts';
+import { DeviceModel } from '../model/device_model.ts';
+import { initParams } from '../model/init.ts';
+import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
+import type { ExperimentConfig, MethodName } from './config.ts';
+import { acrossSeeds, allMetrics, metric, pairedDifference, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
+
+export interface ArtifactStore {
+  read(name: string): Promise<Uint8Array | null>;
+  write(name: string, data: Uint8Array | string): Promise<void>;
+}
+
+/** A model the experiment trains. */
+export type ModelName = 'seed' | 'label-ce' | 'label-raft' | 'cot-ce' | 'stage1' | 'selfcot-ce' | 'stage2-from-stage1' | 'tract';
+export type StageName = ModelName | 'self-cot' | `eval:${ModelName}` | 'cot-shift';
+
+export type ExperimentEvent =
+  | { type: 'stage'; seed: number; stage: StageName; status: 'start' | 'done' | 'reused'; seconds?: number; note?: string }
+  | { type: 'step'; seed: number; stage: StageName; report: StepReport }
+  | { type: 'progress'; seed: number; stage: StageName; done: number; total: number }
+  | { type: 'self-cot'; seed: number; id: string; cot: string }
+  | { type: 'log'; message: string };
+
+/** How each method is made: which model, read out how. */
+const METHOD_SPEC: Record<MethodName, { model: ModelName; readout: 'label' | 'cot'; score: 'yhat' | 'decoded' }> = {
+  'label-ce-decode': { model: 'label-ce', readout: 'label', score: 'decoded' },
+  'label-raft-rail': { model: 'label-raft', readout: 'label', score: 'yhat' },
+  'cot-ce-decode': { model: 'cot-ce', readout: 'cot', score: 'decoded' },
+  'cot-ce-cotrail': { model: 'cot-ce', readout: 'cot', score: 'yhat' },
+  'stage1-cotrail': { model: 'stage1', readout: 'cot', score: 'yhat' },
+  'selfcot-ce-cotrail': { model: 'selfcot-ce', readout: 'cot', score: 'yhat' },
+  'stage2-from-stage1-cotrail': { model: 'stage2-from-stage1', readout: 'cot', score: 'yhat' },
+  'tract-decode': { model: 'tract', readout: 'cot', score: 'decoded' },
+  'tract-cotrail': { model: 'tract', readout: 'cot', score: 'yhat' },
+};
+
+/** How each model is trained: from which model, on which targets, with which loss. */
+const MODEL_SPEC: Record<Exclude<ModelName, 'seed'>, { from: ModelName; cots: 'none' | 'reference' | 'self'; loss: 'ce' | 'cot-raft' }> = {
+  'label-ce': { from: 'seed', cots: 'none', loss: 'ce' },
+  'label-raft': { from: 'seed', cots: 'none', loss: 'cot-raft' },
+  'cot-ce': { from: 'seed', cots: 'reference', loss: 'ce' },
+  stage1: { from: 'seed', cots: 'reference', loss: 'cot-raft' },
+  'selfcot-ce': { from: 'seed', cots: 'self', loss: 'ce' },
+  'stage2-from-stage1': { from: 'stage1', cots: 'self', loss: 'cot-raft' },
+  tract: { from: 'seed', cots: 'self', loss: 'cot-raft' },
+};
+
+/** The paper's mean Pearson over four benchmarks (Mistral-7B), DESIGN.md §1. */
+export const PAPER_PEARSON: Partial<Record<MethodName, number>> = {
+  'tract-cotrail': 0.65,
+  'label-raft-rail': 0.623,
+  'cot-ce-decode': 0.557,
+  'stage1-cotrail': 0.556,
+  'stage2-from-stage1-cotrail': 0.515,
+  'label-ce-decode': 0.488,
+};
+
+export interface MethodResult {
+  perSeed: { seed: number; metrics: MetricSet; n: number; offScaleRate: number }[];
+  /** Mean ± sd over seeds of each metric's value. */
+  mean: Record<MetricName, { mean: number; sd: number; n: number }>;
+}
+
+export interface OrderingCheck {
+  claim: string;
+  better: MethodName;
+  worse: MethodName;
+  /** Pearson difference (better − worse) with its paired bootstrap CI, per seed. */
+  perSeed: { seed: number; difference: Estimate }[];
+  holds: boolean;
+  significant: boolean;
+}
+
+export interface Report {
+  config: ExperimentConfig;
+  seeds: number[];
+  data: { train: number; dev: number; test: number; tokenizer: { vocabSize: number; name: string }; truncated: number; dropped: number };
+  modelConfig: ModelConfig;
+  parameters: number;
+  stageSeconds: Record<string, Record<string, number>>;
+  losses: Record<string, Record<string, { steps: number; ceFirst: number; ceLast: number; raftFirst: number | null; raftLast: number | null; tokens: number; seconds: number }>>;
+  methods: Partial<Record<MethodName, MethodResult>>;
+  cotShift: Partial<Record<'stage1' | 'tract', { perSeed: { seed: number; rmse: number }[]; mean: number; sd: number }>>;
+  ordering: OrderingCheck[];
+  paperPearson: Partial<Record<MethodName, number>>;
+  wallSeconds: number;
+  /** Where this run deviates from DESIGN.md §1, said once. */
+  deviations: string[];
+}
+
+function modelsNeeded(methods: readonly MethodName[]): Set<ModelName> {
+  const need = new Set<ModelName>();
+  const add = (m: ModelName) => {
+    if (need.has(m)) return;
+    need.add(m);
+    if (m !== 'seed') {
+      add(MODEL_SPEC[m].from);
+      if (MODEL_SPEC[m].cots === 'self') add('stage1');
+    }
+  };
+  for (const m of methods) add(METHOD_SPEC[m].model);
+  return need;
+}
+
+const ORDER: ModelName[] = ['seed', 'label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'stage2-from-stage1', 'tract'];
+
+/** Stable JSON (sorted keys) for hashing what a stage depends on. */
+function stable(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(stable).join(',')}]`;
+  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${stable((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(x);
+}
+
+const decoder = new TextDecoder();
+
+export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: ArtifactStore, onEvent: (e: ExperimentEvent) => void = () => {}): Promise<Report> {
+  const t0 = performance.now();
+  const lab = generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
+  const tokenizer: Tokenizer = trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
+  const tokDesc = tokenizer.describe();
+  const modelConfig = makeConfig({ ...config.model, vocabSize: tokenizer.vocabSize });
+  const template = config.data.template;
+  const T = config.model.seqLen;
+  const dataHash = hash32(stable({ data: config.data, tok: tokDesc.fingerprint })).toString(16);
+
+  const prepared = {
+    none: prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, labelOnly: true }),
+    reference: prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T }),
+  };
+  const report: Report = {
+    config,
+    seeds: config.seeds,
+    data: {
+      train: lab.train.length,
+      dev: lab.dev.length,
+      test: lab.test.length,
+      tokenizer: { vocabSize: tokenizer.vocabSize, name: tokenizer.name },
+      truncated: prepared.reference.truncated,
+      dropped: prepared.reference.dropped.length,
+    },
+    modelConfig,
+    parameters: buildLayout(modelConfig).count,
+    stageSeconds: {},
+    losses: {},
+    methods: {},
+    cotShift: {},
+    ordering: [],
+    paperPearson: PAPER_PEARSON,
+    wallSeconds: 0,
+    deviations: [
+      'Models are ~0.5M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.',
+      'Decoding (…-decode) takes the most probable of the five score tokens at the score position after the CoT; the fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
+      'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
+    ],
+  };
+  const gold = lab.test.map((e) => e.label);
+  const predictions: Record<number, Partial<Record<MethodName, { pred: number[]; offScale: number }>>> = {};
+  const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
+
+  for (const seed of config.seeds) {
+    const dir = `seed-${seed}`;
+    report.stageSeconds[dir] = {};
+    report.losses[dir] = {};
+    const need = modelsNeeded(config.methods);
+    const params: Partial<Record<ModelName, Float32Array>> = {};
+    let selfCots: Map<string, string> | null = null;
+
+    const stage = async <R>(name: StageName, work: () => Promise<R>): Promise<R> => {
+      onEvent({ type: 'stage', seed, stage: name, status: 'start' });
+      const t = performance.now();
+      const r = await work();
+      const seconds = (performance.now() - t) / 1000;
+      report.stageSeconds[dir][name] = Math.round(seconds * 10) / 10;
+      onEvent({ type: 'stage', seed, stage: name, status: 'done', seconds });
+      return r;
+    };
+    const settingsHash = (m: ModelName) =>
+      hash32(stable({ dataHash, model: config.model, seed, m, stage0: config.stage0, finetune: m === 'seed' ? null : config.finetune, selfCot: config.selfCot })).toString(16);
+
+    /** A model from the store when it was made with these settings, else null. */
+    const reuse = async (m: ModelName): Promise<Float32Array | null> => {
+      const bytes = await store.read(`${dir}/${m}.safetensors`);
+      if (!bytes) return null;
+      try {
+        const c = loadCheckpoint(bytes);
+        const meta = c.training as { settingsHash?: string; log?: RunLog } | undefined;
+        if (meta?.settingsHash !== settingsHash(m)) {
+          onEvent({ type: 'log', message: `${dir}/${m}.safetensors was made with other settings: training it again` });
+          return null;
+        }
+        if (meta.log) recordLoss(m, meta.log);
+        return c.params;
+      } catch (e) {
+        onEvent({ type: 'log', message: `${dir}/${m}.safetensors is unreadable (${(e as Error).message}): training it again` });
+        return null;
+      }
+    };
+    const recordLoss = (m: ModelName, log: RunLog) => {
+      report.losses[dir][m] = {
+        steps: log.steps,
+        ceFirst: log.ce[0],
+        ceLast: log.ce[log.ce.length - 1],
+        raftFirst: log.raft[0] ?? null,
+        raftLast: log.raft[log.raft.length - 1] ?? null,
+        tokens: log.tokens,
+        seconds: Math.round(log.seconds * 10) / 10,
+      };
+    };
+    const save = async (m: ModelName, p: Float32Array, log: RunLog) => {
+      const bytes = saveCheckpoint({
+        config: modelConfig,
+        params: p,
+        tokenizer: tokDesc,
+        training: { stage: m, step: log.steps, seed, dataHash, settingsHash: settingsHash(m), options: m === 'seed' ? config.stage0 : { ...config.finetune, ...MODEL_SPEC[m] }, log },
+      });
+      await store.write(`${dir}/${m}.safetensors`, bytes);
+    };
+
+    for (const m of ORDER) {
+      if (!need.has(m)) continue;
+      if (m !== 'seed' && MODEL_SPEC[m].cots === 'self' && !selfCots) {
+        selfCots = await selfCotStage();
+      }
+      const existing = await reuse(m);
+      if (existing) {
+        params[m] = existing;
+        report.stageSeconds[dir][m] = report.losses[dir][m]?.seconds ?? 0;
+        onEvent({ type: 'stage', seed, stage: m, status: 'reused' });
+        continue;
+      }
+      params[m] = await stage(m, async () => {
+        const model = new DeviceModel(gpu, modelConfig, { training: true });
+        try {
+          let log: RunLog;
+          const onStep = (r: StepReport) => onEvent({ type: 'step', seed, stage: m, report: r });
+          if (m === 'seed') {
+            model.upload(initParams(model.layout, seed));
+            const stream = lmTokenStream(lmTexts(lab.train), tokenizer);
+            const s = config.stage0;
+            log = await pretrainLm(model, stream, tokenizer, { ...s, seqLen: Math.min(s.seqLen, T), seed: hash32(`${seed}/seed`), maxSteps: s.maxSteps || undefined, adamw: { weightDecay: s.weightDecay, gradClip: s.gradClip } }, onStep);
+          } else {
+            const spec = MODEL_SPEC[m];
+            model.upload(params[spec.from]!);
+            const seqs: BuiltExample[] =
+              spec.cots === 'none' ? prepared.none.sequences : spec.cots === 'reference' ? prepared.reference.sequences : prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, cots: selfCots! }).sequences;
+            const f = config.finetune;
+            log = await trainJudge(
+              model,
+              seqs,
+              tokenizer,
+              {
+                ...f,
+                seed: hash32(`${seed}/${m}`),
+                maxSteps: f.maxSteps || undefined,
+                lambda: spec.loss === 'ce' ? 0 : f.lambda,
+                renormalize: f.renormalize,
+                includeScoreInCe: spec.loss === 'ce',
+                adamw: { weightDecay: f.weightDecay, gradClip: f.gradClip },
+              },
+              onStep,
+            );
+          }
+          recordLoss(m, log);
+          const p = await model.downloadParams();
+          await save(m, p, log);
+          return p;
+        } finally {
+          model.destroy();
+        }
+      });
+    }
+
+    async function selfCotStage(): Promise<Map<string, string>> {
+      const name = `${dir}/self-cot.jsonl`;
+      const key = settingsHash('stage1');
+      const existing = await store.read(name);
+      if (existing) {
+        const rows = decoder
+          .decode(existing)
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as { id: string; cot: string; settings: string });
+        if (rows.length === lab.train.length && rows.every((r) => r.settings === key)) {
+          report.stageSeconds[dir]['self-cot'] = 0;
+          onEvent({ type: 'stage', seed, stage: 'self-cot', status: 'reused' });
+          return new Map(rows.map((r) => [r.id, r.cot]));
+        }
+      }
+      if (!params.stage1) params.stage1 = (await reuse('stage1')) ?? undefined;
+      return stage('self-cot', async () => {
+        const { judge, release } = judgeFor(params.stage1!);
+        try {
+          const { cots } = await judge.sampleCots(lab.train, {
+            template,
+            nCot: 1,
+            maxCotTokens: config.selfCot.maxTokens,
+            seed: hash32(`${seed}/self-cot`),
+            sampling: { temperature: config.selfCot.temperature, topP: config.selfCot.topP, repetitionPenalty: config.selfCot.repetitionPenalty },
+            onProgress: (done, total) => onEvent({ type: 'progress', seed, stage: 'self-cot', done, total }),
+          });
+          const map = new Map(lab.train.map((ex, i) => [ex.id, cots[i][0]]));
+          lab.train.forEach((ex, i) => onEvent({ type: 'self-cot', seed, id: ex.id, cot: cots[i][0] }));
+          await store.write(name, lab.train.map((ex, i) => JSON.stringify({ id: ex.id, cot: cots[i][0], label: ex.label, settings: key })).join('\n') + '\n');
+          return map;
+        } finally {
+          release();
+        }
+      });
+    }
+
+    function judgeFor(p: Float32Array) {
+      const model = new DeviceModel(gpu, modelConfig);
+      model.upload(p);
+      const gen = new Generator(model, config.eval.batch, T);
+      return {
+        judge: new Judge(gen, tokenizer),
+        release: () => {
+          gen.destroy();
+          model.destroy();
+        },
+      };
+    }
+
+    // Evaluation: each model once (a CoT model's decoding and CoT-RAIL come from the same CoTs).
+    const evalModels = new Set(config.methods.map((m) => METHOD_SPEC[m].model));
+    const judged: Partial<Record<ModelName, Judgement[]>> = {};
+    for (const m of ORDER) {
+      if (!evalModels.has(m)) continue;
+      const readout = config.methods.map((x) => METHOD_SPEC[x]).find((s) => s.model === m)!.readout;
+      const cacheName = `${dir}/eval-${m}.json`;
+      const evalKey = hash32(stable({ h: settingsHash(m), eval: config.eval, readout })).toString(16);
+      const cached = await store.read(cacheName);
+      if (cached) {
+        const c = JSON.parse(decoder.decode(cached)) as { key: string; judgements: Judgement[] };
+        if (c.key === evalKey && c.judgements.length === lab.test.length) {
+          judged[m] = c.judgements;
+          report.stageSeconds[dir][`eval:${m}`] = 0;
+          onEvent({ type: 'stage', seed, stage: `eval:${m}`, status: 'reused' });
+          continue;
+        }
+      }
+      judged[m] = await stage(`eval:${m}`, async () => {
+        const { judge, release } = judgeFor(params[m]!);
+        try {
+          const o = { template, renormalize: config.finetune.renormalize };
+          const j =
+            readout === 'label'
+              ? await judge.labelOnly(lab.test, o)
+              : await judge.cotRail(lab.test, {
+                  ...o,
+                  nCot: config.eval.nCot,
+                  maxCotTokens: config.eval.maxCotTokens,
+                  seed: hash32(`${seed}/eval/${m}`),
+                  sampling: { temperature: config.eval.temperature, topP: config.eval.topP },
+                  onProgress: (done, total) => onEvent({ type: 'progress', seed, stage: `eval:${m}`, done, total }),
+                });
+          await store.write(cacheName, JSON.stringify({ key: evalKey, judgements: j }));
+          return j;
+        } finally {
+          release();
+        }
+      });
+    }
+
+    // The CoT-shift diagnostic: ŷ given the reference CoTs vs ŷ given the model's own CoTs.
+    const shiftModels = (['stage1', 'tract'] as const).filter((m) => judged[m]);
+    if (shiftModels.length > 0) {
+      await stage('cot-shift', async () => {
+        shiftPairs[seed] = {};
+        for (const m of shiftModels) {
+          const { judge, release } = judgeFor(params[m]!);
+          try {
+            const ref = await judge.withCots(lab.test, Judge.referenceCots(lab.test), { template, renormalize: config.finetune.renormalize });
+            shiftPairs[seed][m] = metric('rmse', ref.map((r) => r.yhat), judged[m]!.map((r) => r.yhat));
+          } finally {
+            release();
+          }
+        }
+      });
+    }
+
+    predictions[seed] = {};
+    for (const method of config.methods) {
+      const spec = METHOD_SPEC[method];
+      const j = judged[spec.model]!;
+      predictions[seed][method] = {
+        pred: j.map((x) => (spec.score === 'yhat' ? x.yhat : x.decoded)),
+        offScale: j.filter((x) => !x.samples[0].argmaxIsScore).length / j.length,
+      };
+    }
+  }
+
+  // Metrics per method and seed, then across seeds.
+  const boot = { samples: config.eval.bootstrap };
+  for (const method of config.methods) {
+    const perSeed = config.seeds.map((seed, i) => {
+      const { pred, offScale } = predictions[seed][method]!;
+      return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, offScaleRate: offScale };
+    });
+    const mean = {} as MethodResult['mean'];
+    for (const k of METRICS) mean[k] = acrossSeeds(perSeed.map((p) => p.metrics[k].value));
+    report.methods[method] = { perSeed, mean };
+  }
+  for (const m of ['stage1', 'tract'] as const) {
+    const perSeed = config.seeds.filter((s) => shiftPairs[s]?.[m] !== undefined).map((s) => ({ seed: s, rmse: shiftPairs[s][m]! }));
+    if (perSeed.length > 0) {
+      const a = acrossSeeds(perSeed.map((p) => p.rmse));
+      report.cotShift[m] = { perSeed, mean: a.mean, sd: a.sd };
+    }
+  }
+  const claims: [string, MethodName, MethodName][] = [
+    ['TRACT > RAFT without CoT', 'tract-cotrail', 'label-raft-rail'],
+    ['RAFT without CoT > CoT-CE with decoding', 'label-raft-rail', 'cot-ce-decode'],
+    ['CoT-CE with decoding > label-only CE', 'cot-ce-decode', 'label-ce-decode'],
+    ['CoT-RAIL > decoding (CoT-CE model)', 'cot-ce-cotrail', 'cot-ce-decode'],
+    ['CoT-RAIL > decoding (TRACT model)', 'tract-cotrail', 'tract-decode'],
+    ['stage 2 from the seed > stage 2 from stage 1', 'tract-cotrail', 'stage2-from-stage1-cotrail'],
+  ];
+  for (const [claim, better, worse] of claims) {
+    if (!config.methods.includes(better) || !config.methods.includes(worse)) continue;
+    const perSeed = config.seeds.map((seed, i) => ({
+      seed,
+      difference: pairedDifference('pearson', predictions[seed][better]!.pred, predictions[seed][worse]!.pred, gold, { ...boot, seed: 2000 + i }),
+    }));
+    report.ordering.push({
+      claim,
+      better,
+      worse,
+      perSeed,
+      holds: perSeed.every((p) => p.difference.value > 0),
+      significant: perSeed.every((p) => p.difference.lo > 0),
+    });
+  }
+  report.wallSeconds = Math.round((performance.now() - t0) / 100) / 10;
+  return report;
+}

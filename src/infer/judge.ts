@@ -1,0 +1,222 @@
+// The judge: scores examples with a trained model (DESIGN.md §1).
+//   CoT-RAIL: sample a CoT after the prompt (T = 1, top-p 0.9 by default; greedy as an option),
+//     cut it at "So the overall", append " So the overall score is ", read p at the next position,
+//     ŷ = Σ_k s_k p_k; with n CoTs, the mean of the n ŷ.
+//   Label RAIL (no CoT): the read-out right after the prompt and "So the overall score is ".
+//   Standard decoding: the score token the model generates there (argmax).
+// Everything runs on the GPU engine (Generator); the read-out is computed from the logits row read
+// back at the score position, which the decode's argmax needs anyway.
+import {
+  encodePromptWithin,
+  readoutIds,
+  referenceCot,
+  cotFromFeedback,
+  type JudgeExample,
+  type TemplateName,
+  type Tokenizer,
+} from '../data/index.ts';
+import { scoreExpectationRef } from '../reference/score.ts';
+import { Generator, generateMany } from './generate.ts';
+import { Rng } from './rng.ts';
+import type { SamplingOptions } from './sampling.ts';
+
+export interface JudgeOptions {
+  template: TemplateName;
+  /** CoTs sampled per example (CoT-RAIL averages their ŷ). Default 1. */
+  nCot?: number;
+  /** CoT sampling (default temperature 1, top-p 0.9). temperature 0 = greedy. */
+  sampling?: SamplingOptions;
+  /** Longest CoT in tokens (default 64). */
+  maxCotTokens?: number;
+  /** Renormalise over the score tokens (default false: the whole-vocabulary probabilities). */
+  renormalize?: boolean;
+  seed?: number;
+  /** Streaming: every new token of example i's sample j, as text. */
+  onText?: (example: number, sample: number, text: string) => void;
+  /** Progress: examples done (counted as CoTs finished / nCot). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** One read-out at a score position. */
+export interface ScoreReadout {
+  /** p_k of "1".."5" over the whole vocabulary (or q_k when renormalising). */
+  probs: number[];
+  /** Σ_k p_k. */
+  mass: number;
+  /** RAIL: Σ_k s_k p_k (or Σ_k s_k q_k). */
+  yhat: number;
+  /** The score token with the highest probability (decoding among the score tokens). */
+  decoded: number;
+  /** Whether the argmax over the whole vocabulary is a score token (else plain decoding would not
+   *  have produced a score here). */
+  argmaxIsScore: boolean;
+}
+
+export interface Judgement {
+  /** One CoT per sample ('' for label-only read-outs). */
+  cots: string[];
+  samples: ScoreReadout[];
+  /** Mean of the samples' ŷ (CoT-RAIL). */
+  yhat: number;
+  /** Mean of the samples' probabilities and mass. */
+  probs: number[];
+  mass: number;
+  /** Standard decoding: the first sample's decoded score. */
+  decoded: number;
+}
+
+const SCORE_VALUES = [1, 2, 3, 4, 5];
+
+/** RAIL read-out of one logits row. */
+export function readout(row: Float32Array, scoreIds: number[], renormalize: boolean): ScoreReadout {
+  const V = row.length;
+  const probs = new Float64Array(5);
+  const mass = new Float64Array(1);
+  const yhat = new Float64Array(1);
+  scoreExpectationRef(probs, mass, yhat, row, 1, V, scoreIds, SCORE_VALUES, renormalize);
+  let best = 0;
+  for (let k = 1; k < 5; k++) if (probs[k] > probs[best]) best = k;
+  let argmax = 0;
+  for (let j = 1; j < V; j++) if (row[j] > row[argmax]) argmax = j;
+  return { probs: Array.from(probs), mass: mass[0], yhat: yhat[0], decoded: best + 1, argmaxIsScore: scoreIds.includes(argmax) };
+}
+
+/** The logits at the last position of every sequence (any lengths), grouped by length. */
+export async function lastLogitsMany(gen: Generator, seqs: number[][]): Promise<Float32Array[]> {
+  const out: Float32Array[] = new Array(seqs.length);
+  const byLength = new Map<number, number[]>();
+  seqs.forEach((s, i) => byLength.set(s.length, [...(byLength.get(s.length) ?? []), i]));
+  for (const idx of byLength.values()) {
+    for (let s = 0; s < idx.length; s += gen.maxBatch) {
+      const group = idx.slice(s, s + gen.maxBatch);
+      const rows = await gen.lastLogits(group.map((i) => seqs[i]));
+      group.forEach((i, b) => (out[i] = rows[b]));
+    }
+  }
+  return out;
+}
+
+function summarize(cots: string[], samples: ScoreReadout[]): Judgement {
+  const n = samples.length;
+  const mean = (f: (s: ScoreReadout) => number) => samples.reduce((a, s) => a + f(s), 0) / n;
+  return {
+    cots,
+    samples,
+    yhat: mean((s) => s.yhat),
+    probs: [0, 1, 2, 3, 4].map((k) => mean((s) => s.probs[k])),
+    mass: mean((s) => s.mass),
+    decoded: samples[0].decoded,
+  };
+}
+
+export class Judge {
+  readonly gen: Generator;
+  readonly tokenizer: Tokenizer;
+  private readonly scoreIds: number[];
+
+  constructor(gen: Generator, tokenizer: Tokenizer) {
+    this.gen = gen;
+    this.tokenizer = tokenizer;
+    this.scoreIds = tokenizer.scoreTokenIds();
+  }
+
+  /** The prompt ids of an example, shortened (response, reference first) to leave `room` tokens. */
+  promptIds(ex: JudgeExample, template: TemplateName, room: number): number[] {
+    const fit = encodePromptWithin(ex, this.tokenizer, template, this.gen.Tmax - room);
+    if (!fit) throw new Error(`example ${ex.id}: even an emptied prompt leaves fewer than ${room} of the model's ${this.gen.Tmax} positions`);
+    return fit.ids;
+  }
+
+  private async readAll(prompts: number[][], cots: string[], renormalize: boolean): Promise<ScoreReadout[]> {
+    const seqs = prompts.map((p, i) => this.fitReadout(p, cots[i]));
+    const rows = await lastLogitsMany(this.gen, seqs);
+    return rows.map((r) => readout(r, this.scoreIds, renormalize));
+  }
+
+  /** prompt + CoT + " So the overall score is ", the CoT shortened word by word from its end if
+   *  it does not fit (a sampled CoT that never reached "So the overall" can, once re-encoded on its
+   *  own, take a few more tokens than it was sampled with). */
+  private fitReadout(prompt: number[], cot: string): number[] {
+    let c = cot;
+    for (;;) {
+      const ids = readoutIds(prompt, c, this.tokenizer).ids;
+      if (ids.length <= this.gen.Tmax) return Array.from(ids);
+      if (c.trim() === '') throw new Error(`the prompt alone (${prompt.length} tokens) leaves no room for the read-out in ${this.gen.Tmax} positions`);
+      c = c.replace(/\s*\S+\s*$/, '');
+    }
+  }
+
+  /** ŷ given given CoTs (reference CoTs for the CoT-shift diagnostic; '' for label-only RAIL). */
+  async withCots(examples: readonly JudgeExample[], cots: readonly string[], o: Pick<JudgeOptions, 'template' | 'renormalize'>): Promise<Judgement[]> {
+    const cotRoom = Math.max(...cots.map((c) => this.tokenizer.encode(c).length)) + 12;
+    const prompts = examples.map((ex) => this.promptIds(ex, o.template, cotRoom));
+    const r = await this.readAll(prompts, [...cots], o.renormalize ?? false);
+    return r.map((s, i) => summarize([cots[i]], [s]));
+  }
+
+  /** Label-only RAIL and decoding: the read-out right after the prompt. */
+  async labelOnly(examples: readonly JudgeExample[], o: Pick<JudgeOptions, 'template' | 'renormalize'>): Promise<Judgement[]> {
+    return this.withCots(examples, examples.map(() => ''), o);
+  }
+
+  /** The reference CoT of each example (its feedback cut at "So the overall"). */
+  static referenceCots(examples: readonly JudgeExample[]): string[] {
+    return examples.map((ex) => referenceCot(ex));
+  }
+
+  /** Samples CoTs: n per example, cut at "So the overall" (text only; no read-out). */
+  async sampleCots(examples: readonly JudgeExample[], o: JudgeOptions): Promise<{ prompts: number[][]; cots: string[][] }> {
+    const n = o.nCot ?? 1;
+    const maxCot = o.maxCotTokens ?? 64;
+    const prompts = examples.map((ex) => this.promptIds(ex, o.template, maxCot + 12));
+    const seqPrompts: number[][] = [];
+    const owner: [number, number][] = [];
+    examples.forEach((_, i) => {
+      for (let j = 0; j < n; j++) {
+        seqPrompts.push(prompts[i]);
+        owner.push([i, j]);
+      }
+    });
+    const decoders = seqPrompts.map((p) => this.tokenizer.streamDecoder({ prev: p[p.length - 1] }));
+    const texts = seqPrompts.map(() => '');
+    let finished = 0;
+    const stop = (s: number, generated: readonly number[]) => {
+      const last = generated[generated.length - 1];
+      const done = last === this.tokenizer.eos || /So the overall/.test(texts[s]);
+      if (done) {
+        finished++;
+        o.onProgress?.(Math.floor(finished / n), examples.length);
+      }
+      return done;
+    };
+    await generateMany(this.gen, seqPrompts, {
+      temperature: 1,
+      topP: 0.9,
+      ...o.sampling,
+      maxNewTokens: maxCot,
+      rng: new Rng(o.seed ?? 0),
+      onToken: (s, id) => {
+        if (id === this.tokenizer.eos) return;
+        const piece = decoders[s].push(id);
+        texts[s] += piece;
+        o.onText?.(owner[s][0], owner[s][1], piece);
+      },
+      stop,
+    });
+    o.onProgress?.(examples.length, examples.length);
+    const cots: string[][] = examples.map(() => []);
+    owner.forEach(([i], s) => cots[i].push(cotFromFeedback(texts[s] + decoders[s].flush())));
+    return { prompts, cots };
+  }
+
+  /** CoT-RAIL (and decoding at the same position): n sampled CoTs per example, each read out. */
+  async cotRail(examples: readonly JudgeExample[], o: JudgeOptions): Promise<Judgement[]> {
+    const n = o.nCot ?? 1;
+    const { prompts, cots } = await this.sampleCots(examples, o);
+    const flatPrompts: number[][] = [];
+    const flatCots: string[] = [];
+    examples.forEach((_, i) => cots[i].forEach((c) => (flatPrompts.push(prompts[i]), flatCots.push(c))));
+    const reads = await this.readAll(flatPrompts, flatCots, o.renormalize ?? false);
+    return examples.map((_, i) => summarize(cots[i], reads.slice(i * n, (i + 1) * n)));
+  }
+}
