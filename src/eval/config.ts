@@ -54,8 +54,8 @@ export const QUICK_CONFIG: ExperimentConfig = {
   ...DEFAULT_CONFIG,
   data: { ...DEFAULT_CONFIG.data, train: 96, dev: 16, test: 40, vocabSize: 384 },
   model: { dim: 32, hiddenDim: 64, nLayers: 2, nHeads: 2, nKvHeads: 1, seqLen: 192 },
-  stage0: { ...DEFAULT_CONFIG.stage0, epochs: 1, batchSize: 8, maxSteps: 6 },
-  finetune: { ...DEFAULT_CONFIG.finetune, epochs: 1, batchSize: 8, lr: 3e-3, maxSteps: 6 },
+  stage0: { ...DEFAULT_CONFIG.stage0, epochs: 1, batchSize: 8, lr: 5e-3, maxSteps: 12 },
+  finetune: { ...DEFAULT_CONFIG.finetune, epochs: 3, batchSize: 8, lr: 5e-3, maxSteps: 30 },
   selfCot: { ...DEFAULT_CONFIG.selfCot, maxTokens: 48 },
   eval: { ...DEFAULT_CONFIG.eval, maxCotTokens: 48, bootstrap: 100 },
 };

@@ -86,7 +86,8 @@ export const PAPER_PEARSON: Partial<Record<MethodName, number>> = {
 };
 
 export interface MethodResult {
-  perSeed: { seed: number; metrics: MetricSet; n: number; offScaleRate: number }[];
+  /** distinct: how many different scores the method predicted (1 → correlations are undefined, null in JSON). */
+  perSeed: { seed: number; metrics: MetricSet; n: number; distinct: number; offScaleRate: number }[];
   /** Mean ± sd over seeds of each metric's value. */
   mean: Record<MetricName, { mean: number; sd: number; n: number }>;
 }
@@ -425,7 +426,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   for (const method of config.methods) {
     const perSeed = config.seeds.map((seed, i) => {
       const { pred, offScale } = predictions[seed][method]!;
-      return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, offScaleRate: offScale };
+      return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, distinct: new Set(pred).size, offScaleRate: offScale };
     });
     const mean = {} as MethodResult['mean'];
     for (const k of METRICS) mean[k] = acrossSeeds(perSeed.map((p) => p.metrics[k].value));

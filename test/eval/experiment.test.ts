@@ -40,11 +40,15 @@ describe('tract run --quick', () => {
     expect(Object.keys(report.methods).sort()).toEqual([...METHODS].sort());
     for (const [m, res] of Object.entries(report.methods)) {
       const x = res!.perSeed[0].metrics;
-      // RMSE is always defined; correlations are defined unless a method predicts a constant.
+      // RMSE is always defined; correlations are, unless a method predicted one constant score
+      // (then they are null in the JSON, and the report says how many distinct scores it gave).
       expect(Number.isFinite(x.rmse.value), `${m} rmse`).toBe(true);
       expect(Number.isFinite(x.rmse.lo) && Number.isFinite(x.rmse.hi), `${m} rmse CI`).toBe(true);
+      const distinct = res!.perSeed[0].distinct;
+      expect(distinct, `${m} distinct`).toBeGreaterThanOrEqual(1);
       for (const k of ['pearson', 'spearman', 'kendall'] as const) {
-        expect(Number.isFinite(x[k].value) || Number.isNaN(x[k].value), `${m} ${k}`).toBe(true);
+        if (distinct > 1) expect(Number.isFinite(x[k].value), `${m} ${k}`).toBe(true);
+        else expect(x[k].value, `${m} ${k}`).toBeNull();
       }
     }
     for (const s of ['seed', 'label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'stage2-from-stage1', 'tract']) {
