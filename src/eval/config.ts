@@ -41,7 +41,7 @@ export interface ExperimentConfig {
 
 export const DEFAULT_CONFIG: ExperimentConfig = {
   data: { seed: 1, train: 2000, dev: 200, test: 500, noise: 0.6, vocabSize: 512, template: 'compact' },
-  model: { dim: 96, hiddenDim: 256, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
+  model: { dim: 64, hiddenDim: 192, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
   stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, seqLen: 128 },
   finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false },
   selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 64 },

@@ -57,9 +57,11 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   if (variant === 'tiled') {
     rec.run(tiledKernel, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
   } else {
-    // Keep in step with WGX × WGY invocations of TM × TN = 8 × 8 outputs in matmul.wgsl.
-    const WGX = 16;
-    const WGY = 4;
+    // WGX × WGY invocations of TM × TN = 8 × 8 outputs (matmul.wgsl). 64 invocations per
+    // workgroup; narrow outputs (N of 48 or 96 for K/V and small models) get fewer columns of
+    // invocations so that fewer of them idle past the edge.
+    const WGX = Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(N / 8)))));
+    const WGY = 64 / WGX;
     rec.run(registersKernel, {
       params,
       buffers: { A, B, C },
