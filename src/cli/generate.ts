@@ -9,7 +9,7 @@ import { loadModelFile, tokenizerForModel } from './files.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: tract generate --checkpoint <file> [--tokenizer <file>] [--prompt <text>] [--temperature T]
-                     [--top-p P] [--repetition-penalty R] [--max-tokens N] [--seed S] [--json]
+                     [--top-p P] [--repetition-penalty R] [--max-tokens N] [--seed S] [--stop <text>]... [--json]
 
   Generates text with a model on WebGPU and prints it (the prompt included) to stdout as it comes.
     --checkpoint          a llama2.c .bin (e.g. ../shared/models/stories260K/stories260K.bin) or a tract
@@ -22,6 +22,7 @@ const USAGE = `usage: tract generate --checkpoint <file> [--tokenizer <file>] [-
     --repetition-penalty  > 1 discourages repeats (default 1: off)
     --max-tokens          new tokens (default 256, at most the model's sequence length minus the prompt)
     --seed                sampling seed (default 0)
+    --stop                stop once the generated text contains this string (repeatable)
     --json                print one object {text, tokens, tokensPerSec} instead`;
 
 export const command: Command = {
@@ -37,6 +38,7 @@ export const command: Command = {
       'repetition-penalty': { type: 'string' },
       'max-tokens': { type: 'string' },
       seed: { type: 'string' },
+      stop: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     });
     if (!values.checkpoint) throw new UsageError('--checkpoint is required');
@@ -47,6 +49,7 @@ export const command: Command = {
     };
     validateSampling(sampling);
     const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
+    const stops = (values.stop ?? []).filter((t) => t.length > 0);
     const loaded = await loadModelFile(values.checkpoint);
     const tokenizer = await tokenizerForModel(loaded, values.checkpoint, values.tokenizer);
     const promptText = values.prompt ?? '';
@@ -69,6 +72,7 @@ export const command: Command = {
       maxNewTokens: maxTokens,
       rng: new Rng(seed),
       stopTokens: [tokenizer.eos],
+      stop: stops.length > 0 ? () => stops.some((t) => text.slice(promptText.length).includes(t)) : undefined,
       onToken: (_, id) => {
         if (id === tokenizer.eos) return;
         const piece = decoder.push(id);

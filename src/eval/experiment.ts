@@ -86,8 +86,9 @@ export const PAPER_PEARSON: Partial<Record<MethodName, number>> = {
 };
 
 export interface MethodResult {
-  /** distinct: how many different scores the method predicted (1 → correlations are undefined, null in JSON). */
-  perSeed: { seed: number; metrics: MetricSet; n: number; distinct: number; offScaleRate: number }[];
+  /** distinct: how many different scores the method predicted (1 → correlations are undefined, null in JSON).
+   *  byFamily: Pearson r on the test examples of each Rubric Lab task family. */
+  perSeed: { seed: number; metrics: MetricSet; n: number; distinct: number; offScaleRate: number; byFamily: Record<string, number> }[];
   /** Mean ± sd over seeds of each metric's value. */
   mean: Record<MetricName, { mean: number; sd: number; n: number }>;
 }
@@ -423,10 +424,16 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
 
   // Metrics per method and seed, then across seeds.
   const boot = { samples: config.eval.bootstrap };
+  const families = [...new Set(lab.test.map((ex) => ex.extras?.family).filter((f): f is string => typeof f === 'string'))];
   for (const method of config.methods) {
     const perSeed = config.seeds.map((seed, i) => {
       const { pred, offScale } = predictions[seed][method]!;
-      return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, distinct: new Set(pred).size, offScaleRate: offScale };
+      const byFamily: Record<string, number> = {};
+      for (const fam of families) {
+        const idx = lab.test.flatMap((ex, k) => (ex.extras?.family === fam ? [k] : []));
+        byFamily[fam] = metric('pearson', idx.map((k) => pred[k]), idx.map((k) => gold[k]));
+      }
+      return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, distinct: new Set(pred).size, offScaleRate: offScale, byFamily };
     });
     const mean = {} as MethodResult['mean'];
     for (const k of METRICS) mean[k] = acrossSeeds(perSeed.map((p) => p.metrics[k].value));

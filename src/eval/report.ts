@@ -42,6 +42,12 @@ export function renderMarkdown(r: Report, command?: string): string {
     lines.push(`| ${LABELS[m]} \`${m}\` | ${cell('pearson')} | ${cell('spearman')} | ${cell('kendall')} | ${cell('rmse')} | ${paper !== undefined ? paper.toFixed(3) : ''} |`);
   }
   lines.push('', 'Prometheus-2-7B in the paper: 0.591.', '');
+  const fams = Object.keys(Object.values(r.methods)[0]?.perSeed[0].byFamily ?? {});
+  if (fams.length > 0) {
+    lines.push('### Pearson r by task family (first seed)', '', `| Method | ${fams.join(' | ')} |`, `|---|${fams.map(() => '---').join('|')}|`);
+    for (const [m, res] of Object.entries(r.methods)) lines.push(`| \`${m}\` | ${fams.map((f) => f3(res!.perSeed[0].byFamily[f])).join(' | ')} |`);
+    lines.push('');
+  }
   if (r.ordering.length > 0) {
     lines.push('## The paper\'s orderings', '', '| Claim | Pearson difference [paired 95% CI] | holds | beyond noise |', '|---|---|---|---|');
     for (const o of r.ordering) {

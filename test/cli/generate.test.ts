@@ -37,3 +37,13 @@ describe('tract generate', () => {
     expect(big.stderr).toMatch(/--max-tokens 600 does not fit/);
   });
 });
+
+describe('tract generate --stop', () => {
+  it('stops once the text contains the stop string', () => {
+    const r = tract(['generate', '--checkpoint', BIN, '--temperature', '0', '--max-tokens', '100', '--stop', 'Lily', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const o = JSON.parse(r.stdout);
+    expect(o.text.endsWith('Lily')).toBe(true);
+    expect(o.tokens).toBeLessThan(20);
+  });
+});

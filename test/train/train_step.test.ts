@@ -143,3 +143,17 @@ describe('training steps on the GPU', () => {
     model.destroy();
   });
 });
+
+describe('limits', () => {
+  it('refuses a batch whose activations exceed the adapter, naming the limit, before allocating', async () => {
+    const gpu = await testGpu();
+    const big = makeConfig({ dim: 64, hiddenDim: 128, nLayers: 1, nHeads: 4, nKvHeads: 4, vocabSize: 50000, seqLen: 4096 });
+    const { createActivations } = await import('../../src/model/activations.ts');
+    expect(() => createActivations(gpu, big, 8, 4096)).toThrow(/activation needs \d+ bytes, more than this adapter's maxStorageBufferBindingSize/);
+  });
+  it('refuses sequences longer than the model', async () => {
+    const gpu = await testGpu();
+    const { createActivations } = await import('../../src/model/activations.ts');
+    expect(() => createActivations(gpu, config, 1, 32)).toThrow(/sequence length 32 is longer than the model's seqLen 16/);
+  });
+});
