@@ -180,7 +180,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     paperPearson: PAPER_PEARSON,
     wallSeconds: 0,
     deviations: [
-      'Models are ~0.5M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.',
+      `Models are ${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.`,
       'Decoding (…-decode) takes the most probable of the five score tokens at the score position after the CoT; the fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
       'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
     ],
