@@ -1,7 +1,7 @@
 // The TRACT experiment end to end on the quick config: `tract run --quick` completes every stage and
 // writes a well-formed report in which both loss parts fell and every method has finite metrics;
 // a run interrupted after any stage and resumed gives the same report as an uninterrupted one.
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +68,29 @@ describe('tract run --quick', () => {
     expect(md).toMatch(/\| TRACT \(stage 2 from the seed\) \+ CoT-RAIL `tract-cotrail` \| [-0-9.n/a]+ \[/);
     expect(md).toMatch(/0\.650/);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['report.json', 'report.md', 'seed-1']));
+
+    // tract judge on the TRACT checkpoint the run wrote: n CoTs, five probabilities, ŷ, decoding.
+    const example = join(out, 'example.json');
+    writeFileSync(
+      example,
+      JSON.stringify({
+        instruction: 'What is 5 + 3?',
+        response: '5 + 3 = 9',
+        reference_answer: '5 + 3 = 8',
+        rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+      }),
+    );
+    const j = tract(['judge', '--checkpoint', join(out, 'seed-1', 'tract.safetensors'), '--input', example, '--n-cot', '2', '--json']);
+    expect(j.status, j.stderr).toBe(0);
+    const judged = JSON.parse(j.stdout);
+    expect(judged.cots.length).toBe(2);
+    expect(judged.samples.length).toBe(2);
+    expect(judged.probs.length).toBe(5);
+    expect(judged.mass).toBeGreaterThan(0);
+    expect(judged.mass).toBeLessThanOrEqual(1 + 1e-6);
+    expect(judged.yhat).toBeCloseTo((judged.samples[0].yhat + judged.samples[1].yhat) / 2, 10);
+    expect([1, 2, 3, 4, 5]).toContain(judged.decoded);
+    expect(judged.gold).toBeNull();
   });
 
   it('a run resumed after any stage gives the same report as an uninterrupted one', async () => {
