@@ -1,7 +1,7 @@
 // `tract generate`: text from a model on WebGPU, streamed to stdout.
 import { requestGpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
-import { Rng } from '../infer/rng.ts';
+import { Rng } from '../model/rng.ts';
 import { validateSampling } from '../infer/sampling.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { numberFlag, parseFlags, UsageError } from './args.ts';

@@ -3,7 +3,7 @@
 // Pure functions (no GPU, no Node), used by the experiment runner, the CLI and the app.
 import { mean, sampleCorrelation, sampleRankCorrelation, sampleStandardDeviation } from 'simple-statistics';
 import { kendallTauB } from './kendall.ts';
-import { Rng } from '../infer/rng.ts';
+import { Rng } from '../model/rng.ts';
 
 export type MetricName = 'pearson' | 'spearman' | 'kendall' | 'rmse';
 export const METRICS: readonly MetricName[] = ['pearson', 'spearman', 'kendall', 'rmse'];

@@ -9,7 +9,7 @@ import { createActivations, destroyActivations, type Activations } from '../mode
 import { kvDim } from '../model/config.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward, type KvCache } from '../model/forward.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../model/rng.ts';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling.ts';
 
 export interface GenerateOptions extends SamplingOptions {

@@ -17,7 +17,7 @@ import {
 } from '../data/index.ts';
 import { scoreExpectationRef } from '../reference/score.ts';
 import { Generator, generateMany } from './generate.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../model/rng.ts';
 import type { SamplingOptions } from './sampling.ts';
 
 export interface JudgeOptions {

@@ -1,7 +1,7 @@
 // Choosing the next token from one row of logits: greedy, temperature, top-p (nucleus) and a
 // repetition penalty. Runs on the CPU on a row read back from the GPU (a vocabulary of a few
 // thousand floats; the generation loop needs the id on the CPU anyway to feed it back).
-import { Rng } from './rng.ts';
+import { Rng } from '../model/rng.ts';
 
 export interface SamplingOptions {
   /** 0 → greedy (argmax). Default 1. */

@@ -3,18 +3,7 @@
 // per layer (wo and w3 there; we follow it) ~ N(0, (0.02/√(2L))²); RMSNorm gains 1. Seeded, so the
 // same seed gives the same model in Node and in the browser. Alignment gaps stay 0.
 import type { ParamLayout } from './layout.ts';
-
-/** mulberry32: uniform [0, 1) from a 32-bit state (the project's generator in src/infer/rng.ts, inlined: model must not import infer). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from './rng.ts';
 
 export interface InitOptions {
   /** Standard deviation of the matrices and embedding. Default 0.02. */
@@ -24,8 +13,8 @@ export interface InitOptions {
 export function initParams(layout: ParamLayout, seed: number, options: InitOptions = {}): Float32Array {
   const std = options.std ?? 0.02;
   const residualStd = std / Math.sqrt(2 * layout.config.nLayers);
-  const next = uniform(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next());
+  const rng = new Rng(seed);
+  const normal = () => rng.normal();
   const p = new Float32Array(layout.size);
   for (const t of layout.tensors) {
     if (t.kind === 'norm') {

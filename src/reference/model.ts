@@ -15,7 +15,7 @@
 // for run.c's f32 table (what the GPU engine reads).
 import type { ParamLayout } from '../model/layout.ts';
 import { headSize } from '../model/config.ts';
-import { Rng } from '../infer/rng.ts';
+import { Rng } from '../model/rng.ts';
 import { sampleToken, validateSampling, type SamplingOptions } from '../infer/sampling.ts';
 import type { Floats } from './floats.ts';
 import { matmulRef } from './matmul.ts';

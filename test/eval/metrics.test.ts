@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { kendallTauB } from '../../src/eval/kendall.ts';
 import { acrossSeeds, allMetrics, bootstrap, metric } from '../../src/eval/metrics.ts';
-import { Rng } from '../../src/infer/rng.ts';
+import { Rng } from '../../src/model/rng.ts';
 
 // Golden values from scipy (DESIGN.md §6).
 const x = [1, 2, 2, 3, 4, 4, 4, 5, 6, 7];

@@ -1,13 +1,8 @@
-// Seeded random numbers for tests (mulberry32 + Box–Muller): same seed, same data, every run.
+// Seeded random numbers for tests (the project's Rng: mulberry32 + Box–Muller): same seed, same data, every run.
+import { Rng } from '../../src/model/rng.ts';
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 export function normals(n: number, seed: number, scale = 1): Float32Array {

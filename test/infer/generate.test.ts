@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceModel } from '../../src/model/device_model.ts';
 import { Generator, generateMany } from '../../src/infer/generate.ts';
-import { Rng } from '../../src/infer/rng.ts';
+import { Rng } from '../../src/model/rng.ts';
 import { generateRef } from '../../src/reference/model.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { llama2cOutput, loadStories, storiesTokenizer } from '../helpers/stories.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/infer/rng.ts';
+import { Rng } from '../../src/model/rng.ts';
 import { applyRepetitionPenalty, argmax, sampleToken, softmaxWithTemperature, validateSampling } from '../../src/infer/sampling.ts';
 
 describe('sampling', () => {

@@ -6,6 +6,7 @@ import { makeConfig, parameterCount, type ModelConfig } from '../../model/config
 import { activationBytes } from '../../model/activations.ts';
 import { DeviceModel, parameterBytes } from '../../model/device_model.ts';
 import { initParams } from '../../model/init.ts';
+import { Rng } from '../../model/rng.ts';
 import { TrainStep, type MicroBatch } from '../../train/step.ts';
 import type { TrainBenchArgs, TrainBenchResult } from './pages/types.ts';
 
@@ -14,9 +15,8 @@ export function benchConfig(a: Pick<TrainBenchArgs, 'dim' | 'hidden' | 'layers' 
 }
 
 function randomBatch(B: number, T: number, V: number, seed: number): MicroBatch {
-  let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const inputIds = Array.from({ length: B * T }, () => Math.floor(next() * V));
+  const rng = new Rng(seed);
+  const inputIds = Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
   const targets = inputIds.map((_, i) => inputIds[(i + 1) % inputIds.length]);
   return { inputIds, targets, ceMask: new Array<number>(B * T).fill(1) };
 }

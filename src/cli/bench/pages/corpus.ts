@@ -2,17 +2,12 @@
 // TinyStories-like sentences from a fixed word list and a seeded generator, so every engine and
 // every run trains on the same text. Token ids only steer which embedding rows are touched; the
 // cost of a training step depends on the shape, not on the text.
+import { Rng } from '../../../model/rng.ts';
 
-/** mulberry32: a tiny seeded PRNG, good enough to vary sentences. */
+/** The project's seeded generator as a function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const NAMES = ['Lily', 'Tom', 'Sam', 'Mia', 'Ben', 'Anna', 'Max', 'Zoe'];
