@@ -1,20 +1,10 @@
 // CPU reference for matmul.wgsl / matmul_tiled.wgsl: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]),
 // row-major, in Float64. Same shape options as the launcher.
 import type { Floats } from './floats.ts';
+import type { MatmulShape } from '../kernels/matmul.ts';
 
-export interface MatmulRefShape {
-  M: number;
-  N: number;
-  K: number;
-  batch?: number;
-  transA?: boolean;
-  transB?: boolean;
-  strideA?: number;
-  strideB?: number;
-  strideC?: number;
-  accumulate?: boolean;
-  alpha?: number;
-}
+/** The launcher's shape options (src/kernels/matmul.ts), less the kernel choice. */
+export type MatmulRefShape = Omit<MatmulShape, 'variant'>;
 
 export function matmulRef(C: Float64Array, A: Floats, B: Floats, s: MatmulRefShape): void {
   const { M, N, K } = s;
