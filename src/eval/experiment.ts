@@ -136,6 +136,27 @@ function modelsNeeded(methods: readonly MethodName[]): Set<ModelName> {
 
 const ORDER: ModelName[] = ['seed', 'label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'stage2-from-stage1', 'tract'];
 
+/** Which model a method reads, and which of its scores (RAIL ŷ or the decoded digit). */
+export function methodSpec(m: MethodName): { model: ModelName; score: 'yhat' | 'decoded' } {
+  const s = METHOD_SPEC[m];
+  return { model: s.model, score: s.score };
+}
+
+/** The stages one seed of `config` goes through, in the order they run (what an app draws). */
+export function plannedStages(config: Pick<ExperimentConfig, 'methods'>): StageName[] {
+  const need = modelsNeeded(config.methods);
+  const out: StageName[] = [];
+  for (const m of ORDER) {
+    if (!need.has(m)) continue;
+    if (m !== 'seed' && MODEL_SPEC[m].cots === 'self' && !out.includes('self-cot')) out.push('self-cot');
+    out.push(m);
+  }
+  const evalModels = new Set(config.methods.map((m) => METHOD_SPEC[m].model));
+  for (const m of ORDER) if (evalModels.has(m)) out.push(`eval:${m}`);
+  if (evalModels.has('stage1') || evalModels.has('tract')) out.push('cot-shift');
+  return out;
+}
+
 /** Stable JSON (sorted keys) for hashing what a stage depends on. */
 function stable(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(stable).join(',')}]`;
@@ -145,8 +166,21 @@ function stable(x: unknown): string {
 
 const decoder = new TextDecoder();
 
-export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: ArtifactStore, onEvent: (e: ExperimentEvent) => void = () => {}): Promise<Report> {
+/**
+ * Receives the experiment's events. It may return a promise: the run awaits it at every training
+ * step and at every stage boundary, so an app can pause there (resolve later) or stop the run
+ * (reject, or throw). Events raised inside sampling (progress, self-cot, log) are not awaited; a
+ * throw from them still stops the run at once, and a rejected promise is seen at the next awaited event.
+ */
+export type ExperimentEventHandler = (e: ExperimentEvent) => void | Promise<void>;
+
+export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: ArtifactStore, onEvent: ExperimentEventHandler = () => {}): Promise<Report> {
   const t0 = performance.now();
+  /** An event whose handler is not awaited (inside sampling callbacks): a rejection is left to the next awaited event. */
+  const emit = (e: ExperimentEvent): void => {
+    const r = onEvent(e);
+    if (r) r.catch(() => {});
+  };
   const lab = generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
   const tokenizer: Tokenizer = trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
   const tokDesc = tokenizer.describe();
@@ -198,12 +232,12 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     let selfCots: Map<string, string> | null = null;
 
     const stage = async <R>(name: StageName, work: () => Promise<R>): Promise<R> => {
-      onEvent({ type: 'stage', seed, stage: name, status: 'start' });
+      await onEvent({ type: 'stage', seed, stage: name, status: 'start' });
       const t = performance.now();
       const r = await work();
       const seconds = (performance.now() - t) / 1000;
       report.stageSeconds[dir][name] = Math.round(seconds * 10) / 10;
-      onEvent({ type: 'stage', seed, stage: name, status: 'done', seconds });
+      await onEvent({ type: 'stage', seed, stage: name, status: 'done', seconds });
       return r;
     };
     const settingsHash = (m: ModelName) =>
@@ -217,13 +251,13 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         const c = loadCheckpoint(bytes);
         const meta = c.training as { settingsHash?: string; log?: RunLog } | undefined;
         if (meta?.settingsHash !== settingsHash(m)) {
-          onEvent({ type: 'log', message: `${dir}/${m}.safetensors was made with other settings: training it again` });
+          emit({ type: 'log', message: `${dir}/${m}.safetensors was made with other settings: training it again` });
           return null;
         }
         if (meta.log) recordLoss(m, meta.log);
         return c.params;
       } catch (e) {
-        onEvent({ type: 'log', message: `${dir}/${m}.safetensors is unreadable (${(e as Error).message}): training it again` });
+        emit({ type: 'log', message: `${dir}/${m}.safetensors is unreadable (${(e as Error).message}): training it again` });
         return null;
       }
     };
@@ -257,7 +291,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       if (existing) {
         params[m] = existing;
         report.stageSeconds[dir][m] = report.losses[dir][m]?.seconds ?? 0;
-        onEvent({ type: 'stage', seed, stage: m, status: 'reused' });
+        await onEvent({ type: 'stage', seed, stage: m, status: 'reused' });
         continue;
       }
       params[m] = await stage(m, async () => {
@@ -314,7 +348,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
           .map((l) => JSON.parse(l) as { id: string; cot: string; settings: string });
         if (rows.length === lab.train.length && rows.every((r) => r.settings === key)) {
           report.stageSeconds[dir]['self-cot'] = 0;
-          onEvent({ type: 'stage', seed, stage: 'self-cot', status: 'reused' });
+          await onEvent({ type: 'stage', seed, stage: 'self-cot', status: 'reused' });
           return new Map(rows.map((r) => [r.id, r.cot]));
         }
       }
@@ -328,10 +362,11 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
             maxCotTokens: config.selfCot.maxTokens,
             seed: hash32(`${seed}/self-cot`),
             sampling: { temperature: config.selfCot.temperature, topP: config.selfCot.topP, repetitionPenalty: config.selfCot.repetitionPenalty },
-            onProgress: (done, total) => onEvent({ type: 'progress', seed, stage: 'self-cot', done, total }),
+            onProgress: (done, total) => emit({ type: 'progress', seed, stage: 'self-cot', done, total }),
+            // Each CoT as soon as its sequence stops (the app shows them as they are produced).
+            onCot: (i, _sample, cot) => emit({ type: 'self-cot', seed, id: lab.train[i].id, cot }),
           });
           const map = new Map(lab.train.map((ex, i) => [ex.id, cots[i][0]]));
-          lab.train.forEach((ex, i) => onEvent({ type: 'self-cot', seed, id: ex.id, cot: cots[i][0] }));
           await store.write(name, lab.train.map((ex, i) => JSON.stringify({ id: ex.id, cot: cots[i][0], label: ex.label, settings: key })).join('\n') + '\n');
           return map;
         } finally {
@@ -367,7 +402,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         if (c.key === evalKey && c.judgements.length === lab.test.length) {
           judged[m] = c.judgements;
           report.stageSeconds[dir][`eval:${m}`] = 0;
-          onEvent({ type: 'stage', seed, stage: `eval:${m}`, status: 'reused' });
+          await onEvent({ type: 'stage', seed, stage: `eval:${m}`, status: 'reused' });
           continue;
         }
       }
@@ -384,7 +419,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
                   maxCotTokens: config.eval.maxCotTokens,
                   seed: hash32(`${seed}/eval/${m}`),
                   sampling: { temperature: config.eval.temperature, topP: config.eval.topP },
-                  onProgress: (done, total) => onEvent({ type: 'progress', seed, stage: `eval:${m}`, done, total }),
+                  onProgress: (done, total) => emit({ type: 'progress', seed, stage: `eval:${m}`, done, total }),
                 });
           await store.write(cacheName, JSON.stringify({ key: evalKey, judgements: j }));
           return j;

@@ -33,6 +33,8 @@ export interface JudgeOptions {
   seed?: number;
   /** Streaming: every new token of example i's sample j, as text. */
   onText?: (example: number, sample: number, text: string) => void;
+  /** Every CoT as soon as its sample stops (cut at "So the overall"), in the order they finish. */
+  onCot?: (example: number, sample: number, cot: string) => void;
   /** Progress: examples done (counted as CoTs finished / nCot). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -179,12 +181,19 @@ export class Judge {
     });
     const decoders = seqPrompts.map((p) => this.tokenizer.streamDecoder({ prev: p[p.length - 1] }));
     const texts = seqPrompts.map(() => '');
+    /** A sample's whole text, set (its decoder flushed) once it stops. */
+    const final: (string | null)[] = seqPrompts.map(() => null);
+    const finish = (s: number) => {
+      final[s] = texts[s] + decoders[s].flush();
+      o.onCot?.(owner[s][0], owner[s][1], cotFromFeedback(final[s]!));
+    };
     let finished = 0;
     const stop = (s: number, generated: readonly number[]) => {
       const last = generated[generated.length - 1];
       const done = last === this.tokenizer.eos || /So the overall/.test(texts[s]);
       if (done) {
         finished++;
+        finish(s);
         o.onProgress?.(Math.floor(finished / n), examples.length);
       }
       return done;
@@ -203,9 +212,10 @@ export class Judge {
       },
       stop,
     });
+    for (let s = 0; s < seqPrompts.length; s++) if (final[s] === null) finish(s);
     o.onProgress?.(examples.length, examples.length);
     const cots: string[][] = examples.map(() => []);
-    owner.forEach(([i], s) => cots[i].push(cotFromFeedback(texts[s] + decoders[s].flush())));
+    owner.forEach(([i], s) => cots[i].push(cotFromFeedback(final[s]!)));
     return { prompts, cots };
   }
 
