@@ -1,7 +1,7 @@
 // The Node side of loading models and tokenizers from paths (src/model and src/data take bytes and
 // text; only the CLI touches the file system).
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   generateRubricLab,
@@ -13,7 +13,38 @@ import {
   type TokenizerDescription,
 } from '../data/index.ts';
 import { detectModelFormat, loadCheckpoint, readLlama2c, type ModelConfig } from '../model/index.ts';
+import { hfFilesFromList, importHfModel, InteropError, type FileSource, type HfImportOptions } from '../interop/index.ts';
 import { UsageError } from './args.ts';
+
+/** A file on disk as an interop FileSource (ranged reads, nothing held open between them). */
+export function pathSource(path: string): FileSource {
+  const size = statSync(path).size;
+  return {
+    name: basename(path),
+    size,
+    async read(start = 0, end = size) {
+      const fh = await open(path, 'r');
+      try {
+        const out = new Uint8Array(Math.max(0, Math.min(end, size) - start));
+        let at = 0;
+        while (at < out.length) {
+          const { bytesRead } = await fh.read(out, at, out.length - at, start + at);
+          if (bytesRead === 0) break;
+          at += bytesRead;
+        }
+        return at === out.length ? out : out.subarray(0, at);
+      } finally {
+        await fh.close();
+      }
+    },
+  };
+}
+
+/** A Hugging Face model folder (config.json, safetensors, tokenizer.json, …) imported from disk. */
+export async function importHfDirectory(dir: string, options: HfImportOptions = {}) {
+  const names = await readdir(dir);
+  return importHfModel(hfFilesFromList(names.filter((n) => statSync(join(dir, n)).isFile()).map((n) => pathSource(join(dir, n)))), options);
+}
 
 /** A tokenizer from a tok*.bin, a tokenizer.json (tokenizer_config.json beside it is read), or
  *  'rubric-lab' (our BPE trained on the default Rubric Lab, 1024 tokens). */
@@ -39,16 +70,27 @@ export async function loadTokenizer(spec: string, flag = '--tokenizer'): Promise
 export interface LoadedModel {
   config: ModelConfig;
   params: Float32Array;
-  format: 'safetensors' | 'llama2c';
+  format: 'safetensors' | 'llama2c' | 'hf';
   tokenizer?: TokenizerDescription;
+  /** The tokenizer a Hugging Face folder brought (tokenizer.json). */
+  tokenizerInstance?: Tokenizer;
   training?: unknown;
   optimizer?: { m: Float32Array; v: Float32Array };
 }
 
-/** A llama2.c .bin or one of our safetensors checkpoints. */
+/** A llama2.c .bin, one of our safetensors checkpoints, or a Hugging Face model folder. */
 export async function loadModelFile(spec: string, flag = '--checkpoint'): Promise<LoadedModel> {
   const path = resolve(spec);
   if (!existsSync(path)) throw new UsageError(`${flag}: no such file '${spec}'`);
+  if (statSync(path).isDirectory()) {
+    try {
+      const m = await importHfDirectory(path);
+      return { config: m.config, params: m.params, format: 'hf', tokenizerInstance: m.tokenizer, tokenizer: m.tokenizer?.describe() };
+    } catch (e) {
+      if (e instanceof InteropError) throw new Error(`${spec}: ${e.message}`);
+      throw e;
+    }
+  }
   const bytes = new Uint8Array(await readFile(path));
   const format = detectModelFormat(bytes);
   try {
@@ -68,6 +110,7 @@ export async function loadModelFile(spec: string, flag = '--checkpoint'): Promis
 export async function tokenizerForModel(model: LoadedModel, modelPath: string, spec?: string): Promise<Tokenizer> {
   let tok: Tokenizer | undefined;
   if (spec) tok = await loadTokenizer(spec);
+  else if (model.tokenizerInstance) tok = model.tokenizerInstance;
   else if (model.tokenizer) tok = tokenizerFromDescription(model.tokenizer);
   else {
     const dir = dirname(resolve(modelPath));
@@ -80,7 +123,8 @@ export async function tokenizerForModel(model: LoadedModel, modelPath: string, s
     }
   }
   if (!tok) throw new UsageError(`${modelPath} has no tokenizer of its own and none was found beside it: pass --tokenizer <tok.bin|tokenizer.json>`);
-  if (tok.vocabSize !== model.config.vocabSize) {
+  // A Hugging Face model's vocabulary may be padded beyond its tokenizer's.
+  if (tok.vocabSize !== model.config.vocabSize && !(model.format === 'hf' && tok.vocabSize < model.config.vocabSize)) {
     throw new Error(`tokenizer ${tok.name} has ${tok.vocabSize} tokens but the model's vocabulary is ${model.config.vocabSize}`);
   }
   return tok;

@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.ts')).command,
   judge: async () => (await import('./judge.ts')).command,
   data: async () => (await import('./data.ts')).command,
+  export: async () => (await import('./export.ts')).command,
 };
 
 async function overview(): Promise<string> {

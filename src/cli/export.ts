@@ -1,0 +1,143 @@
+// `tract export`: a model as a Hugging Face folder or as ONNX, checked after writing: the HF folder
+// is imported back and compared parameter for parameter; the ONNX model runs in onnxruntime-web
+// (wasm) and its logits are compared with the Float64 CPU reference.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { exportHf, exportOnnx, OrtLlama, configureOrt, llama2cTokenizerJson, verifyTokenizerJson, tokenizerConfigJson, type OnnxVariant } from '../interop/index.ts';
+import { BpeTokenizer, Llama2cTokenizer, type Tokenizer } from '../data/index.ts';
+import type { FloatDtype } from '../model/safetensors.ts';
+import { buildLayout } from '../model/layout.ts';
+import { modelForwardRef } from '../reference/model.ts';
+import { parseFlags, UsageError } from './args.ts';
+import { importHfDirectory, loadModelFile, tokenizerForModel } from './files.ts';
+import type { Command } from './main.ts';
+
+const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --out <dir> [--dtype f32|f16|bf16]
+                   [--variant logits|kv|both] [--tokenizer <file>] [--no-verify]
+
+  Writes a model for other tools, then checks what it wrote.
+    --checkpoint  a tract checkpoint (.safetensors), a llama2.c .bin, or a Hugging Face folder
+    --format hf   config.json, model.safetensors (Hugging Face tensor names, rotate-half RoPE),
+                  generation_config.json, tokenizer.json + tokenizer_config.json, tract_judge.json,
+                  README.md: loads with transformers' AutoModelForCausalLM / AutoTokenizer; checked
+                  by importing the folder back (bit-identical parameters)
+    --format onnx model.onnx (input_ids → logits, opset 17) and/or model_kv.onnx (with past/present
+                  keys and values, for generation), plus tokenizer.json; checked by running it in
+                  onnxruntime-web (wasm) against the CPU reference
+    --dtype       weight dtype of model.safetensors (hf only; default f32)
+    --variant     which ONNX graphs (default both)
+    --tokenizer   tok*.bin or tokenizer.json when the checkpoint carries none
+    --no-verify   skip the check after writing
+  'tract judge --checkpoint <hf folder>' and 'tract generate --checkpoint <hf folder>' load an
+  exported (or any Llama) Hugging Face folder.`;
+
+const size = (n: number) => (n < 1024 ? `${n} B` : n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+
+async function writeAll(out: string, files: { name: string; data: Uint8Array }[]): Promise<void> {
+  await mkdir(out, { recursive: true });
+  for (const f of files) await writeFile(join(out, f.name), f.data);
+  console.log(`wrote ${out}: ${files.map((f) => `${f.name} (${size(f.data.byteLength)})`).join(', ')}`);
+}
+
+/** tokenizer.json (+ config) for the ONNX folder, when the tokenizer has one we can write. */
+function tokenizerFiles(tok: Tokenizer | undefined, seqLen: number): { name: string; data: Uint8Array }[] {
+  const enc = (x: unknown) => new TextEncoder().encode(JSON.stringify(x, null, 2) + '\n');
+  let json: unknown;
+  if (tok instanceof BpeTokenizer) json = tok.toTokenizerJson();
+  else if (tok instanceof Llama2cTokenizer) {
+    const j = llama2cTokenizerJson(tok);
+    if (verifyTokenizerJson(tok, j, ['Once upon a time, there was a little girl.', 'What is 62 - 31? So the overall score is 2']) === null) json = j;
+  }
+  if (!tok || json === undefined) return [];
+  return [
+    { name: 'tokenizer.json', data: enc(json) },
+    { name: 'tokenizer_config.json', data: enc(tokenizerConfigJson(tok, json, seqLen)) },
+  ];
+}
+
+export const command: Command = {
+  summary: 'export a model as a Hugging Face folder or ONNX (checked after writing)',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      checkpoint: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      dtype: { type: 'string' },
+      variant: { type: 'string' },
+      tokenizer: { type: 'string' },
+      'no-verify': { type: 'boolean' },
+    });
+    if (!values.checkpoint) throw new UsageError('--checkpoint is required');
+    if (values.format !== 'hf' && values.format !== 'onnx') throw new UsageError(`--format must be hf or onnx, got ${values.format === undefined ? 'nothing' : `'${values.format}'`}`);
+    if (!values.out) throw new UsageError('--out is required (a directory)');
+    const dtypes: Record<string, FloatDtype> = { f32: 'F32', f16: 'F16', bf16: 'BF16' };
+    const dtype = dtypes[(values.dtype ?? 'f32').toLowerCase()];
+    if (!dtype) throw new UsageError(`--dtype must be f32, f16 or bf16, got '${values.dtype}'`);
+    if (values.dtype && values.format !== 'hf') throw new UsageError('--dtype applies to --format hf only (ONNX weights are f32)');
+    const variant = values.variant ?? 'both';
+    if (!['logits', 'kv', 'both'].includes(variant)) throw new UsageError(`--variant must be logits, kv or both, got '${variant}'`);
+    const out = resolve(values.out);
+    const verify = !values['no-verify'];
+
+    const model = await loadModelFile(values.checkpoint);
+    let tokenizer: Tokenizer | undefined;
+    try {
+      tokenizer = await tokenizerForModel(model, values.checkpoint, values.tokenizer);
+    } catch (e) {
+      if (values.tokenizer) throw e;
+      console.log(`note: no tokenizer (${(e as Error).message.split(':')[0]}); exporting the weights only`);
+    }
+    const c = model.config;
+    console.log(`model: dim ${c.dim}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, seqLen ${c.seqLen}, ${c.rope} RoPE${tokenizer ? `; tokenizer ${tokenizer.name} (${tokenizer.kind})` : ''}`);
+
+    if (values.format === 'hf') {
+      const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype });
+      await writeAll(out, r.files);
+      for (const n of r.notes) console.log(`note: ${n}`);
+      if (verify) {
+        const back = await importHfDirectory(out);
+        const layout = buildLayout(c);
+        let worst = 0;
+        for (const t of layout.tensors) {
+          const a = model.params.subarray(t.offset, t.offset + t.size);
+          const b = back.params.subarray(back.layout.byName.get(t.name)!.offset, back.layout.byName.get(t.name)!.offset + t.size);
+          for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        const exact = worst === 0 && back.config.rope === c.rope;
+        const tok = back.tokenizer ? `; tokenizer.json loads as ${back.tokenizer.kind} with ${back.tokenizer.vocabSize} tokens` : '';
+        if (dtype === 'F32' && !exact) throw new Error(`check failed: importing ${out} gives parameters that differ by up to ${worst}`);
+        console.log(`checked: ${out} imports back to the same ${layout.count.toLocaleString('en-US')} parameters (${exact ? 'bit-identical' : `max |Δ| ${worst.toExponential(2)} from ${dtype} rounding`}, ${back.config.rope} RoPE)${tok}`);
+      }
+      return 0;
+    }
+
+    const variants: OnnxVariant[] = variant === 'both' ? ['logits', 'kv'] : [variant as OnnxVariant];
+    const files = variants.map((v) => ({
+      name: v === 'kv' ? 'model_kv.onnx' : 'model.onnx',
+      data: exportOnnx({ config: c, params: model.params, tokenizer: tokenizer?.describe() }, { variant: v }),
+    }));
+    files.push(...tokenizerFiles(tokenizer, c.seqLen));
+    await writeAll(out, files);
+    if (verify) {
+      await configureOrt({ numThreads: 1 });
+      const T = Math.min(16, c.seqLen);
+      const ids = Array.from({ length: T }, (_, i) => (i === 0 && tokenizer ? tokenizer.bos : (i * 7919 + 3) % c.vocabSize));
+      const ref = modelForwardRef(model.params, buildLayout(c), ids, 1, T, { ropeF32: true }).logits;
+      for (const f of files.filter((x) => x.name.endsWith('.onnx'))) {
+        const ort = await OrtLlama.create(f.data, { executionProviders: ['wasm'] });
+        const got = await ort.logits([ids]);
+        await ort.release();
+        let worst = 0;
+        let scale = 0;
+        for (let i = 0; i < ref.length; i++) {
+          worst = Math.max(worst, Math.abs(got[i] - ref[i]));
+          scale = Math.max(scale, Math.abs(ref[i]));
+        }
+        if (!(worst <= 1e-3 + 1e-3 * scale)) throw new Error(`check failed: ${f.name} in onnxruntime-web differs from the CPU reference by up to ${worst} (logits up to ${scale.toFixed(2)})`);
+        console.log(`checked: ${f.name} in onnxruntime-web (wasm) gives the CPU reference's logits for ${T} tokens: max |Δ| ${worst.toExponential(2)} (logits up to ${scale.toFixed(2)})`);
+      }
+    }
+    return 0;
+  },
+};
