@@ -1,14 +1,86 @@
 // All UI state in one reducer. Components dispatch actions; the engine worker's replies arrive as
-// actions too ({ type: 'engine', msg }).
+// actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
 import type { AdapterSummary } from '../gpu/device.ts';
-import type { FromWorker, ScoreDemoResult } from '../worker/protocol.ts';
+import type { Rubric } from '../data/types.ts';
+import { copyHistory, emptyHistory, recordEvent } from '../worker/history.ts';
+import type {
+  DatasetSummary,
+  EvalData,
+  ExampleDetail,
+  ExampleRow,
+  ExperimentConfig,
+  FallbackStatus,
+  FromWorker,
+  JudgeFields,
+  Judgement,
+  MethodName,
+  ModelSummary,
+  Report,
+  RunArtifact,
+  RunHistory,
+  RunMeta,
+  ScoreDemoResult,
+  SizeEstimate,
+  TemplateName,
+} from '../worker/protocol.ts';
+import { PLAYGROUND_EXAMPLES } from './examples.ts';
+import { runPreset, type RunPresetName } from './presets.ts';
+
+export type View = 'playground' | 'data' | 'model' | 'train' | 'evaluate' | 'learn';
+export const VIEWS: { id: View; title: string }[] = [
+  { id: 'playground', title: 'Playground' },
+  { id: 'data', title: 'Data' },
+  { id: 'model', title: 'Model' },
+  { id: 'train', title: 'Train' },
+  { id: 'evaluate', title: 'Evaluate' },
+  { id: 'learn', title: 'Learn' },
+];
 
 export type GpuStatus =
   | { kind: 'probing' }
   | { kind: 'ready'; adapter: AdapterSummary; granted: Record<string, number> }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'lost'; message: string }
+  | { kind: 'unavailable'; reason: string; fallback: FallbackStatus };
+
+export const DATA_PAGE = 25;
+
+export interface DataState {
+  loading: string | null;
+  summary: DatasetSummary | null;
+  query: string;
+  split: 'all' | 'train' | 'dev' | 'test';
+  offset: number;
+  total: number;
+  rows: ExampleRow[];
+  detail: ExampleDetail | null;
+  template: TemplateName;
+}
+
+export interface PlaygroundState {
+  fields: JudgeFields;
+  exampleName: string;
+  gold: number | undefined;
+  nCot: number;
+  greedy: boolean;
+  seed: number;
+  maxCotTokens: number;
+  renormalize: boolean;
+  requestId: number;
+  running: boolean;
+  /** Streamed text per sample. */
+  cots: string[];
+  result: { judgement: Judgement; ms: number; tokens: number; gold?: number } | null;
+  error: string | null;
+}
+
+export interface RunView {
+  id: string;
+  history: RunHistory;
+  artifacts: RunArtifact[];
+}
 
 export interface State {
+  view: View;
   gpu: GpuStatus;
   demo: ScoreDemoResult | null;
   demoRunning: boolean;
@@ -16,47 +88,216 @@ export interface State {
   logits: number[] | null;
   gold: number;
   errors: string[];
+  notices: string[];
+  data: DataState;
+  model: { current: ModelSummary | null; loading: string | null; estimates: SizeEstimate[] };
+  playground: PlaygroundState;
+  /** The settings the next run trains with (Data, Model and Train views edit parts of it). */
+  config: ExperimentConfig;
+  runPreset: RunPresetName | 'custom';
+  runs: RunMeta[];
+  runsLoaded: boolean;
+  activeRunId: string | null;
+  selectedRunId: string | null;
+  run: RunView | null;
+  results: Record<string, { report: Report; evaluation: EvalData }>;
+  evaluation: { runId: string | null; method: MethodName | null; example: number | null };
+  /** Runs interrupted by a reload are resumed once per page load. */
+  autoResumed: boolean;
+}
+
+function defaultFields(): JudgeFields {
+  const e = PLAYGROUND_EXAMPLES[0];
+  return { instruction: e.instruction, response: e.response, referenceAnswer: e.referenceAnswer, rubric: { ...e.rubric } };
+}
+
+/** The view named by the page's #hash (so a reload stays where it was). */
+export function viewFromHash(hash: string): View {
+  const id = hash.replace(/^#/, '');
+  return VIEWS.some((v) => v.id === id) ? (id as View) : 'playground';
 }
 
 export const initialState: State = {
+  view: typeof location === 'undefined' ? 'playground' : viewFromHash(location.hash),
   gpu: { kind: 'probing' },
   demo: null,
   demoRunning: false,
   logits: null,
   gold: 3.67,
   errors: [],
+  notices: [],
+  data: { loading: null, summary: null, query: '', split: 'all', offset: 0, total: 0, rows: [], detail: null, template: 'compact' },
+  model: { current: null, loading: null, estimates: [] },
+  playground: {
+    fields: defaultFields(),
+    exampleName: PLAYGROUND_EXAMPLES[0].name,
+    gold: PLAYGROUND_EXAMPLES[0].gold,
+    nCot: 1,
+    greedy: false,
+    seed: 1,
+    maxCotTokens: 64,
+    renormalize: false,
+    requestId: 0,
+    running: false,
+    cots: [],
+    result: null,
+    error: null,
+  },
+  config: runPreset('smoke'),
+  runPreset: 'smoke',
+  runs: [],
+  runsLoaded: false,
+  activeRunId: null,
+  selectedRunId: null,
+  run: null,
+  results: {},
+  evaluation: { runId: null, method: null, example: null },
+  autoResumed: false,
 };
 
 export type Action =
-  | { type: 'engine'; msg: FromWorker }
+  | { type: 'engine'; msgs: FromWorker[] }
+  | { type: 'view'; view: View }
   | { type: 'demo-requested' }
   | { type: 'logit'; token: number; value: number }
   | { type: 'gold'; value: number }
-  | { type: 'dismiss-errors' };
+  | { type: 'error'; message: string }
+  | { type: 'dismiss-errors' }
+  | { type: 'dismiss-notices' }
+  | { type: 'notice'; message: string }
+  | { type: 'data-loading'; what: string }
+  | { type: 'data-query'; query: string }
+  | { type: 'data-split'; split: DataState['split'] }
+  | { type: 'data-offset'; offset: number }
+  | { type: 'data-template'; template: TemplateName }
+  | { type: 'data-close-detail' }
+  | { type: 'model-loading'; what: string }
+  | { type: 'pg-field'; field: keyof Omit<JudgeFields, 'rubric'> | keyof Rubric; value: string }
+  | { type: 'pg-example'; name: string; fields: JudgeFields; gold?: number }
+  | { type: 'pg-option'; patch: Partial<Pick<PlaygroundState, 'nCot' | 'greedy' | 'seed' | 'maxCotTokens' | 'renormalize'>> }
+  | { type: 'pg-start'; requestId: number }
+  | { type: 'config'; config: ExperimentConfig; preset?: RunPresetName | 'custom' }
+  | { type: 'select-run'; runId: string }
+  | { type: 'auto-resumed' }
+  | { type: 'eval-run'; runId: string }
+  | { type: 'eval-method'; method: MethodName }
+  | { type: 'eval-example'; index: number | null };
+
+const RUBRIC_KEYS = ['criteria', 'score1', 'score2', 'score3', 'score4', 'score5'] as const;
+
+function upsertRun(runs: RunMeta[], meta: RunMeta): RunMeta[] {
+  const i = runs.findIndex((r) => r.id === meta.id);
+  if (i < 0) return [meta, ...runs];
+  const next = runs.slice();
+  next[i] = meta;
+  return next;
+}
+
+const LIVE = new Set(['running', 'pausing', 'paused', 'recovering']);
+
+/** One worker message. */
+function engine(state: State, msg: FromWorker): State {
+  switch (msg.type) {
+    case 'ready':
+      return {
+        ...state,
+        gpu: { kind: 'ready', adapter: msg.adapter, granted: msg.granted },
+        notices: msg.recovered ? [...state.notices, 'A new GPU device is ready.'] : state.notices,
+      };
+    case 'unavailable':
+      return { ...state, gpu: { kind: 'unavailable', reason: msg.reason, fallback: msg.fallback }, demoRunning: false, model: { ...state.model, loading: null } };
+    case 'device-lost':
+      return {
+        ...state,
+        demoRunning: false,
+        gpu: { kind: 'lost', message: msg.message },
+        playground: state.playground.running ? { ...state.playground, running: false, error: `the GPU device was lost (${msg.message})` } : state.playground,
+        errors: [...state.errors, `GPU device lost: ${msg.message.replace(/\.+$/, '')}.${msg.recovering ? ' Getting a new device; a training run continues from its last finished stage.' : ''}`],
+      };
+    case 'score-demo':
+      return { ...state, demo: msg.result, demoRunning: false, logits: state.logits ?? msg.result.logits };
+    case 'error':
+      return {
+        ...state,
+        demoRunning: false,
+        data: msg.context?.startsWith('data-') ? { ...state.data, loading: null } : state.data,
+        model: msg.context?.startsWith('model-') ? { ...state.model, loading: null } : state.model,
+        errors: [...state.errors, msg.message],
+      };
+    case 'notice':
+      return { ...state, notices: [...state.notices, msg.message] };
+    case 'data-loaded':
+      return { ...state, data: { ...state.data, loading: null, summary: msg.summary, offset: 0, detail: null, rows: [], total: 0 } };
+    case 'data-rows':
+      if (msg.query !== state.data.query || msg.split !== state.data.split || msg.offset !== state.data.offset) return state; // stale
+      return { ...state, data: { ...state.data, rows: msg.rows, total: msg.total } };
+    case 'data-example':
+      return { ...state, data: { ...state.data, detail: msg.detail } };
+    case 'estimates':
+      return { ...state, model: { ...state.model, estimates: msg.estimates } };
+    case 'model-loading':
+      return { ...state, model: { ...state.model, loading: msg.name } };
+    case 'model':
+      return { ...state, model: { ...state.model, current: msg.model, loading: null } };
+    case 'judge-text': {
+      const pg = state.playground;
+      if (msg.requestId !== pg.requestId) return state;
+      const cots = pg.cots.slice();
+      for (const p of msg.pieces) cots[p.sample] = (cots[p.sample] ?? '') + p.text;
+      return { ...state, playground: { ...pg, cots } };
+    }
+    case 'judge-result': {
+      const pg = state.playground;
+      if (msg.requestId !== pg.requestId) return state;
+      return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold } } };
+    }
+    case 'judge-failed': {
+      const pg = state.playground;
+      if (msg.requestId !== pg.requestId) return state;
+      return { ...state, playground: { ...pg, running: false, error: msg.message } };
+    }
+    case 'runs': {
+      const selected = state.selectedRunId && msg.runs.some((r) => r.id === state.selectedRunId) ? state.selectedRunId : (msg.active ?? msg.runs[0]?.id ?? null);
+      return { ...state, runs: msg.runs, runsLoaded: true, activeRunId: msg.active, selectedRunId: selected, run: state.run && state.run.id === selected ? state.run : null };
+    }
+    case 'run-status': {
+      const live = LIVE.has(msg.meta.status);
+      const activeRunId = live ? msg.meta.id : state.activeRunId === msg.meta.id ? null : state.activeRunId;
+      const follow = live && state.selectedRunId !== msg.meta.id && msg.meta.status === 'running';
+      return {
+        ...state,
+        runs: upsertRun(state.runs, msg.meta),
+        activeRunId,
+        selectedRunId: follow ? msg.meta.id : state.selectedRunId,
+        run: follow ? null : state.run,
+      };
+    }
+    case 'run-history':
+      if (msg.runId !== state.selectedRunId) return state;
+      return { ...state, run: { id: msg.runId, history: msg.history, artifacts: msg.artifacts } };
+    case 'train-events': {
+      if (!state.run || msg.runId !== state.run.id) return state;
+      const h = copyHistory(state.run.history);
+      for (const { t, e } of msg.events) recordEvent(h, e, t);
+      return { ...state, run: { ...state.run, history: h } };
+    }
+    case 'run-results': {
+      const results = { ...state.results, [msg.runId]: { report: msg.report, evaluation: msg.evaluation } };
+      // A run that just finished in this tab becomes the one the Evaluate view shows.
+      const evaluation = state.activeRunId === msg.runId || !state.evaluation.runId ? { runId: msg.runId, method: null, example: null } : state.evaluation;
+      return { ...state, results, evaluation };
+    }
+    case 'download':
+      return state; // handled by the App (a file save, not state)
+  }
+}
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
-    case 'engine': {
-      const msg = action.msg;
-      switch (msg.type) {
-        case 'ready':
-          return { ...state, gpu: { kind: 'ready', adapter: msg.adapter, granted: msg.granted } };
-        case 'unavailable':
-          return { ...state, gpu: { kind: 'unavailable', reason: msg.reason }, demoRunning: false };
-        case 'score-demo':
-          return {
-            ...state,
-            demo: msg.result,
-            demoRunning: false,
-            logits: state.logits ?? msg.result.logits,
-          };
-        case 'error':
-          return { ...state, demoRunning: false, errors: [...state.errors, msg.message] };
-        case 'device-lost':
-          return { ...state, demoRunning: false, gpu: { kind: 'probing' }, errors: [...state.errors, `GPU device lost: ${msg.message}`] };
-      }
-      return state;
-    }
+    case 'engine':
+      return action.msgs.reduce(engine, state);
+    case 'view':
+      return { ...state, view: action.view };
     case 'demo-requested':
       return { ...state, demoRunning: true };
     case 'logit': {
@@ -67,7 +308,58 @@ export function reducer(state: State, action: Action): State {
     }
     case 'gold':
       return { ...state, gold: action.value };
+    case 'error':
+      return { ...state, errors: [...state.errors, action.message] };
     case 'dismiss-errors':
       return { ...state, errors: [] };
+    case 'dismiss-notices':
+      return { ...state, notices: [] };
+    case 'notice':
+      return { ...state, notices: [...state.notices, action.message] };
+    case 'data-loading':
+      return { ...state, data: { ...state.data, loading: action.what } };
+    case 'data-query':
+      return { ...state, data: { ...state.data, query: action.query, offset: 0 } };
+    case 'data-split':
+      return { ...state, data: { ...state.data, split: action.split, offset: 0 } };
+    case 'data-offset':
+      return { ...state, data: { ...state.data, offset: Math.max(0, action.offset) } };
+    case 'data-template':
+      return { ...state, data: { ...state.data, template: action.template } };
+    case 'data-close-detail':
+      return { ...state, data: { ...state.data, detail: null } };
+    case 'model-loading':
+      return { ...state, model: { ...state.model, loading: action.what } };
+    case 'pg-field': {
+      const f = state.playground.fields;
+      const fields: JudgeFields = (RUBRIC_KEYS as readonly string[]).includes(action.field)
+        ? { ...f, rubric: { ...f.rubric, [action.field]: action.value } }
+        : { ...f, [action.field]: action.value };
+      return { ...state, playground: { ...state.playground, fields, exampleName: 'your own', gold: undefined } };
+    }
+    case 'pg-example':
+      return {
+        ...state,
+        view: 'playground',
+        playground: { ...state.playground, fields: action.fields, exampleName: action.name, gold: action.gold, result: null, cots: [], error: null },
+      };
+    case 'pg-option':
+      return { ...state, playground: { ...state.playground, ...action.patch } };
+    case 'pg-start':
+      return { ...state, playground: { ...state.playground, requestId: action.requestId, running: true, cots: [], result: null, error: null } };
+    case 'config':
+      return { ...state, config: action.config, runPreset: action.preset ?? 'custom' };
+    case 'select-run':
+      return state.selectedRunId === action.runId ? state : { ...state, selectedRunId: action.runId, run: null };
+    case 'auto-resumed':
+      return { ...state, autoResumed: true };
+    case 'eval-run':
+      return { ...state, evaluation: { runId: action.runId, method: null, example: null } };
+    case 'eval-method':
+      return { ...state, evaluation: { ...state.evaluation, method: action.method, example: null } };
+    case 'eval-example':
+      return { ...state, evaluation: { ...state.evaluation, example: action.index } };
   }
 }
+
+export { emptyHistory };

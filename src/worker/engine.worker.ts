@@ -1,45 +1,23 @@
-// The engine worker: owns the GPUDevice and runs kernels on request from the UI (protocol.ts).
-import { limitsRecord, requestGpu, type Gpu } from '../gpu/index.ts';
+// The engine worker: owns the GPUDevice and runs everything GPU-side on request from the UI
+// (protocol.ts). The engine itself (engine.ts) is plain TypeScript; here it gets the worker's port,
+// IndexedDB for storage and fetch for the files shipped with the app.
+import { Engine } from './engine.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import { runScoreDemo } from './score_demo.ts';
+import { idbKeyValue } from './storage.ts';
 
-const post = (msg: FromWorker) => (self as unknown as Worker).postMessage(msg);
+const scope = self as unknown as Worker;
 
-let gpuPromise: Promise<Gpu> | null = null;
-
-function gpu(): Promise<Gpu> {
-  if (!gpuPromise) {
-    gpuPromise = requestGpu({
-      onLost: (message) => {
-        gpuPromise = null;
-        post({ type: 'device-lost', message });
-      },
-    });
-  }
-  return gpuPromise;
-}
-
-self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
-  void handle(ev.data);
+const engine = new Engine({
+  post: (msg: FromWorker, transfer?: Transferable[]) => scope.postMessage(msg, transfer ?? []),
+  kv: idbKeyValue(),
+  async fetchAsset(path) {
+    const res = await fetch(new URL(`${import.meta.env.BASE_URL}${path}`, self.location.origin));
+    // A missing file can come back as the app's index.html (SPA fallback): not an asset.
+    if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
+    return new Uint8Array(await res.arrayBuffer());
+  },
 });
 
-async function handle(msg: ToWorker): Promise<void> {
-  try {
-    switch (msg.type) {
-      case 'probe': {
-        const g = await gpu();
-        post({ type: 'ready', adapter: g.adapter, granted: limitsRecord(g.limits) });
-        break;
-      }
-      case 'score-demo': {
-        const result = await runScoreDemo(await gpu(), msg.logits, msg.gold);
-        post({ type: 'score-demo', result });
-        break;
-      }
-    }
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof Error && e.name === 'GpuUnavailableError') post({ type: 'unavailable', reason: message });
-    else post({ type: 'error', message });
-  }
-}
+self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {
+  void engine.handle(ev.data);
+});

@@ -1,49 +1,297 @@
-// The app's first page in headless Chromium: it finds the WebGPU adapter, runs the score kernels
-// in the engine worker, shows ŷ and the five probabilities, and reacts to a slider; no console
-// errors. Saves a screenshot under test-output/screenshots.
+// The app end to end in headless Debian Chromium on WebGPU (SwiftShader), driven by playwright:
+// the ready judge on a first visit; judging a Playground example (streamed CoT, five
+// probabilities, ŷ, n CoTs); the Data view's table, rendered prompt and target, and the line-level
+// errors of a malformed file; dataset text with HTML in it shown as text; the size presets; a
+// smoke run trained through both stages with pause and resume, a lost GPU device recovered, live
+// charts and self-CoTs, with the main thread's long tasks measured; the evaluation table, scatter
+// and drill-down; a reload that restores the runs and resumes the one that was training; the
+// Learn view's live score kernels; no console errors; and the page without WebGPU.
+// Screenshots go to test-output/screenshots.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { scoreExpectationRef } from '../../src/reference/score.ts';
 import { DEMO_LOGITS } from '../../src/worker/score_demo.ts';
-import { SCREENSHOTS, startBrowser, type BrowserSession } from '../helpers/browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, startBrowser, type BrowserSession } from '../helpers/browser.ts';
 
 let session: BrowserSession;
 let page: Page;
 
+const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `app-${name}.png`), fullPage: true });
+const byTestId = (id: string) => page.getByTestId(id);
+const text = async (id: string) => (await byTestId(id).textContent()) ?? '';
+const attr = (id: string, name: string) => page.evaluate(([i, n]) => document.querySelector(`[data-testid="${i}"]`)?.getAttribute(n) ?? null, [id, name] as const);
+const waitAttr = (id: string, name: string, pred: string, timeout = 120_000) =>
+  page.waitForFunction(
+    ([i, n, p]) => {
+      const v = document.querySelector(`[data-testid="${i}"]`)?.getAttribute(n);
+      return v !== null && v !== undefined && new Function('v', `return ${p}`)(v);
+    },
+    [id, name, pred] as const,
+    { timeout },
+  );
+const waitText = (id: string, pred: string, timeout = 120_000) =>
+  page.waitForFunction(
+    ([i, p]) => {
+      const el = document.querySelector(`[data-testid="${i}"]`);
+      return !!el && new Function('t', `return ${p}`)(el.textContent ?? '');
+    },
+    [id, pred] as const,
+    { timeout },
+  );
+const tab = async (view: string) => {
+  await byTestId(`tab-${view}`).click();
+  await page.waitForFunction((v) => location.hash === `#${v}`, view);
+};
+
 beforeAll(async () => {
   session = await startBrowser();
   page = await session.open('/');
+  await page.setViewportSize({ width: 1280, height: 900 });
 });
 afterAll(async () => {
   await session?.close();
 });
 
-describe('app: WebGPU status and the score kernel demo', () => {
-  it('shows the adapter and the RAIL read-out computed by the GPU', async () => {
-    await page.getByTestId('adapter-name').waitFor({ timeout: 60_000 });
-    expect((await page.getByTestId('adapter-name').textContent())?.length).toBeGreaterThan(3);
-    await page.getByTestId('yhat').waitFor({ timeout: 60_000 });
-    const yhat = Number(await page.getByTestId('yhat').textContent());
+describe('app: first visit and the Playground', () => {
+  it('opens on the Playground with the ready judge and says what it is', async () => {
+    await byTestId('model-description').waitFor({ timeout: 60_000 });
+    expect(await text('model-description')).toMatch(/ready judge.*npm run tract -- run.*weak judge/s);
+    expect(await text('status-gpu')).not.toMatch(/no WebGPU|looking/);
+  });
+
+  it('judges an example: streams the CoT, then shows five probabilities, the mass, ŷ and each CoT’s ŷ', async () => {
+    await byTestId('pg-ncot').fill('2');
+    await byTestId('judge-button').click();
+    await waitText('cot-0', 't.trim().length > 0', 60_000);
+    await byTestId('yhat').waitFor({ timeout: 120_000 });
+    const probs = await Promise.all([1, 2, 3, 4, 5].map(async (k) => Number(await text(`probs-p${k}`))));
+    for (const p of probs) expect(p).toBeGreaterThanOrEqual(0);
+    const mass = Number(await text('mass'));
+    expect(Math.abs(probs.reduce((a, b) => a + b, 0) - mass)).toBeLessThan(0.01);
+    const yhat = Number(await text('yhat'));
+    expect(yhat).toBeGreaterThan(0);
+    expect(yhat).toBeLessThanOrEqual(5);
+    expect(Number(await text('decoded'))).toBeGreaterThanOrEqual(1);
+    expect(await text('sample-yhat-0')).toMatch(/ŷ \d\.\d{3}/);
+    expect(await text('sample-yhat-1')).toMatch(/ŷ \d\.\d{3}/);
+    expect(await text('sample-mean')).toMatch(/mean/);
+    expect((await text('cot-1')).trim().length).toBeGreaterThan(0);
+    await shot('playground');
+  });
+});
+
+describe('app: data', () => {
+  it('shows Rubric Lab in a searchable table with the rendered prompt and target of an example', async () => {
+    await tab('data');
+    await byTestId('data-row').first().waitFor({ timeout: 30_000 });
+    expect(Number(await text('data-accepted'))).toBe(40);
+    await byTestId('data-search').fill('what is');
+    await waitText('data-total', 'parseInt(t) > 0 && parseInt(t) < 40');
+    await byTestId('data-row').first().click();
+    await byTestId('data-detail').waitFor();
+    expect(await text('detail-prompt')).toMatch(/^Task: What is/);
+    expect(await text('detail-target')).toMatch(/So the overall score is [1-5]$/);
+  });
+
+  it('lists the line-level errors of a malformed file', async () => {
+    const good = { instruction: 'What is 2 + 2?', response: '4', reference_answer: '2 + 2 = 4', rubric: { criteria: 'Correct?', score1: 'a', score2: 'b', score3: 'c', score4: 'd', score5: 'e' }, score: 5 };
+    const lines = [JSON.stringify(good), JSON.stringify({ ...good, score: 9 }), '{"instruction": "unterminated', JSON.stringify({ ...good, rubric: { criteria: 'c' } })];
+    await byTestId('data-file').setInputFiles({ name: 'bad.jsonl', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+    await waitText('data-summary', 't.includes("bad.jsonl")');
+    expect(Number(await text('data-accepted'))).toBe(1);
+    expect(Number(await text('data-rejected'))).toBe(3);
+    const errors = await byTestId('data-error').allTextContents();
+    expect(errors[0]).toMatch(/^bad\.jsonl:2 \(row 1\) score.*9/);
+    expect(errors.some((e) => e.startsWith('bad.jsonl:3'))).toBe(true);
+    expect(errors.some((e) => /^bad\.jsonl:4 \(row 3\) rubric\.score1/.test(e))).toBe(true);
+    await shot('data-errors');
+  });
+
+  it('shows HTML in dataset text as text: nothing in it executes', async () => {
+    const evil = {
+      instruction: '<img src=x onerror="window.__xss=1">What is 1 + 1?',
+      response: '<script>window.__xss=2</script><b>bold</b>',
+      reference_answer: '"><svg onload="window.__xss=3">',
+      rubric: { criteria: '<iframe src="javascript:window.__xss=4">', score1: 'a', score2: 'b', score3: 'c', score4: 'd', score5: 'e' },
+      feedback: '<img src=y onerror="window.__xss=5"> So the overall score is 3',
+      score: 3,
+    };
+    await byTestId('data-file').setInputFiles({ name: 'evil.jsonl', mimeType: 'text/plain', buffer: Buffer.from(JSON.stringify(evil) + '\n') });
+    await waitText('data-summary', 't.includes("evil.jsonl")');
+    await byTestId('data-search').fill('');
+    await byTestId('data-row').first().click();
+    await waitText('detail-prompt', 't.includes("<img src=x onerror")');
+    expect(await text('detail-target')).toContain('<img src=y onerror="window.__xss=5">');
+    expect(await byTestId('data-table').textContent()).toContain('<script>window.__xss=2</script>');
+    // Then judged in the Playground: the fields and whatever the model writes back are text too.
+    await page.getByRole('button', { name: 'Judge it in the Playground' }).click();
+    await byTestId('judge-button').click();
+    await byTestId('yhat').waitFor({ timeout: 120_000 });
+    const dom = await page.evaluate(() => ({
+      xss: (window as unknown as { __xss?: number }).__xss ?? null,
+      imgs: document.querySelectorAll('img').length,
+      scripts: Array.from(document.querySelectorAll('script')).filter((s) => s.textContent?.includes('__xss')).length,
+      svgOnload: document.querySelectorAll('svg[onload], iframe').length,
+      bold: document.querySelectorAll('main b').length,
+    }));
+    expect(dom).toEqual({ xss: null, imgs: 0, scripts: 0, svgOnload: 0, bold: 0 });
+  });
+});
+
+describe('app: models', () => {
+  it('shows size presets with parameters and memory, and opens a checkpoint from disk', async () => {
+    await tab('model');
+    await waitText('size-default-params', 't !== "…"');
+    expect(await text('size-default-params')).toMatch(/K$/);
+    expect(await text('size-bench5M')).toMatch(/fits/);
+    const ckpt = readFileSync(new URL('../../public/judge/tract-judge.safetensors', import.meta.url));
+    await byTestId('model-file').setInputFiles({ name: 'my-judge.safetensors', mimeType: 'application/octet-stream', buffer: ckpt });
+    await waitText('current-model-name', 't === "my-judge.safetensors"');
+    expect(await text('current-model')).toMatch(/opened from disk/);
+    await page.getByRole('button', { name: 'Use the ready judge' }).click();
+    await waitText('current-model-name', 't === "tract-judge.safetensors"');
+    await shot('model');
+  });
+});
+
+let firstRun = '';
+let longTasks: { start: number; duration: number }[] = [];
+
+describe('app: training', () => {
+  it('trains a smoke run through both stages: pause, resume, a lost GPU device, live charts and self-CoTs', async () => {
+    await tab('train');
+    await byTestId('preset-smoke').check();
+    // Long tasks on the main thread from here until the run is done.
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask' });
+    });
+    await byTestId('train-start').click();
+    await waitText('run-status', 't === "running"', 30_000);
+    await waitAttr('chart-loss', 'data-points', 'Number(v) > 0', 60_000);
+    firstRun = (await page.evaluate(() => document.querySelector('[data-testid^="run-status-run-"]')?.getAttribute('data-testid') ?? '')).replace('run-status-', '');
+    expect(firstRun).toMatch(/^run-/);
+
+    await byTestId('train-pause').click();
+    await waitText('run-status', 't === "paused"', 60_000);
+    const atPause = Number(await attr('chart-loss', 'data-points'));
+    await page.waitForTimeout(700);
+    expect(Number(await attr('chart-loss', 'data-points'))).toBe(atPause);
+    await byTestId('train-resume').click();
+    await waitText('run-status', 't === "running"', 30_000);
+
+    // Lose the GPU device during stage 1: reported, and the run goes on from the seed checkpoint.
+    await waitAttr('stage-stage1', 'data-status', 'v === "running"', 60_000);
+    await page.evaluate(() => (window as unknown as { tractDebug: { loseDevice(): void } }).tractDebug.loseDevice());
+    await waitText('errors', 't.includes("GPU device lost")', 30_000);
+    await waitText('run-status', 't === "done"', 180_000);
+    longTasks = await page.evaluate(() => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks);
+
+    expect(await attr('stage-seed', 'data-status')).toBe('reused');
+    for (const s of ['stage1', 'self-cot', 'tract', 'eval:stage1', 'eval:tract', 'cot-shift']) expect(await attr(`stage-${s}`, 'data-status'), s).toBe('done');
+    for (const c of ['chart-loss', 'chart-lr', 'chart-grad', 'chart-tps']) expect(Number(await attr(c, 'data-points')), c).toBeGreaterThan(atPause);
+    expect(Number(await text('selfcot-count'))).toBe(24);
+    expect(await text('checkpoints')).toMatch(/seed-1\/tract\.safetensors/);
+    await shot('train');
+  });
+
+  it('kept the main thread free while training (largest long task reported)', async () => {
+    const largest = Math.max(0, ...longTasks.map((t) => t.duration));
+    console.log(`main thread during training: ${longTasks.length} long tasks (> 50 ms), the largest ${largest.toFixed(0)} ms (target: none over 100 ms)`);
+    // Generous: fails only if work landed on the main thread (training there blocks it for seconds).
+    expect(largest).toBeLessThan(2000);
+    // The observer does see long tasks: a deliberate 150 ms one (a timer task) shows up.
+    await page.evaluate(() => {
+      setTimeout(() => {
+        const t = performance.now();
+        while (performance.now() - t < 150);
+      }, 0);
+    });
+    await page.waitForFunction(() => (window as unknown as { __longTasks: { duration: number }[] }).__longTasks.some((t) => t.duration >= 140), undefined, { timeout: 10_000 });
+  });
+});
+
+describe('app: evaluation', () => {
+  it('shows the methods table with CIs, the scatter of predicted vs gold, and one example’s judgement', async () => {
+    await tab('evaluate');
+    await byTestId('methods-table').waitFor({ timeout: 30_000 });
+    expect(await text('method-tract-cotrail')).toMatch(/\[-?\d\.\d{3}, -?\d\.\d{3}\]|n\/a/);
+    expect(await byTestId('scatter-point').count()).toBe(12);
+    await byTestId('scatter-point').nth(3).dispatchEvent('click');
+    await byTestId('drill').waitFor();
+    for (let k = 1; k <= 5; k++) expect(Number(await text(`drill-probs-p${k}`))).toBeGreaterThanOrEqual(0);
+    expect(Number(await text('drill-yhat'))).toBeGreaterThan(0);
+    expect(Number(await text('drill-gold'))).toBeGreaterThanOrEqual(1);
+    expect(await byTestId('drill-cot').count()).toBe(1);
+    await shot('evaluate');
+    // The shipped run (the ready judge's): 500 test examples.
+    await byTestId('eval-run').selectOption('shipped');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 500, undefined, { timeout: 30_000 });
+  });
+});
+
+describe('app: reload', () => {
+  it('restores the runs after a reload and resumes the one that was training from its last checkpoint', async () => {
+    await tab('train');
+    await byTestId('train-start').click();
+    await waitText('run-status', 't === "running"', 30_000);
+    await waitAttr('stage-seed', 'data-status', 'v === "done"', 60_000);
+    await page.reload();
+    await waitText('notices', 't.includes("Resuming")', 60_000);
+    await waitText('run-status', 't === "done"', 180_000);
+    expect(await attr('stage-seed', 'data-status')).toBe('reused');
+    expect(await byTestId('run-row').count()).toBe(3); // two runs and the shipped one
+    // The first run, with its charts, as it was.
+    await page.getByRole('button', { name: /^Smoke run/ }).last().click();
+    await waitAttr('chart-loss', 'data-points', 'Number(v) > 0', 30_000);
+    expect(await text(`run-status-${firstRun}`)).toBe('done');
+  });
+});
+
+describe('app: Learn', () => {
+  it('runs the RAIL/RAFT score kernels live and shows the CoT shift of the current models', async () => {
+    await tab('learn');
+    await byTestId('yhat').waitFor({ timeout: 60_000 });
+    const yhat = Number(await text('yhat'));
     const p = new Float64Array(5), m = new Float64Array(1), y = new Float64Array(1);
     scoreExpectationRef(p, m, y, DEMO_LOGITS, 1, DEMO_LOGITS.length, [5, 6, 7, 8, 9], [1, 2, 3, 4, 5], false);
     expect(Math.abs(yhat - y[0])).toBeLessThan(1e-3);
-    for (let k = 1; k <= 5; k++) {
-      expect(Number(await page.getByTestId(`prob-${k}`).textContent())).toBeCloseTo(p[k - 1], 3);
-    }
-    expect(Number(await page.getByTestId('max-diff').textContent())).toBeLessThan(1e-5);
-    await page.screenshot({ path: join(SCREENSHOTS, 'app-foundation.png'), fullPage: true });
-  });
-
-  it('re-runs the kernels when a score logit is dragged', async () => {
-    const before = await page.getByTestId('yhat').textContent();
-    // Push the logit of "5" to the top of its range: ŷ must rise.
+    for (let k = 1; k <= 5; k++) expect(Number(await text(`prob-${k}`))).toBeCloseTo(p[k - 1], 3);
+    expect(Number(await text('max-diff'))).toBeLessThan(1e-5);
+    const before = await text('yhat');
     await page.getByLabel('logit of score token 5', { exact: true }).fill('6');
-    await page.waitForFunction((b) => document.querySelector('[data-testid="yhat"]')?.textContent !== b, before, { timeout: 30_000 });
-    expect(Number(await page.getByTestId('yhat').textContent())).toBeGreaterThan(Number(before));
+    await waitText('yhat', `t !== ${JSON.stringify(before)}`, 30_000);
+    expect(Number(await text('yhat'))).toBeGreaterThan(Number(before));
+    await byTestId('cot-shift-tract').waitFor({ timeout: 30_000 });
+    expect(Number(await text('cot-shift-tract'))).toBeGreaterThanOrEqual(0);
+    await shot('learn');
   });
 
-  it('logs no console errors', () => {
+  it('logged no console errors', () => {
     expect(session.errors).toEqual([]);
+  });
+});
+
+describe('app: without WebGPU', () => {
+  it('says what is missing, what to try, and that the ONNX fallback is not available yet', async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-webgpu'] });
+    try {
+      const p = await browser.newPage();
+      await p.goto(`${session.baseUrl}/`);
+      const banner = p.getByTestId('webgpu-unavailable');
+      await banner.waitFor({ timeout: 60_000 });
+      const t = (await banner.textContent()) ?? '';
+      expect(t).toMatch(/What is missing:.*(navigator\.gpu|adapter)/s);
+      expect(t).toMatch(/What to try:.*--enable-unsafe-webgpu/s);
+      expect(t).toMatch(/ONNX fallback not available yet/);
+      await p.screenshot({ path: join(SCREENSHOTS, 'app-no-webgpu.png') });
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -1,0 +1,71 @@
+// The Learn view: RAIL, RAFT and TRACT in a few sentences each, with live numbers — the score
+// kernels run on the GPU as you drag the logits — and the CoT-shift diagnostic of the current run.
+import type { Dispatch } from 'react';
+import { ScoreDemo } from '../components/ScoreDemo.tsx';
+import { fmt } from '../format.ts';
+import type { Action, State } from '../state.ts';
+
+export function LearnView({ state, dispatch, runId }: { state: State; dispatch: Dispatch<Action>; runId: string | null }) {
+  const res = runId ? state.results[runId] : undefined;
+  const shift = res?.report.cotShift;
+  const run = state.runs.find((r) => r.id === runId);
+  return (
+    <div className="view learn">
+      <section className="card prose">
+        <h2>How a judge gives a score: RAIL</h2>
+        <p>
+          The judge writes its reasoning, then “So the overall score is ”. At the next position the model has a probability for every token of its vocabulary; five of
+          them are the digits 1–5. Plain <em>decoding</em> takes the most probable digit. <strong>RAIL</strong> takes the expectation ŷ = Σ k·p(k): a 3.7 when the model
+          hesitates between 3 and 4, which is what mean-of-annotators labels look like. The probabilities come from the softmax over the <em>whole</em> vocabulary, so
+          their sum — the captured mass — says how sure the model is that a score goes here at all.
+        </p>
+        <h2>How it learns: RAFT</h2>
+        <p>
+          Cross-entropy on the score digit teaches one digit; <strong>RAFT</strong> trains the expectation itself with the squared error (ŷ − y)². Its gradient on each
+          logit is 2(ŷ − y)·p<sub>j</sub>·(s<sub>j</sub> − ŷ): digits above ŷ are pushed up when ŷ is too low, those below pushed down, in proportion to their
+          probability. Every other token counts as the value 0, so when ŷ is too low it is pushed down too (and up when ŷ is too high). Drag the logits below and watch it.
+        </p>
+        <h2>Why chains of thought, and why two stages: TRACT</h2>
+        <p>
+          CoT-RAFT trains CE on the reasoning plus λ·RAFT on the score. <strong>Stage 1</strong> does it on reference reasoning. But at test time the judge reads its score
+          after <em>its own</em> reasoning, which differs from the references it was trained on. So TRACT lets the stage-1 model write a CoT for every training example,
+          and <strong>stage 2</strong> trains again from the seed on those self-generated CoTs with the gold labels: the score is learned on the kind of text the judge
+          will actually see.
+        </p>
+      </section>
+
+      {state.gpu.kind === 'ready' ? <ScoreDemo state={state} dispatch={dispatch} /> : <section className="card muted">The live demo needs WebGPU.</section>}
+
+      <section className="card" data-testid="cot-shift">
+        <h2>The CoT shift of the current models</h2>
+        <p className="muted">
+          RMSE between a model’s ŷ when it reads the <em>reference</em> CoT and when it reads its <em>own</em> sampled CoT, on the test split. Large means the model’s score
+          depends on which reasoning it sees — the gap stage 2 is meant to close. {run ? `From “${run.label}”.` : ''}
+        </p>
+        {!res && <p className="muted">No finished run loaded yet.</p>}
+        {res && shift && Object.keys(shift).length === 0 && <p className="muted">This run evaluated neither stage 1 nor TRACT.</p>}
+        {res && shift && (
+          <table>
+            <tbody>
+              {(['stage1', 'tract'] as const).map((m) =>
+                shift[m] ? (
+                  <tr key={m}>
+                    <td>{m === 'stage1' ? 'Stage 1 (trained on reference CoTs)' : 'TRACT (trained on its own CoTs)'}</td>
+                    <td data-testid={`cot-shift-${m}`}>{fmt(shift[m]!.mean)}</td>
+                  </tr>
+                ) : null,
+              )}
+            </tbody>
+          </table>
+        )}
+        {res && shift?.stage1 && shift?.tract && (
+          <p>
+            {shift.tract.mean < shift.stage1.mean
+              ? `TRACT’s score moves ${fmt(shift.stage1.mean / Math.max(shift.tract.mean, 1e-9), 1)}× less than stage 1’s when its own reasoning replaces the reference: it learned to score the CoTs it writes.`
+              : 'Here TRACT’s score shifts as much as stage 1’s or more: at this size and training length, stage 2 did not close the gap.'}
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}

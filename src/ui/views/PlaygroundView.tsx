@@ -1,0 +1,185 @@
+// The Playground: an instruction, a response, a reference answer and a rubric; "Judge" samples
+// n chains of thought (streamed token by token), reads the score distribution after each, and
+// shows the five probabilities, the captured mass, the RAIL ŷ beside the decoded score, and each
+// sample's ŷ with their mean.
+import type { Dispatch } from 'react';
+import type { Send } from '../App.tsx';
+import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
+import { PLAYGROUND_EXAMPLES } from '../examples.ts';
+import { fmt, formatCount } from '../format.ts';
+import type { Action, State } from '../state.ts';
+
+let nextRequest = 1;
+
+const RUBRIC_FIELDS = [
+  ['score1', 'Score 1'],
+  ['score2', 'Score 2'],
+  ['score3', 'Score 3'],
+  ['score4', 'Score 4'],
+  ['score5', 'Score 5'],
+] as const;
+
+export function PlaygroundView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
+  const pg = state.playground;
+  const f = pg.fields;
+  const model = state.model.current;
+  const gpuOk = state.gpu.kind === 'ready';
+  const canJudge = gpuOk && !!model && model.judge.ok && !pg.running && !state.model.loading;
+  const judge = () => {
+    const requestId = nextRequest++;
+    dispatch({ type: 'pg-start', requestId });
+    send({
+      type: 'judge',
+      request: { requestId, fields: f, nCot: pg.nCot, greedy: pg.greedy, seed: pg.seed, maxCotTokens: pg.maxCotTokens, renormalize: pg.renormalize, gold: pg.gold },
+    });
+  };
+  const r = pg.result;
+  const j = r?.judgement;
+  return (
+    <div className="view playground">
+      <section className="card model-card" data-testid="model-card">
+        <h2>Judge: {model ? model.name : state.gpu.kind === 'unavailable' ? 'none (no WebGPU)' : 'loading…'}</h2>
+        {model && (
+          <>
+            <p data-testid="model-description">{model.description}</p>
+            <p className="muted">
+              {formatCount(model.parameters)} parameters · dim {model.config.dim}, {model.config.nLayers} layers, vocabulary {model.config.vocabSize}, context{' '}
+              {model.config.seqLen} · tokenizer {model.tokenizer ?? 'none'} · {model.template} template · change it in the Model view
+            </p>
+            {!model.judge.ok && <p className="warning">This model cannot judge: {model.judge.reason}</p>}
+          </>
+        )}
+        {state.gpu.kind === 'unavailable' && <p className="warning">{state.gpu.fallback.message}.</p>}
+      </section>
+
+      <div className="two-col">
+        <section className="card">
+          <h2>What to judge</h2>
+          <label className="field">
+            Example
+            <select
+              value={PLAYGROUND_EXAMPLES.some((e) => e.name === pg.exampleName) ? pg.exampleName : ''}
+              onChange={(e) => {
+                const ex = PLAYGROUND_EXAMPLES.find((x) => x.name === e.target.value);
+                if (ex) dispatch({ type: 'pg-example', name: ex.name, fields: { instruction: ex.instruction, response: ex.response, referenceAnswer: ex.referenceAnswer, rubric: { ...ex.rubric } }, gold: ex.gold });
+              }}
+              data-testid="pg-example"
+            >
+              {!PLAYGROUND_EXAMPLES.some((e) => e.name === pg.exampleName) && <option value="">{pg.exampleName}</option>}
+              {PLAYGROUND_EXAMPLES.map((e) => (
+                <option key={e.name} value={e.name}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            Instruction
+            <textarea rows={2} value={f.instruction} onChange={(e) => dispatch({ type: 'pg-field', field: 'instruction', value: e.target.value })} data-testid="pg-instruction" />
+          </label>
+          <label className="field">
+            Response to evaluate
+            <textarea rows={3} value={f.response} onChange={(e) => dispatch({ type: 'pg-field', field: 'response', value: e.target.value })} data-testid="pg-response" />
+          </label>
+          <label className="field">
+            Reference answer (score 5)
+            <textarea rows={2} value={f.referenceAnswer} onChange={(e) => dispatch({ type: 'pg-field', field: 'referenceAnswer', value: e.target.value })} />
+          </label>
+          <label className="field">
+            Criteria
+            <input value={f.rubric.criteria} onChange={(e) => dispatch({ type: 'pg-field', field: 'criteria', value: e.target.value })} />
+          </label>
+          <div className="score-fields">
+            {RUBRIC_FIELDS.map(([k, label]) => (
+              <label className="field" key={k}>
+                {label}
+                <input value={f.rubric[k]} onChange={(e) => dispatch({ type: 'pg-field', field: k, value: e.target.value })} />
+              </label>
+            ))}
+          </div>
+          <div className="controls">
+            <label>
+              CoTs{' '}
+              <input type="number" min={1} max={8} value={pg.nCot} onChange={(e) => dispatch({ type: 'pg-option', patch: { nCot: Math.min(8, Math.max(1, Math.round(Number(e.target.value) || 1))) } })} data-testid="pg-ncot" />
+            </label>
+            <label>
+              <input type="checkbox" checked={pg.greedy} onChange={(e) => dispatch({ type: 'pg-option', patch: { greedy: e.target.checked } })} /> greedy
+            </label>
+            <label>
+              seed <input type="number" min={0} value={pg.seed} onChange={(e) => dispatch({ type: 'pg-option', patch: { seed: Math.max(0, Math.round(Number(e.target.value) || 0)) } })} />
+            </label>
+            <label>
+              max CoT tokens{' '}
+              <input type="number" min={4} max={256} value={pg.maxCotTokens} onChange={(e) => dispatch({ type: 'pg-option', patch: { maxCotTokens: Math.min(256, Math.max(4, Math.round(Number(e.target.value) || 64))) } })} />
+            </label>
+            <label title="q_k = p_k / Σ p_j: ŷ over the five score tokens only">
+              <input type="checkbox" checked={pg.renormalize} onChange={(e) => dispatch({ type: 'pg-option', patch: { renormalize: e.target.checked } })} /> renormalise
+            </label>
+            <button className="primary" disabled={!canJudge} onClick={judge} data-testid="judge-button">
+              {pg.running ? 'Judging…' : 'Judge'}
+            </button>
+          </div>
+        </section>
+
+        <section className="card" data-testid="judgement">
+          <h2>The judge’s reasoning and score</h2>
+          {!pg.running && !r && !pg.error && <p className="muted">Press Judge: the model writes a chain of thought, then RAIL reads the score distribution after “So the overall score is”.</p>}
+          {pg.error && (
+            <p className="warning" data-testid="judge-error">
+              {pg.error}
+            </p>
+          )}
+          {(pg.cots.length > 0 || pg.running) && (
+            <ol className="cots">
+              {Array.from({ length: Math.max(pg.cots.length, j ? j.cots.length : 0, pg.running ? 1 : 0) }, (_, i) => (
+                <li key={i}>
+                  <p className="cot" data-testid={`cot-${i}`}>
+                    {pg.cots[i] ?? ''}
+                    {pg.running && <span className="cursor">▍</span>}
+                  </p>
+                  {j?.samples[i] && (
+                    <p className="muted sample-yhat" data-testid={`sample-yhat-${i}`}>
+                      ŷ {fmt(j.samples[i].yhat)} · decoded {j.samples[i].decoded} · mass {fmt(j.samples[i].mass)}
+                    </p>
+                  )}
+                </li>
+              ))}
+            </ol>
+          )}
+          {j && r && (
+            <div className="verdict">
+              <ProbBars probs={j.probs} testid="probs" />
+              <ScoreScale yhat={j.yhat} decoded={j.decoded} gold={r.gold} />
+              <dl className="readout">
+                <dt>RAIL ŷ = Σ k·p(k){j.samples.length > 1 ? ` (mean of ${j.samples.length})` : ''}</dt>
+                <dd data-testid="yhat">{fmt(j.yhat)}</dd>
+                <dt>decoded score (most probable digit)</dt>
+                <dd data-testid="decoded">{j.decoded}</dd>
+                <dt>captured mass Σ p(k)</dt>
+                <dd data-testid="mass">{fmt(j.mass)}</dd>
+                {r.gold !== undefined && (
+                  <>
+                    <dt>gold label</dt>
+                    <dd>{fmt(r.gold, 2)}</dd>
+                  </>
+                )}
+                <dt>generation</dt>
+                <dd>
+                  {r.tokens} tokens in {(r.ms / 1000).toFixed(1)} s
+                </dd>
+              </dl>
+              {j.samples.length > 1 && (
+                <p className="muted" data-testid="sample-mean">
+                  Each CoT’s ŷ: {j.samples.map((s) => fmt(s.yhat, 2)).join(', ')} → mean {fmt(j.yhat)}. Averaging over sampled CoTs smooths out one unlucky chain of thought.
+                </p>
+              )}
+              {pg.renormalize ? null : j.mass < 0.5 ? (
+                <p className="muted">Less than half of the probability is on the five score digits: the model is unsure this is where a score goes (ŷ without renormalisation is pulled toward 0).</p>
+              ) : null}
+            </div>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,361 @@
+// The Train view: the run's settings (a preset, or the Data and Model views' choices), the runs kept
+// in this browser, and the selected run: its pipeline (stage 0 → stage 1 → self-CoT → stage 2, with
+// the baselines and evaluations) with a progress bar and ETA per stage, live charts of both loss
+// parts, the learning rate, the gradient norm and tokens/s, the self-generated CoTs as they come,
+// its checkpoints, and start / pause / resume / cancel.
+import { useMemo, type Dispatch } from 'react';
+import type { Send } from '../App.tsx';
+import { Chart } from '../components/Chart.tsx';
+import { saveFile, selfCotsJsonl } from '../exports.ts';
+import { formatBytes, formatSeconds } from '../format.ts';
+import { RUN_PRESETS, runPreset } from '../presets.ts';
+import type { Action, State } from '../state.ts';
+import type { MethodName, RunHistory, RunMeta, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
+
+const METHOD_LABELS: Record<MethodName, string> = {
+  'label-ce-decode': 'label-only CE + decoding',
+  'label-raft-rail': 'label-only RAFT + RAIL',
+  'cot-ce-decode': 'CoT-CE + decoding',
+  'cot-ce-cotrail': 'CoT-CE + CoT-RAIL',
+  'stage1-cotrail': 'stage 1 only + CoT-RAIL',
+  'selfcot-ce-cotrail': 'self-CoT CE + CoT-RAIL',
+  'stage2-from-stage1-cotrail': 'stage 2 from stage 1 + CoT-RAIL',
+  'tract-decode': 'TRACT + decoding',
+  'tract-cotrail': 'TRACT + CoT-RAIL',
+};
+
+const STAGE_INFO: Partial<Record<StageName, { title: string; what: string }>> = {
+  seed: { title: 'Stage 0 · seed model', what: 'next-token pretraining on instructions, responses and references' },
+  stage1: { title: 'Stage 1 · CoT-RAFT', what: 'CE on the reference CoTs + λ·RAFT at the score, from the seed' },
+  'self-cot': { title: 'Self-CoT', what: 'the frozen stage-1 model writes one CoT per training example' },
+  tract: { title: 'Stage 2 · TRACT', what: 'CoT-RAFT on its own CoTs + gold labels, from the seed again' },
+  'label-ce': { title: 'label-only CE', what: 'baseline: the score digit with CE, no CoT' },
+  'label-raft': { title: 'label-only RAFT', what: 'baseline: RAFT at the score, no CoT' },
+  'cot-ce': { title: 'CoT-CE', what: 'baseline: SFT on the reference CoTs' },
+  'selfcot-ce': { title: 'self-CoT CE', what: 'ablation: self-CoTs with CE only' },
+  'stage2-from-stage1': { title: 'stage 2 from stage 1', what: 'ablation: stage 2 started from stage 1' },
+  'cot-shift': { title: 'CoT shift', what: 'ŷ on reference CoTs vs on the model’s own' },
+};
+
+const MAIN: StageName[] = ['seed', 'stage1', 'self-cot', 'tract'];
+
+const LIVE = new Set(['running', 'pausing', 'paused', 'recovering']);
+
+function stageTitle(s: StageName): string {
+  if (s.startsWith('eval:')) return `evaluate ${s.slice(5)}`;
+  return STAGE_INFO[s]?.title ?? s;
+}
+
+function StageBox({ name, st, main }: { name: StageName; st: StageState | undefined; main?: boolean }) {
+  const status = st?.status ?? 'pending';
+  const frac = st?.total ? Math.min(1, (st.done ?? 0) / st.total) : status === 'done' || status === 'reused' ? 1 : 0;
+  let right = '';
+  if (status === 'done') right = st?.seconds !== undefined ? formatSeconds(st.seconds) : 'done';
+  else if (status === 'reused') right = 'from the store';
+  else if (status === 'running' && st?.startedAt && st.updatedAt && st.done && st.total) {
+    const remaining = ((st.updatedAt - st.startedAt) / 1000 / st.done) * (st.total - st.done);
+    right = `${st.done}/${st.total} · ETA ${formatSeconds(remaining)}`;
+  } else if (status === 'running') right = 'starting…';
+  return (
+    <div className={`stage ${status}${main ? ' main' : ''}`} data-testid={`stage-${name}`} data-status={status}>
+      <div className="stage-title">{stageTitle(name)}</div>
+      {STAGE_INFO[name] && main && <div className="stage-what">{STAGE_INFO[name]!.what}</div>}
+      <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(frac * 100)} aria-label={`${stageTitle(name)} progress`}>
+        <div className="progress-fill" style={{ width: `${frac * 100}%` }} />
+      </div>
+      <div className="stage-status">
+        <span>{status}</span>
+        <span>{right}</span>
+      </div>
+    </div>
+  );
+}
+
+function Pipeline({ meta, h }: { meta: RunMeta; h: RunHistory }) {
+  const planned = meta.stages;
+  const main = MAIN.filter((s) => planned.includes(s));
+  const side = planned.filter((s) => !MAIN.includes(s) && !s.startsWith('eval:') && s !== 'cot-shift');
+  const evals = planned.filter((s) => s.startsWith('eval:') || s === 'cot-shift');
+  return (
+    <div className="pipeline" data-testid="pipeline">
+      <div className="pipeline-row">
+        {main.map((s, i) => (
+          <div className="pipeline-step" key={s}>
+            {i > 0 && <span className="arrow">→</span>}
+            <StageBox name={s} st={h.stages[s]} main />
+          </div>
+        ))}
+      </div>
+      {side.length > 0 && (
+        <div className="pipeline-row side">
+          <span className="row-label">baselines and ablations</span>
+          {side.map((s) => (
+            <StageBox key={s} name={s} st={h.stages[s]} />
+          ))}
+        </div>
+      )}
+      <div className="pipeline-row side">
+        <span className="row-label">evaluation on the test split</span>
+        {evals.map((s) => (
+          <StageBox key={s} name={s} st={h.stages[s]} />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function Charts({ points }: { points: StepPoint[] }) {
+  const data = useMemo(() => {
+    const x = points.map((_, i) => i + 1);
+    const segments: { stage: string; from: number; to: number }[] = [];
+    points.forEach((p, i) => {
+      const last = segments[segments.length - 1];
+      if (last && last.stage === p.stage) last.to = i + 1;
+      else segments.push({ stage: p.stage, from: i + 1, to: i + 1 });
+    });
+    return {
+      x,
+      ce: points.map((p) => p.ce),
+      raft: points.map((p) => p.raft),
+      lr: points.map((p) => p.lr),
+      grad: points.map((p) => p.gradNorm),
+      tps: points.map((p) => p.tokensPerSec),
+      segments,
+    };
+  }, [points]);
+  return (
+    <>
+      <div className="charts" data-testid="charts">
+        <Chart
+          title="Loss parts: CE (CoT tokens) and RAFT (ŷ − y)²"
+          testid="chart-loss"
+          x={data.x}
+          series={[
+            { label: 'CE', color: '#2563eb', values: data.ce },
+            { label: 'RAFT', color: '#dc2626', values: data.raft, right: true },
+          ]}
+        />
+        <Chart title="Learning rate (warmup + cosine per stage)" testid="chart-lr" x={data.x} series={[{ label: 'lr', color: '#7c3aed', values: data.lr }]} />
+        <Chart title="Gradient norm (before clipping)" testid="chart-grad" x={data.x} series={[{ label: '‖g‖', color: '#059669', values: data.grad }]} />
+        <Chart title="Tokens per second" testid="chart-tps" x={data.x} series={[{ label: 'tokens/s', color: '#d97706', values: data.tps }]} />
+      </div>
+      {data.segments.length > 0 && (
+        <p className="muted segments">
+          Steps: {data.segments.map((s) => `${s.from}–${s.to} ${stageTitle(s.stage as StageName)}`).join(' · ')}
+        </p>
+      )}
+    </>
+  );
+}
+
+function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
+  const c = state.config;
+  const busy = !!state.activeRunId;
+  const setSteps = (section: 'stage0' | 'finetune', v: string) => {
+    const n = Math.max(0, Math.round(Number(v) || 0));
+    dispatch({ type: 'config', config: { ...c, [section]: { ...c[section], maxSteps: n } } });
+  };
+  const toggle = (m: MethodName, on: boolean) => {
+    const methods = on ? [...c.methods, m] : c.methods.filter((x) => x !== m);
+    dispatch({ type: 'config', config: { ...c, methods: (Object.keys(METHOD_LABELS) as MethodName[]).filter((x) => methods.includes(x)) } });
+  };
+  return (
+    <section className="card" data-testid="run-settings">
+      <h2>A new run</h2>
+      <div className="presets">
+        {RUN_PRESETS.map((p) => (
+          <label key={p.name} className={`preset${state.runPreset === p.name ? ' selected' : ''}`}>
+            <input type="radio" name="run-preset" checked={state.runPreset === p.name} onChange={() => dispatch({ type: 'config', config: runPreset(p.name), preset: p.name })} data-testid={`preset-${p.name}`} />
+            <strong>{p.title}</strong>
+            <span className="muted">{p.blurb}</span>
+          </label>
+        ))}
+      </div>
+      <p className="muted">
+        Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, BPE {c.data.vocabSize} tokens, {c.data.template} template (Data view) ·
+        Model: dim {c.model.dim}, {c.model.nLayers} layers, {c.model.nHeads}/{c.model.nKvHeads} heads, ctx {c.model.seqLen} (Model view)
+        {state.runPreset === 'custom' ? ' · edited' : ''}
+      </p>
+      <div className="controls">
+        <label>
+          stage-0 steps (0 = all){' '}
+          <input type="number" min={0} value={c.stage0.maxSteps} onChange={(e) => setSteps('stage0', e.target.value)} data-testid="steps-stage0" />
+        </label>
+        <label>
+          fine-tuning steps per model (0 = all){' '}
+          <input type="number" min={0} value={c.finetune.maxSteps} onChange={(e) => setSteps('finetune', e.target.value)} data-testid="steps-finetune" />
+        </label>
+        <label>
+          λ (RAFT weight){' '}
+          <input type="number" min={0} step={0.1} value={c.finetune.lambda} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, lambda: Math.max(0, Number(e.target.value) || 0) } } })} />
+        </label>
+        <label>
+          training seed{' '}
+          <input type="number" min={0} value={c.seeds[0]} onChange={(e) => dispatch({ type: 'config', config: { ...c, seeds: [Math.max(0, Math.round(Number(e.target.value) || 0))] } })} />
+        </label>
+      </div>
+      <fieldset className="methods">
+        <legend>Methods to evaluate (the models they need are trained)</legend>
+        {(Object.keys(METHOD_LABELS) as MethodName[]).map((m) => (
+          <label key={m}>
+            <input type="checkbox" checked={c.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} /> {METHOD_LABELS[m]}
+          </label>
+        ))}
+      </fieldset>
+      <button
+        className="primary"
+        disabled={busy || state.gpu.kind !== 'ready' || c.methods.length === 0}
+        data-testid="train-start"
+        onClick={() => {
+          const preset = RUN_PRESETS.find((p) => p.name === state.runPreset);
+          const label = `${preset ? preset.title : 'Custom run'} · ${new Date().toLocaleString()}`;
+          send({ type: 'train-start', config: c, label });
+        }}
+      >
+        Start training
+      </button>
+      {busy && <span className="muted"> One run trains at a time.</span>}
+    </section>
+  );
+}
+
+export function TrainView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
+  const meta = state.runs.find((r) => r.id === state.selectedRunId);
+  const run = state.run && state.run.id === state.selectedRunId ? state.run : null;
+  const active = meta && meta.id === state.activeRunId;
+  const h = run?.history;
+  const checkpoints = (run?.artifacts ?? []).filter((a) => a.name.endsWith('.safetensors'));
+  return (
+    <div className="view train">
+      <Settings state={state} dispatch={dispatch} send={send} />
+
+      <section className="card" data-testid="runs">
+        <h2>Runs in this browser</h2>
+        {state.runs.length === 0 && <p className="muted">None yet.</p>}
+        <table className="runs">
+          <tbody>
+            {state.runs.map((r) => (
+              <tr key={r.id} className={r.id === state.selectedRunId ? 'selected' : ''} data-testid="run-row">
+                <td>
+                  <button className="link" onClick={() => dispatch({ type: 'select-run', runId: r.id })}>
+                    {r.label}
+                  </button>
+                </td>
+                <td>
+                  <span className={`chip ${r.status}`} data-testid={`run-status-${r.id}`}>
+                    {r.status}
+                  </span>
+                </td>
+                <td className="muted">{r.shipped ? 'shipped' : new Date(r.created).toLocaleString()}</td>
+                <td>
+                  {!r.shipped && !LIVE.has(r.status) && r.status !== 'done' && (
+                    <button onClick={() => send({ type: 'train-resume', runId: r.id })} disabled={!!state.activeRunId || state.gpu.kind !== 'ready'}>
+                      Resume
+                    </button>
+                  )}
+                  {!r.shipped && r.id !== state.activeRunId && (
+                    <button
+                      onClick={() => {
+                        if (confirm(`Delete “${r.label}” and its checkpoints from this browser?`)) send({ type: 'run-delete', runId: r.id });
+                      }}
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      {meta && (
+        <section className="card" data-testid="run-view">
+          <div className="controls">
+            <h2 className="grow">{meta.label}</h2>
+            <span className={`chip ${meta.status}`} data-testid="run-status">
+              {meta.status}
+            </span>
+            {active && meta.status !== 'paused' && meta.status !== 'pausing' && (
+              <button onClick={() => send({ type: 'train-pause' })} data-testid="train-pause">
+                Pause
+              </button>
+            )}
+            {active && (meta.status === 'paused' || meta.status === 'pausing') && (
+              <button onClick={() => send({ type: 'train-resume', runId: meta.id })} data-testid="train-resume">
+                Resume
+              </button>
+            )}
+            {active && (
+              <button onClick={() => send({ type: 'train-cancel' })} data-testid="train-cancel">
+                Cancel
+              </button>
+            )}
+          </div>
+          {meta.message && (
+            <p className="muted" data-testid="run-message">
+              {meta.message}
+            </p>
+          )}
+          {h && <Pipeline meta={meta} h={h} />}
+          {h && h.points.length > 0 && <Charts points={h.points} />}
+          {h && h.points.length === 0 && !meta.shipped && <p className="muted">The charts fill in as steps finish.</p>}
+          {meta.shipped && <p className="muted">The shipped run’s losses are in docs/report.md; its results are in the Evaluate view.</p>}
+          {h && h.selfCots.length > 0 && (
+            <div className="selfcots" data-testid="selfcots">
+              <div className="controls">
+                <h3 className="grow">
+                  Self-generated CoTs: <span data-testid="selfcot-count">{h.selfCots.length}</span>
+                </h3>
+                <button onClick={() => saveFile(`${meta.id}-self-cots.jsonl`, 'application/jsonl', selfCotsJsonl(h))}>Export JSONL</button>
+              </div>
+              <ul>
+                {h.selfCots
+                  .slice(-12)
+                  .reverse()
+                  .map((c, i) => (
+                    <li key={`${c.id}-${i}`}>
+                      <code>{c.id}</code> <span className="cot">{c.cot || '(empty)'}</span>
+                    </li>
+                  ))}
+              </ul>
+            </div>
+          )}
+          {h && h.log.length > 0 && (
+            <details>
+              <summary>Log ({h.log.length})</summary>
+              <ul>
+                {h.log.map((l, i) => (
+                  <li key={i}>{l}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+          {checkpoints.length > 0 && (
+            <div data-testid="checkpoints">
+              <h3>Checkpoints (safetensors with config, tokenizer and training record)</h3>
+              <ul className="artifacts">
+                {checkpoints.map((a) => (
+                  <li key={a.name}>
+                    <code>{a.name}</code> {formatBytes(a.bytes)}{' '}
+                    <button onClick={() => send({ type: 'artifact-download', runId: meta.id, name: a.name })}>Download</button>{' '}
+                    <button onClick={() => send({ type: 'model-from-run', runId: meta.id, name: a.name })}>Judge with it</button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+          {active && (
+            <details className="debug">
+              <summary>Debug</summary>
+              <p className="muted">Destroys the GPU device (device.destroy()), as a driver reset would. The run should report it and continue from its last finished stage on a new device.</p>
+              <button onClick={() => send({ type: 'debug', action: 'lose-device' })} data-testid="debug-lose-device">
+                Simulate a lost GPU device
+              </button>
+            </details>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}

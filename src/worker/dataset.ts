@@ -1,0 +1,129 @@
+// The Data view's dataset, held in the worker: Rubric Lab generated from a seed and sizes, or a
+// JSON/JSONL file loaded and validated as a stream (file.stream()). The UI asks for pages of a
+// search and for single examples (rendered prompt and target); it never holds the whole file.
+import {
+  allExamples,
+  buildExample,
+  generateRubricLab,
+  loadJudgeData,
+  referenceCot,
+  renderPrompt,
+  targetScore,
+  targetText,
+  type JudgeExample,
+  type LoadResult,
+  type TemplateName,
+  type TextSource,
+  type Tokenizer,
+} from '../data/index.ts';
+import type { DatasetSummary, ExampleDetail, ExampleRow, RubricLabRequest } from './protocol.ts';
+
+const PREVIEW = 160;
+const MAX_ERRORS_SHOWN = 500;
+
+function preview(s: string): string {
+  return s.length > PREVIEW ? `${s.slice(0, PREVIEW)}…` : s;
+}
+
+function summarize(name: string, kind: DatasetSummary['kind'], examples: JudgeExample[], r: Pick<LoadResult, 'accepted' | 'rejected' | 'fatal' | 'errors'>, ms: number, bytes?: number): DatasetSummary {
+  const splits: DatasetSummary['splits'] = {};
+  const hist = [0, 0, 0, 0, 0];
+  let sum = 0;
+  for (const ex of examples) {
+    const s = ex.split ?? 'none';
+    splits[s] = (splits[s] ?? 0) + 1;
+    hist[Math.min(5, Math.max(1, Math.round(ex.label))) - 1]++;
+    sum += ex.label;
+  }
+  return {
+    name,
+    kind,
+    accepted: r.accepted,
+    rejected: r.rejected,
+    fatal: r.fatal,
+    errors: r.errors.slice(0, MAX_ERRORS_SHOWN),
+    errorCount: r.errors.length,
+    splits,
+    labelMean: examples.length ? sum / examples.length : null,
+    labelHistogram: hist,
+    bytes,
+    ms,
+  };
+}
+
+export class Dataset {
+  examples: JudgeExample[] = [];
+  summary: DatasetSummary | null = null;
+  private lastQuery: { key: string; indices: number[] } | null = null;
+
+  rubricLab(req: RubricLabRequest): DatasetSummary {
+    const t0 = performance.now();
+    for (const [k, v] of Object.entries(req)) {
+      if (!Number.isInteger(v) || v < 0 || (k !== 'seed' && v > 100_000)) throw new Error(`Rubric Lab: ${k} must be an integer between 0 and 100000, got ${v}`);
+    }
+    if (req.train + req.dev + req.test === 0) throw new Error('Rubric Lab: all three split sizes are 0');
+    const lab = generateRubricLab({ seed: req.seed, train: req.train, dev: req.dev, test: req.test });
+    this.examples = allExamples(lab);
+    this.lastQuery = null;
+    const n = this.examples.length;
+    this.summary = summarize(`Rubric Lab (seed ${req.seed})`, 'rubric-lab', this.examples, { accepted: n, rejected: 0, fatal: false, errors: [] }, performance.now() - t0);
+    return this.summary;
+  }
+
+  async load(name: string, source: TextSource, bytes?: number): Promise<DatasetSummary> {
+    const t0 = performance.now();
+    const r = await loadJudgeData(source, { file: name });
+    this.examples = r.examples;
+    this.lastQuery = null;
+    this.summary = summarize(name, 'file', r.examples, r, performance.now() - t0, bytes);
+    return this.summary;
+  }
+
+  query(query: string, split: string, offset: number, limit: number): { total: number; rows: ExampleRow[] } {
+    const q = query.trim().toLowerCase();
+    const key = `${split}\u0000${q}`;
+    if (this.lastQuery?.key !== key) {
+      const indices: number[] = [];
+      this.examples.forEach((ex, i) => {
+        if (split !== 'all' && (ex.split ?? 'none') !== split) return;
+        if (q && !haystack(ex).includes(q)) return;
+        indices.push(i);
+      });
+      this.lastQuery = { key, indices };
+    }
+    const idx = this.lastQuery.indices;
+    const rows = idx.slice(offset, offset + limit).map((i) => {
+      const ex = this.examples[i];
+      const family = typeof ex.extras?.family === 'string' ? ex.extras.family : typeof ex.extras?.category === 'string' ? ex.extras.category : undefined;
+      return { index: i, id: ex.id, split: ex.split, family, instruction: preview(ex.instruction), response: preview(ex.response), label: ex.label, scores: ex.scores };
+    });
+    return { total: idx.length, rows };
+  }
+
+  detail(index: number, template: TemplateName, tokenizer: Tokenizer | null, maxIds?: number): ExampleDetail {
+    const ex = this.examples[index];
+    if (!ex) throw new Error(`no example ${index} (the dataset has ${this.examples.length})`);
+    const prompt = renderPrompt(ex, template);
+    const target = targetText(referenceCot(ex), targetScore(ex));
+    const detail: ExampleDetail = { index, example: ex, template, prompt, target };
+    if (tokenizer) {
+      try {
+        const b = buildExample(ex, { tokenizer, template, maxIds });
+        if (b.ok) {
+          detail.prompt = b.example.prompt;
+          detail.target = b.example.target;
+          detail.tokens = { prompt: b.example.targetStart, target: b.example.ids.length - b.example.targetStart, total: b.example.ids.length, tokenizer: tokenizer.name, truncated: b.example.truncated };
+        } else {
+          detail.tokens = { prompt: 0, target: 0, total: 0, tokenizer: tokenizer.name, truncated: true, note: b.reason };
+        }
+      } catch (e) {
+        detail.tokens = { prompt: 0, target: 0, total: 0, tokenizer: tokenizer.name, truncated: false, note: (e as Error).message };
+      }
+    }
+    return detail;
+  }
+}
+
+function haystack(ex: JudgeExample): string {
+  return [ex.id, ex.instruction, ex.response, ex.referenceAnswer, ex.feedback ?? '', ex.rubric.criteria].join('\n').toLowerCase();
+}

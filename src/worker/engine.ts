@@ -1,0 +1,362 @@
+// The engine behind the worker: owns the GPU device (and replaces it when it is lost), the Data
+// view's dataset, the Playground's model and judge, training runs and their storage. It talks only
+// through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
+// Node tests drive it directly with an in-memory store.
+import type { TextSource } from '../data/index.ts';
+import { GpuUnavailableError, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
+import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
+import { Dataset } from './dataset.ts';
+import { fallbackStatus, judgeWithoutWebGpu } from './fallback.ts';
+import { estimateSize, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
+import { JudgeSession } from './playground.ts';
+import type { FromWorker, RunHistory, RunMeta, StageName, ToWorker } from './protocol.ts';
+import { evalFromArtifacts, evalFromShipped } from './results.ts';
+import { runScoreDemo } from './score_demo.ts';
+import { RunStorage, type KeyValue } from './storage.ts';
+import { TrainingController } from './training.ts';
+
+export interface EngineDeps {
+  post(msg: FromWorker, transfer?: Transferable[]): void;
+  kv: KeyValue;
+  /** A file shipped with the app (under public/), or null when it is not there. */
+  fetchAsset(path: string): Promise<Uint8Array | null>;
+  requestGpu?: (o: GpuOptions) => Promise<Gpu>;
+  /** Batching interval of training events (ms). */
+  eventIntervalMs?: number;
+}
+
+/** The ready judge and its run, shipped in public/judge (scripts/ready-judge.ts made them). */
+export const READY_JUDGE = { checkpoint: 'judge/tract-judge.safetensors', report: 'judge/report.json', eval: 'judge/eval.json' } as const;
+export const SHIPPED_RUN_ID = 'shipped';
+
+type StoredModel = { kind: 'files'; files: NamedBytes[] } | { kind: 'run'; runId: string; name: string };
+
+const decoder = new TextDecoder();
+
+export class Engine {
+  private readonly deps: EngineDeps;
+  private readonly storage: RunStorage;
+  private readonly training: TrainingController;
+  private readonly dataset = new Dataset();
+  private readonly session = new JudgeSession();
+  private gpuPromise: Promise<Gpu> | null = null;
+  private everReady = false;
+  private model: LoadedModel | null = null;
+  private judging = false;
+  private startedUp = false;
+  private events: { runId: string; t: number; e: ExperimentEvent }[] = [];
+  private eventTimer: ReturnType<typeof setTimeout> | null = null;
+  private shipped: { report: Report; meta: RunMeta } | null | undefined;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+    this.storage = new RunStorage(deps.kv);
+    this.training = new TrainingController({
+      gpu: () => this.gpu(),
+      post: (m) => this.post(m),
+      queueEvent: (runId, t, e) => this.queueEvent(runId, t, e),
+      storage: this.storage,
+    });
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  /** Sends a message after the events queued before it (keeps the UI's view in order). */
+  post(msg: FromWorker, transfer?: Transferable[]): void {
+    this.flushEvents();
+    this.deps.post(msg, transfer);
+  }
+
+  private queueEvent(runId: string, t: number, e: ExperimentEvent): void {
+    this.events.push({ runId, t, e });
+    if (this.eventTimer === null) this.eventTimer = setTimeout(() => this.flushEvents(), this.deps.eventIntervalMs ?? 100);
+  }
+
+  private flushEvents(): void {
+    if (this.eventTimer !== null) clearTimeout(this.eventTimer);
+    this.eventTimer = null;
+    while (this.events.length > 0) {
+      const runId = this.events[0].runId;
+      let n = 0;
+      while (n < this.events.length && this.events[n].runId === runId) n++;
+      const batch = this.events.splice(0, n).map(({ t, e }) => ({ t, e }));
+      this.deps.post({ type: 'train-events', runId, events: batch });
+    }
+  }
+
+  async handle(msg: ToWorker): Promise<void> {
+    try {
+      await this.dispatch(msg);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (msg.type === 'judge') this.post({ type: 'judge-failed', requestId: msg.request.requestId, message });
+      else this.post({ type: 'error', message, context: msg.type });
+    }
+  }
+
+  private async dispatch(msg: ToWorker): Promise<void> {
+    switch (msg.type) {
+      case 'probe':
+        return this.probe();
+      case 'score-demo': {
+        const result = await runScoreDemo(await this.gpu(), msg.logits, msg.gold);
+        return this.post({ type: 'score-demo', result });
+      }
+      case 'data-rubric-lab':
+        return this.post({ type: 'data-loaded', summary: this.dataset.rubricLab(msg.request) });
+      case 'data-file': {
+        const f = msg.file;
+        const summary = await this.dataset.load(f.name, f.stream() as unknown as TextSource, f.size);
+        return this.post({ type: 'data-loaded', summary });
+      }
+      case 'data-query': {
+        const r = this.dataset.query(msg.query, msg.split, msg.offset, msg.limit);
+        return this.post({ type: 'data-rows', query: msg.query, split: msg.split, offset: msg.offset, total: r.total, rows: r.rows });
+      }
+      case 'data-example': {
+        const m = this.model;
+        const tok = m && m.summary.judge.ok ? m.tokenizer : null;
+        return this.post({ type: 'data-example', detail: this.dataset.detail(msg.index, msg.template, tok, m ? m.config.seqLen + 1 : undefined) });
+      }
+      case 'estimate': {
+        const gpu = await this.currentGpu();
+        return this.post({ type: 'estimates', estimates: msg.requests.map((r) => estimateSize(r, gpu?.limits ?? null)) });
+      }
+      case 'model-open': {
+        const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+        this.post({ type: 'model-loading', name: files.map((f) => f.name).join(' + ') });
+        this.setModel(modelFromFiles(files, 'file'));
+        return this.deps.kv.set('model/current', { kind: 'files', files } satisfies StoredModel);
+      }
+      case 'model-ready':
+        await this.deps.kv.del('model/current');
+        return this.loadReadyJudge();
+      case 'model-from-run':
+        await this.loadRunModel(msg.runId, msg.name);
+        return this.deps.kv.set('model/current', { kind: 'run', runId: msg.runId, name: msg.name } satisfies StoredModel);
+      case 'judge':
+        return this.judge(msg);
+      case 'train-start':
+        return this.training.start(msg.config, msg.label);
+      case 'train-resume':
+        return this.training.resume(msg.runId);
+      case 'train-pause':
+        return this.training.pause();
+      case 'train-cancel':
+        return this.training.cancel();
+      case 'runs-list':
+        return this.postRuns();
+      case 'run-open':
+        return this.openRun(msg.runId);
+      case 'run-delete':
+        if (msg.runId === this.training.activeId) throw new Error('cancel the run before deleting it');
+        if (msg.runId === SHIPPED_RUN_ID) throw new Error('the shipped run cannot be deleted');
+        await this.storage.deleteRun(msg.runId);
+        return this.postRuns();
+      case 'artifact-download': {
+        const bytes = await this.storage.readArtifact(msg.runId, msg.name);
+        if (!bytes) throw new Error(`run ${msg.runId} has no ${msg.name}`);
+        const name = `${msg.runId}-${msg.name.replace(/\//g, '-')}`;
+        const mime = msg.name.endsWith('.json') ? 'application/json' : msg.name.endsWith('.jsonl') || msg.name.endsWith('.md') ? 'text/plain' : 'application/octet-stream';
+        const copy = bytes.slice();
+        return this.post({ type: 'download', name, mime, bytes: copy }, [copy.buffer]);
+      }
+      case 'debug':
+        if (msg.action === 'lose-device') {
+          const gpu = await this.currentGpu();
+          if (!gpu) throw new Error('no GPU device to lose');
+          gpu.device.destroy();
+        }
+        return;
+    }
+  }
+
+  // ---- GPU -----------------------------------------------------------------------------------
+
+  /** The device, requested on first use and again after a loss. */
+  gpu(): Promise<Gpu> {
+    if (!this.gpuPromise) {
+      const request = this.deps.requestGpu ?? defaultRequestGpu;
+      const p: Promise<Gpu> = request({
+        onLost: (message) => {
+          if (this.gpuPromise === p) this.gpuPromise = null;
+          this.session.release();
+          this.post({ type: 'device-lost', message, recovering: true });
+          void this.reacquire();
+        },
+      });
+      this.gpuPromise = p;
+      p.catch(() => {
+        if (this.gpuPromise === p) this.gpuPromise = null;
+      });
+    }
+    return this.gpuPromise;
+  }
+
+  private async currentGpu(): Promise<Gpu | null> {
+    try {
+      const g = await this.gpu();
+      return g.lostMessage === null ? g : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async reacquire(): Promise<void> {
+    try {
+      const g = await this.gpu();
+      this.post({ type: 'ready', adapter: g.adapter, granted: limitsRecord(g.limits), recovered: true });
+    } catch (e) {
+      this.post({ type: 'error', message: `could not get a new GPU device after the loss: ${(e as Error).message}`, context: 'device' });
+    }
+  }
+
+  private async probe(): Promise<void> {
+    let ok = false;
+    try {
+      const g = await this.gpu();
+      this.post({ type: 'ready', adapter: g.adapter, granted: limitsRecord(g.limits), recovered: this.everReady });
+      this.everReady = true;
+      ok = true;
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      if (e instanceof GpuUnavailableError || (e instanceof Error && e.name === 'GpuUnavailableError')) this.post({ type: 'unavailable', reason, fallback: fallbackStatus() });
+      else this.post({ type: 'unavailable', reason: `requesting the GPU device failed: ${reason}`, fallback: fallbackStatus() });
+    }
+    if (this.startedUp) return;
+    this.startedUp = true;
+    // What a first visit, or a reload, needs: the runs (interrupted ones marked) and a judge.
+    await this.training.markInterrupted();
+    await this.postRuns();
+    if (ok) await this.restoreModel();
+  }
+
+  // ---- models --------------------------------------------------------------------------------
+
+  private setModel(m: LoadedModel): void {
+    this.session.release();
+    this.model = m;
+    this.post({ type: 'model', model: m.summary });
+  }
+
+  private async restoreModel(): Promise<void> {
+    const stored = await this.deps.kv.get<StoredModel>('model/current');
+    try {
+      if (stored?.kind === 'files') return this.setModel(modelFromFiles(stored.files, 'file'));
+      if (stored?.kind === 'run') return await this.loadRunModel(stored.runId, stored.name);
+    } catch (e) {
+      this.post({ type: 'notice', message: `The model used last time could not be restored (${(e as Error).message}); the ready judge is loaded instead.` });
+    }
+    await this.loadReadyJudge();
+  }
+
+  private async loadReadyJudge(): Promise<void> {
+    this.post({ type: 'model-loading', name: 'the ready judge' });
+    const bytes = await this.deps.fetchAsset(READY_JUDGE.checkpoint);
+    if (!bytes) throw new Error(`the ready judge (public/${READY_JUDGE.checkpoint}) is missing from this build`);
+    const shipped = await this.shippedRun();
+    const tract = shipped?.report.methods['tract-cotrail']?.perSeed[0];
+    const params = shipped ? `${(shipped.report.parameters / 1e6).toFixed(2)}M-parameter` : 'small';
+    const quality = tract ? ` On its ${tract.n} test examples CoT-RAIL reaches Pearson r ${tract.metrics.pearson.value?.toFixed(2)} (RMSE ${tract.metrics.rmse.value.toFixed(2)}) against the gold labels` : '';
+    const description =
+      `The ready judge: a ${params} Llama trained from scratch with TRACT (stage 2 from the seed) on the built-in Rubric Lab data by “npm run tract -- run”, saved in F16.` +
+      `${quality} — a weak judge, made to show the method, not to grade real answers. It knows Rubric Lab's four task families (arithmetic, letter order, word limits, spelling) and the compact template.`;
+    this.setModel(modelFromFiles([{ name: 'tract-judge.safetensors', bytes }], 'ready', description));
+  }
+
+  private async loadRunModel(runId: string, name: string): Promise<void> {
+    const meta = await this.storage.meta(runId);
+    if (!meta) throw new Error(`no run ${runId}`);
+    const bytes = await this.storage.readArtifact(runId, name);
+    if (!bytes) throw new Error(`run "${meta.label}" has no ${name}`);
+    const m = modelFromFiles([{ name: name.split('/').pop()!, bytes }], 'run', `${name} from the run "${meta.label}" trained in this browser.`);
+    m.summary.template = meta.config.data.template;
+    this.setModel(m);
+  }
+
+  private async judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
+    const r = msg.request;
+    const gpu = await this.currentGpu();
+    if (!gpu) return judgeWithoutWebGpu();
+    if (!this.model) throw new Error('no model is loaded yet');
+    if (this.judging) throw new Error('a judgement is already running');
+    this.judging = true;
+    const t0 = performance.now();
+    let pieces: { sample: number; text: string }[] = [];
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const flush = () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      if (pieces.length === 0) return;
+      this.post({ type: 'judge-text', requestId: r.requestId, pieces });
+      pieces = [];
+    };
+    try {
+      const { judgement, tokens } = await this.session.judge(gpu, this.model, r, (sample, text) => {
+        if (text === '') return;
+        pieces.push({ sample, text });
+        if (timer === null) timer = setTimeout(flush, 50);
+      });
+      flush();
+      this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold });
+    } finally {
+      if (timer !== null) clearTimeout(timer);
+      this.judging = false;
+    }
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  private async shippedRun(): Promise<{ report: Report; meta: RunMeta } | null> {
+    if (this.shipped !== undefined) return this.shipped;
+    const bytes = await this.deps.fetchAsset(READY_JUDGE.report);
+    if (!bytes) return (this.shipped = null);
+    const report = JSON.parse(decoder.decode(bytes)) as Report;
+    const meta: RunMeta = {
+      id: SHIPPED_RUN_ID,
+      label: 'Default run (tract run, shipped with the app)',
+      created: 0,
+      updated: 0,
+      config: report.config,
+      status: 'done',
+      message: 'made by “npm run tract -- run” on a 2-core CPU; its TRACT model is the ready judge',
+      stages: plannedStages(report.config),
+      shipped: true,
+    };
+    return (this.shipped = { report, meta });
+  }
+
+  private async postRuns(): Promise<void> {
+    const runs = await this.storage.listRuns();
+    const shipped = await this.shippedRun().catch(() => null);
+    this.post({ type: 'runs', runs: shipped ? [...runs, shipped.meta] : runs, active: this.training.activeId });
+  }
+
+  private async openRun(runId: string): Promise<void> {
+    if (runId === SHIPPED_RUN_ID) {
+      const s = await this.shippedRun();
+      if (!s) throw new Error('this build has no shipped run');
+      const seed = `seed-${s.report.seeds[0]}`;
+      const stages: RunHistory['stages'] = {};
+      for (const [name, seconds] of Object.entries(s.report.stageSeconds[seed] ?? {})) stages[name as StageName] = { status: 'done', seconds };
+      this.post({ type: 'run-history', runId, history: { points: [], stages, selfCots: [], log: [] }, artifacts: [] });
+      const evalBytes = await this.deps.fetchAsset(READY_JUDGE.eval);
+      if (evalBytes) {
+        const evaluation = evalFromShipped(s.report.config, JSON.parse(decoder.decode(evalBytes)));
+        this.post({ type: 'run-results', runId, report: s.report, evaluation });
+      }
+      return;
+    }
+    const meta = await this.storage.meta(runId);
+    if (!meta) throw new Error(`no run ${runId} in this browser's storage`);
+    this.post({ type: 'run-status', meta });
+    const history = (runId === this.training.activeId ? this.training.activeHistory() : null) ?? (await this.storage.history(runId));
+    this.post({ type: 'run-history', runId, history, artifacts: await this.storage.artifacts(runId) });
+    const reportBytes = await this.storage.readArtifact(runId, 'report.json');
+    if (reportBytes) {
+      const report = JSON.parse(decoder.decode(reportBytes)) as Report;
+      const evaluation = await evalFromArtifacts(meta.config, meta.config.seeds[0], (n) => this.storage.readArtifact(runId, n));
+      this.post({ type: 'run-results', runId, report, evaluation });
+    }
+  }
+}

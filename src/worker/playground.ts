@@ -1,0 +1,79 @@
+// The Playground's judge: the current model on the GPU (kept between requests), CoT-RAIL on one
+// example with n sampled CoTs, every CoT streamed piece by piece as it is generated.
+import type { JudgeExample } from '../data/index.ts';
+import type { Gpu } from '../gpu/index.ts';
+import { Generator } from '../infer/generate.ts';
+import { Judge, type Judgement } from '../infer/judge.ts';
+import { DeviceModel } from '../model/device_model.ts';
+import type { LoadedModel } from './models.ts';
+import type { JudgeRequest } from './protocol.ts';
+
+/** Most CoTs one Playground judgement samples (they run as one batch). */
+export const MAX_N_COT = 8;
+
+export class JudgeSession {
+  private model: DeviceModel | null = null;
+  private gen: Generator | null = null;
+  private for: { gpu: Gpu; loaded: LoadedModel } | null = null;
+
+  private ensure(gpu: Gpu, loaded: LoadedModel): Judge {
+    if (!loaded.tokenizer) throw new Error(`${loaded.summary.name} has no tokenizer`);
+    if (!this.for || this.for.gpu !== gpu || this.for.loaded !== loaded || !this.gen) {
+      this.release();
+      const model = new DeviceModel(gpu, loaded.config);
+      model.upload(loaded.params);
+      this.model = model;
+      this.gen = new Generator(model, MAX_N_COT, loaded.config.seqLen);
+      this.for = { gpu, loaded };
+    }
+    return new Judge(this.gen, loaded.tokenizer);
+  }
+
+  /** Frees the GPU copies (a new model, or the device was lost). */
+  release(): void {
+    try {
+      this.gen?.destroy();
+      this.model?.destroy();
+    } catch {
+      // the device is gone: nothing to free
+    }
+    this.gen = null;
+    this.model = null;
+    this.for = null;
+  }
+
+  async judge(gpu: Gpu, loaded: LoadedModel, r: JudgeRequest, onText: (sample: number, text: string) => void): Promise<{ judgement: Judgement; tokens: number }> {
+    if (!loaded.summary.judge.ok) throw new Error(`${loaded.summary.name} cannot judge: ${loaded.summary.judge.reason}`);
+    const nCot = r.nCot;
+    if (!Number.isInteger(nCot) || nCot < 1 || nCot > MAX_N_COT) throw new Error(`n CoTs must be 1..${MAX_N_COT}, got ${r.nCot}`);
+    const f = r.fields;
+    for (const [k, v] of Object.entries({ instruction: f.instruction, response: f.response, criteria: f.rubric.criteria })) {
+      if (v.trim() === '') throw new Error(`the ${k} is empty`);
+    }
+    const example: JudgeExample = {
+      id: 'playground',
+      instruction: f.instruction,
+      response: f.response,
+      referenceAnswer: f.referenceAnswer,
+      rubric: f.rubric,
+      scores: [3],
+      label: 3,
+      source: 'tract-jsonl',
+    };
+    const judge = this.ensure(gpu, loaded);
+    let tokens = 0;
+    const [judgement] = await judge.cotRail([example], {
+      template: loaded.summary.template,
+      nCot,
+      maxCotTokens: r.maxCotTokens,
+      seed: r.seed,
+      renormalize: r.renormalize,
+      sampling: r.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
+      onText: (_example, sample, text) => {
+        tokens++;
+        onText(sample, text);
+      },
+    });
+    return { judgement, tokens };
+  }
+}

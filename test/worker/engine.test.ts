@@ -1,0 +1,226 @@
+// The app's engine (src/worker/engine.ts) driven in Node through its message protocol, with an
+// in-memory store instead of IndexedDB: the ready judge loads and judges with streamed CoTs;
+// a smoke run trains through both stages with pause and resume; a cancelled run resumes after its
+// finished stages; a run left 'running' by a closed page is marked interrupted and resumes; a lost
+// GPU device is reported and the run continues on a new device; data files report line-level
+// errors; a llama2.c model opens with its tokenizer. The browser end-to-end test covers the UI.
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { requestGpu, type Gpu } from '../../src/gpu/index.ts';
+import { Engine } from '../../src/worker/engine.ts';
+import type { FromWorker, RunMeta, ToWorker } from '../../src/worker/protocol.ts';
+import { memoryKeyValue, type KeyValue } from '../../src/worker/storage.ts';
+import { runPreset } from '../../src/ui/presets.ts';
+import { STORIES_DIR } from '../helpers/stories.ts';
+
+const PUBLIC = new URL('../../public/', import.meta.url);
+const devices: Gpu[] = [];
+
+type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+function harness(kv: KeyValue = memoryKeyValue()) {
+  const msgs: FromWorker[] = [];
+  let waiters: { pred: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }[] = [];
+  const engine = new Engine({
+    post: (m) => {
+      msgs.push(m);
+      if (m.type === 'error') console.error('engine error:', m.message);
+      const hit = waiters.filter((w) => w.pred(m));
+      waiters = waiters.filter((w) => !w.pred(m));
+      hit.forEach((w) => w.resolve(m));
+    },
+    kv,
+    fetchAsset: async (path) => {
+      const url = new URL(path, PUBLIC);
+      return existsSync(url) ? new Uint8Array(readFileSync(url)) : null;
+    },
+    requestGpu: async (o) => {
+      const g = await requestGpu(o);
+      devices.push(g);
+      return g;
+    },
+    eventIntervalMs: 10,
+  });
+  const send = (m: ToWorker) => engine.handle(m);
+  /** The first message (already posted or still to come) of a type that satisfies `pred`. */
+  const next = <T extends FromWorker['type']>(type: T, pred: (m: Msg<T>) => boolean = () => true, after = 0): Promise<Msg<T>> => {
+    const ok = (m: FromWorker): m is Msg<T> => m.type === type && pred(m as Msg<T>);
+    const seen = msgs.slice(after).find(ok);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => waiters.push({ pred: ok, resolve: (m) => resolve(m as Msg<T>) }));
+  };
+  const status = (runId: string, s: RunMeta['status'], after = 0) => next('run-status', (m) => m.meta.id === runId && m.meta.status === s, after);
+  return { engine, msgs, send, next, status, kv };
+}
+
+afterAll(() => {
+  for (const d of devices) if (d.lostMessage === null) d.destroy();
+});
+
+const smoke = () => runPreset('smoke');
+
+describe('engine: models and the Playground', () => {
+  it('probes the GPU, lists the shipped run, loads the ready judge and judges with streamed CoTs', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    expect(h.msgs.some((m) => m.type === 'ready')).toBe(true);
+    const runs = await h.next('runs');
+    expect(runs.runs.map((r) => r.id)).toContain('shipped');
+    const model = await h.next('model');
+    expect(model.model.origin).toBe('ready');
+    expect(model.model.judge.ok).toBe(true);
+    expect(model.model.description).toMatch(/weak judge/);
+
+    const fields = {
+      instruction: 'What is 62 - 31?',
+      response: '62 - 31 = 25',
+      referenceAnswer: '62 - 31 = 31',
+      rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+    };
+    await h.send({ type: 'judge', request: { requestId: 7, fields, nCot: 3, greedy: false, seed: 1, maxCotTokens: 48, renormalize: false } });
+    const r = await h.next('judge-result', (m) => m.requestId === 7);
+    const streamed = ['', '', ''];
+    for (const m of h.msgs) if (m.type === 'judge-text' && m.requestId === 7) for (const p of m.pieces) streamed[p.sample] += p.text;
+    expect(r.judgement.samples).toHaveLength(3);
+    expect(r.judgement.probs).toHaveLength(5);
+    expect(Math.abs(r.judgement.probs.reduce((a, b) => a + b, 0) - r.judgement.mass)).toBeLessThan(1e-6);
+    expect(r.judgement.yhat).toBeCloseTo(r.judgement.samples.reduce((a, s) => a + s.yhat, 0) / 3, 9);
+    // Each sample's streamed text starts with the CoT the read-out used.
+    streamed.forEach((s, i) => expect(s.startsWith(r.judgement.cots[i].slice(0, 10))).toBe(true));
+    expect(r.tokens).toBeGreaterThan(3);
+  });
+
+  it('opens a llama2.c model with its tokenizer, and names the file of a bad one', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    await h.next('model');
+    const bin = new File([readFileSync(new URL('stories260K.bin', STORIES_DIR))], 'stories260K.bin');
+    const tok = new File([readFileSync(new URL('tok512.bin', STORIES_DIR))], 'tok512.bin');
+    const before = h.msgs.length;
+    await h.send({ type: 'model-open', files: [bin, tok] });
+    const m = await h.next('model', () => true, before);
+    expect(m.model).toMatchObject({ name: 'stories260K.bin', format: 'llama2c', origin: 'file', tokenizer: 'tok512.bin' });
+    expect(m.model.parameters).toBeGreaterThan(200_000);
+    await h.send({ type: 'model-open', files: [new File([new Uint8Array(100)], 'broken.safetensors')] });
+    const err = await h.next('error', (e) => e.context === 'model-open');
+    expect(err.message).toMatch(/^broken\.safetensors: /);
+  });
+});
+
+describe('engine: data', () => {
+  it('generates Rubric Lab, searches it, renders an example, and lists every bad line of a file', async () => {
+    const h = harness();
+    await h.send({ type: 'data-rubric-lab', request: { seed: 3, train: 20, dev: 4, test: 8 } });
+    expect((await h.next('data-loaded')).summary).toMatchObject({ accepted: 32, rejected: 0, splits: { train: 20, dev: 4, test: 8 } });
+    await h.send({ type: 'data-query', query: 'what is', split: 'all', offset: 0, limit: 5 });
+    const rows = await h.next('data-rows');
+    expect(rows.total).toBeGreaterThan(0);
+    expect(rows.rows.every((r) => /what is/i.test(r.instruction))).toBe(true);
+    await h.send({ type: 'data-example', index: rows.rows[0].index, template: 'compact' });
+    const d = await h.next('data-example');
+    expect(d.detail.prompt).toMatch(/^Task: What is/);
+    expect(d.detail.target).toMatch(/So the overall score is [1-5]$/);
+
+    const good = { instruction: 'i', response: 'r', reference_answer: 'a', rubric: { criteria: 'c', score1: '1', score2: '2', score3: '3', score4: '4', score5: '5' }, score: 4 };
+    const text = [JSON.stringify(good), JSON.stringify({ ...good, score: 9 }), '{"instruction": broken', JSON.stringify({ ...good, response: '' })].join('\n');
+    const before = h.msgs.length;
+    await h.send({ type: 'data-file', file: new File([text], 'mine.jsonl') });
+    const s = (await h.next('data-loaded', () => true, before)).summary;
+    expect(s).toMatchObject({ name: 'mine.jsonl', accepted: 1, rejected: 3 });
+    expect(s.errors.map((e) => [e.file, e.line])).toEqual([
+      ['mine.jsonl', 2],
+      ['mine.jsonl', 3],
+      ['mine.jsonl', 4],
+    ]);
+    expect(s.errors[0].field).toMatch(/score/);
+  });
+});
+
+describe('engine: training', () => {
+  it('trains a smoke run through both stages, pausing and resuming, and reports its results', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    const cfg = smoke();
+    await h.send({ type: 'train-start', config: cfg, label: 'smoke' });
+    const started = await h.next('run-status', (m) => m.meta.status === 'running');
+    const id = started.meta.id;
+    expect(started.meta.stages).toEqual(['seed', 'stage1', 'self-cot', 'tract', 'eval:stage1', 'eval:tract', 'cot-shift']);
+    // Pause at the first step: the run waits there until resumed.
+    await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'step'));
+    await h.send({ type: 'train-pause' });
+    await h.status(id, 'paused');
+    const stepsAtPause = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events).filter(({ e }) => e.type === 'step').length;
+    await new Promise((r) => setTimeout(r, 300));
+    const stepsLater = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events).filter(({ e }) => e.type === 'step').length;
+    expect(stepsLater).toBe(stepsAtPause);
+    await h.send({ type: 'train-resume', runId: id });
+    const results = await h.next('run-results', (m) => m.runId === id);
+    await h.status(id, 'done');
+    const events = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
+    const steps = events.filter((e) => e.type === 'step');
+    expect(new Set(steps.map((e) => e.stage))).toEqual(new Set(['seed', 'stage1', 'tract']));
+    expect(events.filter((e) => e.type === 'self-cot')).toHaveLength(cfg.data.train);
+    expect(Object.keys(results.report.methods).sort()).toEqual(['stage1-cotrail', 'tract-cotrail', 'tract-decode']);
+    expect(results.evaluation.examples).toHaveLength(cfg.data.test);
+    expect(results.evaluation.judgements.tract).toHaveLength(cfg.data.test);
+    expect(results.evaluation.judgements.tract![0].probs).toHaveLength(5);
+    // The run's checkpoints are in the store and load as the Playground's model.
+    const hist = await h.next('run-history', (m) => m.runId === id && m.artifacts.length > 0);
+    expect(hist.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['seed-1/seed.safetensors', 'seed-1/stage1.safetensors', 'seed-1/tract.safetensors', 'report.json']));
+    const before = h.msgs.length;
+    await h.send({ type: 'model-from-run', runId: id, name: 'seed-1/tract.safetensors' });
+    expect((await h.next('model', () => true, before)).model).toMatchObject({ origin: 'run', name: 'tract.safetensors' });
+    await h.send({ type: 'artifact-download', runId: id, name: 'seed-1/tract.safetensors' });
+    const dl = await h.next('download');
+    expect(dl.name).toBe(`${id}-seed-1-tract.safetensors`);
+    expect(dl.bytes.byteLength).toBe(hist.artifacts.find((a) => a.name === 'seed-1/tract.safetensors')!.bytes);
+  });
+
+  it('cancels a run; after a closed page it is marked interrupted and resumes after its finished stages', async () => {
+    const kv = memoryKeyValue();
+    const a = harness(kv);
+    await a.send({ type: 'probe' });
+    await a.send({ type: 'train-start', config: smoke(), label: 'to cancel' });
+    const id = (await a.next('run-status', (m) => m.meta.status === 'running')).meta.id;
+    await a.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'seed' && e.status === 'done'));
+    await a.send({ type: 'train-cancel' });
+    const cancelled = await a.status(id, 'cancelled');
+    expect(cancelled.meta.message).toMatch(/Resume/);
+    // The page closes while the run trains: its stored status says 'running'.
+    const meta = (await kv.get<RunMeta>(`run/${id}/meta`))!;
+    await kv.set(`run/${id}/meta`, { ...meta, status: 'running' });
+
+    const b = harness(kv);
+    await b.send({ type: 'probe' });
+    const runs = await b.next('runs');
+    expect(runs.runs.find((r) => r.id === id)?.status).toBe('interrupted');
+    await b.send({ type: 'train-resume', runId: id });
+    await b.next('run-results', (m) => m.runId === id);
+    const events = b.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
+    expect(events).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused' });
+    expect(events.some((e) => e.type === 'step' && e.stage === 'seed')).toBe(false);
+    await b.status(id, 'done');
+  });
+
+  it('reports a lost GPU device and continues the run from its last finished stage on a new device', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    await h.send({ type: 'train-start', config: smoke(), label: 'lossy' });
+    const id = (await h.next('run-status', (m) => m.meta.status === 'running')).meta.id;
+    await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'step' && e.stage === 'stage1'));
+    await h.send({ type: 'debug', action: 'lose-device' });
+    const lost = await h.next('device-lost');
+    expect(lost.recovering).toBe(true);
+    await h.status(id, 'recovering');
+    await h.next('ready', (m) => m.recovered);
+    await h.next('run-results', (m) => m.runId === id);
+    await h.status(id, 'done');
+    const events = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
+    expect(events).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused' });
+    // The Playground works on the new device too.
+    await h.send({ type: 'model-ready' });
+    const fields = { instruction: 'What is 2 + 2?', response: '5', referenceAnswer: '4', rubric: { criteria: 'Correct?', score1: 'a', score2: 'b', score3: 'c', score4: 'd', score5: 'e' } };
+    await h.send({ type: 'judge', request: { requestId: 1, fields, nCot: 1, greedy: true, seed: 0, maxCotTokens: 16, renormalize: false } });
+    expect((await h.next('judge-result')).judgement.probs).toHaveLength(5);
+  });
+});
