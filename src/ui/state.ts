@@ -193,8 +193,6 @@ function upsertRun(runs: RunMeta[], meta: RunMeta): RunMeta[] {
   return next;
 }
 
-const LIVE = new Set(['running', 'pausing', 'paused', 'recovering']);
-
 /** One worker message. */
 function engine(state: State, msg: FromWorker): State {
   switch (msg.type) {
@@ -261,7 +259,7 @@ function engine(state: State, msg: FromWorker): State {
       return { ...state, runs: msg.runs, runsLoaded: true, activeRunId: msg.active, selectedRunId: selected, run: state.run && state.run.id === selected ? state.run : null };
     }
     case 'run-status': {
-      const live = LIVE.has(msg.meta.status);
+      const live = msg.active;
       const activeRunId = live ? msg.meta.id : state.activeRunId === msg.meta.id ? null : state.activeRunId;
       const follow = live && state.selectedRunId !== msg.meta.id && msg.meta.status === 'running';
       return {

@@ -349,7 +349,7 @@ export class Engine {
     }
     const meta = await this.storage.meta(runId);
     if (!meta) throw new Error(`no run ${runId} in this browser's storage`);
-    this.post({ type: 'run-status', meta });
+    this.post({ type: 'run-status', meta, active: runId === this.training.activeId });
     const history = (runId === this.training.activeId ? this.training.activeHistory() : null) ?? (await this.storage.history(runId));
     this.post({ type: 'run-history', runId, history, artifacts: await this.storage.artifacts(runId) });
     const reportBytes = await this.storage.readArtifact(runId, 'report.json');

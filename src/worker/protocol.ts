@@ -251,7 +251,8 @@ export type FromWorker =
   | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number }
   | { type: 'judge-failed'; requestId: number; message: string }
   | { type: 'runs'; runs: RunMeta[]; active: string | null }
-  | { type: 'run-status'; meta: RunMeta }
+  /** active: the run is the one this worker is training (running, pausing, paused or recovering now). */
+  | { type: 'run-status'; meta: RunMeta; active: boolean }
   | { type: 'run-history'; runId: string; history: RunHistory; artifacts: RunArtifact[] }
   /** Events of the active run, batched (at most one message per ~100 ms); t = Date.now() when raised. */
   | { type: 'train-events'; runId: string; events: { t: number; e: ExperimentEvent }[] }

@@ -119,7 +119,8 @@ export class TrainingController {
   private async setStatus(a: Active, status: RunStatus, message?: string): Promise<void> {
     a.meta = { ...a.meta, status, message, updated: Date.now() };
     await this.host.storage.saveMeta(a.meta);
-    this.host.post({ type: 'run-status', meta: a.meta });
+    const ended = status === 'done' || status === 'failed' || status === 'cancelled';
+    this.host.post({ type: 'run-status', meta: a.meta, active: !ended });
   }
 
   private saveHistory(a: Active): Promise<void> {

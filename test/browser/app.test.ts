@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { scoreExpectationRef } from '../../src/reference/score.ts';
 import { DEMO_LOGITS } from '../../src/worker/score_demo.ts';
 import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, startBrowser, type BrowserSession } from '../helpers/browser.ts';
@@ -198,6 +199,13 @@ describe('app: training', () => {
     expect(Number(await text('selfcot-count'))).toBe(24);
     expect(await text('checkpoints')).toMatch(/seed-1\/tract\.safetensors/);
     await shot('train');
+    // Download the TRACT checkpoint: a safetensors file with its config, tokenizer and training record.
+    const [download] = await Promise.all([page.waitForEvent('download'), byTestId('download-seed-1/tract.safetensors').click()]);
+    expect(download.suggestedFilename()).toBe(`${firstRun}-seed-1-tract.safetensors`);
+    const ckpt = loadCheckpoint(readFileSync((await download.path())!));
+    expect(ckpt.config.dim).toBe(16);
+    expect((ckpt.training as { stage: string }).stage).toBe('tract');
+    expect((ckpt.tokenizer as { kind: string }).kind).toBe('bpe');
   });
 
   it('kept the main thread free while training (largest long task reported)', async () => {
@@ -229,6 +237,17 @@ describe('app: evaluation', () => {
     expect(Number(await text('drill-gold'))).toBeGreaterThanOrEqual(1);
     expect(await byTestId('drill-cot').count()).toBe(1);
     await shot('evaluate');
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const body = readFileSync((await csv.path())!, 'utf8');
+    expect(body.split('\n')[0]).toBe('method,model,id,family,gold,prediction,yhat,decoded,p1,p2,p3,p4,p5,mass,cot');
+    // Records end at newlines outside quotes (a CoT may hold a newline or a quote).
+    let records = 0;
+    let quoted = false;
+    for (const ch of body) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === '\n' && !quoted) records++;
+    }
+    expect(records).toBe(1 + 3 * 12);
     // The shipped run (the ready judge's): 500 test examples.
     await byTestId('eval-run').selectOption('shipped');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 500, undefined, { timeout: 30_000 });

@@ -79,7 +79,7 @@ describe('generated text is rendered as text', () => {
   });
   it('in the Train view’s self-generated CoTs', () => {
     const meta = { id: 'r1', label: '<b>run</b>', created: 1, updated: 1, config: initialState.config, status: 'running' as const, stages: ['seed' as const] };
-    let s: State = reducer(initialState, { type: 'engine', msgs: [{ type: 'run-status', meta }] });
+    let s: State = reducer(initialState, { type: 'engine', msgs: [{ type: 'run-status', meta, active: true }] });
     s = reducer(s, { type: 'engine', msgs: [{ type: 'run-history', runId: 'r1', history: { points: [], stages: {}, selfCots: [{ id: 'x<i>', cot: evil }], log: [evil] }, artifacts: [] }] });
     const html = renderToStaticMarkup(createElement(TrainView, { state: s, dispatch: () => {}, send: () => {} }));
     expect(html).toContain('&lt;img src=x');

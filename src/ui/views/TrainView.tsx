@@ -39,8 +39,6 @@ const STAGE_INFO: Partial<Record<StageName, { title: string; what: string }>> = 
 
 const MAIN: StageName[] = ['seed', 'stage1', 'self-cot', 'tract'];
 
-const LIVE = new Set(['running', 'pausing', 'paused', 'recovering']);
-
 function stageTitle(s: StageName): string {
   if (s.startsWith('eval:')) return `evaluate ${s.slice(5)}`;
   return STAGE_INFO[s]?.title ?? s;
@@ -248,7 +246,7 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
                 </td>
                 <td className="muted">{r.shipped ? 'shipped' : new Date(r.created).toLocaleString()}</td>
                 <td>
-                  {!r.shipped && !LIVE.has(r.status) && r.status !== 'done' && (
+                  {!r.shipped && r.id !== state.activeRunId && r.status !== 'done' && (
                     <button onClick={() => send({ type: 'train-resume', runId: r.id })} disabled={!!state.activeRunId || state.gpu.kind !== 'ready'}>
                       Resume
                     </button>
@@ -289,6 +287,11 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
             {active && (
               <button onClick={() => send({ type: 'train-cancel' })} data-testid="train-cancel">
                 Cancel
+              </button>
+            )}
+            {!active && !meta.shipped && meta.status !== 'done' && (
+              <button onClick={() => send({ type: 'train-resume', runId: meta.id })} disabled={!!state.activeRunId || state.gpu.kind !== 'ready'} data-testid="train-continue">
+                Resume from the last finished stage
               </button>
             )}
           </div>
@@ -338,7 +341,9 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
                 {checkpoints.map((a) => (
                   <li key={a.name}>
                     <code>{a.name}</code> {formatBytes(a.bytes)}{' '}
-                    <button onClick={() => send({ type: 'artifact-download', runId: meta.id, name: a.name })}>Download</button>{' '}
+                    <button onClick={() => send({ type: 'artifact-download', runId: meta.id, name: a.name })} data-testid={`download-${a.name}`}>
+                      Download
+                    </button>{' '}
                     <button onClick={() => send({ type: 'model-from-run', runId: meta.id, name: a.name })}>Judge with it</button>
                   </li>
                 ))}
