@@ -1,0 +1,134 @@
+// `tract bench judge`: one RAIL judgment — a ~200-token prompt, a 64-token greedy CoT (forced: no
+// stop, so both engines do the same work), then the read-out forward and ŷ — on the same model in
+// one headless Chromium run: our WGSL engine vs onnxruntime-web (wasm, the no-WebGPU fallback; and
+// its webgpu execution provider when the page has WebGPU). Each engine runs in a fresh tab: one
+// untimed judgment, then TRACT_BENCH_REPS (default 3) timed ones (ORT webgpu: 1); medians are reported.
+// ratio = ortMs / oursMs (how many times faster ours is than ORT's wasm backend).
+// The model: stories260K from ../shared (a real Llama, 512 positions), or TRACT_BENCH_CHECKPOINT
+// (any model tract loads whose seqLen fits the judgment, with its tokenizer).
+// A second line measures the same in this Node process (ours on Dawn's adapter, lavapipe on a
+// CPU-only machine; ORT's wasm backend in Node) unless TRACT_BENCH_NODE=0.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateRubricLab, renderPrompt, SCORE_PROMPT_SUFFIX } from '../../data/index.ts';
+import { saveCheckpoint } from '../../model/checkpoint.ts';
+import { adapterName, requestGpu } from '../../gpu/index.ts';
+import { Generator } from '../../infer/generate.ts';
+import { DeviceModel } from '../../model/device_model.ts';
+import { configureOrt, exportOnnx, OrtGenerator, OrtLlama } from '../../interop/index.ts';
+import { timeJudgments, type JudgeTiming } from './judge_run.ts';
+import { repoRoot } from '../../../scripts/vulkan-env.mjs';
+import { loadModelFile, tokenizerForModel } from '../files.ts';
+import { openBenchSession } from './browser_bench.ts';
+import type { JudgeBenchArgs, JudgeBenchResult } from './pages/judge_types.ts';
+import { round } from './timing.ts';
+
+export const JUDGE_PAGE = '/src/cli/bench/pages/judge.html';
+const PROMPT_TOKENS = 200;
+const COT_TOKENS = 64;
+
+export async function bench(json: boolean): Promise<void> {
+  const spec = process.env.TRACT_BENCH_CHECKPOINT ?? join(repoRoot, '..', 'shared', 'models', 'stories260K', 'stories260K.bin');
+  if (!existsSync(spec)) throw new Error(`bench judge: no model at ${spec} (set TRACT_BENCH_CHECKPOINT)`);
+  const model = await loadModelFile(spec, 'TRACT_BENCH_CHECKPOINT');
+  const tok = await tokenizerForModel(model, spec);
+  // A Prometheus-template prompt cut to PROMPT_TOKENS (BOS first).
+  const lab = generateRubricLab({ seed: 7, train: 8, dev: 1, test: 1 });
+  let ids: number[] = [];
+  for (const ex of lab.train) {
+    ids = [...ids, ...tok.encode(renderPrompt(ex, 'prometheus'), { bos: ids.length === 0 })];
+    if (ids.length >= PROMPT_TOKENS) break;
+  }
+  const prompt = ids.slice(0, PROMPT_TOKENS);
+  const suffix = tok.encode(SCORE_PROMPT_SUFFIX);
+  const need = prompt.length + COT_TOKENS + suffix.length;
+  if (need > model.config.seqLen) throw new Error(`bench judge: the judgment needs ${need} positions; ${spec} has ${model.config.seqLen}`);
+  const args: JudgeBenchArgs = {
+    checkpoint: Buffer.from(saveCheckpoint({ config: model.config, params: model.params })).toString('base64'),
+    prompt,
+    cotTokens: COT_TOKENS,
+    suffix,
+    scoreIds: tok.scoreTokenIds(),
+    reps: Number(process.env.TRACT_BENCH_REPS ?? 3),
+  };
+  const session = await openBenchSession({ pagePath: JUDGE_PAGE });
+  const results: JudgeBenchResult[] = [];
+  try {
+    results.push(await session.call<JudgeBenchResult>('ours', args, 10 * 60_000));
+    results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'wasm' }, 10 * 60_000));
+    try {
+      // ORT's webgpu provider is ~10× slower than its wasm one on SwiftShader: one timed run.
+      results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'webgpu', reps: Math.min(args.reps, 1) }, 10 * 60_000));
+    } catch (e) {
+      process.stderr.write(`ort webgpu: not measured (${(e as Error).message.split('\n')[0]})\n`);
+    }
+  } finally {
+    await session.close();
+  }
+  const [ours, wasm, webgpu] = results;
+  const line = {
+    adapter: session.adapter,
+    model: `${spec.split('/').pop()} (dim ${model.config.dim}, ${model.config.nLayers} layers, vocab ${model.config.vocabSize})`,
+    promptTokens: prompt.length,
+    cotTokens: COT_TOKENS,
+    readoutTokens: need,
+    oursMs: round(ours.ms, 1),
+    ortMs: round(wasm.ms, 1),
+    ratio: round(wasm.ms / ours.ms, 2),
+    ortWebgpuMs: webgpu ? round(webgpu.ms, 1) : null,
+    ortWebgpuRatio: webgpu ? round(webgpu.ms / ours.ms, 2) : null,
+    phasesMs: Object.fromEntries(results.map((r) => [r.engine, roundAll(r.phases)])),
+    firstMs: Object.fromEntries(results.map((r) => [r.engine, round(r.firstMs, 0)])),
+    loadMs: Object.fromEntries(results.map((r) => [r.engine, round(r.loadMs, 0)])),
+    runsMs: Object.fromEntries(results.map((r) => [r.engine, r.runs.map((x) => round(x, 0))])),
+    yhat: Object.fromEntries(results.map((r) => [r.engine, round(r.yhat, 4)])),
+    sameCot: results.every((r) => r.cot.join() === ours.cot.join()),
+    notes: results.flatMap((r) => r.notes.map((n) => `${r.engine}: ${n}`)),
+  };
+  if (json) console.log(JSON.stringify(line));
+  else {
+    for (const r of results) console.log(`${r.engine.padEnd(11)} ${round(r.ms, 1)} ms per judgment (median of ${r.runs.length}; first ${round(r.firstMs, 0)} ms, load ${round(r.loadMs, 0)} ms)  ŷ ${r.yhat.toFixed(3)}  [${r.backend}; ${r.adapter}]`);
+    console.log(`judge ${line.model}: ${prompt.length}-token prompt + ${COT_TOKENS}-token CoT + read-out: ours ${line.oursMs} ms, onnxruntime-web wasm ${line.ortMs} ms: ours/ort speed-up ${line.ratio}×${webgpu ? `; ORT webgpu ${line.ortWebgpuMs} ms (${line.ortWebgpuRatio}×)` : ''}  [${session.adapter}]`);
+  }
+  if (process.env.TRACT_BENCH_NODE !== '0') await benchNode(args, model, line.model, json);
+}
+
+const roundAll = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 1)]));
+
+/** The same judgment in this process: ours on Dawn, ORT wasm in Node. */
+async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof loadModelFile>>, name: string, json: boolean): Promise<void> {
+  const Tmax = Math.min(model.config.seqLen, args.prompt.length + args.cotTokens + args.suffix.length + 1);
+  const gpu = await requestGpu();
+  const dm = new DeviceModel(gpu, model.config);
+  dm.upload(model.params);
+  const gen = new Generator(dm, 1, Tmax);
+  let ours: JudgeTiming;
+  try {
+    ours = await timeJudgments(gen, args);
+  } finally {
+    gen.destroy();
+    dm.destroy();
+  }
+  const adapter = adapterName(gpu.adapter);
+  gpu.destroy();
+  const ort = await configureOrt({});
+  const session = await OrtLlama.create(exportOnnx({ config: model.config, params: model.params }, { variant: 'kv' }), { executionProviders: ['wasm'] });
+  const theirs = await timeJudgments(new OrtGenerator(session, 1, Tmax), args);
+  await session.release();
+  const line = {
+    where: 'node',
+    adapter,
+    model: name,
+    promptTokens: args.prompt.length,
+    cotTokens: args.cotTokens,
+    oursMs: round(ours.ms, 1),
+    ortMs: round(theirs.ms, 1),
+    ratio: round(theirs.ms / ours.ms, 2),
+    ortThreads: ort.env.wasm.numThreads ?? 0,
+    phasesMs: { ours: roundAll(ours.phases), 'ort-wasm': roundAll(theirs.phases) },
+    yhat: { ours: round(ours.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
+    sameCot: ours.cot.join() === theirs.cot.join(),
+  };
+  if (json) console.log(JSON.stringify(line));
+  else console.log(`judge in Node: ours ${line.oursMs} ms [${adapter}], onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads): ours/ort speed-up ${line.ratio}×`);
+}

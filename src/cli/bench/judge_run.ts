@@ -1,0 +1,41 @@
+// One RAIL judgment timed on any generator with Generator's surface (ours on WebGPU, or
+// onnxruntime-web through OrtGenerator): the prompt's prefill, a greedy CoT of exactly `cotTokens`
+// tokens (no stop, so every engine does the same work), then the read-out forward of
+// prompt + CoT + suffix and the RAIL ŷ. Shared by the bench page (Chromium) and `tract bench judge`
+// in Node — no Node-only or browser-only imports.
+import { readout } from '../../infer/judge.ts';
+import type { JudgeGenerator } from '../../interop/ort.ts';
+import type { JudgeBenchArgs } from './pages/judge_types.ts';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export interface JudgeTiming {
+  /** Median of the timed judgments. */
+  ms: number;
+  runs: number[];
+  firstMs: number;
+  /** Phases of the median-nearest run: prefill (to the first token), per decoded token, read-out. */
+  phases: { prefillMs: number; decodeMsPerToken: number; readoutMs: number };
+  yhat: number;
+  cot: number[];
+}
+
+export async function timeJudgments(gen: JudgeGenerator, a: JudgeBenchArgs): Promise<JudgeTiming> {
+  const once = async () => {
+    const stamps: number[] = [];
+    const t0 = performance.now();
+    const g = await gen.generate([a.prompt], { maxNewTokens: a.cotTokens, temperature: 0, onToken: () => stamps.push(performance.now()) });
+    const t1 = performance.now();
+    const [row] = await gen.lastLogits([[...a.prompt, ...g.tokens[0], ...a.suffix]]);
+    const r = readout(row, a.scoreIds, false);
+    const t2 = performance.now();
+    const decode = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / (stamps.length - 1) : 0;
+    return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat: r.yhat, cot: g.tokens[0] };
+  };
+  const first = await once();
+  const all = [];
+  for (let i = 0; i < a.reps; i++) all.push(await once());
+  const ms = median(all.map((x) => x.ms));
+  const mid = all.reduce((b, x) => (Math.abs(x.ms - ms) < Math.abs(b.ms - ms) ? x : b));
+  return { ms, runs: all.map((x) => x.ms), firstMs: first.ms, phases: mid.phases, yhat: mid.yhat, cot: mid.cot };
+}

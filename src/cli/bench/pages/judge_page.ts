@@ -1,0 +1,73 @@
+// Loaded by judge.html in headless Chromium (src/cli/bench/judge.ts): one RAIL judgment timed on
+// our WGSL engine (window.tractBench.ours) and on onnxruntime-web (window.tractBench.ort, wasm or
+// webgpu execution provider), the same weights and token ids for both.
+import { adapterName, requestGpu } from '../../../gpu/index.ts';
+import { Generator } from '../../../infer/generate.ts';
+import { loadCheckpoint } from '../../../model/checkpoint.ts';
+import { DeviceModel } from '../../../model/device_model.ts';
+import { exportOnnx } from '../../../interop/onnx_export.ts';
+import { OrtGenerator, OrtLlama } from '../../../interop/ort.ts';
+import { configureOrtForBrowser } from '../../../interop/ort_browser.ts';
+import { timeJudgments } from '../judge_run.ts';
+import type { JudgeBenchArgs, JudgeBenchResult } from './judge_types.ts';
+
+async function adapter(): Promise<string> {
+  const gpu = await requestGpu();
+  const name = adapterName(gpu.adapter);
+  gpu.destroy();
+  return name;
+}
+
+const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+const counts = (a: JudgeBenchArgs) => ({ promptTokens: a.prompt.length, cotTokens: a.cotTokens, readoutTokens: a.prompt.length + a.cotTokens + a.suffix.length });
+const Tmax = (a: JudgeBenchArgs) => a.prompt.length + a.cotTokens + a.suffix.length + 1;
+
+const bench = {
+  adapter,
+  async ours(a: JudgeBenchArgs): Promise<JudgeBenchResult> {
+    const t0 = performance.now();
+    const gpu = await requestGpu();
+    const c = loadCheckpoint(fromBase64(a.checkpoint));
+    const model = new DeviceModel(gpu, c.config);
+    model.upload(c.params);
+    const gen = new Generator(model, 1, Math.min(c.config.seqLen, Tmax(a)));
+    await gpu.sync();
+    const loadMs = performance.now() - t0;
+    try {
+      const r = await timeJudgments(gen, a);
+      return { engine: 'ours', backend: 'webgpu (WGSL kernels)', adapter: adapterName(gpu.adapter), loadMs, ...counts(a), ...r, notes: ['KV cache; the logits row read back per token for sampling'] };
+    } finally {
+      gen.destroy();
+      model.destroy();
+      gpu.destroy();
+    }
+  },
+  async ort(a: JudgeBenchArgs): Promise<JudgeBenchResult> {
+    const ep = a.executionProvider ?? 'wasm';
+    const t0 = performance.now();
+    await configureOrtForBrowser();
+    const c = loadCheckpoint(fromBase64(a.checkpoint));
+    const model = await OrtLlama.create(exportOnnx({ config: c.config, params: c.params }, { variant: 'kv' }), { executionProviders: [ep] });
+    const gen = new OrtGenerator(model, 1, Math.min(c.config.seqLen, Tmax(a)));
+    const loadMs = performance.now() - t0;
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+    try {
+      const r = await timeJudgments(gen, a);
+      return {
+        engine: `ort-${ep}`,
+        backend: `onnxruntime-web ${ep}`,
+        adapter: ep === 'webgpu' ? await adapter() : 'CPU (WebAssembly)',
+        loadMs,
+        ...counts(a),
+        ...r,
+        notes: [`KV-cache ONNX graph; ${ep === 'wasm' ? (isolated ? 'wasm threads' : '1 wasm thread (the page is not cross-origin isolated)') : 'webgpu execution provider, tensors copied to the CPU each step'}`],
+      };
+    } finally {
+      await model.release();
+    }
+  },
+};
+
+(window as unknown as { tractBench: typeof bench }).tractBench = bench;
+document.getElementById('status')!.textContent = 'ready';
