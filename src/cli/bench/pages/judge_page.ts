@@ -7,6 +7,9 @@ import { loadCheckpoint } from '../../../model/checkpoint.ts';
 import { DeviceModel } from '../../../model/device_model.ts';
 import { exportOnnx } from '../../../interop/onnx_export.ts';
 import { OrtGenerator, OrtLlama } from '../../../interop/ort.ts';
+import { OrtJudge } from '../../../interop/ort_judge.ts';
+import type { JudgeExample } from '../../../data/index.ts';
+import type { Judgement } from '../../../infer/judge.ts';
 import { configureOrtForBrowser } from '../../../interop/ort_browser.ts';
 import { timeJudgments } from '../judge_run.ts';
 import type { JudgeBenchArgs, JudgeBenchResult } from './judge_types.ts';
@@ -65,6 +68,17 @@ const bench = {
       };
     } finally {
       await model.release();
+    }
+  },
+  /** The app's fallback API end to end: OrtJudge from checkpoint bytes, greedy CoT-RAIL on one example. */
+  async ortJudge(a: { checkpoint: string; example: JudgeExample; executionProvider: 'wasm' | 'webgpu'; maxCotTokens: number }): Promise<{ judgement: Judgement; executionProvider: string }> {
+    await configureOrtForBrowser();
+    const judge = await OrtJudge.fromCheckpoint(fromBase64(a.checkpoint), { executionProviders: [a.executionProvider] });
+    try {
+      const [judgement] = await judge.cotRail([a.example], { template: 'compact', maxCotTokens: a.maxCotTokens, sampling: { temperature: 0 } });
+      return { judgement, executionProvider: judge.executionProvider };
+    } finally {
+      await judge.release();
     }
   },
 };
