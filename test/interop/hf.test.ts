@@ -168,6 +168,15 @@ describe('bad Hugging Face folders are refused, naming the problem', () => {
     await refuse(hfFiles(m2, { dtype: 'F32' }), /missing tensor lm_head\.weight .*tie_word_embeddings false/);
   });
 
+  it('a tied model saved with its head: accepted when the head is the embedding, refused otherwise', async () => {
+    const m = handMadeHf({ ...shape, tied: true });
+    m.tensors.set('lm_head.weight', { shape: [20, 16], data: m.tensors.get('model.embed_tokens.weight')!.data.slice() });
+    const ok = await importHfModel(hfFilesFromList(hfFiles(m, { dtype: 'F32' })));
+    expect(ok.config.tied).toBe(true);
+    m.tensors.get('lm_head.weight')!.data[5] += 1;
+    await refuse(hfFiles(m, { dtype: 'F32' }), /config\.json says tie_word_embeddings true, but lm_head\.weight differs from model\.embed_tokens\.weight \(at element 5\)/);
+  });
+
   it('wrong shapes for the config', async () => {
     const m = good();
     await refuse(hfFiles(m, { dtype: 'F32', config: { ...m.config, intermediate_size: 32 } }), /wrong shapes for config\.json .*model\.layers\.0\.mlp\.gate_proj\.weight is \[24, 16\], expected \[32, 16\]/);
