@@ -2,7 +2,7 @@
 // actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { Rubric } from '../data/types.ts';
-import { copyHistory, emptyHistory, recordEvent } from '../worker/history.ts';
+import { emptyHistory, foldEvents } from '../worker/history.ts';
 import type {
   DatasetSummary,
   EvalData,
@@ -275,9 +275,7 @@ function engine(state: State, msg: FromWorker): State {
       return { ...state, run: { id: msg.runId, history: msg.history, artifacts: msg.artifacts } };
     case 'train-events': {
       if (!state.run || msg.runId !== state.run.id) return state;
-      const h = copyHistory(state.run.history);
-      for (const { t, e } of msg.events) recordEvent(h, e, t);
-      return { ...state, run: { ...state.run, history: h } };
+      return { ...state, run: { ...state.run, history: foldEvents(state.run.history, msg.events) } };
     }
     case 'run-results': {
       const results = { ...state.results, [msg.runId]: { report: msg.report, evaluation: msg.evaluation } };

@@ -49,7 +49,19 @@ export function trimUnfinished(h: RunHistory): void {
   if (!finished('self-cot')) h.selfCots = [];
 }
 
-/** A copy whose arrays and stage map can be changed without touching `h` (for the reducer). */
-export function copyHistory(h: RunHistory): RunHistory {
-  return { points: h.points.slice(), stages: { ...h.stages }, selfCots: h.selfCots.slice(), log: h.log.slice() };
+/**
+ * A new history with a batch of events folded in, `h` untouched (for the reducer). Only the parts
+ * the events change are copied, so views that draw the others (self-CoTs, the log) see the same
+ * arrays and need not redraw.
+ */
+export function foldEvents(h: RunHistory, events: readonly { t: number; e: ExperimentEvent }[]): RunHistory {
+  const has = (type: ExperimentEvent['type']) => events.some(({ e }) => e.type === type);
+  const next: RunHistory = {
+    points: has('step') ? h.points.slice() : h.points,
+    stages: has('stage') || has('step') || has('progress') ? { ...h.stages } : h.stages,
+    selfCots: has('self-cot') ? h.selfCots.slice() : h.selfCots,
+    log: has('log') ? h.log.slice() : h.log,
+  };
+  for (const { t, e } of events) recordEvent(next, e, t);
+  return next;
 }

@@ -3,7 +3,7 @@
 // the baselines and evaluations) with a progress bar and ETA per stage, live charts of both loss
 // parts, the learning rate, the gradient norm and tokens/s, the self-generated CoTs as they come,
 // its checkpoints, and start / pause / resume / cancel.
-import { useMemo, type Dispatch } from 'react';
+import { memo, useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { Chart } from '../components/Chart.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
@@ -69,8 +69,8 @@ function StageBox({ name, st, main }: { name: StageName; st: StageState | undefi
   );
 }
 
-function Pipeline({ meta, h }: { meta: RunMeta; h: RunHistory }) {
-  const planned = meta.stages;
+const Pipeline = memo(function Pipeline({ planned, stages }: { planned: StageName[]; stages: RunHistory['stages'] }) {
+  const h = { stages };
   const main = MAIN.filter((s) => planned.includes(s));
   const side = planned.filter((s) => !MAIN.includes(s) && !s.startsWith('eval:') && s !== 'cot-shift');
   const evals = planned.filter((s) => s.startsWith('eval:') || s === 'cot-shift');
@@ -100,9 +100,9 @@ function Pipeline({ meta, h }: { meta: RunMeta; h: RunHistory }) {
       </div>
     </div>
   );
-}
+});
 
-function Charts({ points }: { points: StepPoint[] }) {
+const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
   const data = useMemo(() => {
     const x = points.map((_, i) => i + 1);
     const segments: { stage: string; from: number; to: number }[] = [];
@@ -144,11 +144,18 @@ function Charts({ points }: { points: StepPoint[] }) {
       )}
     </>
   );
+});
+
+interface SettingsProps {
+  config: State['config'];
+  runPreset: State['runPreset'];
+  busy: boolean;
+  gpuReady: boolean;
+  dispatch: Dispatch<Action>;
+  send: Send;
 }
 
-function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
-  const c = state.config;
-  const busy = !!state.activeRunId;
+const Settings = memo(function Settings({ config: c, runPreset: preset, busy, gpuReady, dispatch, send }: SettingsProps) {
   const setSteps = (section: 'stage0' | 'finetune', v: string) => {
     const n = Math.max(0, Math.round(Number(v) || 0));
     dispatch({ type: 'config', config: { ...c, [section]: { ...c[section], maxSteps: n } } });
@@ -162,8 +169,8 @@ function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<
       <h2>A new run</h2>
       <div className="presets">
         {RUN_PRESETS.map((p) => (
-          <label key={p.name} className={`preset${state.runPreset === p.name ? ' selected' : ''}`}>
-            <input type="radio" name="run-preset" checked={state.runPreset === p.name} onChange={() => dispatch({ type: 'config', config: runPreset(p.name), preset: p.name })} data-testid={`preset-${p.name}`} />
+          <label key={p.name} className={`preset${preset === p.name ? ' selected' : ''}`}>
+            <input type="radio" name="run-preset" checked={preset === p.name} onChange={() => dispatch({ type: 'config', config: runPreset(p.name), preset: p.name })} data-testid={`preset-${p.name}`} />
             <strong>{p.title}</strong>
             <span className="muted">{p.blurb}</span>
           </label>
@@ -172,7 +179,7 @@ function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<
       <p className="muted">
         Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, BPE {c.data.vocabSize} tokens, {c.data.template} template (Data view) ·
         Model: dim {c.model.dim}, {c.model.nLayers} layers, {c.model.nHeads}/{c.model.nKvHeads} heads, ctx {c.model.seqLen} (Model view)
-        {state.runPreset === 'custom' ? ' · edited' : ''}
+        {preset === 'custom' ? ' · edited' : ''}
       </p>
       <div className="controls">
         <label>
@@ -202,11 +209,11 @@ function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<
       </fieldset>
       <button
         className="primary"
-        disabled={busy || state.gpu.kind !== 'ready' || c.methods.length === 0}
+        disabled={busy || !gpuReady || c.methods.length === 0}
         data-testid="train-start"
         onClick={() => {
-          const preset = RUN_PRESETS.find((p) => p.name === state.runPreset);
-          const label = `${preset ? preset.title : 'Custom run'} · ${new Date().toLocaleString()}`;
+          const chosen = RUN_PRESETS.find((p) => p.name === preset);
+          const label = `${chosen ? chosen.title : 'Custom run'} · ${new Date().toLocaleString()}`;
           send({ type: 'train-start', config: c, label });
         }}
       >
@@ -215,7 +222,83 @@ function Settings({ state, dispatch, send }: { state: State; dispatch: Dispatch<
       {busy && <span className="muted"> One run trains at a time.</span>}
     </section>
   );
+});
+
+interface RunsProps {
+  runs: RunMeta[];
+  selectedRunId: string | null;
+  activeRunId: string | null;
+  gpuReady: boolean;
+  dispatch: Dispatch<Action>;
+  send: Send;
 }
+
+const RunsTable = memo(function RunsTable({ runs, selectedRunId, activeRunId, gpuReady, dispatch, send }: RunsProps) {
+  return (
+    <section className="card" data-testid="runs">
+      <h2>Runs in this browser</h2>
+      {runs.length === 0 && <p className="muted">None yet.</p>}
+      <table className="runs">
+        <tbody>
+          {runs.map((r) => (
+            <tr key={r.id} className={r.id === selectedRunId ? 'selected' : ''} data-testid="run-row">
+              <td>
+                <button className="link" onClick={() => dispatch({ type: 'select-run', runId: r.id })}>
+                  {r.label}
+                </button>
+              </td>
+              <td>
+                <span className={`chip ${r.status}`} data-testid={`run-status-${r.id}`}>
+                  {r.status}
+                </span>
+              </td>
+              <td className="muted">{r.shipped ? 'shipped' : new Date(r.created).toLocaleString()}</td>
+              <td>
+                {!r.shipped && r.id !== activeRunId && r.status !== 'done' && (
+                  <button onClick={() => send({ type: 'train-resume', runId: r.id })} disabled={!!activeRunId || !gpuReady}>
+                    Resume
+                  </button>
+                )}
+                {!r.shipped && r.id !== activeRunId && (
+                  <button
+                    onClick={() => {
+                      if (confirm(`Delete “${r.label}” and its checkpoints from this browser?`)) send({ type: 'run-delete', runId: r.id });
+                    }}
+                  >
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+});
+
+const SelfCots = memo(function SelfCots({ runId, selfCots, history }: { runId: string; selfCots: RunHistory['selfCots']; history: RunHistory }) {
+  return (
+    <div className="selfcots" data-testid="selfcots">
+      <div className="controls">
+        <h3 className="grow">
+          Self-generated CoTs: <span data-testid="selfcot-count">{selfCots.length}</span>
+        </h3>
+        <button onClick={() => saveFile(`${runId}-self-cots.jsonl`, 'application/jsonl', selfCotsJsonl(history))}>Export JSONL</button>
+      </div>
+      <ul>
+        {selfCots
+          .slice(-12)
+          .reverse()
+          .map((c, i) => (
+            <li key={`${c.id}-${i}`}>
+              <code>{c.id}</code> <span className="cot">{c.cot || '(empty)'}</span>
+            </li>
+          ))}
+      </ul>
+    </div>
+  );
+}, (a, b) => a.runId === b.runId && a.selfCots === b.selfCots);
 
 export function TrainView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
   const meta = state.runs.find((r) => r.id === state.selectedRunId);
@@ -225,47 +308,9 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
   const checkpoints = (run?.artifacts ?? []).filter((a) => a.name.endsWith('.safetensors'));
   return (
     <div className="view train">
-      <Settings state={state} dispatch={dispatch} send={send} />
+      <Settings config={state.config} runPreset={state.runPreset} busy={!!state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
 
-      <section className="card" data-testid="runs">
-        <h2>Runs in this browser</h2>
-        {state.runs.length === 0 && <p className="muted">None yet.</p>}
-        <table className="runs">
-          <tbody>
-            {state.runs.map((r) => (
-              <tr key={r.id} className={r.id === state.selectedRunId ? 'selected' : ''} data-testid="run-row">
-                <td>
-                  <button className="link" onClick={() => dispatch({ type: 'select-run', runId: r.id })}>
-                    {r.label}
-                  </button>
-                </td>
-                <td>
-                  <span className={`chip ${r.status}`} data-testid={`run-status-${r.id}`}>
-                    {r.status}
-                  </span>
-                </td>
-                <td className="muted">{r.shipped ? 'shipped' : new Date(r.created).toLocaleString()}</td>
-                <td>
-                  {!r.shipped && r.id !== state.activeRunId && r.status !== 'done' && (
-                    <button onClick={() => send({ type: 'train-resume', runId: r.id })} disabled={!!state.activeRunId || state.gpu.kind !== 'ready'}>
-                      Resume
-                    </button>
-                  )}
-                  {!r.shipped && r.id !== state.activeRunId && (
-                    <button
-                      onClick={() => {
-                        if (confirm(`Delete “${r.label}” and its checkpoints from this browser?`)) send({ type: 'run-delete', runId: r.id });
-                      }}
-                    >
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+      <RunsTable runs={state.runs} selectedRunId={state.selectedRunId} activeRunId={state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
 
       {meta && (
         <section className="card" data-testid="run-view">
@@ -300,30 +345,11 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
               {meta.message}
             </p>
           )}
-          {h && <Pipeline meta={meta} h={h} />}
+          {h && <Pipeline planned={meta.stages} stages={h.stages} />}
           {h && h.points.length > 0 && <Charts points={h.points} />}
           {h && h.points.length === 0 && !meta.shipped && <p className="muted">The charts fill in as steps finish.</p>}
           {meta.shipped && <p className="muted">The shipped run’s losses are in docs/report.md; its results are in the Evaluate view.</p>}
-          {h && h.selfCots.length > 0 && (
-            <div className="selfcots" data-testid="selfcots">
-              <div className="controls">
-                <h3 className="grow">
-                  Self-generated CoTs: <span data-testid="selfcot-count">{h.selfCots.length}</span>
-                </h3>
-                <button onClick={() => saveFile(`${meta.id}-self-cots.jsonl`, 'application/jsonl', selfCotsJsonl(h))}>Export JSONL</button>
-              </div>
-              <ul>
-                {h.selfCots
-                  .slice(-12)
-                  .reverse()
-                  .map((c, i) => (
-                    <li key={`${c.id}-${i}`}>
-                      <code>{c.id}</code> <span className="cot">{c.cot || '(empty)'}</span>
-                    </li>
-                  ))}
-              </ul>
-            </div>
-          )}
+          {h && h.selfCots.length > 0 && <SelfCots runId={meta.id} selfCots={h.selfCots} history={h} />}
           {h && h.log.length > 0 && (
             <details>
               <summary>Log ({h.log.length})</summary>
