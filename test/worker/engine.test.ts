@@ -133,6 +133,15 @@ describe('engine: data', () => {
       ['mine.jsonl', 4],
     ]);
     expect(s.errors[0].field).toMatch(/score/);
+
+    // A real Prometheus benchmark file, streamed from a File as the browser does; its prompt rendered verbatim.
+    const bench = new File([readFileSync(new URL('../../../shared/data/prometheus/mt_bench_eval.json', import.meta.url))], 'mt_bench_eval.json');
+    const at = h.msgs.length;
+    await h.send({ type: 'data-file', file: bench });
+    expect((await h.next('data-loaded', () => true, at)).summary).toMatchObject({ name: 'mt_bench_eval.json', accepted: 320, rejected: 0 });
+    await h.send({ type: 'data-example', index: 0, template: 'prometheus' });
+    const p = await h.next('data-example', (m) => m.detail.template === 'prometheus');
+    expect(p.detail.prompt).toMatch(/###The instruction to evaluate:/);
   });
 });
 
