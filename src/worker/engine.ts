@@ -7,7 +7,7 @@ import { GpuUnavailableError, limitsRecord, requestGpu as defaultRequestGpu, typ
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
 import { Dataset } from './dataset.ts';
 import { fallbackStatus, judgeWithoutWebGpu } from './fallback.ts';
-import { estimateSize, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
+import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
 import { JudgeSession } from './playground.ts';
 import type { FromWorker, RunHistory, RunMeta, StageName, ToWorker } from './protocol.ts';
 import { evalFromArtifacts, evalFromShipped } from './results.ts';
@@ -32,6 +32,8 @@ export const SHIPPED_RUN_ID = 'shipped';
 type StoredModel = { kind: 'files'; files: NamedBytes[] } | { kind: 'run'; runId: string; name: string };
 
 const decoder = new TextDecoder();
+/** Models opened from disk up to this size are kept in IndexedDB for the next visit. */
+const MAX_STORED_MODEL_BYTES = 256 * 2 ** 20;
 
 export class Engine {
   private readonly deps: EngineDeps;
@@ -125,8 +127,12 @@ export class Engine {
       case 'model-open': {
         const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
         this.post({ type: 'model-loading', name: files.map((f) => f.name).join(' + ') });
-        this.setModel(modelFromFiles(files, 'file'));
-        return this.deps.kv.set('model/current', { kind: 'files', files } satisfies StoredModel);
+        this.setModel(await this.modelFromFiles(files));
+        // Kept for the next visit unless it is large (a big Hugging Face model is opened again instead).
+        const total = files.reduce((a, f) => a + f.bytes.byteLength, 0);
+        if (total <= MAX_STORED_MODEL_BYTES) return this.deps.kv.set('model/current', { kind: 'files', files } satisfies StoredModel);
+        await this.deps.kv.del('model/current');
+        return this.post({ type: 'notice', message: `The model (${Math.round(total / 2 ** 20)} MiB) is not kept in this browser: open it again after a reload.` });
       }
       case 'model-ready':
         await this.deps.kv.del('model/current');
@@ -239,10 +245,16 @@ export class Engine {
     this.post({ type: 'model', model: m.summary });
   }
 
+  private async modelFromFiles(files: NamedBytes[]): Promise<LoadedModel> {
+    if (!isHuggingFace(files)) return modelFromFiles(files, 'file');
+    const gpu = await this.currentGpu();
+    return hfModelFromFiles(files, gpu?.limits ?? null);
+  }
+
   private async restoreModel(): Promise<void> {
     const stored = await this.deps.kv.get<StoredModel>('model/current');
     try {
-      if (stored?.kind === 'files') return this.setModel(modelFromFiles(stored.files, 'file'));
+      if (stored?.kind === 'files') return this.setModel(await this.modelFromFiles(stored.files));
       if (stored?.kind === 'run') return await this.loadRunModel(stored.runId, stored.name);
     } catch (e) {
       this.post({ type: 'notice', message: `The model used last time could not be restored (${(e as Error).message}); the ready judge is loaded instead.` });

@@ -17,6 +17,8 @@ import { parameterCount, type ModelConfig } from '../model/config.ts';
 import { parameterBytes } from '../model/device_model.ts';
 import { buildLayout } from '../model/layout.ts';
 import { readLlama2c } from '../model/llama2c.ts';
+import { hfFilesFromList, importHfModel } from '../interop/hf_import.ts';
+import { bytesSource } from '../interop/sources.ts';
 import type { ModelOrigin, ModelSummary, SizeEstimate, SizeRequest } from './protocol.ts';
 
 export interface NamedBytes {
@@ -140,6 +142,40 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
     training,
   };
   return { summary, config, params, tokenizer };
+}
+
+/** A Hugging Face Llama folder's files (config.json among them) rather than one of ours. */
+export function isHuggingFace(files: readonly { name: string }[]): boolean {
+  return files.some((f) => f.name === 'config.json');
+}
+
+/** Longest context a Hugging Face model is loaded with (its KV cache is sized by it). */
+const HF_MAX_SEQ = 1024;
+
+/**
+ * A Hugging Face Llama (config.json, model.safetensors or shards with their index, tokenizer.json)
+ * through the interop importer, checked against the adapter's limits before the weights are read.
+ */
+export async function hfModelFromFiles(files: NamedBytes[], limits: GPUSupportedLimits | null): Promise<LoadedModel> {
+  const r = await importHfModel(hfFilesFromList(files.map((f) => bytesSource(f.name, f.bytes))), { limits: limits ?? undefined, maxSeqLen: HF_MAX_SEQ });
+  const tokenizer = r.tokenizer ?? null;
+  const parameters = parameterCount(r.config);
+  const weights = files.filter((f) => f.name.endsWith('.safetensors'));
+  const summary: ModelSummary = {
+    name: weights.length === 1 ? `${weights[0].name} (Hugging Face)` : `${weights.length} safetensors shards (Hugging Face)`,
+    origin: 'file',
+    format: 'huggingface',
+    config: r.config,
+    parameters,
+    bytes: files.reduce((a, f) => a + f.bytes.byteLength, 0),
+    tokenizer: tokenizer?.name ?? null,
+    judge: judgeCheck(tokenizer),
+    template: 'compact',
+    description:
+      `A Hugging Face Llama (${(parameters / 1e6).toFixed(2)}M parameters, ${r.plan.dtypes.join('/')}) opened from disk` +
+      `${r.plan.info.notes.length ? ` (${r.plan.info.notes.join('; ')})` : ''}. Unless it was trained as a judge, its read-out only shows what it makes of a score digit after "So the overall score is".`,
+  };
+  return { summary, config: r.config, params: r.params, tokenizer };
 }
 
 /** Parameter count, memory and limit checks for training a config at (batch, seqLen). */

@@ -97,7 +97,7 @@ export type ModelOrigin = 'ready' | 'file' | 'run';
 export interface ModelSummary {
   name: string;
   origin: ModelOrigin;
-  format: 'safetensors' | 'llama2c';
+  format: 'safetensors' | 'llama2c' | 'huggingface';
   config: ModelConfig;
   parameters: number;
   /** File bytes as loaded. */

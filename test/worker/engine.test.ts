@@ -12,6 +12,9 @@ import type { FromWorker, RunMeta, ToWorker } from '../../src/worker/protocol.ts
 import { memoryKeyValue, type KeyValue } from '../../src/worker/storage.ts';
 import { runPreset } from '../../src/ui/presets.ts';
 import { STORIES_DIR } from '../helpers/stories.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { exportHf } from '../../src/interop/hf_export.ts';
+import type { TokenizerDescription } from '../../src/data/index.ts';
 
 const PUBLIC = new URL('../../public/', import.meta.url);
 const devices: Gpu[] = [];
@@ -104,6 +107,34 @@ describe('engine: models and the Playground', () => {
     await h.send({ type: 'model-open', files: [new File([new Uint8Array(100)], 'broken.safetensors')] });
     const err = await h.next('error', (e) => e.context === 'model-open');
     expect(err.message).toMatch(/^broken\.safetensors: /);
+  });
+});
+
+describe('engine: Hugging Face files', () => {
+  it('opens a Hugging Face export of the ready judge and judges exactly as the original (greedy)', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    await h.next('model');
+    const fields = {
+      instruction: 'What is 62 - 31?',
+      response: '62 - 31 = 25',
+      referenceAnswer: '62 - 31 = 31',
+      rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+    };
+    const request = (requestId: number) => ({ requestId, fields, nCot: 1, greedy: true, seed: 0, maxCotTokens: 32, renormalize: false });
+    await h.send({ type: 'judge', request: request(1) });
+    const original = await h.next('judge-result', (m) => m.requestId === 1);
+
+    const ckpt = loadCheckpoint(readFileSync(new URL('judge/tract-judge.safetensors', PUBLIC)));
+    const hf = exportHf({ config: ckpt.config, params: ckpt.params, tokenizer: ckpt.tokenizer as TokenizerDescription });
+    const before = h.msgs.length;
+    await h.send({ type: 'model-open', files: hf.files.map((f) => new File([f.data as Uint8Array<ArrayBuffer>], f.name)) });
+    const m = await h.next('model', () => true, before);
+    expect(m.model).toMatchObject({ format: 'huggingface', origin: 'file', judge: { ok: true } });
+    await h.send({ type: 'judge', request: request(2) });
+    const viaHf = await h.next('judge-result', (x) => x.requestId === 2);
+    expect(viaHf.judgement.cots).toEqual(original.judgement.cots);
+    expect(viaHf.judgement.yhat).toBeCloseTo(original.judgement.yhat, 4);
   });
 });
 

@@ -56,9 +56,10 @@ export function ModelView({ state, dispatch, send }: { state: State; dispatch: D
           </button>
         </div>
         <p className="muted">
-          A tract checkpoint (<code>.safetensors</code>, tokenizer inside) or a llama2.c model (<code>.bin</code>) selected together with its tokenizer (<code>tok512.bin</code>,{' '}
-          <code>tokenizer.bin</code> or <code>tokenizer.json</code>). Loaded in the worker from the File API; kept in this browser for the next visit. Hugging Face models arrive
-          with the interop work.
+          A tract checkpoint (<code>.safetensors</code>, tokenizer inside); a llama2.c model (<code>.bin</code>) selected together with its tokenizer (<code>tok512.bin</code>,{' '}
+          <code>tokenizer.bin</code> or <code>tokenizer.json</code>); or a Hugging Face Llama: select <code>config.json</code>, <code>model.safetensors</code> (or its shards and{' '}
+          <code>model.safetensors.index.json</code>) and <code>tokenizer.json</code> together. Loaded in the worker from the File API, checked against the adapter’s limits;
+          kept in this browser for the next visit.
         </p>
       </section>
 
