@@ -1,7 +1,8 @@
 // Number, size and time formatting for the views.
 
+/** A number to `digits` decimals; 'n/a' for a missing or undefined one (NaN: a correlation of a constant). */
 export function fmt(x: number | null | undefined, digits = 3): string {
-  if (x === null || x === undefined) return 'n/a';
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a';
   return Number.isFinite(x) ? x.toFixed(digits) : String(x);
 }
 
