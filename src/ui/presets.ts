@@ -27,19 +27,19 @@ export const RUN_PRESETS: RunPreset[] = [
   {
     name: 'smoke',
     title: 'Smoke run',
-    blurb: 'Every stage once on 24 examples with a 7K-parameter model: 10–30 s even on a CPU WebGPU driver. Shows the pipeline; learns almost nothing.',
+    blurb: 'Every stage once on 24 examples with a 7K-parameter model: about 10 s even on a CPU WebGPU driver. Shows the pipeline; learns almost nothing.',
     config: SMOKE,
   },
   {
     name: 'quick',
     title: 'Quick run (tract run --quick)',
-    blurb: 'All nine methods on 96 training examples, a 33K-parameter model: about 4 minutes in Chromium on SwiftShader (a CPU), seconds on a real GPU.',
+    blurb: 'All nine methods on 96 training examples, a 31K-parameter model: 4–5 minutes in Chromium on SwiftShader (WebGPU on a 2-core CPU); a real GPU should be far faster (not measured here).',
     config: QUICK_CONFIG,
   },
   {
     name: 'default',
     title: 'Full run (tract run)',
-    blurb: 'The README’s experiment: 2000 examples, a 0.23M-parameter model, all nine methods. 17 minutes in Node on a 2-core CPU; in a browser it wants a real GPU.',
+    blurb: 'The README’s experiment: 2000 examples, a 0.23M-parameter model, all nine methods. 17 minutes in Node on a 2-core CPU (lavapipe); in a browser on a CPU driver, hours: it wants a real GPU.',
     config: DEFAULT_CONFIG,
   },
 ];

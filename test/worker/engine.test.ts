@@ -27,7 +27,6 @@ function harness(kv: KeyValue = memoryKeyValue()) {
   const engine = new Engine({
     post: (m) => {
       msgs.push(m);
-      if (m.type === 'error') console.error('engine error:', m.message);
       const hit = waiters.filter((w) => w.pred(m));
       waiters = waiters.filter((w) => !w.pred(m));
       hit.forEach((w) => w.resolve(m));
