@@ -27,7 +27,7 @@ export const RUN_PRESETS: RunPreset[] = [
   {
     name: 'smoke',
     title: 'Smoke run',
-    blurb: 'Every stage once on 24 examples with a 7K-parameter model: about 10 s even on a CPU WebGPU driver. Shows the pipeline; learns almost nothing.',
+    blurb: 'Every stage once on 24 examples with a 7.5K-parameter model: about 10 s even on a CPU WebGPU driver. Shows the pipeline; learns almost nothing.',
     config: SMOKE,
   },
   {
