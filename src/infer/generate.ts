@@ -31,6 +31,12 @@ export interface Generation {
   finish: ('stop' | 'length')[];
 }
 
+/**
+ * What the judge and generateMany need of a generator: the GPU Generator below, or onnxruntime-web's
+ * OrtGenerator (src/interop/ort.ts) when there is no WebGPU.
+ */
+export type SequenceGenerator = Pick<Generator, 'Tmax' | 'maxBatch' | 'lastLogits' | 'generate'>;
+
 export class Generator {
   readonly model: DeviceModel;
   readonly maxBatch: number;
@@ -150,7 +156,7 @@ export class Generator {
 
 /** Generates for prompts of any lengths: groups them by length into batches of at most the
  *  generator's size, keeping the callbacks' sequence indices those of `prompts`. */
-export async function generateMany(gen: Generator, prompts: number[][], o: GenerateOptions): Promise<Generation> {
+export async function generateMany(gen: SequenceGenerator, prompts: number[][], o: GenerateOptions): Promise<Generation> {
   const byLength = new Map<number, number[]>();
   prompts.forEach((p, i) => byLength.set(p.length, [...(byLength.get(p.length) ?? []), i]));
   const tokens: number[][] = prompts.map(() => []);

@@ -4,7 +4,8 @@
 //     ŷ = Σ_k s_k p_k; with n CoTs, the mean of the n ŷ.
 //   Label RAIL (no CoT): the read-out right after the prompt and "So the overall score is ".
 //   Standard decoding: the score token the model generates there (argmax).
-// Everything runs on the GPU engine (Generator); the read-out is computed from the logits row read
+// It runs on any SequenceGenerator: the GPU engine (Generator), or onnxruntime-web without WebGPU
+// (src/interop/ort.ts). The read-out is computed from the logits row read
 // back at the score position, which the decode's argmax needs anyway.
 import {
   encodePromptWithin,
@@ -16,7 +17,7 @@ import {
   type Tokenizer,
 } from '../data/index.ts';
 import { scoreExpectationRef } from '../reference/score.ts';
-import { Generator, generateMany } from './generate.ts';
+import { generateMany, type SequenceGenerator } from './generate.ts';
 import { Rng } from '../model/rng.ts';
 import type { SamplingOptions } from './sampling.ts';
 
@@ -84,7 +85,7 @@ export function readout(row: Float32Array, scoreIds: number[], renormalize: bool
 }
 
 /** The logits at the last position of every sequence (any lengths), grouped by length. */
-export async function lastLogitsMany(gen: Generator, seqs: number[][]): Promise<Float32Array[]> {
+export async function lastLogitsMany(gen: SequenceGenerator, seqs: number[][]): Promise<Float32Array[]> {
   const out: Float32Array[] = new Array(seqs.length);
   const byLength = new Map<number, number[]>();
   seqs.forEach((s, i) => byLength.set(s.length, [...(byLength.get(s.length) ?? []), i]));
@@ -112,11 +113,11 @@ function summarize(cots: string[], samples: ScoreReadout[]): Judgement {
 }
 
 export class Judge {
-  readonly gen: Generator;
+  readonly gen: SequenceGenerator;
   readonly tokenizer: Tokenizer;
   private readonly scoreIds: number[];
 
-  constructor(gen: Generator, tokenizer: Tokenizer) {
+  constructor(gen: SequenceGenerator, tokenizer: Tokenizer) {
     this.gen = gen;
     this.tokenizer = tokenizer;
     this.scoreIds = tokenizer.scoreTokenIds();

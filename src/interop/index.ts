@@ -9,5 +9,5 @@ export * from './memory.ts';
 export * from './llama2c_tokenizer_json.ts';
 export { exportOnnx, ONNX_META, ONNX_NAMES, ONNX_OPSET, type OnnxVariant, type OnnxModelInput, type OnnxExportOptions } from './onnx_export.ts';
 export { onnxMetadata } from './onnx_graph.ts';
-export { loadOrt, configureOrt, webgpuAvailable, OrtLlama, OrtGenerator, OrtError, type OrtExecutionProvider, type OrtLoadOptions, type OrtCache, type JudgeGenerator } from './ort.ts';
+export { loadOrt, configureOrt, webgpuAvailable, OrtLlama, OrtGenerator, OrtError, type OrtExecutionProvider, type OrtLoadOptions, type OrtCache } from './ort.ts';
 export { OrtJudge, type OrtJudgeOptions, type CheckpointSource } from './ort_judge.ts';

@@ -9,7 +9,7 @@
 //            ORT (ort_judge.ts). With the 'kv' variant the prompt runs once and each new token alone
 //            against the cache; with 'logits' every step re-runs the whole sequence.
 import type * as OrtModule from 'onnxruntime-web';
-import type { Generation, GenerateOptions, Generator } from '../infer/generate.ts';
+import type { Generation, GenerateOptions, SequenceGenerator } from '../infer/generate.ts';
 import { sampleToken, validateSampling } from '../infer/sampling.ts';
 import { headSize, validateConfig, type ModelConfig } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
@@ -175,11 +175,9 @@ export interface OrtCache {
   batch: number;
 }
 
-/** The part of Generator that the Judge (src/infer/judge.ts) uses. */
-export type JudgeGenerator = Pick<Generator, 'Tmax' | 'maxBatch' | 'lastLogits' | 'generate'>;
 
 /** Generation on ORT with Generator's semantics (same options, same sampling, same stops). */
-export class OrtGenerator implements JudgeGenerator {
+export class OrtGenerator implements SequenceGenerator {
   readonly model: OrtLlama;
   readonly maxBatch: number;
   readonly Tmax: number;

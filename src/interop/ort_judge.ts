@@ -9,7 +9,6 @@
 //   j.yhat, j.probs, j.mass, j.decoded, j.cots
 //   await judge.release();
 import { tokenizerFromDescription, type JudgeExample, type TemplateName, type Tokenizer, type TokenizerDescription } from '../data/index.ts';
-import type { Generator } from '../infer/generate.ts';
 import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import type { ModelConfig } from '../model/config.ts';
@@ -37,9 +36,8 @@ export class OrtJudge {
     this.model = model;
     this.tokenizer = tokenizer;
     this.gen = new OrtGenerator(model, maxBatch);
-    // Judge reads only Tmax, maxBatch, lastLogits and generate of its generator (JudgeGenerator),
-    // which OrtGenerator implements with Generator's semantics.
-    this.judge = new Judge(this.gen as unknown as Generator, tokenizer);
+    // OrtGenerator is a SequenceGenerator with Generator's semantics: the GPU judge's algorithm runs unchanged.
+    this.judge = new Judge(this.gen, tokenizer);
   }
 
   /** An .onnx written by exportOnnx (either variant; 'kv' generates much faster). */

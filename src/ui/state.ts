@@ -69,7 +69,7 @@ export interface PlaygroundState {
   running: boolean;
   /** Streamed text per sample. */
   cots: string[];
-  result: { judgement: Judgement; ms: number; tokens: number; gold?: number } | null;
+  result: { judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string } | null;
   error: string | null;
 }
 
@@ -247,7 +247,7 @@ function engine(state: State, msg: FromWorker): State {
     case 'judge-result': {
       const pg = state.playground;
       if (msg.requestId !== pg.requestId) return state;
-      return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold } } };
+      return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold, backend: msg.backend } } };
     }
     case 'judge-failed': {
       const pg = state.playground;

@@ -3,10 +3,10 @@
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
 import type { TextSource } from '../data/index.ts';
-import { GpuUnavailableError, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
+import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
 import { Dataset } from './dataset.ts';
-import { fallbackStatus, judgeWithoutWebGpu } from './fallback.ts';
+import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
 import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
 import { JudgeSession } from './playground.ts';
 import type { FromWorker, RunHistory, RunMeta, StageName, ToWorker } from './protocol.ts';
@@ -23,6 +23,8 @@ export interface EngineDeps {
   requestGpu?: (o: GpuOptions) => Promise<Gpu>;
   /** Batching interval of training events (ms). */
   eventIntervalMs?: number;
+  /** Runs once before the first onnxruntime-web session (the no-WebGPU judge); see fallback.ts. */
+  configureOrt?: () => Promise<void>;
 }
 
 /** The ready judge and its run, shipped in public/judge (scripts/ready-judge.ts made them). */
@@ -41,6 +43,7 @@ export class Engine {
   private readonly training: TrainingController;
   private readonly dataset = new Dataset();
   private readonly session = new JudgeSession();
+  private readonly ortSession: OrtJudgeSession;
   private gpuPromise: Promise<Gpu> | null = null;
   private everReady = false;
   private model: LoadedModel | null = null;
@@ -53,6 +56,7 @@ export class Engine {
   constructor(deps: EngineDeps) {
     this.deps = deps;
     this.storage = new RunStorage(deps.kv);
+    this.ortSession = new OrtJudgeSession(deps.configureOrt);
     this.training = new TrainingController({
       gpu: () => this.gpu(),
       post: (m) => this.post(m),
@@ -234,13 +238,15 @@ export class Engine {
     // What a first visit, or a reload, needs: the runs (interrupted ones marked) and a judge.
     await this.training.markInterrupted();
     await this.postRuns();
-    if (ok) await this.restoreModel();
+    // Without WebGPU the model still loads (it is parsed on the CPU): the Playground judges on ORT.
+    if (ok || fallbackStatus().available) await this.restoreModel();
   }
 
   // ---- models --------------------------------------------------------------------------------
 
   private setModel(m: LoadedModel): void {
     this.session.release();
+    this.ortSession.release();
     this.model = m;
     this.post({ type: 'model', model: m.summary });
   }
@@ -289,9 +295,9 @@ export class Engine {
   private async judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
     const r = msg.request;
     const gpu = await this.currentGpu();
-    if (!gpu) return judgeWithoutWebGpu();
     if (!this.model) throw new Error('no model is loaded yet');
     if (this.judging) throw new Error('a judgement is already running');
+    const model = this.model;
     this.judging = true;
     const t0 = performance.now();
     let pieces: { sample: number; text: string }[] = [];
@@ -303,14 +309,17 @@ export class Engine {
       this.post({ type: 'judge-text', requestId: r.requestId, pieces });
       pieces = [];
     };
+    const onText = (sample: number, text: string) => {
+      if (text === '') return;
+      pieces.push({ sample, text });
+      if (timer === null) timer = setTimeout(flush, 50);
+    };
     try {
-      const { judgement, tokens } = await this.session.judge(gpu, this.model, r, (sample, text) => {
-        if (text === '') return;
-        pieces.push({ sample, text });
-        if (timer === null) timer = setTimeout(flush, 50);
-      });
+      // No device (no WebGPU, or one lost and not yet replaced): the same judge on onnxruntime-web.
+      const { judgement, tokens } = gpu ? await this.session.judge(gpu, model, r, onText) : await this.ortSession.judge(model, r, onText);
       flush();
-      this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold });
+      const backend = gpu ? `WebGPU on ${adapterName(gpu.adapter)}` : FALLBACK_BACKEND;
+      this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold, backend });
     } finally {
       if (timer !== null) clearTimeout(timer);
       this.judging = false;

@@ -16,6 +16,11 @@ const engine = new Engine({
     if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return null;
     return new Uint8Array(await res.arrayBuffer());
   },
+  // Only without WebGPU: ORT and its ~27 MB .wasm load on the first fallback judgement, not before.
+  async configureOrt() {
+    const { configureOrtForBrowser } = await import('../interop/ort_browser.ts');
+    await configureOrtForBrowser();
+  },
 });
 
 self.addEventListener('message', (ev: MessageEvent<ToWorker>) => {

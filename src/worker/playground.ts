@@ -3,7 +3,7 @@
 import type { JudgeExample } from '../data/index.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
-import { Judge, type Judgement } from '../infer/judge.ts';
+import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import type { LoadedModel } from './models.ts';
 import type { JudgeRequest } from './protocol.ts';
@@ -43,32 +43,11 @@ export class JudgeSession {
   }
 
   async judge(gpu: Gpu, loaded: LoadedModel, r: JudgeRequest, onText: (sample: number, text: string) => void): Promise<{ judgement: Judgement; tokens: number }> {
-    if (!loaded.summary.judge.ok) throw new Error(`${loaded.summary.name} cannot judge: ${loaded.summary.judge.reason}`);
-    const nCot = r.nCot;
-    if (!Number.isInteger(nCot) || nCot < 1 || nCot > MAX_N_COT) throw new Error(`n CoTs must be 1..${MAX_N_COT}, got ${r.nCot}`);
-    const f = r.fields;
-    for (const [k, v] of Object.entries({ instruction: f.instruction, response: f.response, criteria: f.rubric.criteria })) {
-      if (v.trim() === '') throw new Error(`the ${k} is empty`);
-    }
-    const example: JudgeExample = {
-      id: 'playground',
-      instruction: f.instruction,
-      response: f.response,
-      referenceAnswer: f.referenceAnswer,
-      rubric: f.rubric,
-      scores: [3],
-      label: 3,
-      source: 'tract-jsonl',
-    };
+    const example = playgroundExample(loaded, r);
     const judge = this.ensure(gpu, loaded);
     let tokens = 0;
     const [judgement] = await judge.cotRail([example], {
-      template: loaded.summary.template,
-      nCot,
-      maxCotTokens: r.maxCotTokens,
-      seed: r.seed,
-      renormalize: r.renormalize,
-      sampling: r.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
+      ...judgeOptions(loaded, r),
       onText: (_example, sample, text) => {
         tokens++;
         onText(sample, text);
@@ -76,4 +55,36 @@ export class JudgeSession {
     });
     return { judgement, tokens };
   }
+}
+
+/** The Playground's fields as one example to judge, after checking the request (either backend). */
+export function playgroundExample(loaded: LoadedModel, r: JudgeRequest): JudgeExample {
+  if (!loaded.summary.judge.ok) throw new Error(`${loaded.summary.name} cannot judge: ${loaded.summary.judge.reason}`);
+  if (!Number.isInteger(r.nCot) || r.nCot < 1 || r.nCot > MAX_N_COT) throw new Error(`n CoTs must be 1..${MAX_N_COT}, got ${r.nCot}`);
+  const f = r.fields;
+  for (const [k, v] of Object.entries({ instruction: f.instruction, response: f.response, criteria: f.rubric.criteria })) {
+    if (v.trim() === '') throw new Error(`the ${k} is empty`);
+  }
+  return {
+    id: 'playground',
+    instruction: f.instruction,
+    response: f.response,
+    referenceAnswer: f.referenceAnswer,
+    rubric: f.rubric,
+    scores: [3],
+    label: 3,
+    source: 'tract-jsonl',
+  };
+}
+
+/** The CoT-RAIL options of a Playground request (without the streaming callback). */
+export function judgeOptions(loaded: LoadedModel, r: JudgeRequest): Omit<JudgeOptions, 'onText'> {
+  return {
+    template: loaded.summary.template,
+    nCot: r.nCot,
+    maxCotTokens: r.maxCotTokens,
+    seed: r.seed,
+    renormalize: r.renormalize,
+    sampling: r.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
+  };
 }

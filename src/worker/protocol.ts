@@ -248,7 +248,7 @@ export type FromWorker =
   | { type: 'model-loading'; name: string }
   | { type: 'model'; model: ModelSummary }
   | { type: 'judge-text'; requestId: number; pieces: { sample: number; text: string }[] }
-  | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number }
+  | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string }
   | { type: 'judge-failed'; requestId: number; message: string }
   | { type: 'runs'; runs: RunMeta[]; active: string | null }
   /** active: the run is the one this worker is training (running, pausing, paused or recovering now). */
@@ -259,8 +259,10 @@ export type FromWorker =
   | { type: 'run-results'; runId: string; report: Report; evaluation: EvalData }
   | { type: 'download'; name: string; mime: string; bytes: Uint8Array };
 
-/** Inference without WebGPU (ONNX Runtime Web, issue 7) — reported with 'unavailable'. */
+/** Inference without WebGPU (onnxruntime-web, src/worker/fallback.ts) — reported with 'unavailable'. */
 export interface FallbackStatus {
   available: boolean;
   message: string;
+  /** The runtime that judges instead, in words. */
+  backend: string;
 }

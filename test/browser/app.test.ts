@@ -297,18 +297,35 @@ describe('app: Learn', () => {
 });
 
 describe('app: without WebGPU', () => {
-  it('says what is missing, what to try, and that the ONNX fallback is not available yet', async () => {
+  it('says what is missing and what to try, and judges in the Playground on onnxruntime-web', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'), '--disable-webgpu'] });
     try {
       const p = await browser.newPage();
+      const errors: string[] = [];
+      p.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.setViewportSize({ width: 1280, height: 900 });
       await p.goto(`${session.baseUrl}/`);
       const banner = p.getByTestId('webgpu-unavailable');
       await banner.waitFor({ timeout: 60_000 });
       const t = (await banner.textContent()) ?? '';
       expect(t).toMatch(/What is missing:.*(navigator\.gpu|adapter)/s);
       expect(t).toMatch(/What to try:.*--enable-unsafe-webgpu/s);
-      expect(t).toMatch(/ONNX fallback not available yet/);
-      await p.screenshot({ path: join(SCREENSHOTS, 'app-no-webgpu.png') });
+      expect(t).toMatch(/onnxruntime-web/);
+      // The ready judge loads on the CPU and judges on ORT's WebAssembly backend in the worker.
+      await p.getByTestId('model-description').waitFor({ timeout: 60_000 });
+      await p.getByTestId('pg-fallback').waitFor({ timeout: 10_000 });
+      await p.getByTestId('judge-button').click();
+      await p.getByTestId('yhat').waitFor({ timeout: 180_000 });
+      expect(((await p.getByTestId('cot-0').textContent()) ?? '').trim().length).toBeGreaterThan(0);
+      expect(await p.getByTestId('judge-backend').textContent()).toMatch(/onnxruntime-web/);
+      const yhat = Number(await p.getByTestId('yhat').textContent());
+      expect(yhat).toBeGreaterThan(0);
+      expect(yhat).toBeLessThanOrEqual(5);
+      await p.screenshot({ path: join(SCREENSHOTS, 'app-no-webgpu.png'), fullPage: true });
+      expect(errors).toEqual([]);
     } finally {
       await browser.close();
     }

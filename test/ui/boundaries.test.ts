@@ -72,7 +72,7 @@ describe('generated text is rendered as text', () => {
     let s: State = reducer(initialState, { type: 'pg-start', requestId: 1 });
     s = reducer(s, { type: 'engine', msgs: [{ type: 'judge-text', requestId: 1, pieces: [{ sample: 0, text: evil }] }] });
     const sample = { probs: [0.1, 0.2, 0.3, 0.2, 0.1], mass: 0.9, yhat: 2.6, decoded: 3, argmaxIsScore: true };
-    s = reducer(s, { type: 'engine', msgs: [{ type: 'judge-result', requestId: 1, judgement: { cots: [evil], samples: [sample], yhat: 2.6, probs: sample.probs, mass: 0.9, decoded: 3 }, ms: 10, tokens: 5 }] });
+    s = reducer(s, { type: 'engine', msgs: [{ type: 'judge-result', requestId: 1, judgement: { cots: [evil], samples: [sample], yhat: 2.6, probs: sample.probs, mass: 0.9, decoded: 3 }, ms: 10, tokens: 5, backend: evil }] });
     const html = renderToStaticMarkup(createElement(PlaygroundView, { state: s, dispatch: () => {}, send: () => {} }));
     expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;script&gt;');
     expect(html).not.toMatch(/<img|<script/);

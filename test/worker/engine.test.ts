@@ -6,7 +6,7 @@
 // errors; a llama2.c model opens with its tokenizer. The browser end-to-end test covers the UI.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requestGpu, type Gpu } from '../../src/gpu/index.ts';
+import { GpuUnavailableError, requestGpu, type Gpu } from '../../src/gpu/index.ts';
 import { Engine } from '../../src/worker/engine.ts';
 import type { FromWorker, RunMeta, ToWorker } from '../../src/worker/protocol.ts';
 import { memoryKeyValue, type KeyValue } from '../../src/worker/storage.ts';
@@ -21,7 +21,7 @@ const devices: Gpu[] = [];
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
-function harness(kv: KeyValue = memoryKeyValue()) {
+function harness(kv: KeyValue = memoryKeyValue(), o: { noWebGpu?: boolean } = {}) {
   const msgs: FromWorker[] = [];
   let waiters: { pred: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }[] = [];
   const engine = new Engine({
@@ -36,8 +36,9 @@ function harness(kv: KeyValue = memoryKeyValue()) {
       const url = new URL(path, PUBLIC);
       return existsSync(url) ? new Uint8Array(readFileSync(url)) : null;
     },
-    requestGpu: async (o) => {
-      const g = await requestGpu(o);
+    requestGpu: async (opts) => {
+      if (o.noWebGpu) throw new GpuUnavailableError('navigator.gpu is undefined (this test hides WebGPU)');
+      const g = await requestGpu(opts);
       devices.push(g);
       return g;
     },
@@ -134,6 +135,42 @@ describe('engine: Hugging Face files', () => {
     const viaHf = await h.next('judge-result', (x) => x.requestId === 2);
     expect(viaHf.judgement.cots).toEqual(original.judgement.cots);
     expect(viaHf.judgement.yhat).toBeCloseTo(original.judgement.yhat, 4);
+  });
+});
+
+describe('engine: without WebGPU', () => {
+  it('says so, loads the ready judge anyway, and judges on onnxruntime-web exactly as on the GPU (greedy)', async () => {
+    const fields = {
+      instruction: 'Write the word "necessary".',
+      response: 'neccessary',
+      referenceAnswer: 'necessary',
+      rubric: { criteria: 'Is the word spelled correctly?', score1: 'three or more letters wrong', score2: 'two letters wrong', score3: 'one letter wrong', score4: 'right but oddly cased', score5: 'exactly right' },
+    };
+    const request = { requestId: 3, fields, nCot: 2, greedy: true, seed: 0, maxCotTokens: 40, renormalize: false };
+
+    const h = harness(memoryKeyValue(), { noWebGpu: true });
+    await h.send({ type: 'probe' });
+    const u = await h.next('unavailable');
+    expect(u.reason).toMatch(/navigator\.gpu/);
+    expect(u.fallback).toMatchObject({ available: true, backend: expect.stringMatching(/onnxruntime-web/) });
+    const model = await h.next('model');
+    expect(model.model.origin).toBe('ready');
+    await h.send({ type: 'judge', request });
+    const viaOrt = await h.next('judge-result', (m) => m.requestId === 3);
+    expect(viaOrt.backend).toMatch(/onnxruntime-web/);
+    const streamed = h.msgs.filter((m) => m.type === 'judge-text' && m.requestId === 3).flatMap((m) => (m.type === 'judge-text' ? m.pieces : []));
+    expect(streamed.length).toBeGreaterThan(3);
+    expect(viaOrt.judgement.probs).toHaveLength(5);
+
+    const g = harness();
+    await g.send({ type: 'probe' });
+    await g.next('model');
+    await g.send({ type: 'judge', request });
+    const viaGpu = await g.next('judge-result', (m) => m.requestId === 3);
+    expect(viaGpu.backend).toMatch(/^WebGPU on /);
+    expect(viaOrt.judgement.cots).toEqual(viaGpu.judgement.cots);
+    viaOrt.judgement.probs.forEach((p, k) => expect(Math.abs(p - viaGpu.judgement.probs[k])).toBeLessThan(1e-4));
+    expect(Math.abs(viaOrt.judgement.yhat - viaGpu.judgement.yhat)).toBeLessThan(1e-3);
   });
 });
 

@@ -4,7 +4,7 @@
 // prompt + CoT + suffix and the RAIL ŷ. Shared by the bench page (Chromium) and `tract bench judge`
 // in Node — no Node-only or browser-only imports.
 import { readout } from '../../infer/judge.ts';
-import type { JudgeGenerator } from '../../interop/ort.ts';
+import type { SequenceGenerator } from '../../infer/generate.ts';
 import type { JudgeBenchArgs } from './pages/judge_types.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -20,7 +20,7 @@ export interface JudgeTiming {
   cot: number[];
 }
 
-export async function timeJudgments(gen: JudgeGenerator, a: JudgeBenchArgs): Promise<JudgeTiming> {
+export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs): Promise<JudgeTiming> {
   const once = async () => {
     const stamps: number[] = [];
     const t0 = performance.now();

@@ -27,7 +27,7 @@ export function NoWebGpu({ status }: { status: Extract<GpuStatus, { kind: 'unava
         must come from https or localhost, and <code>chrome://gpu</code> shows whether WebGPU is blocked for your GPU.
       </p>
       <p>
-        <strong>Without WebGPU:</strong> the Data view and the shipped evaluation still work; training and judging need the GPU. {status.fallback.message}.
+        <strong>Without WebGPU:</strong> the Data view and the shipped evaluation still work. {status.fallback.message}.
       </p>
     </section>
   );

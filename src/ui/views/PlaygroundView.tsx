@@ -23,7 +23,8 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
   const pg = state.playground;
   const f = pg.fields;
   const model = state.model.current;
-  const gpuOk = state.gpu.kind === 'ready';
+  // Without WebGPU the worker judges on onnxruntime-web (fallback.ts) when this build has it.
+  const gpuOk = state.gpu.kind === 'ready' || (state.gpu.kind === 'unavailable' && state.gpu.fallback.available);
   const canJudge = gpuOk && !!model && model.judge.ok && !pg.running && !state.model.loading;
   const judge = () => {
     const requestId = nextRequest++;
@@ -38,7 +39,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
   return (
     <div className="view playground">
       <section className="card model-card" data-testid="model-card">
-        <h2>Judge: {model ? model.name : state.gpu.kind === 'unavailable' ? 'none (no WebGPU)' : 'loading…'}</h2>
+        <h2>Judge: {model ? model.name : state.gpu.kind === 'unavailable' && !state.gpu.fallback.available ? 'none (no WebGPU)' : 'loading…'}</h2>
         {model && (
           <>
             <p data-testid="model-description">{model.description}</p>
@@ -49,7 +50,11 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
             {!model.judge.ok && <p className="warning">This model cannot judge: {model.judge.reason}</p>}
           </>
         )}
-        {state.gpu.kind === 'unavailable' && <p className="warning">{state.gpu.fallback.message}.</p>}
+        {state.gpu.kind === 'unavailable' && (
+          <p className="warning" data-testid="pg-fallback">
+            {state.gpu.fallback.available ? `No WebGPU here: the judge runs on ${state.gpu.fallback.backend} instead, more slowly.` : `${state.gpu.fallback.message}.`}
+          </p>
+        )}
       </section>
 
       <div className="two-col">
@@ -167,6 +172,8 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 <dd>
                   {r.tokens} tokens in {(r.ms / 1000).toFixed(1)} s
                 </dd>
+                <dt>ran on</dt>
+                <dd data-testid="judge-backend">{r.backend}</dd>
               </dl>
               {j.samples.length > 1 && (
                 <p className="muted" data-testid="sample-mean">
