@@ -109,9 +109,20 @@ export async function loadModelFile(spec: string, flag = '--checkpoint'): Promis
  *  convention of a tok<vocab>.bin or tokenizer.bin beside the .bin. */
 export async function tokenizerForModel(model: LoadedModel, modelPath: string, spec?: string): Promise<Tokenizer> {
   let tok: Tokenizer | undefined;
-  if (spec) tok = await loadTokenizer(spec);
-  else if (model.tokenizerInstance) tok = model.tokenizerInstance;
-  else if (model.tokenizer) tok = tokenizerFromDescription(model.tokenizer);
+  if (spec) {
+    tok = await loadTokenizer(spec);
+    // A checkpoint that records its tokenizer must get that very one.
+    const want = model.tokenizer;
+    if (want && want.fingerprint !== tok.describe().fingerprint) {
+      throw new Error(`--tokenizer ${spec} is not the tokenizer ${modelPath} was trained with (${want.name}, fingerprint ${want.fingerprint})`);
+    }
+  } else if (model.tokenizerInstance) tok = model.tokenizerInstance;
+  else if (model.tokenizer?.kind === 'llama2c') {
+    // A llama2.c vocabulary is not stored in checkpoints: look for it beside the model, else ask.
+    const p = join(dirname(resolve(modelPath)), model.tokenizer.name);
+    if (existsSync(p)) return tokenizerForModel({ ...model, tokenizer: model.tokenizer }, modelPath, p);
+    throw new UsageError(`${modelPath} was trained with the llama2.c tokenizer ${model.tokenizer.name}, which checkpoints do not store: pass --tokenizer <path to ${model.tokenizer.name}>`);
+  } else if (model.tokenizer) tok = tokenizerFromDescription(model.tokenizer);
   else {
     const dir = dirname(resolve(modelPath));
     for (const name of [`tok${model.config.vocabSize}.bin`, 'tokenizer.bin']) {

@@ -2,16 +2,18 @@
 // bar and ETA per stage; writes the report, the checkpoints and the self-CoT JSONL under --out.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { adapterName, requestGpu } from '../gpu/index.ts';
 import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
-import { runExperiment, type ArtifactStore } from '../eval/experiment.ts';
+import { checkSeedModel, runExperiment, type ArtifactStore, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './main.ts';
+import { loadModelFile, tokenizerForModel } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
-const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>] [--json]
+const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>]
+                 [--seed-checkpoint <file|dir> [--tokenizer <file>]] [--json]
 
   Runs the TRACT experiment on the built-in Rubric Lab data: a seed model pretrained from scratch
   (stage 0), the baselines, stage 1 (CoT-RAFT on reference CoTs), self-CoT generation, stage 2 from
@@ -20,6 +22,12 @@ const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,
     --config   JSON overriding parts of the default config, e.g. {"finetune": {"epochs": 3}}
     --methods  comma-separated subset of: ${METHODS.join(', ')}
     --seeds    comma-separated training seeds (default 1)
+    --seed-checkpoint
+               start from this model instead of pretraining a seed in stage 0: a llama2.c .bin
+               (e.g. ../shared/models/stories260K/stories260K.bin, tok512.bin found beside it), our
+               .safetensors, or a Hugging Face folder; its tokenizer must have the digits 1..5 as
+               single tokens. config.model and data.vocabSize are then not used.
+    --tokenizer the seed model's tokenizer when it has none of its own (tok*.bin or tokenizer.json)
     --out      output folder (default runs/default, or runs/quick); a rerun with the same settings
                reuses the checkpoints there and continues after the last finished stage
     --json     print report.json to stdout at the end
@@ -57,7 +65,10 @@ export const command: Command = {
       seeds: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
+      'seed-checkpoint': { type: 'string' },
+      tokenizer: { type: 'string' },
     });
+    if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
     let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
     if (values.config) {
       const path = resolve(values.config);
@@ -82,7 +93,15 @@ export const command: Command = {
         return n;
       });
     }
-    const out = resolve(values.out ?? (values.quick ? 'runs/quick' : 'runs/default'));
+    let seedModel: SeedModel | undefined;
+    const seedPath = values['seed-checkpoint'];
+    if (seedPath) {
+      const m = await loadModelFile(seedPath, '--seed-checkpoint');
+      const tokenizer = await tokenizerForModel(m, seedPath, values.tokenizer);
+      seedModel = { name: basename(resolve(seedPath)), config: m.config, params: m.params, tokenizer };
+      checkSeedModel(seedModel);
+    }
+    const out = resolve(values.out ?? (seedModel ? `runs/seed-${seedModel.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : 'runs/default'));
     await mkdir(out, { recursive: true });
     const gpu = await requestGpu();
     process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);
@@ -92,7 +111,7 @@ export const command: Command = {
         case 'stage':
           if (e.status === 'start') bar.begin(`seed ${e.seed} ${e.stage}`);
           else if (e.status === 'done') bar.end(`seed ${e.seed} ${e.stage}: done in ${e.seconds!.toFixed(1)} s`);
-          else process.stderr.write(`seed ${e.seed} ${e.stage}: reused from ${out}\n`);
+          else process.stderr.write(`seed ${e.seed} ${e.stage}: ${e.note ?? `reused from ${out}`}\n`);
           break;
         case 'step': {
           const r = e.report;
@@ -109,7 +128,7 @@ export const command: Command = {
         case 'self-cot':
           break;
       }
-    });
+    }, { seedModel });
     const command = `npm run tract -- run ${argv.join(' ')}`.trim();
     await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2));
     const md = renderMarkdown(report, command);

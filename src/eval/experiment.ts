@@ -9,6 +9,10 @@
 // then every method is scored on the test split (Pearson, Spearman, Kendall τ-b, RMSE, bootstrap
 // CIs) and the CoT-shift diagnostic is measured for stage 1 and TRACT.
 //
+// Instead of stage 0, any loaded model can be the seed (options.seedModel: e.g. stories260K with its
+// tok512, whose digits 1..5 are single tokens); its tokenizer and config then replace the trained BPE
+// and config.model.
+//
 // Every model is saved as a checkpoint (and every evaluation as JSON) in an ArtifactStore before
 // the next stage starts; a rerun finds them and continues after the last finished stage, with
 // identical results (each stage's randomness comes from (seed, stage) alone). Nothing here touches
@@ -109,6 +113,8 @@ export interface Report {
   data: { train: number; dev: number; test: number; tokenizer: { vocabSize: number; name: string }; truncated: number; dropped: number };
   modelConfig: ModelConfig;
   parameters: number;
+  /** The loaded model the run started from instead of stage 0 (null: pretrained in stage 0). */
+  seedModel?: { name: string; parameters: number; tokenizer: string } | null;
   stageSeconds: Record<string, Record<string, number>>;
   losses: Record<string, Record<string, { steps: number; ceFirst: number; ceLast: number; raftFirst: number | null; raftLast: number | null; tokens: number; seconds: number }>>;
   methods: Partial<Record<MethodName, MethodResult>>;
@@ -174,7 +180,43 @@ const decoder = new TextDecoder();
  */
 export type ExperimentEventHandler = (e: ExperimentEvent) => void | Promise<void>;
 
-export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: ArtifactStore, onEvent: ExperimentEventHandler = () => {}): Promise<Report> {
+/** A loaded model to start from instead of stage 0 (its tokenizer must read out the digits 1..5). */
+export interface SeedModel {
+  /** Shown in the report and the logs (e.g. the file name). */
+  name: string;
+  config: ModelConfig;
+  params: Float32Array;
+  tokenizer: Tokenizer;
+}
+
+export interface ExperimentOptions {
+  seedModel?: SeedModel;
+}
+
+/** A cheap fingerprint of a parameter vector (FNV-1a over its bits, strided for big models). */
+function paramsFingerprint(params: Float32Array): string {
+  const bits = new Uint32Array(params.buffer, params.byteOffset, params.length);
+  const stride = Math.max(1, Math.floor(bits.length / 1_000_000));
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i += stride) {
+    h ^= bits[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${params.length}:${h.toString(16)}`;
+}
+
+/** Checks that a seed model can be trained as a judge here; names what is wrong otherwise. */
+export function checkSeedModel(m: SeedModel): void {
+  if (m.params.length !== buildLayout(m.config).count) throw new Error(`seed model ${m.name}: ${m.params.length} parameters, its config needs ${buildLayout(m.config).count}`);
+  if (m.tokenizer.vocabSize !== m.config.vocabSize) throw new Error(`seed model ${m.name}: tokenizer ${m.tokenizer.name} has ${m.tokenizer.vocabSize} tokens but the model's vocabulary is ${m.config.vocabSize}`);
+  try {
+    m.tokenizer.scoreTokenIds();
+  } catch (e) {
+    throw new Error(`seed model ${m.name}: its tokenizer cannot read out scores: ${(e as Error).message}`);
+  }
+}
+
+export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: ArtifactStore, onEvent: ExperimentEventHandler = () => {}, options: ExperimentOptions = {}): Promise<Report> {
   const t0 = performance.now();
   /** An event whose handler is not awaited (inside sampling callbacks): a rejection is left to the next awaited event. */
   const emit = (e: ExperimentEvent): void => {
@@ -182,11 +224,15 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     if (r) r.catch(() => {});
   };
   const lab = generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
-  const tokenizer: Tokenizer = trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
+  const seedModel = options.seedModel;
+  if (seedModel) checkSeedModel(seedModel);
+  const tokenizer: Tokenizer = seedModel?.tokenizer ?? trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
   const tokDesc = tokenizer.describe();
-  const modelConfig = makeConfig({ ...config.model, vocabSize: tokenizer.vocabSize });
+  const modelConfig = seedModel?.config ?? makeConfig({ ...config.model, vocabSize: tokenizer.vocabSize });
   const template = config.data.template;
-  const T = config.model.seqLen;
+  // A loaded seed keeps its own context length (a foreign tokenizer spends more tokens per example).
+  const T = seedModel ? seedModel.config.seqLen : config.model.seqLen;
+  const seedFingerprint = seedModel ? `${seedModel.name}/${paramsFingerprint(seedModel.params)}` : null;
   const dataHash = hash32(stable({ data: config.data, tok: tokDesc.fingerprint })).toString(16);
 
   const prepared = {
@@ -213,8 +259,11 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     ordering: [],
     paperPearson: PAPER_PEARSON,
     wallSeconds: 0,
+    seedModel: seedModel ? { name: seedModel.name, parameters: buildLayout(modelConfig).count, tokenizer: tokenizer.name } : null,
     deviations: [
-      `Models are ${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.`,
+      seedModel
+        ? `The seed model is ${seedModel.name} (${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M parameters, tokenizer ${tokenizer.name}), loaded instead of pretrained in stage 0; config.model and data.vocabSize are not used. The paper fine-tunes Mistral-7B on the Feedback Collection; the paper column is for orientation only.`
+        : `Models are ${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.`,
       'Decoding (…-decode) takes the most probable of the five score tokens at the score position after the CoT; the fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
       'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
     ],
@@ -241,7 +290,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       return r;
     };
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: config.model, seed, m, stage0: config.stage0, finetune: m === 'seed' ? null : config.finetune, selfCot: config.selfCot })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, selfCot: config.selfCot })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
@@ -284,6 +333,12 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
 
     for (const m of ORDER) {
       if (!need.has(m)) continue;
+      if (m === 'seed' && seedModel) {
+        params.seed = seedModel.params;
+        report.stageSeconds[dir].seed = 0;
+        await onEvent({ type: 'stage', seed, stage: 'seed', status: 'reused', note: `loaded from ${seedModel.name}` });
+        continue;
+      }
       if (m !== 'seed' && MODEL_SPEC[m].cots === 'self' && !selfCots) {
         selfCots = await selfCotStage();
       }

@@ -27,8 +27,8 @@ export function renderMarkdown(r: Report, command?: string): string {
   if (command) lines.push('Made by:', '', '```', command, '```', '');
   lines.push(
     `Data: Rubric Lab (seed ${r.config.data.seed}), ${r.data.train} train / ${r.data.dev} dev / ${r.data.test} test examples, labels = mean of 3 noisy annotators; ` +
-      `template ${r.config.data.template}; BPE tokenizer ${r.data.tokenizer.vocabSize} tokens.`,
-    `Model: Llama, dim ${r.modelConfig.dim}, ${r.modelConfig.nLayers} layers, ${r.modelConfig.nHeads} heads (${r.modelConfig.nKvHeads} KV), hidden ${r.modelConfig.hiddenDim}, ${r.parameters.toLocaleString('en-US')} parameters, seq ${r.modelConfig.seqLen}.`,
+      `template ${r.config.data.template}; ${r.seedModel ? `tokenizer ${r.data.tokenizer.name}` : 'BPE tokenizer'} ${r.data.tokenizer.vocabSize} tokens.`,
+    `Model: ${r.seedModel ? `seed ${r.seedModel.name} (loaded; no stage 0), ` : ''}Llama, dim ${r.modelConfig.dim}, ${r.modelConfig.nLayers} layers, ${r.modelConfig.nHeads} heads (${r.modelConfig.nKvHeads} KV), hidden ${r.modelConfig.hiddenDim}, ${r.parameters.toLocaleString('en-US')} parameters, seq ${r.modelConfig.seqLen}.`,
     `Seeds: ${r.seeds.join(', ')}. Wall time: ${(r.wallSeconds / 60).toFixed(1)} min.`,
     '',
   );

@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METHODS, QUICK_CONFIG } from '../../src/eval/config.ts';
 import { runExperiment, type ArtifactStore, type Report } from '../../src/eval/experiment.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { tract } from '../helpers/cli.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { loadStories, STORIES_DIR, storiesTokenizer } from '../helpers/stories.ts';
+import { fileURLToPath } from 'node:url';
 
 function memoryStore(files = new Map<string, Uint8Array | string>()): ArtifactStore & { files: Map<string, Uint8Array | string> } {
   return {
@@ -109,5 +112,50 @@ describe('tract run --quick', () => {
       expect(stages).toContain('tract');
       expect(comparable(b)).toEqual(comparable(a));
     }
+  });
+});
+
+describe('a loaded seed model instead of stage 0', () => {
+  it('fine-tunes stories260K (tok512) as the seed: no stage 0, its config and tokenizer throughout', async () => {
+    const gpu = await testGpu();
+    const stories = loadStories();
+    const seedModel = { name: 'stories260K.bin', config: stories.config, params: stories.params, tokenizer: storiesTokenizer() };
+    const config = {
+      ...QUICK_CONFIG,
+      data: { ...QUICK_CONFIG.data, train: 48, test: 24 },
+      finetune: { ...QUICK_CONFIG.finetune, maxSteps: 8 },
+      methods: ['label-raft-rail'] as typeof QUICK_CONFIG.methods,
+    };
+    const store = memoryStore();
+    const stages: { stage: string; status: string; note?: string }[] = [];
+    const r = await runExperiment(gpu, config, store, (e) => {
+      if (e.type === 'stage') stages.push({ stage: e.stage, status: e.status, note: e.note });
+    }, { seedModel });
+    expect(stages[0]).toEqual({ stage: 'seed', status: 'reused', note: 'loaded from stories260K.bin' });
+    expect(stages.some((s) => s.stage === 'seed' && s.status === 'start')).toBe(false);
+    expect(r.seedModel).toEqual({ name: 'stories260K.bin', parameters: stories.params.length, tokenizer: seedModel.tokenizer.name });
+    expect(r.modelConfig).toEqual(stories.config);
+    expect(r.data.tokenizer.vocabSize).toBe(512);
+    expect(r.deviations[0]).toMatch(/seed model is stories260K\.bin/);
+    const l = r.losses['seed-1']['label-raft'];
+    expect(l.raftLast!).toBeLessThan(l.raftFirst!);
+    expect(Number.isFinite(r.methods['label-raft-rail']!.perSeed[0].metrics.rmse.value)).toBe(true);
+    // The fine-tuned judge is a stories260K-shaped checkpoint that carries tok512.
+    const ckpt = loadCheckpoint(store.files.get('seed-1/label-raft.safetensors') as Uint8Array);
+    expect(ckpt.config).toEqual(stories.config);
+    expect((ckpt.tokenizer as { fingerprint: string }).fingerprint).toBe(seedModel.tokenizer.describe().fingerprint);
+    expect(store.files.has('seed-1/seed.safetensors')).toBe(false);
+  });
+
+  it('tract run --seed-checkpoint names what is missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tract-seed-'));
+    const lone = join(dir, 'lone.bin');
+    writeFileSync(lone, readFileSync(new URL('stories260K.bin', STORIES_DIR)));
+    const r = tract(['run', '--quick', '--seed-checkpoint', lone, '--out', join(dir, 'out')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/lone\.bin has no tokenizer of its own.*--tokenizer/);
+    const t = tract(['run', '--quick', '--tokenizer', fileURLToPath(new URL('tok512.bin', STORIES_DIR))]);
+    expect(t.status).not.toBe(0);
+    expect(t.stderr).toMatch(/--tokenizer goes with --seed-checkpoint/);
   });
 });
