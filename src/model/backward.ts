@@ -12,6 +12,7 @@ import { swigluBackward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
 import type { DeviceModel } from './device_model.ts';
+import type { HeadRows } from './forward.ts';
 
 /** Token positions grouped by token id for the embedding gradient (buildTokenCsr, uploaded). */
 export interface CsrBuffers {
@@ -19,7 +20,8 @@ export interface CsrBuffers {
   offsets: GPUBuffer;
 }
 
-export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activations, csr: CsrBuffers): void {
+/** `head`: the rows the forward computed logits for (acts.dlogits [head.count, V] then). */
+export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activations, csr: CsrBuffers, head?: HeadRows): void {
   const c = model.config;
   const { B, T } = acts;
   const R = B * T;
@@ -34,14 +36,23 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
   const s = acts.scratch;
   const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset: 0, convention: c.rope });
   // dW [out, in] += dyᵀ · x  (dy [R, out], x [R, in]).
-  const weightGrad = (dW: BufferBinding, dy: BufferBinding, x: BufferBinding, inDim: number, outDim: number) =>
-    matmul(rec, dW, dy, x, { M: outDim, N: inDim, K: R, transA: true, accumulate: true });
+  const weightGrad = (dW: BufferBinding, dy: BufferBinding, x: BufferBinding, inDim: number, outDim: number, rows = R) =>
+    matmul(rec, dW, dy, x, { M: outDim, N: inDim, K: rows, transA: true, accumulate: true });
   // dx [R, in] (= or +=) = dy · W  (W [out, in]).
-  const inputGrad = (dx: BufferBinding, dy: BufferBinding, W: BufferBinding, inDim: number, outDim: number, accumulate = false) =>
-    matmul(rec, dx, dy, W, { M: R, N: inDim, K: outDim, accumulate });
+  const inputGrad = (dx: BufferBinding, dy: BufferBinding, W: BufferBinding, inDim: number, outDim: number, accumulate = false, rows = R) =>
+    matmul(rec, dx, dy, W, { M: rows, N: inDim, K: outDim, accumulate });
 
-  weightGrad(model.g(model.head), acts.dlogits, acts.xnf, C, V);
-  inputGrad(s.dxn, acts.dlogits, model.w(model.head), C, V);
+  if (head) {
+    // The head on the gathered rows (scratch.tmp, from the forward), then their gradient scattered
+    // back into dxn [R, C] (zero on rows without logits) — embedding_backward with dxn as the table.
+    weightGrad(model.g(model.head), acts.dlogits, s.tmp, C, V, head.count);
+    inputGrad(s.dres, acts.dlogits, model.w(model.head), C, V, false, head.count);
+    rec.clear(s.dxn);
+    embeddingBackward(rec, s.dxn, s.dres, { order: head.order, offsets: head.offsets }, { R: head.count, C, V: R });
+  } else {
+    weightGrad(model.g(model.head), acts.dlogits, acts.xnf, C, V);
+    inputGrad(s.dxn, acts.dlogits, model.w(model.head), C, V);
+  }
   rmsnormBackward(rec, { dx: s.dres, dg: model.g('norm') }, s.dxn, acts.xf, model.w('norm'), acts.rstdf, { R, C });
 
   for (let l = c.nLayers - 1; l >= 0; l--) {

@@ -33,12 +33,27 @@ export interface KvCache {
 }
 
 /**
- * Records the forward of tokens [B·T] (u32 buffer) into acts; acts.logits [R, V] holds the result.
+ * Logits for some rows only: training needs them only where a target counts (CE-masked tokens and
+ * score positions; a judge prompt has none), so the head — [·, C]·[C, V], the largest product when
+ * V is large — runs on those rows alone. `rows` [count] u32, ascending, distinct, in 0..R−1; `order`
+ * and `offsets` are their CSR over the R rows (buildTokenCsr(rows, R)), for the backward's scatter.
+ * The gathered rows live in acts.scratch.tmp from the forward until the head's backward is done.
+ */
+export interface HeadRows {
+  rows: GPUBuffer;
+  count: number;
+  order: GPUBuffer;
+  offsets: GPUBuffer;
+}
+
+/**
+ * Records the forward of tokens [B·T] (u32 buffer) into acts; acts.logits [R, V] holds the result
+ * (with `head`, acts.logits [head.count, V] holds the logits of head.rows in that order).
  * Training: no cache, positions 0 … T−1, acts keep what the backward needs. Generation: the T new
  * tokens of each sequence sit at positions cache.posOffset …; their k and v are appended to the
  * cache and attention reads the whole cache (acts.layers[l].att must hold [B, H, T, Tmax]).
  */
-export function recordForward(rec: Recorder, model: DeviceModel, acts: Activations, tokens: GPUBuffer, cache?: KvCache): void {
+export function recordForward(rec: Recorder, model: DeviceModel, acts: Activations, tokens: GPUBuffer, cache?: KvCache, head?: HeadRows): void {
   const c = model.config;
   const { B, T } = acts;
   const R = B * T;
@@ -82,5 +97,16 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     axpy(rec, out, L.x1, R * C);
   }
   rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, acts.xf, model.w('norm'), { R, C, eps });
-  linear(rec, acts.logits, acts.xnf, model.w(model.head), R, C, c.vocabSize);
+  if (head) {
+    checkHeadRows(head, R);
+    // Gather: the embedding lookup with xnf [R, C] as the table and the row ids as tokens.
+    embeddingForward(rec, acts.scratch.tmp, head.rows, acts.xnf, { R: head.count, C, V: R });
+    linear(rec, acts.logits, acts.scratch.tmp, model.w(model.head), head.count, C, c.vocabSize);
+  } else {
+    linear(rec, acts.logits, acts.xnf, model.w(model.head), R, C, c.vocabSize);
+  }
+}
+
+function checkHeadRows(head: HeadRows, R: number): void {
+  if (!Number.isInteger(head.count) || head.count < 1 || head.count > R) throw new Error(`head rows: count ${head.count} is outside 1..${R}`);
 }

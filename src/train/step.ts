@@ -46,6 +46,11 @@ export interface StepOptions {
   /** RAFT over the score tokens renormalised (default false). */
   renormalize?: boolean;
   adamw?: Partial<AdamwOptions>;
+  /**
+   * Logits only at the rows with a target (CE-masked or a score position) when some have none
+   * (default true): a judge prompt's positions then skip the head. false: logits at every row.
+   */
+  headRows?: boolean;
 }
 
 export interface StepStats {
@@ -79,9 +84,27 @@ export class TrainStep {
   readonly adamw: AdamwOptions;
   readonly lambda: number;
   readonly renormalize: boolean;
+  readonly headRows: boolean;
   private readonly gpu: Gpu;
   private readonly buf: Record<
-    'inputIds' | 'targets' | 'ceMask' | 'order' | 'offsets' | 'rows' | 'gold' | 'scoreMask' | 'ceLoss' | 'raftLoss' | 'yhat' | 'ceAcc' | 'raftAcc' | 'normClip' | 'partials',
+    | 'inputIds'
+    | 'targets'
+    | 'ceMask'
+    | 'order'
+    | 'offsets'
+    | 'rows'
+    | 'gold'
+    | 'scoreMask'
+    | 'ceLoss'
+    | 'raftLoss'
+    | 'yhat'
+    | 'ceAcc'
+    | 'raftAcc'
+    | 'normClip'
+    | 'partials'
+    | 'headRows'
+    | 'headOrder'
+    | 'headOffsets',
     GPUBuffer
   >;
 
@@ -97,6 +120,7 @@ export class TrainStep {
     this.adamw = { ...DEFAULT_ADAMW, ...options.adamw };
     this.lambda = options.lambda ?? 1;
     this.renormalize = options.renormalize ?? false;
+    this.headRows = options.headRows ?? true;
     const R = B * T;
     const V = model.config.vocabSize;
     const mk = (name: string, floats: number) => createBuffer(this.gpu, `train.${name}`, floats * 4);
@@ -116,6 +140,9 @@ export class TrainStep {
       raftAcc: mk('raft_loss_sum', B),
       normClip: mk('norm_clip', 2),
       partials: mk('grad_norm_partials', GRAD_NORM_PARTIALS),
+      headRows: mk('head_rows', R),
+      headOrder: mk('head_rows_order', R),
+      headOffsets: mk('head_rows_offsets', R + 1),
     };
   }
 
@@ -145,48 +172,81 @@ export class TrainStep {
     return n;
   }
 
+  /**
+   * The rows that get logits: those with a CE target or a score position, ascending (null: all R
+   * rows, when every row has one or head rows are off). A batch with no target at all keeps row 0.
+   */
+  private headRowsOf(mb: MicroBatch, raft: boolean): number[] | null {
+    const R = this.B * this.T;
+    if (!this.headRows) return null;
+    const keep = new Uint8Array(R);
+    for (let r = 0; r < R; r++) if (mb.ceMask[r] !== 0) keep[r] = 1;
+    if (raft && mb.scorePositions) for (let b = 0; b < this.B; b++) if (mb.scorePositions[b] >= 0) keep[b * this.T + mb.scorePositions[b]] = 1;
+    const rows: number[] = [];
+    for (let r = 0; r < R; r++) if (keep[r]) rows.push(r);
+    if (rows.length === R) return null;
+    return rows.length > 0 ? rows : [0];
+  }
+
   /** Records one micro-batch (inputs written first); `first` clears gradients and loss sums. */
   private recordMicro(mb: MicroBatch, first: boolean, ceScale: number, raftLambda: number): Recorder {
     const { B, T, gpu, buf, model, acts } = this;
     const R = B * T;
     const V = model.config.vocabSize;
+    const raft = !!(this.tokens && mb.scorePositions && raftLambda > 0);
+    const rows = this.headRowsOf(mb, raft);
+    // Logit row of each batch row r (identity without head rows).
+    const N = rows ? rows.length : R;
+    const slot = rows ? new Int32Array(R).fill(-1) : null;
+    if (rows && slot) rows.forEach((r, i) => (slot[r] = i));
     writeBuffer(gpu, buf.inputIds, Uint32Array.from(mb.inputIds));
-    writeBuffer(gpu, buf.targets, Uint32Array.from(mb.targets));
-    writeBuffer(gpu, buf.ceMask, Float32Array.from(mb.ceMask));
+    if (rows) {
+      writeBuffer(gpu, buf.targets, Uint32Array.from(rows, (r) => mb.targets[r]));
+      writeBuffer(gpu, buf.ceMask, Float32Array.from(rows, (r) => mb.ceMask[r]));
+      const hc = buildTokenCsr(rows, R);
+      writeBuffer(gpu, buf.headRows, Uint32Array.from(rows));
+      writeBuffer(gpu, buf.headOrder, hc.order);
+      writeBuffer(gpu, buf.headOffsets, hc.offsets);
+    } else {
+      writeBuffer(gpu, buf.targets, Uint32Array.from(mb.targets));
+      writeBuffer(gpu, buf.ceMask, Float32Array.from(mb.ceMask));
+    }
     const csr = buildTokenCsr(mb.inputIds, V);
     writeBuffer(gpu, buf.order, csr.order);
     writeBuffer(gpu, buf.offsets, csr.offsets);
+    const head = rows ? { rows: buf.headRows, count: N, order: buf.headOrder, offsets: buf.headOffsets } : undefined;
     const rec = new Recorder(gpu, 'train step');
     if (first) {
       rec.clear(model.grads!);
       rec.clear(buf.ceAcc);
       rec.clear(buf.raftAcc);
     }
-    recordForward(rec, model, acts, buf.inputIds);
-    crossEntropyBackward(rec, { dlogits: acts.dlogits, loss: buf.ceLoss }, acts.logits, buf.targets, buf.ceMask, { N: R, V, scale: ceScale });
-    axpy(rec, buf.ceAcc, buf.ceLoss, R);
-    if (this.tokens && mb.scorePositions && raftLambda > 0) {
-      const rows = new Uint32Array(B);
+    recordForward(rec, model, acts, buf.inputIds, undefined, head);
+    crossEntropyBackward(rec, { dlogits: acts.dlogits, loss: buf.ceLoss }, acts.logits, buf.targets, buf.ceMask, { N, V, scale: ceScale });
+    axpy(rec, buf.ceAcc, buf.ceLoss, N);
+    if (raft) {
+      const scoreRows = new Uint32Array(B);
       const smask = new Uint32Array(B);
       for (let b = 0; b < B; b++) {
-        const t = mb.scorePositions[b];
-        rows[b] = t >= 0 ? b * T + t : 0;
+        const t = mb.scorePositions![b];
+        const r = b * T + t;
+        scoreRows[b] = t >= 0 ? (slot ? slot[r] : r) : 0;
         smask[b] = t >= 0 ? 1 : 0;
       }
-      writeBuffer(gpu, buf.rows, rows);
+      writeBuffer(gpu, buf.rows, scoreRows);
       writeBuffer(gpu, buf.scoreMask, smask);
       writeBuffer(gpu, buf.gold, Float32Array.from(mb.labels!));
-      raftLossBackward(rec, { dlogits: acts.dlogits, loss: buf.raftLoss, yhat: buf.yhat }, acts.logits, buf.gold, buf.scoreMask, this.tokens, {
+      raftLossBackward(rec, { dlogits: acts.dlogits, loss: buf.raftLoss, yhat: buf.yhat }, acts.logits, buf.gold, buf.scoreMask, this.tokens!, {
         N: B,
         V,
         lambda: raftLambda,
         renormalize: this.renormalize,
         accumulate: true,
-        rows: { buffer: buf.rows, R },
+        rows: { buffer: buf.rows, R: N },
       });
       axpy(rec, buf.raftAcc, buf.raftLoss, B);
     }
-    recordBackward(rec, model, acts, { order: buf.order, offsets: buf.offsets });
+    recordBackward(rec, model, acts, { order: buf.order, offsets: buf.offsets }, head);
     return rec;
   }
 

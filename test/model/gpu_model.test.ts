@@ -63,25 +63,33 @@ const tiny: [string, ModelConfig][] = [
 
 describe('GPU model vs the CPU reference model', () => {
   for (const [label, config] of tiny) {
-    it(`forward logits and CE + RAFT gradients: ${label}`, async () => {
-      const gpu = await testGpu();
-      const model = new DeviceModel(gpu, config, { training: true });
-      const params = initParams(model.layout, 7, { std: 0.3 });
-      model.upload(params);
-      const B = 3, T = Math.min(7, config.seqLen);
-      const ids = [1, 2, 3, 4, 5];
-      const step = new TrainStep(model, B, T, { scoreTokens: { ids, values: [1, 2, 3, 4, 5] }, lambda: 0.8 });
-      const mb = randomBatch(config, B, T, 3, true);
-      step.accumulateGradients([mb]);
-      const ref = referenceGrads(params, model, mb, B, T, ids, 0.8);
-      const logits = await readF32(gpu, step.acts.logits, B * T * config.vocabSize);
-      expectClose(logits, ref.logits, { atol: 1e-4, rtol: 1e-3 }, 'logits');
-      const grads = await model.downloadGrads();
-      const scale = maxAbs(ref.grads);
-      expectClose(grads, ref.grads, { atol: 1e-4 * scale, rtol: 1e-3 }, 'gradients');
-      step.destroy();
-      model.destroy();
-    });
+    for (const headRows of [false, true]) {
+      it(`forward logits and CE + RAFT gradients: ${label}${headRows ? ', logits only at the target rows' : ''}`, async () => {
+        const gpu = await testGpu();
+        const model = new DeviceModel(gpu, config, { training: true });
+        const params = initParams(model.layout, 7, { std: 0.3 });
+        model.upload(params);
+        const B = 3, T = Math.min(7, config.seqLen);
+        const ids = [1, 2, 3, 4, 5];
+        const step = new TrainStep(model, B, T, { scoreTokens: { ids, values: [1, 2, 3, 4, 5] }, lambda: 0.8, headRows });
+        const mb = randomBatch(config, B, T, 3, true);
+        step.accumulateGradients([mb]);
+        const ref = referenceGrads(params, model, mb, B, T, ids, 0.8);
+        const V = config.vocabSize;
+        // With head rows, acts.logits holds only the rows with a CE target or a score, in order.
+        const rows = Array.from({ length: B * T }, (_, r) => r).filter((r) => !headRows || mb.ceMask[r] !== 0 || mb.scorePositions![Math.floor(r / T)] === r % T);
+        expect(rows.length).toBeLessThan(headRows ? B * T : B * T + 1);
+        const logits = await readF32(gpu, step.acts.logits, rows.length * V);
+        const want = new Float64Array(rows.length * V);
+        rows.forEach((r, i) => want.set(ref.logits.subarray(r * V, (r + 1) * V), i * V));
+        expectClose(logits, want, { atol: 1e-4, rtol: 1e-3 }, 'logits');
+        const grads = await model.downloadGrads();
+        const scale = maxAbs(ref.grads);
+        expectClose(grads, ref.grads, { atol: 1e-4 * scale, rtol: 1e-3 }, 'gradients');
+        step.destroy();
+        model.destroy();
+      });
+    }
   }
 
   it('two micro-batches accumulate to the gradient of the whole batch (CE mean over both)', async () => {
