@@ -8,7 +8,7 @@ import { validateTokenIds } from '../kernels/embedding.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { kvDim } from '../model/config.ts';
 import type { DeviceModel } from '../model/device_model.ts';
-import { recordForward, type KvCache } from '../model/forward.ts';
+import { recordForward, type HeadRows, type KvCache } from '../model/forward.ts';
 import { Rng } from '../model/rng.ts';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling.ts';
 
@@ -44,6 +44,8 @@ export class Generator {
   readonly Tmax: number;
   private readonly cache: KvCache;
   private readonly tokenBuf: GPUBuffer;
+  /** Row of each sequence's last prompt position (a prefill's logits are needed only there). */
+  private readonly lastRowsBuf: GPUBuffer;
   private readonly acts = new Map<string, Activations>();
 
   constructor(model: DeviceModel, maxBatch: number, Tmax = model.config.seqLen) {
@@ -57,6 +59,7 @@ export class Generator {
     const make = (n: string) => Array.from({ length: c.nLayers }, (_, l) => createBuffer(model.gpu, `kv_cache.${n}.${l}`, kv));
     this.cache = { k: make('k'), v: make('v'), Tmax, posOffset: 0 };
     this.tokenBuf = createBuffer(model.gpu, 'generate.tokens', maxBatch * Tmax * 4);
+    this.lastRowsBuf = createBuffer(model.gpu, 'generate.last_rows', maxBatch * 4);
   }
 
   /** Activations for B sequences × T new tokens (kept: the decode shape repeats every token). */
@@ -82,17 +85,18 @@ export class Generator {
     tokens.forEach((t, b) => flat.set(t, b * T));
     writeBuffer(this.model.gpu, this.tokenBuf, flat);
     const acts = this.activations(B, T);
-    const rec = new Recorder(this.model.gpu, T > 1 ? 'prefill' : 'decode');
-    recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset });
-    rec.submit();
-    const rows: Float32Array[] = [];
-    if (T === 1) {
-      const all = new Float32Array(await readBuffer(this.model.gpu, acts.logits, B * V * 4));
-      for (let b = 0; b < B; b++) rows.push(all.subarray(b * V, (b + 1) * V));
-    } else {
-      for (let b = 0; b < B; b++) rows.push(new Float32Array(await readBuffer(this.model.gpu, acts.logits, V * 4, ((b * T + T - 1) * V) * 4)));
+    // A prefill needs logits only at each sequence's last position: the head runs on those B rows.
+    let head: HeadRows | undefined;
+    if (T > 1) {
+      writeBuffer(this.model.gpu, this.lastRowsBuf, Uint32Array.from({ length: B }, (_, b) => b * T + T - 1));
+      head = { rows: this.lastRowsBuf, count: B };
     }
-    return rows;
+    const rec = new Recorder(this.model.gpu, T > 1 ? 'prefill' : 'decode');
+    recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset }, head);
+    rec.submit();
+    // Either way acts.logits now starts with B rows of V: one per sequence.
+    const all = new Float32Array(await readBuffer(this.model.gpu, acts.logits, B * V * 4));
+    return Array.from({ length: B }, (_, b) => all.subarray(b * V, (b + 1) * V));
   }
 
   private check(prompts: number[][], extra: number): void {
@@ -150,7 +154,7 @@ export class Generator {
 
   destroy(): void {
     for (const a of this.acts.values()) destroyActivations(a);
-    for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf]) b.destroy();
+    for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf]) b.destroy();
   }
 }
 

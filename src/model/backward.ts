@@ -12,7 +12,7 @@ import { swigluBackward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
 import type { DeviceModel } from './device_model.ts';
-import type { HeadRows } from './forward.ts';
+import type { TrainHeadRows } from './forward.ts';
 
 /** Token positions grouped by token id for the embedding gradient (buildTokenCsr, uploaded). */
 export interface CsrBuffers {
@@ -21,7 +21,7 @@ export interface CsrBuffers {
 }
 
 /** `head`: the rows the forward computed logits for (acts.dlogits [head.count, V] then). */
-export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activations, csr: CsrBuffers, head?: HeadRows): void {
+export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activations, csr: CsrBuffers, head?: TrainHeadRows): void {
   const c = model.config;
   const { B, T } = acts;
   const R = B * T;

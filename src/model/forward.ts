@@ -34,14 +34,18 @@ export interface KvCache {
 
 /**
  * Logits for some rows only: training needs them only where a target counts (CE-masked tokens and
- * score positions; a judge prompt has none), so the head — [·, C]·[C, V], the largest product when
- * V is large — runs on those rows alone. `rows` [count] u32, ascending, distinct, in 0..R−1; `order`
- * and `offsets` are their CSR over the R rows (buildTokenCsr(rows, R)), for the backward's scatter.
- * The gathered rows live in acts.scratch.tmp from the forward until the head's backward is done.
+ * score positions; a judge prompt has none), and a prefill only at each sequence's last position,
+ * so the head — [·, C]·[C, V], the largest product when V is large — runs on those rows alone.
+ * `rows` [count] u32, distinct, in 0..R−1 (ascending for training). The gathered rows live in
+ * acts.scratch.tmp from the forward until the head's backward is done.
  */
 export interface HeadRows {
   rows: GPUBuffer;
   count: number;
+}
+
+/** Head rows for training: plus their CSR over the R rows (buildTokenCsr(rows, R)) for the scatter. */
+export interface TrainHeadRows extends HeadRows {
   order: GPUBuffer;
   offsets: GPUBuffer;
 }
