@@ -7,7 +7,7 @@ import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRe
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
 import { Dataset } from './dataset.ts';
 import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
-import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
+import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenizerFilesOf, type LoadedModel, type NamedBytes } from './models.ts';
 import { JudgeSession } from './playground.ts';
 import type { FromWorker, RunHistory, RunMeta, StageName, ToWorker } from './protocol.ts';
 import { evalFromArtifacts, evalFromShipped } from './results.ts';
@@ -47,6 +47,8 @@ export class Engine {
   private gpuPromise: Promise<Gpu> | null = null;
   private everReady = false;
   private model: LoadedModel | null = null;
+  /** The files the current model was read from (a run's seed model is stored as these). */
+  private modelFiles: NamedBytes[] = [];
   private judging = false;
   private startedUp = false;
   private events: { runId: string; t: number; e: ExperimentEvent }[] = [];
@@ -131,7 +133,7 @@ export class Engine {
       case 'model-open': {
         const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
         this.post({ type: 'model-loading', name: files.map((f) => f.name).join(' + ') });
-        this.setModel(await this.modelFromFiles(files));
+        this.setModel(await this.modelFromFiles(files), files);
         // Kept for the next visit unless it is large (a big Hugging Face model is opened again instead).
         const total = files.reduce((a, f) => a + f.bytes.byteLength, 0);
         if (total <= MAX_STORED_MODEL_BYTES) return this.deps.kv.set('model/current', { kind: 'files', files } satisfies StoredModel);
@@ -146,8 +148,12 @@ export class Engine {
         return this.deps.kv.set('model/current', { kind: 'run', runId: msg.runId, name: msg.name } satisfies StoredModel);
       case 'judge':
         return this.judge(msg);
-      case 'train-start':
-        return this.training.start(msg.config, msg.label);
+      case 'train-start': {
+        if (!msg.seedFromModel) return this.training.start(msg.config, msg.label);
+        if (!this.model) throw new Error('no model is loaded to start from');
+        if (!this.model.summary.judge.ok) throw new Error(`${this.model.summary.name} cannot be trained as a judge: ${this.model.summary.judge.reason}`);
+        return this.training.start(msg.config, msg.label, { model: this.model, files: this.modelFiles });
+      }
       case 'train-resume':
         return this.training.resume(msg.runId);
       case 'train-pause':
@@ -244,7 +250,8 @@ export class Engine {
 
   // ---- models --------------------------------------------------------------------------------
 
-  private setModel(m: LoadedModel): void {
+  private setModel(m: LoadedModel, files: NamedBytes[]): void {
+    this.modelFiles = files;
     this.session.release();
     this.ortSession.release();
     this.model = m;
@@ -260,7 +267,7 @@ export class Engine {
   private async restoreModel(): Promise<void> {
     const stored = await this.deps.kv.get<StoredModel>('model/current');
     try {
-      if (stored?.kind === 'files') return this.setModel(await this.modelFromFiles(stored.files));
+      if (stored?.kind === 'files') return this.setModel(await this.modelFromFiles(stored.files), stored.files);
       if (stored?.kind === 'run') return await this.loadRunModel(stored.runId, stored.name);
     } catch (e) {
       this.post({ type: 'notice', message: `The model used last time could not be restored (${(e as Error).message}); the ready judge is loaded instead.` });
@@ -279,7 +286,8 @@ export class Engine {
     const description =
       `The ready judge: a ${params} Llama trained from scratch with TRACT (stage 2 from the seed) on the built-in Rubric Lab data by “npm run tract -- run”, saved in F16.` +
       `${quality} — a weak judge, made to show the method, not to grade real answers. It knows Rubric Lab's four task families (arithmetic, letter order, word limits, spelling) and the compact template.`;
-    this.setModel(modelFromFiles([{ name: 'tract-judge.safetensors', bytes }], 'ready', description));
+    const files = [{ name: 'tract-judge.safetensors', bytes }];
+    this.setModel(modelFromFiles(files, 'ready', description), files);
   }
 
   private async loadRunModel(runId: string, name: string): Promise<void> {
@@ -287,9 +295,15 @@ export class Engine {
     if (!meta) throw new Error(`no run ${runId}`);
     const bytes = await this.storage.readArtifact(runId, name);
     if (!bytes) throw new Error(`run "${meta.label}" has no ${name}`);
-    const m = modelFromFiles([{ name: name.split('/').pop()!, bytes }], 'run', `${name} from the run "${meta.label}" trained in this browser.`);
+    const files: NamedBytes[] = [{ name: name.split('/').pop()!, bytes }];
+    // A run from a loaded seed shares its tokenizer, whose file (tok*.bin, tokenizer.json) is stored with the run.
+    for (const f of meta.seedModel?.files ?? []) {
+      const b = await this.storage.readArtifact(runId, f);
+      if (b) files.push(...tokenizerFilesOf([{ name: f.slice(f.lastIndexOf('/') + 1), bytes: b }]));
+    }
+    const m = modelFromFiles(files, 'run', `${name} from the run "${meta.label}" trained in this browser.`);
     m.summary.template = meta.config.data.template;
-    this.setModel(m);
+    this.setModel(m, files);
   }
 
   private async judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {

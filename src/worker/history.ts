@@ -14,7 +14,7 @@ export function recordEvent(h: RunHistory, e: ExperimentEvent, t: number): void 
       const prev = h.stages[e.stage];
       if (e.status === 'start') h.stages[e.stage] = { status: 'running', startedAt: t };
       else if (e.status === 'done') h.stages[e.stage] = { ...prev, status: 'done', seconds: e.seconds };
-      else h.stages[e.stage] = { status: 'reused' };
+      else h.stages[e.stage] = e.note ? { status: 'reused', note: e.note } : { status: 'reused' };
       break;
     }
     case 'step': {

@@ -96,6 +96,7 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
   let tokenizer: Tokenizer | null = null;
   let training: ModelSummary['training'];
   let template: TemplateName = 'compact';
+  let desc: TokenizerDescription | undefined;
   try {
     if (llama) {
       config = llama.config;
@@ -104,8 +105,10 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
       const c = loadCheckpoint(file.bytes);
       config = c.config;
       params = c.params;
-      const desc = c.tokenizer as TokenizerDescription | undefined;
-      if (desc && tokenizerFiles.length === 0) tokenizer = tokenizerFromDescription(desc);
+      desc = c.tokenizer as TokenizerDescription | undefined;
+      // Only our BPE travels inside a checkpoint; a llama2.c or Hugging Face vocabulary is not
+      // stored (its fingerprint is), so such a model needs its tokenizer file opened with it.
+      if (desc && tokenizerFiles.length === 0 && (desc.kind === 'bpe' || desc.tokenizerJson !== undefined)) tokenizer = tokenizerFromDescription(desc);
       const t = c.training as { stage?: string; step?: number; seed?: number; template?: TemplateName } | undefined;
       if (t) training = { stage: t.stage, step: t.step, seed: t.seed };
       if (t?.template === 'prometheus') template = 'prometheus';
@@ -120,6 +123,9 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
       throw new Error(`${tokenizerFiles[0].name}: ${(e as Error).message}`);
     }
   }
+  if (tokenizer && desc && tokenizerFiles.length === 1 && tokenizer.describe().fingerprint !== desc.fingerprint) {
+    throw new Error(`${tokenizerFiles[0].name} is not the tokenizer ${file.name} was trained with (${desc.name})`);
+  }
   if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
     throw new Error(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens but ${file.name} has a vocabulary of ${config.vocabSize}`);
   }
@@ -132,7 +138,7 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
     parameters,
     bytes: file.bytes.byteLength,
     tokenizer: tokenizer?.name ?? null,
-    judge: judgeCheck(tokenizer),
+    judge: !tokenizer && desc ? { ok: false, reason: `it was trained with the tokenizer ${desc.name}, which the checkpoint does not hold: open ${desc.name} together with it` } : judgeCheck(tokenizer),
     template,
     description:
       description ??
@@ -142,6 +148,21 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
     training,
   };
   return { summary, config, params, tokenizer };
+}
+
+/** The tokenizer files among a model's files (a tok*.bin beside a llama2.c model, a tokenizer.json). */
+export function tokenizerFilesOf(files: readonly NamedBytes[]): NamedBytes[] {
+  return files.filter((f) => {
+    const lower = f.name.toLowerCase();
+    if (lower.endsWith('tokenizer.json')) return true;
+    if (!lower.endsWith('.bin')) return false;
+    try {
+      readLlama2c(f.bytes);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 /** A Hugging Face Llama folder's files (config.json among them) rather than one of ours. */

@@ -166,6 +166,8 @@ export interface RunMeta {
   stages: StageName[];
   /** The shipped run (public/judge): read-only, never trained here. */
   shipped?: boolean;
+  /** The loaded model it starts from instead of stage 0; its files are the run's artifacts `files`. */
+  seedModel?: { name: string; files: string[] };
 }
 
 /** One training step as charted. */
@@ -182,6 +184,8 @@ export interface StepPoint {
 
 export interface StageState {
   status: 'pending' | 'running' | 'done' | 'reused';
+  /** Why it did not run (e.g. "loaded from stories260K.bin": a loaded seed model instead of stage 0). */
+  note?: string;
   /** Wall-clock ms (Date.now()) when it started, for the ETA. */
   startedAt?: number;
   /** Date.now() of its last step or progress report. */
@@ -223,7 +227,8 @@ export type ToWorker =
   | { type: 'model-ready' }
   | { type: 'model-from-run'; runId: string; name: string }
   | { type: 'judge'; request: JudgeRequest }
-  | { type: 'train-start'; config: ExperimentConfig; label: string }
+  /** seedFromModel: the current model (Model view) is the seed instead of stage 0. */
+  | { type: 'train-start'; config: ExperimentConfig; label: string; seedFromModel?: boolean }
   | { type: 'train-resume'; runId: string }
   | { type: 'train-pause' }
   | { type: 'train-cancel' }

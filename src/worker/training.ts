@@ -4,11 +4,12 @@
 // GPU device: the run starts again on a new device and continues after its last finished stage
 // (every finished stage is a checkpoint in the store).
 import { validateExperimentConfig, type ExperimentConfig } from '../eval/config.ts';
-import { plannedStages, runExperiment, type ExperimentEvent } from '../eval/experiment.ts';
+import { checkSeedModel, plannedStages, runExperiment, type ExperimentEvent, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { emptyHistory, recordEvent, trimUnfinished } from './history.ts';
 import type { FromWorker, RunHistory, RunMeta, RunStatus } from './protocol.ts';
+import { hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
 import { evalFromArtifacts } from './results.ts';
 import type { RunStorage } from './storage.ts';
 
@@ -59,13 +60,22 @@ export class TrainingController {
     return this.active?.history ?? null;
   }
 
-  async start(config: ExperimentConfig, label: string): Promise<void> {
+  /** `seed`: a loaded model (and the files it came from) to start from instead of stage 0. */
+  async start(config: ExperimentConfig, label: string, seed?: { model: LoadedModel; files: NamedBytes[] }): Promise<void> {
     if (this.active) throw new Error(`"${this.active.meta.label}" is training: pause or cancel it before starting another run`);
     validateExperimentConfig(config, 'run settings');
     if (config.seeds.length !== 1) throw new Error('the app trains one seed per run; for several seeds use `npm run tract -- run --seeds 1,2,3`');
+    if (seed) checkSeedModel(seedOf(seed.model));
     const now = Date.now();
     const id = `run-${now.toString(36)}`;
     const meta: RunMeta = { id, label: label || id, created: now, updated: now, config, status: 'running', stages: plannedStages(config) };
+    if (seed) {
+      // The seed's own files go with the run, so a resume after a reload starts from the same model.
+      const store = this.host.storage.artifactStore(id);
+      const files = seed.files.map((f) => `seed-model/${f.name}`);
+      for (const f of seed.files) await store.write(`seed-model/${f.name}`, f.bytes);
+      meta.seedModel = { name: seed.model.summary.name, files };
+    }
     const history = emptyHistory();
     await this.host.storage.saveMeta(meta);
     await this.host.storage.saveHistory(id, history);
@@ -104,6 +114,19 @@ export class TrainingController {
     if (!a) throw new Error('no run is training');
     a.cancelled = true;
     a.wake?.();
+  }
+
+  /** The run's seed model, from the files stored with it. */
+  private async loadSeed(meta: RunMeta): Promise<SeedModel> {
+    const spec = meta.seedModel!;
+    const files: NamedBytes[] = [];
+    for (const name of spec.files) {
+      const bytes = await this.host.storage.readArtifact(meta.id, name);
+      if (!bytes) throw new Error(`run "${meta.label}" lost its seed model file ${name}`);
+      files.push({ name: name.slice('seed-model/'.length), bytes });
+    }
+    const loaded = isHuggingFace(files) ? await hfModelFromFiles(files, null) : modelFromFiles(files, 'file');
+    return seedOf({ ...loaded, summary: { ...loaded.summary, name: spec.name } });
   }
 
   /** Marks runs left 'running' by a closed or reloaded page as interrupted (once, at start-up). */
@@ -174,7 +197,8 @@ export class TrainingController {
         }
         if (a.meta.status === 'recovering') await this.setStatus(a, 'running', 'continuing on a new GPU device after the loss');
         try {
-          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e));
+          const seedModel = meta.seedModel ? await this.loadSeed(meta) : undefined;
+          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e), { seedModel });
           await store.write('report.json', JSON.stringify(report));
           await store.write('report.md', renderMarkdown(report, `tract-web in the browser: run "${meta.label}"`));
           const evaluation = await evalFromArtifacts(meta.config, meta.config.seeds[0], (n) => storage.readArtifact(meta.id, n));
@@ -208,4 +232,10 @@ export class TrainingController {
       this.active = null;
     }
   }
+}
+
+/** A loaded model as the experiment's seed. */
+function seedOf(m: LoadedModel): SeedModel {
+  if (!m.tokenizer) throw new Error(`${m.summary.name} has no tokenizer: open its tokenizer file together with it`);
+  return { name: m.summary.name, config: m.config, params: m.params, tokenizer: m.tokenizer };
 }

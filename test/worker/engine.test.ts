@@ -252,6 +252,44 @@ describe('engine: training', () => {
     expect(dl.bytes.byteLength).toBe(hist.artifacts.find((a) => a.name === 'seed-1/tract.safetensors')!.bytes);
   });
 
+  it('trains from the current model (stories260K + tok512) instead of stage 0, also after a reload', async () => {
+    const kv = memoryKeyValue();
+    const a = harness(kv);
+    await a.send({ type: 'probe' });
+    await a.next('model');
+    const bin = new File([readFileSync(new URL('stories260K.bin', STORIES_DIR))], 'stories260K.bin');
+    const tok = new File([readFileSync(new URL('tok512.bin', STORIES_DIR))], 'tok512.bin');
+    const before = a.msgs.length;
+    await a.send({ type: 'model-open', files: [bin, tok] });
+    await a.next('model', () => true, before);
+    const base = smoke();
+    const cfg = { ...base, data: { ...base.data, train: 24, test: 12 }, finetune: { ...base.finetune, maxSteps: 4 }, methods: ['label-raft-rail', 'stage1-cotrail'] as typeof base.methods };
+    await a.send({ type: 'train-start', config: cfg, label: 'from stories', seedFromModel: true });
+    const started = await a.next('run-status', (m) => m.meta.status === 'running');
+    const id = started.meta.id;
+    expect(started.meta.seedModel).toEqual({ name: 'stories260K.bin', files: ['seed-model/stories260K.bin', 'seed-model/tok512.bin'] });
+    // Cancelled after the first fine-tune; a new engine (a reload) resumes from the stored seed files.
+    await a.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'label-raft' && e.status === 'done'));
+    await a.send({ type: 'train-cancel' });
+    await a.status(id, 'cancelled');
+    const first = a.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
+    expect(first).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused', note: 'loaded from stories260K.bin' });
+
+    const b = harness(kv);
+    await b.send({ type: 'probe' });
+    await b.send({ type: 'train-resume', runId: id });
+    const results = await b.next('run-results', (m) => m.runId === id);
+    expect(results.report.seedModel).toEqual({ name: 'stories260K.bin', parameters: results.report.parameters, tokenizer: 'tok512.bin' });
+    expect(results.report.parameters).toBeGreaterThan(200_000);
+    expect(results.report.modelConfig).toMatchObject({ dim: 64, nLayers: 5, vocabSize: 512 });
+    await b.status(id, 'done');
+    // Its judge loads with the seed's tokenizer file (checkpoints do not hold a llama2.c vocabulary).
+    const at = b.msgs.length;
+    await b.send({ type: 'model-from-run', runId: id, name: 'seed-1/stage1.safetensors' });
+    const m = await b.next('model', () => true, at);
+    expect(m.model).toMatchObject({ origin: 'run', tokenizer: 'tok512.bin', judge: { ok: true } });
+  });
+
   it('cancels a run; after a closed page it is marked interrupted and resumes after its finished stages', async () => {
     const kv = memoryKeyValue();
     const a = harness(kv);

@@ -3,11 +3,11 @@
 // the baselines and evaluations) with a progress bar and ETA per stage, live charts of both loss
 // parts, the learning rate, the gradient norm and tokens/s, the self-generated CoTs as they come,
 // its checkpoints, and start / pause / resume / cancel.
-import { memo, useMemo, type Dispatch } from 'react';
+import { memo, useMemo, useState, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { Chart } from '../components/Chart.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
-import { formatBytes, formatSeconds } from '../format.ts';
+import { formatBytes, formatCount, formatSeconds } from '../format.ts';
 import { RUN_PRESETS, runPreset } from '../presets.ts';
 import type { Action, State } from '../state.ts';
 import type { MethodName, RunHistory, RunMeta, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
@@ -49,7 +49,7 @@ function StageBox({ name, st, main }: { name: StageName; st: StageState | undefi
   const frac = st?.total ? Math.min(1, (st.done ?? 0) / st.total) : status === 'done' || status === 'reused' ? 1 : 0;
   let right = '';
   if (status === 'done') right = st?.seconds !== undefined ? formatSeconds(st.seconds) : 'done';
-  else if (status === 'reused') right = 'from the store';
+  else if (status === 'reused') right = st?.note ?? 'from the store';
   else if (status === 'running' && st?.startedAt && st.updatedAt && st.done && st.total) {
     const remaining = ((st.updatedAt - st.startedAt) / 1000 / st.done) * (st.total - st.done);
     right = `${st.done}/${st.total} · ETA ${formatSeconds(remaining)}`;
@@ -148,6 +148,8 @@ const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
 
 interface SettingsProps {
   config: State['config'];
+  /** The Model view's current model (a seed candidate). */
+  model: State['model']['current'];
   runPreset: State['runPreset'];
   busy: boolean;
   gpuReady: boolean;
@@ -155,7 +157,12 @@ interface SettingsProps {
   send: Send;
 }
 
-const Settings = memo(function Settings({ config: c, runPreset: preset, busy, gpuReady, dispatch, send }: SettingsProps) {
+const Settings = memo(function Settings({ config: c, model, runPreset: preset, busy, gpuReady, dispatch, send }: SettingsProps) {
+  // Start from the current model instead of pretraining a seed (stage 0): any model whose tokenizer
+  // reads out the digits 1..5, e.g. stories260K opened with tok512.bin in the Model view.
+  const [fromModel, setFromModel] = useState(false);
+  const seedOk = !!model && model.judge.ok;
+  const seeded = fromModel && seedOk;
   const setSteps = (section: 'stage0' | 'finetune', v: string) => {
     const n = Math.max(0, Math.round(Number(v) || 0));
     dispatch({ type: 'config', config: { ...c, [section]: { ...c[section], maxSteps: n } } });
@@ -176,11 +183,18 @@ const Settings = memo(function Settings({ config: c, runPreset: preset, busy, gp
           </label>
         ))}
       </div>
-      <p className="muted">
-        Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, BPE {c.data.vocabSize} tokens, {c.data.template} template (Data view) ·
-        Model: dim {c.model.dim}, {c.model.nLayers} layers, {c.model.nHeads}/{c.model.nKvHeads} heads, ctx {c.model.seqLen} (Model view)
+      <p className="muted" data-testid="run-summary">
+        Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, {seeded ? `the model's tokenizer (${model!.tokenizer})` : `BPE ${c.data.vocabSize} tokens`},{' '}
+        {c.data.template} template (Data view) ·{' '}
+        {seeded
+          ? `Seed: ${model!.name} (${formatCount(model!.parameters)} parameters), no stage 0`
+          : `Model: dim ${c.model.dim}, ${c.model.nLayers} layers, ${c.model.nHeads}/${c.model.nKvHeads} heads, ctx ${c.model.seqLen} (Model view)`}
         {preset === 'custom' ? ' · edited' : ''}
       </p>
+      <label className="seed-choice" title={seedOk ? '' : model ? `${model.name} cannot be trained as a judge: ${model.judge.ok ? '' : model.judge.reason}` : 'no model is loaded'}>
+        <input type="checkbox" checked={seeded} disabled={!seedOk} onChange={(e) => setFromModel(e.target.checked)} data-testid="seed-from-model" /> Start from the current model
+        {model ? ` (${model.name})` : ''} instead of pretraining a seed in stage 0
+      </label>
       <div className="controls">
         <label>
           stage-0 steps (0 = all){' '}
@@ -214,7 +228,7 @@ const Settings = memo(function Settings({ config: c, runPreset: preset, busy, gp
         onClick={() => {
           const chosen = RUN_PRESETS.find((p) => p.name === preset);
           const label = `${chosen ? chosen.title : 'Custom run'} · ${new Date().toLocaleString()}`;
-          send({ type: 'train-start', config: c, label });
+          send({ type: 'train-start', config: c, label: seeded ? `${label} · from ${model!.name}` : label, seedFromModel: seeded });
         }}
       >
         Start training
@@ -308,7 +322,7 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
   const checkpoints = (run?.artifacts ?? []).filter((a) => a.name.endsWith('.safetensors'));
   return (
     <div className="view train">
-      <Settings config={state.config} runPreset={state.runPreset} busy={!!state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
+      <Settings config={state.config} model={state.model.current} runPreset={state.runPreset} busy={!!state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
 
       <RunsTable runs={state.runs} selectedRunId={state.selectedRunId} activeRunId={state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
 
