@@ -3,10 +3,9 @@
 // and judged by OrtJudge, which runs the GPU judge's very algorithm (src/infer/judge.ts) on ORT: same
 // prompts, sampling, cut at "So the overall", read-out and RAIL arithmetic. Training still needs
 // WebGPU: ORT runs inference only.
-import type { JudgeExample } from '../data/index.ts';
 import type { Judgement } from '../infer/judge.ts';
 import { OrtJudge } from '../interop/ort_judge.ts';
-import { MAX_N_COT, judgeOptions, playgroundExample } from './playground.ts';
+import { MAX_N_COT, judgeStreaming, playgroundExample } from './playground.ts';
 import type { LoadedModel } from './models.ts';
 import type { FallbackStatus, JudgeRequest } from './protocol.ts';
 
@@ -60,16 +59,7 @@ export class OrtJudgeSession {
   }
 
   async judge(loaded: LoadedModel, r: JudgeRequest, onText: (sample: number, text: string) => void): Promise<{ judgement: Judgement; tokens: number }> {
-    const example: JudgeExample = playgroundExample(loaded, r);
-    const judge = await this.ensure(loaded);
-    let tokens = 0;
-    const [judgement] = await judge.cotRail([example], {
-      ...judgeOptions(loaded, r),
-      onText: (_example, sample, text) => {
-        tokens++;
-        onText(sample, text);
-      },
-    });
-    return { judgement, tokens };
+    const example = playgroundExample(loaded, r);
+    return judgeStreaming(await this.ensure(loaded), example, loaded, r, onText);
   }
 }

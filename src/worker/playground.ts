@@ -44,17 +44,32 @@ export class JudgeSession {
 
   async judge(gpu: Gpu, loaded: LoadedModel, r: JudgeRequest, onText: (sample: number, text: string) => void): Promise<{ judgement: Judgement; tokens: number }> {
     const example = playgroundExample(loaded, r);
-    const judge = this.ensure(gpu, loaded);
-    let tokens = 0;
-    const [judgement] = await judge.cotRail([example], {
-      ...judgeOptions(loaded, r),
-      onText: (_example, sample, text) => {
-        tokens++;
-        onText(sample, text);
-      },
-    });
-    return { judgement, tokens };
+    return judgeStreaming(this.ensure(gpu, loaded), example, loaded, r, onText);
   }
+}
+
+/** What judgeStreaming needs of a judge: the GPU Judge or onnxruntime-web's OrtJudge. */
+export interface CotRailJudge {
+  cotRail(examples: readonly JudgeExample[], o: JudgeOptions): Promise<Judgement[]>;
+}
+
+/** CoT-RAIL on one Playground example, each new piece of CoT text passed on as it is generated. */
+export async function judgeStreaming(
+  judge: CotRailJudge,
+  example: JudgeExample,
+  loaded: LoadedModel,
+  r: JudgeRequest,
+  onText: (sample: number, text: string) => void,
+): Promise<{ judgement: Judgement; tokens: number }> {
+  let tokens = 0;
+  const [judgement] = await judge.cotRail([example], {
+    ...judgeOptions(loaded, r),
+    onText: (_example, sample, text) => {
+      tokens++;
+      onText(sample, text);
+    },
+  });
+  return { judgement, tokens };
 }
 
 /** The Playground's fields as one example to judge, after checking the request (either backend). */
