@@ -3,7 +3,7 @@
 // run's report.json and a compact copy of its per-example evaluations (eval.json), so the app's
 // Playground, Evaluate and Learn views work on a first visit. Run it after the run it copies:
 //
-//   npm run tract -- run                                   # writes runs/default (17 min on a 2-core CPU)
+//   npm run tract -- run                                   # writes runs/default (16 min on a 2-core CPU)
 //   npx tsx scripts/ready-judge.ts runs/default public/judge
 //
 // Reads only files; no GPU.
