@@ -78,22 +78,41 @@ async function loop<B extends { inputIds: ArrayLike<number> }>(
   const log: RunLog = { steps: 0, tokens: 0, seconds: 0, ce: [], raft: [], lr: [], gradNorm: [] };
   const t0 = performance.now();
   let n = 0;
-  for (let epoch = 0; n < total; epoch++) {
-    for (const b of batchesOf(epoch)) {
-      if (n >= total) break;
-      const lr = learningRate(sched, n);
-      const t = performance.now();
-      const stats = (await step.step([toMicro(b)], lr, n + 1))!;
-      const tokens = step.B * step.T;
-      n++;
-      log.steps = n;
-      log.tokens += tokens;
-      log.ce.push(stats.ce);
-      log.raft.push(stats.raft);
-      log.lr.push(lr);
-      log.gradNorm.push(stats.gradNorm);
-      await onStep?.({ step: n, totalSteps: total, epoch, lr, stats, tokens, tokensPerSec: tokens / ((performance.now() - t) / 1000) });
+  // One step in flight: step n+1 is submitted before step n's numbers are awaited, so the GPU never
+  // waits for the readback, the report or the next batch's packing. A NaN loss still stops the run,
+  // one step later.
+  let inFlight: { stats: Promise<StepStats | null>; step: number; epoch: number; lr: number } | null = null;
+  let last = performance.now();
+  const settle = async (f: NonNullable<typeof inFlight>) => {
+    const stats = (await f.stats)!;
+    const now = performance.now();
+    const tokens = step.B * step.T;
+    log.steps = f.step;
+    log.tokens += tokens;
+    log.ce.push(stats.ce);
+    log.raft.push(stats.raft);
+    log.lr.push(f.lr);
+    log.gradNorm.push(stats.gradNorm);
+    await onStep?.({ step: f.step, totalSteps: total, epoch: f.epoch, lr: f.lr, stats, tokens, tokensPerSec: tokens / ((now - last) / 1000) });
+    last = performance.now();
+  };
+  try {
+    for (let epoch = 0; n < total; epoch++) {
+      for (const b of batchesOf(epoch)) {
+        if (n >= total) break;
+        const lr = learningRate(sched, n);
+        const next = { stats: step.step([toMicro(b)], lr, n + 1), step: n + 1, epoch, lr };
+        n++;
+        const prev = inFlight;
+        inFlight = next;
+        if (prev) await settle(prev);
+      }
     }
+    if (inFlight) await settle(inFlight);
+    inFlight = null;
+  } finally {
+    // A step left in flight by an error (or a cancel thrown from onStep): its rejection is not news.
+    (inFlight as { stats: Promise<unknown> } | null)?.stats.catch(() => {});
   }
   log.seconds = (performance.now() - t0) / 1000;
   return log;

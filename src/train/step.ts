@@ -273,7 +273,9 @@ export class TrainStep {
   /**
    * A whole optimizer step (optimizer step number `step` ≥ 1 for AdamW's bias corrections) at
    * learning rate `lr`. With `read` (default true) waits for the GPU and returns the losses and the
-   * gradient norm, throwing NonFiniteLossError if one is NaN or infinite.
+   * gradient norm, throwing NonFiniteLossError if one is NaN or infinite. Everything is submitted
+   * (the step and the copies of its numbers) before the first await, so a caller may start the next
+   * step before awaiting this one's promise and keep the GPU busy meanwhile.
    */
   async step(micro: MicroBatch[], lr: number, step: number, read = true): Promise<StepStats | null> {
     if (micro.length === 0) throw new Error('a training step needs at least one micro-batch');
@@ -298,9 +300,9 @@ export class TrainStep {
 
   private async readStats(ceCount: number, raftCount: number, step: number): Promise<StepStats> {
     const R = this.B * this.T;
-    const ceRows = await readF32(this.gpu, this.buf.ceAcc, R);
-    const raftRows = await readF32(this.gpu, this.buf.raftAcc, this.B);
-    const nc = await readF32(this.gpu, this.buf.normClip, 2);
+    // All three copies are queued now, before anything else is submitted: a caller may record the
+    // next step (which clears these sums) before awaiting this one's numbers.
+    const [ceRows, raftRows, nc] = await Promise.all([readF32(this.gpu, this.buf.ceAcc, R), readF32(this.gpu, this.buf.raftAcc, this.B), readF32(this.gpu, this.buf.normClip, 2)]);
     let ce = 0;
     for (const v of ceRows) ce += v;
     ce = ceCount > 0 ? ce / ceCount : 0;
