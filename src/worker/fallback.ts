@@ -39,7 +39,10 @@ export class OrtJudgeSession {
     this.release();
     const tokenizer = loaded.tokenizer;
     if (!tokenizer) throw new Error(`${loaded.summary.name} has no tokenizer`);
-    this.configured ??= this.configure();
+    this.configured ??= this.configure().catch((e: unknown) => {
+      this.configured = null; // tried again on the next request
+      throw e;
+    });
     const judge = this.configured.then(() =>
       OrtJudge.fromCheckpoint({ config: loaded.config, params: loaded.params }, { executionProviders: ['wasm'], tokenizerInstance: tokenizer, maxBatch: MAX_N_COT }),
     );
