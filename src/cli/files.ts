@@ -6,6 +6,8 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   generateRubricLab,
   llama2cTokenizerFromBytes,
+  checkTokenizerMatches,
+  descriptionHoldsTokenizer,
   tokenizerFromDescription,
   tokenizerFromJson,
   trainRubricLabTokenizer,
@@ -112,16 +114,13 @@ export async function tokenizerForModel(model: LoadedModel, modelPath: string, s
   if (spec) {
     tok = await loadTokenizer(spec);
     // A checkpoint that records its tokenizer must get that very one.
-    const want = model.tokenizer;
-    if (want && want.fingerprint !== tok.describe().fingerprint) {
-      throw new Error(`--tokenizer ${spec} is not the tokenizer ${modelPath} was trained with (${want.name}, fingerprint ${want.fingerprint})`);
-    }
+    if (model.tokenizer) checkTokenizerMatches(tok, model.tokenizer, `--tokenizer ${spec}`, modelPath);
   } else if (model.tokenizerInstance) tok = model.tokenizerInstance;
-  else if (model.tokenizer?.kind === 'llama2c') {
-    // A llama2.c vocabulary is not stored in checkpoints: look for it beside the model, else ask.
+  else if (model.tokenizer && !descriptionHoldsTokenizer(model.tokenizer)) {
+    // A llama2.c or Hugging Face vocabulary is not stored in checkpoints: look for it beside the model, else ask.
     const p = join(dirname(resolve(modelPath)), model.tokenizer.name);
-    if (existsSync(p)) return tokenizerForModel({ ...model, tokenizer: model.tokenizer }, modelPath, p);
-    throw new UsageError(`${modelPath} was trained with the llama2.c tokenizer ${model.tokenizer.name}, which checkpoints do not store: pass --tokenizer <path to ${model.tokenizer.name}>`);
+    if (existsSync(p)) return tokenizerForModel(model, modelPath, p);
+    throw new UsageError(`${modelPath} was trained with the ${model.tokenizer.kind} tokenizer ${model.tokenizer.name}, which checkpoints do not store: pass --tokenizer <path to ${model.tokenizer.name}>`);
   } else if (model.tokenizer) tok = tokenizerFromDescription(model.tokenizer);
   else {
     const dir = dirname(resolve(modelPath));

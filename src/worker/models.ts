@@ -4,6 +4,8 @@
 // Model view, checked against the adapter's limits.
 import {
   llama2cTokenizerFromBytes,
+  checkTokenizerMatches,
+  descriptionHoldsTokenizer,
   tokenizerFromDescription,
   tokenizerFromJson,
   type TemplateName,
@@ -108,7 +110,7 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
       desc = c.tokenizer as TokenizerDescription | undefined;
       // Only our BPE travels inside a checkpoint; a llama2.c or Hugging Face vocabulary is not
       // stored (its fingerprint is), so such a model needs its tokenizer file opened with it.
-      if (desc && tokenizerFiles.length === 0 && (desc.kind === 'bpe' || desc.tokenizerJson !== undefined)) tokenizer = tokenizerFromDescription(desc);
+      if (desc && tokenizerFiles.length === 0 && descriptionHoldsTokenizer(desc)) tokenizer = tokenizerFromDescription(desc);
       const t = c.training as { stage?: string; step?: number; seed?: number; template?: TemplateName } | undefined;
       if (t) training = { stage: t.stage, step: t.step, seed: t.seed };
       if (t?.template === 'prometheus') template = 'prometheus';
@@ -123,9 +125,7 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
       throw new Error(`${tokenizerFiles[0].name}: ${(e as Error).message}`);
     }
   }
-  if (tokenizer && desc && tokenizerFiles.length === 1 && tokenizer.describe().fingerprint !== desc.fingerprint) {
-    throw new Error(`${tokenizerFiles[0].name} is not the tokenizer ${file.name} was trained with (${desc.name})`);
-  }
+  if (tokenizer && desc && tokenizerFiles.length === 1) checkTokenizerMatches(tokenizer, desc, tokenizerFiles[0].name, file.name);
   if (tokenizer && tokenizer.vocabSize !== config.vocabSize) {
     throw new Error(`tokenizer ${tokenizer.name} has ${tokenizer.vocabSize} tokens but ${file.name} has a vocabulary of ${config.vocabSize}`);
   }

@@ -18,8 +18,24 @@ export function tokenizerFromJson(json: unknown, config?: unknown, options: Hugg
 }
 
 /** Rebuilds a tokenizer from checkpoint metadata when the description carries it (the trained BPE). */
+/**
+ * Whether a checkpoint's tokenizer description holds the tokenizer itself (our trained BPE carries its
+ * tokenizer.json), so tokenizerFromDescription can rebuild it; otherwise (llama2.c, Hugging Face) only
+ * its name and fingerprint are recorded and its file must be opened with the model.
+ */
+export function descriptionHoldsTokenizer(d: TokenizerDescription): boolean {
+  return d.kind === 'bpe' && d.tokenizerJson !== undefined;
+}
+
+/** Throws unless `tok` is the tokenizer the model `modelName` was trained with (`d`: same fingerprint). */
+export function checkTokenizerMatches(tok: Tokenizer, d: TokenizerDescription, what: string, modelName: string): void {
+  if (tok.describe().fingerprint !== d.fingerprint) {
+    throw new Error(`${what} is not the tokenizer ${modelName} was trained with (${d.name}, fingerprint ${d.fingerprint})`);
+  }
+}
+
 export function tokenizerFromDescription(d: TokenizerDescription): Tokenizer {
-  if (d.kind === 'bpe' && d.tokenizerJson !== undefined) {
+  if (descriptionHoldsTokenizer(d)) {
     const tok: BpeTokenizer = bpeFromTokenizerJson(d.tokenizerJson, d.name);
     if (tok.describe().fingerprint !== d.fingerprint) throw new Error(`tokenizer ${d.name}: fingerprint does not match the description`);
     return tok;
