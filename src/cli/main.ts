@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.ts')).command,
   generate: async () => (await import('./generate.ts')).command,
   run: async () => (await import('./run.ts')).command,
+  pretrain: async () => (await import('./pretrain.ts')).command,
   judge: async () => (await import('./judge.ts')).command,
   data: async () => (await import('./data.ts')).command,
   export: async () => (await import('./export.ts')).command,

@@ -30,3 +30,7 @@ export { generateRubricLab, allExamples, RUBRIC_LAB_FAMILIES, RUBRIC_LAB_DEFAULT
 export { trainRubricLabTokenizer, exampleTexts } from './rubricLab/tokenizer.ts';
 export * from './tokenizers/index.ts';
 export { createRng, hash32, type Rng } from './rng.ts';
+export { additionSteps, subtractionSteps, compareSteps, distanceSteps, countingSteps, countableWords, positionSteps, type Order } from './procedural/steps.ts';
+export { corpusDocument, corpusDocuments, CORPUS_KINDS, CORPUS_MIX, type CorpusDocument, type CorpusKind, type CorpusSplit } from './procedural/corpus.ts';
+export { corpusRow, corpusBatch, type CorpusBatch } from './procedural/rows.ts';
+export { trainProceduralTokenizer, type ProceduralTokenizerOptions } from './procedural/tokenizer.ts';

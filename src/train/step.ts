@@ -315,6 +315,13 @@ export class TrainStep {
     return stats;
   }
 
+  /** The losses of the micro-batches without changing the weights (a held-out loss): forward, loss
+   *  and backward run as for a step (the gradients are overwritten), the optimizer does not. */
+  async evaluate(micro: MicroBatch[]): Promise<StepStats> {
+    const s = this.accumulateGradients(micro);
+    return this.readStats(s.ceCount, s.raftCount, 0);
+  }
+
   destroy(): void {
     destroyActivations(this.acts);
     for (const b of Object.values(this.buf)) b.destroy();

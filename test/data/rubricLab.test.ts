@@ -15,7 +15,9 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     expect(e.instruction).toBe('What is 88 + 59?');
     expect(e.response).toBe('88 + 59 = 135');
     expect(e.referenceAnswer).toBe('88 + 59 = 147');
-    expect(e.feedback).toBe('88 + 59 = 147. The response gives 135, off by 147 - 135 = 12. So the overall score is 1');
+    expect(e.feedback).toBe(
+      'The response gives 135 and the reference gives 147. Compare 135 and 147: 1=1, 3<4, so 135<147. 147-135: 7-5=2, 4-3=1, 1-1=0, so 147-135=12. The difference is 12. So the overall score is 1',
+    );
     expect(e.scores).toEqual([1, 1, 1]);
   });
 
@@ -23,7 +25,8 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     const e = first('order');
     expect(e.instruction).toBe('Sort these letters: i t l x o e');
     expect(e.response).toBe('o i e x l t');
-    expect(e.feedback).toBe('The right order is e i l o t x. Positions 1, 3, 4, 5 and 6 differ, so 5 are wrong. So the overall score is 1');
+    expect(e.referenceAnswer).toBe('e i l o t x');
+    expect(e.feedback).toBe('Compare the response with the reference: o e no 1, i i ok, e l no 2, x o no 3, l t no 4, t x no 5, so 5 differ. So the overall score is 1');
     expect(e.scores).toEqual([1, 2, 1]);
   });
 
@@ -31,7 +34,9 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     const e = first('word-limit');
     expect(e.instruction).toBe('Write about a bee in at most 6 words.');
     expect(e.response).toBe('The bee swam by the brown park today.');
-    expect(e.feedback).toBe('The limit is 6 words. The response has 8 words, so it is 2 over. So the overall score is 3');
+    expect(e.feedback).toBe(
+      'The limit is 6. Counting: The 1, bee 2, swam 3, by 4, the 5, brown 6, park 7, today 8, so 8 words. Compare 8 and 6: 8>6, so 8>6. 8-6: 8-6=2, so 8-6=2. That is 2 over. So the overall score is 3',
+    );
     expect(e.scores).toEqual([3, 2, 3]);
   });
 
@@ -40,7 +45,7 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     expect(e.instruction).toBe('Copy these words: light house smile tiger table');
     expect(e.response).toBe('liht houe smole tager tablu');
     expect(e.feedback).toBe(
-      'Wrong words: liht should be light, houe should be house, smole should be smile, tager should be tiger, tablu should be table. That is 5 errors. So the overall score is 1',
+      'Compare the response with the reference: liht light no 1, houe house no 2, smole smile no 3, tager tiger no 4, tablu table no 5, so 5 differ. So the overall score is 1',
     );
     expect(e.label).toBe(1);
   });
@@ -55,31 +60,36 @@ const scoreFor = {
 } as Record<string, (n: number) => number>;
 
 /** Recomputes the check from the example's text alone: [defect size, what the CoT must state]. */
-function recompute(e: JudgeExample): { defect: number; states: string } {
+function recompute(e: JudgeExample): { defect: number; states: string | string[] } {
   switch (family(e)) {
     case 'arithmetic': {
       const [, a, op, b] = /^What is (\d+) ([-+*]) (\d+)\?$/.exec(e.instruction)!;
       const correct = op === '+' ? +a! + +b! : op === '-' ? +a! - +b! : +a! * +b!;
       const given = Number(/(\d+)\.?$/.exec(e.response)![1]);
       const off = Math.abs(given - correct);
-      return { defect: off, states: off === 0 ? `= ${correct}. The response gives ${given}, which is exactly right.` : `off by ${Math.max(given, correct)} - ${Math.min(given, correct)} = ${off}.` };
+      const [hi, lo] = given >= correct ? [given, correct] : [correct, given];
+      const steps = off === 0 ? [`so ${given}=${correct}. The difference is 0.`] : [`${hi}-${lo}: `, `so ${hi}-${lo}=${off}. The difference is ${off}.`];
+      return { defect: off, states: [`The response gives ${given} and the reference gives ${correct}. Compare ${given} and ${correct}: `, ...steps] };
     }
     case 'order': {
       const letters = e.instruction.split(': ')[1]!.split(' ');
       const right = e.instruction.startsWith('Reverse') ? letters.slice().reverse() : letters.slice().sort();
       const wrong = e.response.split(' ').filter((x, i) => x !== right[i]).length;
-      return { defect: wrong, states: `The right order is ${right.join(' ')}. ${wrong === 0 ? 'All 6 are in place' : 'Positions'}` };
+      expect(e.referenceAnswer, e.id).toBe(right.join(' '));
+      return { defect: wrong, states: `, so ${wrong} differ.` };
     }
     case 'word-limit': {
       const limit = Number(/at most (\d+) words/.exec(e.instruction)![1]);
       const words = e.response.split(' ').length;
-      return { defect: words - limit, states: `The response has ${words} words` };
+      const over = words - limit;
+      const counted = e.response.replace(/\./g, '').split(' ').map((w, i) => `${w} ${i + 1}`).join(', ');
+      return { defect: over, states: [`The limit is ${limit}. Counting: ${counted}, so ${words} words. `, over > 0 ? `so ${words}-${limit}=${over}. That is ${over} over.` : 'That is within.'] };
     }
     default: {
       const want = e.instruction.split(': ')[1]!.split(' ');
       const got = e.response.split(' ');
       const errors = want.filter((w, i) => w !== got[i]).length;
-      return { defect: errors, states: `${errors} error` };
+      return { defect: errors, states: `, so ${errors} differ.` };
     }
   }
 }
@@ -98,7 +108,7 @@ describe('Rubric Lab, the default set (seed 1)', () => {
     for (const e of all) {
       const { defect, states } = recompute(e);
       expect(e.feedbackScore, e.id).toBe(scoreFor[family(e)]!(defect));
-      expect(e.feedback, e.id).toContain(states);
+      for (const part of [states].flat()) expect(e.feedback, e.id).toContain(part);
       expect(e.feedback!.endsWith(`So the overall score is ${e.feedbackScore}`)).toBe(true);
     }
   });

@@ -1,5 +1,8 @@
-// Arithmetic: the response's answer is off by some amount; the CoT computes the right answer and
-// the difference, and the rubric maps the difference to a score.
+// Arithmetic: the response's answer is off by some amount. The reference answer holds the right
+// result; the CoT compares the two numbers and subtracts the smaller from the larger column by
+// column (the procedure the base model learned from the procedural corpus), and the rubric maps the
+// difference to a score.
+import { distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
 
@@ -40,10 +43,8 @@ export const arithmetic: Family = {
     const given = off === 0 ? correct : correct - off < 0 || rng.next() < 0.5 ? correct + off : correct - off;
     const expr = `${a} ${op} ${b}`;
     const response = rng.next() < 0.5 ? `${expr} = ${given}` : `The answer is ${given}.`;
-    const cot =
-      off === 0
-        ? `${expr} = ${correct}. The response gives ${given}, which is exactly right.`
-        : `${expr} = ${correct}. The response gives ${given}, off by ${Math.max(given, correct)} - ${Math.min(given, correct)} = ${off}.`;
+    const d = distanceSteps(given, correct);
+    const cot = `The response gives ${given} and the reference gives ${correct}. ${d.text} The difference is ${d.distance}.`;
     return {
       instruction: `What is ${expr}?`,
       response,

@@ -1,7 +1,9 @@
 // Letter order: sort letters alphabetically or reverse a list; the response has some positions
-// wrong. The CoT writes the right order, names the wrong positions and counts them.
+// wrong. The CoT checks the response against the reference answer (the right order) position by
+// position with a running count of the wrong ones.
+import { positionSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
-import { bandOffset, listWords, type Family } from './family.ts';
+import { bandOffset, type Family } from './family.ts';
 
 const LENGTH = 6;
 /** Score -> allowed number of wrong positions (exactly one wrong position is impossible). */
@@ -36,11 +38,7 @@ export const order: Family = {
     const moved = derange(rng, positions.map((p) => right[p]!));
     const response = right.slice();
     positions.forEach((p, i) => (response[p] = moved[i]!));
-    const wrongAt = positions.map((p) => p + 1);
-    const cot =
-      wrongCount === 0
-        ? `The right order is ${right.join(' ')}. All ${LENGTH} are in place, so 0 are wrong.`
-        : `The right order is ${right.join(' ')}. Positions ${listWords(wrongAt)} differ, so ${wrongCount} are wrong.`;
+    const cot = `Compare the response with the reference: ${positionSteps(response, right).text}`;
     return {
       instruction: `${reverse ? 'Reverse' : 'Sort'} these letters: ${letters.join(' ')}`,
       response: response.join(' '),

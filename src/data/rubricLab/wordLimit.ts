@@ -1,5 +1,7 @@
 // Word limit: write about an animal in at most L words; the response may run over. The CoT states
-// the limit and the response's word count and how far over it is.
+// the limit, counts the response's words one by one, compares the count with the limit and, when
+// over, subtracts (the corpus's counting and column procedures).
+import { compareSteps, countableWords, countingSteps, distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
 
@@ -45,7 +47,7 @@ export function sentence(rng: Rng, animal: string, n: number): string {
 }
 
 export function countWords(text: string): number {
-  return text.split(/\s+/).filter((w) => /\w/.test(w)).length;
+  return countableWords(text).length;
 }
 
 export const wordLimit: Family = {
@@ -66,10 +68,10 @@ export const wordLimit: Family = {
     const words = limit + over;
     const response = sentence(rng, animal, words);
     const reference = sentence(rng, animal, rng.int(Math.max(3, limit - 1), limit));
-    const cot =
-      over <= 0
-        ? `The limit is ${limit} words. The response has ${words} words, so it is within the limit.`
-        : `The limit is ${limit} words. The response has ${words} words, so it is ${over} over.`;
+    const counted = countableWords(response);
+    if (counted.length !== words) throw new Error(`word-limit: the sentence has ${counted.length} countable words, expected ${words}`);
+    const work = over > 0 ? `${distanceSteps(words, limit).text} That is ${over} over.` : `${compareSteps(words, limit).text} That is within.`;
+    const cot = `The limit is ${limit}. ${countingSteps(counted)} ${work}`;
     return {
       instruction: `Write about a ${animal} in at most ${limit} words.`,
       response,
