@@ -5,7 +5,7 @@
 import { judgeBatches, lmBatches, type BuiltExample, type Tokenizer } from '../data/index.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.ts';
-import { TrainStep, type AdamwOptions, type StepStats } from './step.ts';
+import { TrainStep, type AdamwOptions, type RaftReduction, type StepStats } from './step.ts';
 
 export interface RunOptions {
   epochs: number;
@@ -25,6 +25,8 @@ export interface RunOptions {
 export interface JudgeRunOptions extends RunOptions {
   /** Weight of RAFT; 0 trains with CE alone (the CE baselines). */
   lambda: number;
+  /** How RAFT is reduced over a step's examples (default 'mean'; 'reference': the reference code's λ/B). */
+  raftReduction?: RaftReduction;
   renormalize?: boolean;
   /** Put the score token in the CE mask (the CE baselines need it; CoT-RAFT leaves it out). */
   includeScoreInCe?: boolean;
@@ -132,6 +134,7 @@ export async function trainJudge(model: DeviceModel, seqs: readonly BuiltExample
   const step = new TrainStep(model, B, T, {
     scoreTokens: o.lambda > 0 ? { ids: tokenizer.scoreTokenIds(), values: [1, 2, 3, 4, 5] } : undefined,
     lambda: o.lambda,
+    raftReduction: o.raftReduction,
     renormalize: o.renormalize,
     adamw: o.adamw,
   });

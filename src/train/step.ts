@@ -5,7 +5,9 @@
 // the only readback is the loss (and gradient norm) when asked for.
 //
 // Loss: L = CE + λ·L_RAFT, CE = mean over every CE-masked target of the step's micro-batches,
-// L_RAFT = mean over the step's examples with a score of (ŷ − y)² (DESIGN.md §1).
+// L_RAFT = mean over the step's examples with a score of (ŷ − y)² (DESIGN.md §1). With raftReduction
+// 'reference', L_RAFT is that mean divided again by the number of scored sequences in the step, as
+// the reference TRACT code weights it (an effective λ/B).
 import { createBuffer, readF32, Recorder, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { gradNorm, adamwUpdate, GRAD_NORM_PARTIALS } from '../kernels/adamw.ts';
 import { buildTokenCsr, validateTokenIds } from '../kernels/embedding.ts';
@@ -40,9 +42,19 @@ export interface AdamwOptions {
 
 export const DEFAULT_ADAMW: AdamwOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, gradClip: 1 };
 
+/**
+ * How the RAFT term is reduced over a step's examples: 'mean' (ours, DESIGN.md §1) is
+ * λ · mean (ŷ − y)²; 'reference' is the reference code's λ · mean (ŷ − y)² / n, n the step's scored
+ * sequences (the batch size B but in a last, partial batch), so its gradients are 1/n of 'mean''s.
+ */
+export type RaftReduction = 'mean' | 'reference';
+export const RAFT_REDUCTIONS: readonly RaftReduction[] = ['mean', 'reference'];
+
 export interface StepOptions {
   /** λ, the weight of RAFT (default 1). 0 or no score tokens: CE only. */
   lambda?: number;
+  /** Default 'mean'. */
+  raftReduction?: RaftReduction;
   /** RAFT over the score tokens renormalised (default false). */
   renormalize?: boolean;
   adamw?: Partial<AdamwOptions>;
@@ -56,7 +68,8 @@ export interface StepOptions {
 export interface StepStats {
   /** Mean CE over the step's target tokens. */
   ce: number;
-  /** Mean (ŷ − y)² over the step's examples with a score (null when none). */
+  /** Mean (ŷ − y)² over the step's examples with a score (null when none); not weighted by λ or
+   *  the reduction. */
   raft: number | null;
   /** Global gradient norm before clipping. */
   gradNorm: number;
@@ -83,6 +96,7 @@ export class TrainStep {
   readonly tokens: ScoreTokens | null;
   readonly adamw: AdamwOptions;
   readonly lambda: number;
+  readonly raftReduction: RaftReduction;
   readonly renormalize: boolean;
   readonly headRows: boolean;
   private readonly gpu: Gpu;
@@ -119,6 +133,8 @@ export class TrainStep {
     this.tokens = options.scoreTokens ? uploadScoreTokens(model.gpu, options.scoreTokens.ids, options.scoreTokens.values, model.config.vocabSize) : null;
     this.adamw = { ...DEFAULT_ADAMW, ...options.adamw };
     this.lambda = options.lambda ?? 1;
+    this.raftReduction = options.raftReduction ?? 'mean';
+    if (!RAFT_REDUCTIONS.includes(this.raftReduction)) throw new Error(`raftReduction must be ${RAFT_REDUCTIONS.map((r) => `'${r}'`).join(' or ')}, got ${JSON.stringify(options.raftReduction)}`);
     this.renormalize = options.renormalize ?? false;
     this.headRows = options.headRows ?? true;
     const R = B * T;
@@ -256,18 +272,19 @@ export class TrainStep {
     const ceCount = micro.reduce((a, mb) => a + Array.from(mb.ceMask).reduce((s, v) => s + v, 0), 0);
     const raftCounts = micro.map((mb) => (mb.scorePositions ? TrainStep.count(mb.scorePositions, (t) => t >= 0) : 0));
     const raftCount = raftCounts.reduce((a, b) => a + b, 0);
-    return { ceCount, raftCounts, raftCount, ceScale: ceCount > 0 ? 1 / ceCount : 0 };
+    // The kernel averages over a micro-batch's scored rows; weighting micro-batch i by n_i / n makes
+    // the step's term the mean over all n scored rows ('reference': divided by n once more).
+    const perExample = this.raftReduction === 'reference' && raftCount > 0 ? 1 / raftCount : 1;
+    const raftLambdas = raftCounts.map((n) => (raftCount > 0 ? (this.lambda * perExample * n) / raftCount : 0));
+    return { ceCount, raftCount, raftLambdas, ceScale: ceCount > 0 ? 1 / ceCount : 0 };
   }
 
   /** Forward + loss + backward over the micro-batches, leaving the summed gradients in model.grads
    *  (no optimizer step). Tests compare these with the CPU reference. */
   accumulateGradients(micro: MicroBatch[]): { ceCount: number; raftCount: number } {
     const s = this.scales(micro);
-    micro.forEach((mb, i) => {
-      const lambda = s.raftCount > 0 ? (this.lambda * s.raftCounts[i]) / s.raftCount : 0;
-      this.recordMicro(mb, i === 0, s.ceScale, lambda).submit();
-    });
-    return s;
+    micro.forEach((mb, i) => this.recordMicro(mb, i === 0, s.ceScale, s.raftLambdas[i]).submit());
+    return { ceCount: s.ceCount, raftCount: s.raftCount };
   }
 
   /**
@@ -282,8 +299,7 @@ export class TrainStep {
     const s = this.scales(micro);
     const { model, buf } = this;
     micro.forEach((mb, i) => {
-      const lambda = s.raftCount > 0 ? (this.lambda * s.raftCounts[i]) / s.raftCount : 0;
-      const rec = this.recordMicro(mb, i === 0, s.ceScale, lambda);
+      const rec = this.recordMicro(mb, i === 0, s.ceScale, s.raftLambdas[i]);
       if (i === micro.length - 1) {
         const all = { offset: 0, count: model.layout.size };
         gradNorm(rec, { normClip: buf.normClip, partials: buf.partials }, model.grads!, all, this.adamw.gradClip);

@@ -12,7 +12,7 @@ import { initParams } from '../../src/model/init.ts';
 import { adamwRef, gradNormRef } from '../../src/reference/adamw.ts';
 import { lossAndGradsRef } from '../../src/reference/model.ts';
 import { NonFiniteLossError, TrainStep, type MicroBatch } from '../../src/train/step.ts';
-import { expectClose } from '../helpers/compare.ts';
+import { expectClose, maxAbs } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { rng } from '../helpers/random.ts';
 
@@ -140,6 +140,54 @@ describe('training steps on the GPU', () => {
     const bad = { inputIds: [1, 2, 99, 3], targets: [2, 3, 4, 5], ceMask: [1, 1, 1, 0] };
     await expect(step.step([bad], 1e-3, 1)).rejects.toThrow(/micro-batch 0 input ids: token 2 is 99, outside the vocabulary 0\.\.23/);
     step.destroy();
+    model.destroy();
+  });
+});
+
+describe('RAFT reduction (finetune.raftReduction)', () => {
+  const scoreTokens = { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] };
+  /** The gradients one TrainStep accumulates for `mb` with `o`, and the step's unweighted RAFT loss. */
+  async function gradients(model: DeviceModel, B: number, T: number, mb: MicroBatch, o: ConstructorParameters<typeof TrainStep>[3]) {
+    const step = new TrainStep(model, B, T, { scoreTokens, ...o });
+    const counts = step.accumulateGradients([mb]);
+    const grads = await model.downloadGrads();
+    step.destroy();
+    return { grads, counts };
+  }
+
+  it("'reference' gives exactly 1/n of 'mean''s RAFT gradient, n the scored sequences (B, or fewer in a partial batch)", async () => {
+    const gpu = await testGpu();
+    const model = new DeviceModel(gpu, config, { training: true });
+    model.upload(initParams(model.layout, 5, { std: 0.2 }));
+    const B = 4, T = 8;
+    for (const scorePositions of [[3, 7, 5, 6], [3, -1, 5, 6]]) {
+      const n = scorePositions.filter((t) => t >= 0).length;
+      const b = batch(B, T, 21);
+      // RAFT alone (no CE target): the gradient is the RAFT term's.
+      const raftOnly: MicroBatch = { ...b, ceMask: Array.from(b.ceMask, () => 0), scorePositions, labels: [1.5, 4, 2.7, 5] };
+      const mean = await gradients(model, B, T, raftOnly, { lambda: 1 });
+      const reference = await gradients(model, B, T, raftOnly, { lambda: 1, raftReduction: 'reference' });
+      expect(mean.counts.raftCount).toBe(n);
+      expect(maxAbs(mean.grads)).toBeGreaterThan(1e-4);
+      // 1/4 is a power of two: every rounding in the backward pass scales with it exactly.
+      if (n === 4) expect(Array.from(reference.grads)).toEqual(Array.from(mean.grads, (g) => g / n));
+      expectClose(reference.grads, Float64Array.from(mean.grads, (g) => g / n), { atol: 1e-7 * maxAbs(mean.grads), rtol: 1e-5 }, `RAFT gradient, ${n} scored rows`);
+
+      // With CE: the CE part is unchanged and only the RAFT part is divided by n.
+      const full: MicroBatch = { ...raftOnly, ceMask: b.ceMask };
+      const ce = await gradients(model, B, T, full, { lambda: 0 });
+      const meanFull = await gradients(model, B, T, full, { lambda: 1 });
+      const refFull = await gradients(model, B, T, full, { lambda: 1, raftReduction: 'reference' });
+      const want = Float64Array.from(meanFull.grads, (g, i) => ce.grads[i] + (g - ce.grads[i]) / n);
+      expectClose(refFull.grads, want, { atol: 1e-5 * maxAbs(meanFull.grads), rtol: 1e-3 }, `CE + RAFT gradient, ${n} scored rows`);
+    }
+    model.destroy();
+  });
+
+  it('names a bad raftReduction', async () => {
+    const gpu = await testGpu();
+    const model = new DeviceModel(gpu, config, { training: true });
+    expect(() => new TrainStep(model, 1, 4, { raftReduction: 'sum' as never })).toThrow(/raftReduction must be 'mean' or 'reference', got "sum"/);
     model.destroy();
   });
 });
