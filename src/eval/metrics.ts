@@ -83,6 +83,28 @@ export function pairedDifference(name: MetricName, predA: readonly number[], pre
   }, opts);
 }
 
+/**
+ * The mean over seeds of metric(a_s) − metric(b_s), with a paired bootstrap CI that resamples the
+ * examples jointly: each resample draws one set of indices and uses it for every seed and both
+ * methods (the seeds score the same examples, so their differences are not independent).
+ * predA[s], predB[s]: seed s's predictions on the examples of `gold`. NaN when a seed's difference
+ * is undefined (a constant prediction); resamples where one is undefined are left out.
+ */
+export function pairedDifferenceOverSeeds(name: MetricName, predA: readonly (readonly number[])[], predB: readonly (readonly number[])[], gold: readonly number[], opts: BootstrapOptions = {}): Estimate {
+  const n = gold.length;
+  if (predA.length === 0 || predA.length !== predB.length) throw new Error(`${name} difference over seeds: ${predA.length} and ${predB.length} seeds of predictions`);
+  predA.forEach((a, s) => {
+    if (a.length !== n || predB[s].length !== n) throw new Error(`${name} difference over seeds: seed ${s} has ${a.length} and ${predB[s].length} predictions for ${n} gold scores`);
+  });
+  const meanDiff = (pick: (i: number) => number) => {
+    const g = gather(gold, pick);
+    let sum = 0;
+    for (let s = 0; s < predA.length; s++) sum += metric(name, gather(predA[s], pick), g) - metric(name, gather(predB[s], pick), g);
+    return sum / predA.length;
+  };
+  return percentileBootstrap(n, meanDiff((i) => i), meanDiff, opts);
+}
+
 export type MetricSet = Record<MetricName, Estimate>;
 
 export function allMetrics(pred: readonly number[], gold: readonly number[], opts: BootstrapOptions = {}): MetricSet {

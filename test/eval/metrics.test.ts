@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kendallTauB } from '../../src/eval/kendall.ts';
-import { acrossSeeds, allMetrics, bootstrap, metric } from '../../src/eval/metrics.ts';
+import { acrossSeeds, allMetrics, bootstrap, metric, pairedDifference, pairedDifferenceOverSeeds } from '../../src/eval/metrics.ts';
 import { Rng } from '../../src/model/rng.ts';
 
 // Golden values from scipy (DESIGN.md §6).
@@ -73,5 +73,41 @@ describe('bootstrap CIs', () => {
     expect(s.sd).toBeCloseTo(Math.sqrt(0.02), 12);
     expect(s.n).toBe(2);
     expect(acrossSeeds([0.4]).sd).toBe(0);
+  });
+});
+
+describe('paired difference in the mean over seeds', () => {
+  const rng = new Rng(17);
+  const gold = Array.from({ length: 150 }, () => 1 + 4 * rng.next());
+  /** Three seeds of a better (less noisy) and a worse method on the same examples. */
+  const seeds = [0, 1, 2].map(() => ({ better: gold.map((g) => g + 0.7 * rng.normal()), worse: gold.map((g) => g + 1.6 * rng.normal()) }));
+  const better = seeds.map((s) => s.better);
+  const worse = seeds.map((s) => s.worse);
+
+  it('its value is the mean over seeds of r(better) − r(worse), and its CI brackets it', () => {
+    const e = pairedDifferenceOverSeeds('pearson', better, worse, gold, { seed: 4, samples: 400 });
+    const perSeed = seeds.map((s) => metric('pearson', s.better, gold) - metric('pearson', s.worse, gold));
+    expect(e.value).toBeCloseTo(perSeed.reduce((a, b) => a + b, 0) / 3, 12);
+    expect(e.lo).toBeLessThan(e.value);
+    expect(e.hi).toBeGreaterThan(e.value);
+    expect(e.lo).toBeGreaterThan(0);
+    expect(pairedDifferenceOverSeeds('pearson', better, worse, gold, { seed: 4, samples: 400 })).toEqual(e);
+  });
+
+  it('resamples the examples jointly: with one seed it is the per-seed paired difference, resample for resample', () => {
+    const one = pairedDifferenceOverSeeds('pearson', [better[0]], [worse[0]], gold, { seed: 9, samples: 300 });
+    expect(one).toEqual(pairedDifference('pearson', better[0], worse[0], gold, { seed: 9, samples: 300 }));
+    // Three copies of one seed: the same resamples for every seed give exactly the one-seed CI.
+    const copies = pairedDifferenceOverSeeds('pearson', [better[0], better[0], better[0]], [worse[0], worse[0], worse[0]], gold, { seed: 9, samples: 300 });
+    expect(copies.value).toBeCloseTo(one.value, 12);
+    expect(copies.lo).toBeCloseTo(one.lo, 12);
+    expect(copies.hi).toBeCloseTo(one.hi, 12);
+  });
+
+  it('is undefined when a seed predicted one constant score, and names mismatched inputs', () => {
+    const constant = gold.map(() => 3);
+    expect(pairedDifferenceOverSeeds('pearson', [better[0], constant], [worse[0], worse[1]], gold, { samples: 50 }).value).toBeNaN();
+    expect(() => pairedDifferenceOverSeeds('pearson', better, worse.slice(0, 2), gold)).toThrow(/3 and 2 seeds/);
+    expect(() => pairedDifferenceOverSeeds('pearson', [better[0].slice(1)], [worse[0]], gold)).toThrow(/seed 0 has 149 and 150 predictions for 150 gold scores/);
   });
 });
