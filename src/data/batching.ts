@@ -18,6 +18,9 @@ export interface PrepareOptions {
   template: TemplateName;
   /** T, the row length. */
   seqLen: number;
+  /** The prompt-fit rule's CoT room (with seqLen): every method's prompt gets the same budget, and
+   *  a longer CoT is cut to this many tokens (src/data/example.ts). */
+  maxCotTokens: number;
   /** CoT per example id, replacing the reference CoT (stage 2's self-generated CoTs). */
   cots?: ReadonlyMap<string, string>;
   /** Train on the label alone: no CoT at all. */
@@ -28,25 +31,31 @@ export interface PreparedSet {
   sequences: BuiltExample[];
   /** Examples whose prompt was shortened to fit. */
   truncated: number;
+  /** Examples whose CoT was cut to maxCotTokens. */
+  cotCut: number;
   /** Examples left out because even an emptied prompt cannot fit; with the reason. */
   dropped: { id: string; reason: string }[];
 }
 
+/** Training sequences under the prompt-fit rule (the same prompt ids for every method). */
 export function prepareJudgeSequences(examples: readonly JudgeExample[], options: PrepareOptions): PreparedSet {
   const sequences: BuiltExample[] = [];
   const dropped: { id: string; reason: string }[] = [];
   let truncated = 0;
+  let cotCut = 0;
+  const fit = { seqLen: options.seqLen, maxCotTokens: options.maxCotTokens };
   for (const ex of examples) {
     const cot = options.labelOnly ? '' : options.cots?.get(ex.id);
-    const r = buildExample(ex, { tokenizer: options.tokenizer, template: options.template, cot, maxIds: options.seqLen + 1 });
+    const r = buildExample(ex, { tokenizer: options.tokenizer, template: options.template, cot, fit });
     if (!r.ok) {
       dropped.push({ id: r.id, reason: r.reason });
       continue;
     }
     if (r.example.truncated) truncated++;
+    if (r.example.cotCut) cotCut++;
     sequences.push(r.example);
   }
-  return { sequences, truncated, dropped };
+  return { sequences, truncated, cotCut, dropped };
 }
 
 export interface JudgeBatch {

@@ -23,7 +23,23 @@ export {
   type ParsedJudgement,
   type ParseStatus,
 } from './templates.ts';
-export { buildExample, readoutIds, encodePrompt, encodePromptWithin, fitPromptFields, referenceCot, TRUNCATION_MARK, type BuildOptions, type BuiltExample, type BuildResult } from './example.ts';
+export {
+  buildExample,
+  readoutIds,
+  encodePrompt,
+  encodePromptWithin,
+  fitPromptFields,
+  fitJudgePrompt,
+  fitCot,
+  promptBudget,
+  scoreSuffixTokens,
+  referenceCot,
+  TRUNCATION_MARK,
+  type BuildOptions,
+  type BuiltExample,
+  type BuildResult,
+  type PromptFit,
+} from './example.ts';
 export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, type PrepareOptions, type PreparedSet, type JudgeBatch, type PackOptions, type BatchesOptions } from './batching.ts';
 export { lmTexts, lmTokenStream, lmBatches, lmWindowCount, type LmBatch, type LmField } from './lmBatching.ts';
 export { generateRubricLab, allExamples, RUBRIC_LAB_FAMILIES, RUBRIC_LAB_DEFAULTS, type RubricLab, type RubricLabOptions } from './rubricLab/generate.ts';

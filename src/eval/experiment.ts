@@ -9,6 +9,10 @@
 // then every method is scored on the test split (Pearson, Spearman, Kendall τ-b, RMSE, bootstrap
 // CIs) and the CoT-shift diagnostic is measured for stage 1 and TRACT.
 //
+// Every prompt, in training (label-only included), self-CoT sampling and every read-out, follows
+// one prompt-fit rule (PromptFit: T and the longest CoT any stage samples), so the same example has
+// the same prompt ids for every method.
+//
 // Instead of stage 0, any loaded model can be the seed (options.seedModel: e.g. stories260K with its
 // tok512, whose digits 1..5 are single tokens); its tokenizer and config then replace the trained BPE
 // and config.model.
@@ -25,6 +29,8 @@ import {
   trainRubricLabTokenizer,
   hash32,
   type BuiltExample,
+  type PreparedSet,
+  type PromptFit,
   type Tokenizer,
 } from '../data/index.ts';
 import type { Gpu } from '../gpu/index.ts';
@@ -235,10 +241,11 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const seedFingerprint = seedModel ? `${seedModel.name}/${paramsFingerprint(seedModel.params)}` : null;
   const dataHash = hash32(stable({ data: config.data, tok: tokDesc.fingerprint })).toString(16);
 
-  const prepared = {
-    none: prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, labelOnly: true }),
-    reference: prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T }),
-  };
+  // One prompt-fit rule for every method and stage: T, and the longest CoT self-CoT sampling or
+  // evaluation may produce.
+  const fit: PromptFit = { seqLen: T, maxCotTokens: Math.max(config.selfCot.maxTokens, config.eval.maxCotTokens) };
+  const prepare = (o: { labelOnly?: boolean; cots?: ReadonlyMap<string, string> }) => prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, maxCotTokens: fit.maxCotTokens, ...o });
+  const prepared = { none: prepare({ labelOnly: true }), reference: prepare({}) };
   const report: Report = {
     config,
     seeds: config.seeds,
@@ -279,6 +286,8 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     const need = modelsNeeded(config.methods);
     const params: Partial<Record<ModelName, Float32Array>> = {};
     let selfCots: Map<string, string> | null = null;
+    /** The self-CoT training set (the same for every model trained on it). */
+    let selfPrepared: PreparedSet | undefined;
 
     const stage = async <R>(name: StageName, work: () => Promise<R>): Promise<R> => {
       await onEvent({ type: 'stage', seed, stage: name, status: 'start' });
@@ -290,7 +299,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       return r;
     };
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, selfCot: config.selfCot })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
@@ -362,8 +371,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
           } else {
             const spec = MODEL_SPEC[m];
             model.upload(params[spec.from]!);
-            const seqs: BuiltExample[] =
-              spec.cots === 'none' ? prepared.none.sequences : spec.cots === 'reference' ? prepared.reference.sequences : prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, cots: selfCots! }).sequences;
+            const seqs: BuiltExample[] = spec.cots === 'none' ? prepared.none.sequences : spec.cots === 'reference' ? prepared.reference.sequences : (selfPrepared ??= prepare({ cots: selfCots! })).sequences;
             const f = config.finetune;
             log = await trainJudge(
               model,
@@ -415,6 +423,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
             template,
             nCot: 1,
             maxCotTokens: config.selfCot.maxTokens,
+            promptCotTokens: fit.maxCotTokens,
             seed: hash32(`${seed}/self-cot`),
             sampling: { temperature: config.selfCot.temperature, topP: config.selfCot.topP, repetitionPenalty: config.selfCot.repetitionPenalty },
             onProgress: (done, total) => emit({ type: 'progress', seed, stage: 'self-cot', done, total }),
@@ -464,7 +473,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       judged[m] = await stage(`eval:${m}`, async () => {
         const { judge, release } = judgeFor(params[m]!);
         try {
-          const o = { template, renormalize: config.finetune.renormalize };
+          const o = { template, renormalize: config.finetune.renormalize, promptCotTokens: fit.maxCotTokens };
           const j =
             readout === 'label'
               ? await judge.labelOnly(lab.test, o)
@@ -492,7 +501,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         for (const m of shiftModels) {
           const { judge, release } = judgeFor(params[m]!);
           try {
-            const ref = await judge.withCots(lab.test, Judge.referenceCots(lab.test), { template, renormalize: config.finetune.renormalize });
+            const ref = await judge.withCots(lab.test, Judge.referenceCots(lab.test), { template, renormalize: config.finetune.renormalize, promptCotTokens: fit.maxCotTokens });
             shiftPairs[seed][m] = metric('rmse', ref.map((r) => r.yhat), judged[m]!.map((r) => r.yhat));
           } finally {
             release();

@@ -7,8 +7,14 @@
 // It runs on any SequenceGenerator: the GPU engine (Generator), or onnxruntime-web without WebGPU
 // (src/interop/ort.ts). The read-out is computed from the logits row read
 // back at the score position, which the decode's argmax needs anyway.
+//
+// Prompts follow the prompt-fit rule (src/data/example.ts) with seqLen = the generator's Tmax and
+// the CoT room `promptCotTokens` (default maxCotTokens): label-only read-outs, CoT sampling and
+// read-outs given CoTs all see the same prompt ids, the ones training used with the same room. Every
+// CoT read out is cut to that room as training cuts it (fitCot).
 import {
-  encodePromptWithin,
+  fitCot,
+  fitJudgePrompt,
   readoutIds,
   referenceCot,
   cotFromFeedback,
@@ -29,6 +35,9 @@ export interface JudgeOptions {
   sampling?: SamplingOptions;
   /** Longest CoT in tokens (default 64). */
   maxCotTokens?: number;
+  /** The CoT room of the prompt-fit rule (default maxCotTokens, never less): give training's value so
+   *  that the prompts are the ones the model was trained on. */
+  promptCotTokens?: number;
   /** Renormalise over the score tokens (default false: the whole-vocabulary probabilities). */
   renormalize?: boolean;
   seed?: number;
@@ -66,6 +75,14 @@ export interface Judgement {
   mass: number;
   /** Standard decoding: the first sample's decoded score. */
   decoded: number;
+}
+
+/** The options that decide a prompt under the prompt-fit rule. */
+export type PromptOptions = Pick<JudgeOptions, 'template' | 'maxCotTokens' | 'promptCotTokens'>;
+
+/** The rule's CoT room for these options (promptCotTokens, else maxCotTokens, else 64). */
+export function promptCotRoom(o: Pick<JudgeOptions, 'maxCotTokens' | 'promptCotTokens'>): number {
+  return o.promptCotTokens ?? o.maxCotTokens ?? 64;
 }
 
 const SCORE_VALUES = [1, 2, 3, 4, 5];
@@ -123,42 +140,35 @@ export class Judge {
     this.scoreIds = tokenizer.scoreTokenIds();
   }
 
-  /** The prompt ids of an example, shortened (response, reference first) to leave `room` tokens. */
-  promptIds(ex: JudgeExample, template: TemplateName, room: number): number[] {
-    const fit = encodePromptWithin(ex, this.tokenizer, template, this.gen.Tmax - room);
-    if (!fit) throw new Error(`example ${ex.id}: even an emptied prompt leaves fewer than ${room} of the model's ${this.gen.Tmax} positions`);
-    return fit.ids;
+  /** The prompt ids of an example under the prompt-fit rule (seqLen = Tmax, CoT room of `o`). */
+  promptIds(ex: JudgeExample, o: PromptOptions): number[] {
+    const fit = { seqLen: this.gen.Tmax, maxCotTokens: promptCotRoom(o) };
+    const p = fitJudgePrompt(ex, this.tokenizer, o.template, fit);
+    if (!p) throw new Error(`example ${ex.id}: even an emptied prompt does not fit the prompt budget (seqLen ${fit.seqLen}, CoT room ${fit.maxCotTokens} tokens)`);
+    return p.ids;
   }
 
-  private async readAll(prompts: number[][], cots: string[], renormalize: boolean): Promise<ScoreReadout[]> {
-    const seqs = prompts.map((p, i) => this.fitReadout(p, cots[i]));
+  /** Reads out each (prompt, CoT); the CoTs are cut to `room` tokens first, as training cuts them. */
+  private async readAll(prompts: number[][], cots: string[], room: number, renormalize: boolean): Promise<{ cots: string[]; reads: ScoreReadout[] }> {
+    const fitted = cots.map((c) => fitCot(c, this.tokenizer, room).cot);
+    const seqs = prompts.map((p, i) => {
+      const ids = Array.from(readoutIds(p, fitted[i], this.tokenizer).ids);
+      if (ids.length > this.gen.Tmax) throw new Error(`a read-out of ${ids.length} tokens exceeds the model's ${this.gen.Tmax} positions (prompt ${p.length})`);
+      return ids;
+    });
     const rows = await lastLogitsMany(this.gen, seqs);
-    return rows.map((r) => readout(r, this.scoreIds, renormalize));
-  }
-
-  /** prompt + CoT + " So the overall score is ", the CoT shortened word by word from its end if
-   *  it does not fit (a sampled CoT that never reached "So the overall" can, once re-encoded on its
-   *  own, take a few more tokens than it was sampled with). */
-  private fitReadout(prompt: number[], cot: string): number[] {
-    let c = cot;
-    for (;;) {
-      const ids = readoutIds(prompt, c, this.tokenizer).ids;
-      if (ids.length <= this.gen.Tmax) return Array.from(ids);
-      if (c.trim() === '') throw new Error(`the prompt alone (${prompt.length} tokens) leaves no room for the read-out in ${this.gen.Tmax} positions`);
-      c = c.replace(/\s*\S+\s*$/, '');
-    }
+    return { cots: fitted, reads: rows.map((r) => readout(r, this.scoreIds, renormalize)) };
   }
 
   /** ŷ given given CoTs (reference CoTs for the CoT-shift diagnostic; '' for label-only RAIL). */
-  async withCots(examples: readonly JudgeExample[], cots: readonly string[], o: Pick<JudgeOptions, 'template' | 'renormalize'>): Promise<Judgement[]> {
-    const cotRoom = Math.max(...cots.map((c) => this.tokenizer.encode(c).length)) + 12;
-    const prompts = examples.map((ex) => this.promptIds(ex, o.template, cotRoom));
-    const r = await this.readAll(prompts, [...cots], o.renormalize ?? false);
-    return r.map((s, i) => summarize([cots[i]], [s]));
+  async withCots(examples: readonly JudgeExample[], cots: readonly string[], o: PromptOptions & Pick<JudgeOptions, 'renormalize'>): Promise<Judgement[]> {
+    const prompts = examples.map((ex) => this.promptIds(ex, o));
+    const r = await this.readAll(prompts, [...cots], promptCotRoom(o), o.renormalize ?? false);
+    return r.reads.map((s, i) => summarize([r.cots[i]], [s]));
   }
 
   /** Label-only RAIL and decoding: the read-out right after the prompt. */
-  async labelOnly(examples: readonly JudgeExample[], o: Pick<JudgeOptions, 'template' | 'renormalize'>): Promise<Judgement[]> {
+  async labelOnly(examples: readonly JudgeExample[], o: PromptOptions & Pick<JudgeOptions, 'renormalize'>): Promise<Judgement[]> {
     return this.withCots(examples, examples.map(() => ''), o);
   }
 
@@ -171,7 +181,8 @@ export class Judge {
   async sampleCots(examples: readonly JudgeExample[], o: JudgeOptions): Promise<{ prompts: number[][]; cots: string[][] }> {
     const n = o.nCot ?? 1;
     const maxCot = o.maxCotTokens ?? 64;
-    const prompts = examples.map((ex) => this.promptIds(ex, o.template, maxCot + 12));
+    if (promptCotRoom(o) < maxCot) throw new Error(`promptCotTokens (${o.promptCotTokens}) is less than maxCotTokens (${maxCot}): the prompts would leave no room for the CoTs sampled`);
+    const prompts = examples.map((ex) => this.promptIds(ex, o));
     const seqPrompts: number[][] = [];
     const owner: [number, number][] = [];
     examples.forEach((_, i) => {
@@ -227,7 +238,7 @@ export class Judge {
     const flatPrompts: number[][] = [];
     const flatCots: string[] = [];
     examples.forEach((_, i) => cots[i].forEach((c) => (flatPrompts.push(prompts[i]), flatCots.push(c))));
-    const reads = await this.readAll(flatPrompts, flatCots, o.renormalize ?? false);
-    return examples.map((_, i) => summarize(cots[i], reads.slice(i * n, (i + 1) * n)));
+    const r = await this.readAll(flatPrompts, flatCots, promptCotRoom(o), o.renormalize ?? false);
+    return examples.map((_, i) => summarize(r.cots.slice(i * n, (i + 1) * n), r.reads.slice(i * n, (i + 1) * n)));
   }
 }

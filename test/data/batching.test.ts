@@ -137,8 +137,11 @@ describe.each(TOKENIZERS)('building examples with %s', (_name, make) => {
 
   it('packs [B, T] batches whose score positions are never truncated', () => {
     const examples = [...lab.dev.slice(0, 20), ...lab.dev.slice(20, 30).map(long)];
-    const T = Math.max(...lab.dev.slice(0, 30).map((ex) => minimalLength(ex, tok))) + 20;
-    const set = prepareJudgeSequences(examples, { tokenizer: tok, template: 'compact', seqLen: T });
+    // Room for the longest reference CoT: no CoT is cut, and T is tight for the prompts.
+    const maxCotTokens = Math.max(...examples.map((ex) => tok.encode(referenceCot(ex)).length));
+    const T = Math.max(...lab.dev.slice(0, 30).map((ex) => minimalLength(ex, tok))) + 20 + maxCotTokens;
+    const set = prepareJudgeSequences(examples, { tokenizer: tok, template: 'compact', seqLen: T, maxCotTokens });
+    expect(set.cotCut).toBe(0);
     expect(set.sequences.length + set.dropped.length).toBe(30);
     expect(set.truncated).toBeGreaterThanOrEqual(10);
     const seen: string[] = [];
@@ -160,7 +163,7 @@ describe.each(TOKENIZERS)('building examples with %s', (_name, make) => {
 describe('packing details', () => {
   const tok = labTokenizer();
   const lab = defaultLab();
-  const seqs = prepareJudgeSequences(lab.dev.slice(0, 3), { tokenizer: tok, template: 'compact', seqLen: 200 }).sequences;
+  const seqs = prepareJudgeSequences(lab.dev.slice(0, 3), { tokenizer: tok, template: 'compact', seqLen: 200, maxCotTokens: 64 }).sequences;
 
   it('puts the score token in CE only when asked, and fills missing rows', () => {
     const b = packJudgeBatch(seqs, { batchSize: 4, seqLen: 200, pad: tok.pad, includeScoreInCe: true });
@@ -175,9 +178,9 @@ describe('packing details', () => {
 
   it('trains label-only or on replacement CoTs (stage 2)', () => {
     const ex = lab.dev[0]!;
-    const labelOnly = prepareJudgeSequences([ex], { tokenizer: tok, template: 'compact', seqLen: 200, labelOnly: true }).sequences[0]!;
+    const labelOnly = prepareJudgeSequences([ex], { tokenizer: tok, template: 'compact', seqLen: 200, maxCotTokens: 64, labelOnly: true }).sequences[0]!;
     expect(labelOnly.target).toBe(`So the overall score is ${ex.feedbackScore}`);
-    const own = prepareJudgeSequences([ex], { tokenizer: tok, template: 'compact', seqLen: 200, cots: new Map([[ex.id, 'My own reasoning.']]) }).sequences[0]!;
+    const own = prepareJudgeSequences([ex], { tokenizer: tok, template: 'compact', seqLen: 200, maxCotTokens: 64, cots: new Map([[ex.id, 'My own reasoning.']]) }).sequences[0]!;
     expect(own.target).toBe(`My own reasoning. So the overall score is ${ex.feedbackScore}`);
   });
 
@@ -225,7 +228,8 @@ describe('real data with the llama2.c tokenizer', () => {
     const tok = tok512();
     const r = await loadJudgeData(readFileSync(MT_BENCH, 'utf8'), { file: MT_BENCH });
     const T = 2048;
-    const set = prepareJudgeSequences(r.examples, { tokenizer: tok, template: 'prometheus', seqLen: T });
+    // Room for 512 CoT tokens (the feedbacks run to ~400; a longer one is cut to 512).
+    const set = prepareJudgeSequences(r.examples, { tokenizer: tok, template: 'prometheus', seqLen: T, maxCotTokens: 512 });
     expect(set.sequences.length + set.dropped.length).toBe(320);
     expect(set.truncated).toBeGreaterThan(100);
     for (const d of set.dropped) expect(d.reason).toMatch(/does not fit in 2049/);

@@ -215,7 +215,7 @@ export async function trainTinyJudge(gpu: Gpu, steps = 24) {
   const model = new DeviceModel(gpu, config, { training: true });
   const init = initParams(model.layout, 11);
   model.upload(init);
-  const seqs = prepareJudgeSequences(lab.train, { tokenizer, template: 'compact', seqLen: 192 }).sequences;
+  const seqs = prepareJudgeSequences(lab.train, { tokenizer, template: 'compact', seqLen: 192, maxCotTokens: 64 }).sequences;
   await trainJudge(model, seqs, tokenizer, { epochs: 10, batchSize: 8, lr: 1e-2, seed: 1, lambda: 1, maxSteps: steps });
   const params = await model.downloadParams();
   model.destroy();
