@@ -3,6 +3,18 @@
 // on a 2-core CPU WebGPU driver), a quick one (a minute-scale smoke run) and validation that names
 // the field of a bad --config file.
 import type { TemplateName } from '../data/index.ts';
+import type { RaftReduction } from '../train/step.ts';
+
+/** finetune.raftReduction's values, described (a record over the type: none can be missing; a
+ *  type-only import, since the app's main thread loads this file and never GPU code). */
+export const RAFT_REDUCTION_TEXT: Record<RaftReduction, string> = {
+  mean: 'λ · mean over the step\'s examples of (ŷ − y)² (DESIGN.md §1)',
+  reference: 'the reference code\'s weighting: the batch-mean squared error divided by the number of sequences again (an effective λ/B)',
+};
+
+/** The splits methods can be scored on: choices are made on 'dev', the final run reads 'test' once. */
+export const EVAL_SPLITS = ['dev', 'test'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
 
 export const METHODS = [
   'label-ce-decode',
@@ -31,10 +43,15 @@ export interface TrainSettings {
 export interface ExperimentConfig {
   data: { seed: number; train: number; dev: number; test: number; noise: number; vocabSize: number; template: TemplateName };
   model: { dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number; seqLen: number };
-  stage0: TrainSettings & { seqLen: number };
-  finetune: TrainSettings & { lambda: number; renormalize: boolean };
+  /** Stage 0 trains on windows of model.seqLen tokens, as long as the fine-tuning sequences. */
+  stage0: TrainSettings;
+  /** raftReduction: 'mean' (ours: λ · mean over examples of (ŷ − y)²) or 'reference' (the reference
+   *  code's: that mean divided by the batch's sequences again, an effective λ/B). */
+  finetune: TrainSettings & { lambda: number; renormalize: boolean; raftReduction: RaftReduction };
   selfCot: { temperature: number; topP: number; repetitionPenalty: number; maxTokens: number };
-  eval: { nCot: number; temperature: number; topP: number; maxCotTokens: number; bootstrap: number; batch: number };
+  /** CoT sampling at evaluation (repetitionPenalty 1.03 as the reference code); split: which split
+   *  the methods are scored on. */
+  eval: { nCot: number; temperature: number; topP: number; repetitionPenalty: number; maxCotTokens: number; bootstrap: number; batch: number; split: EvalSplit };
   methods: MethodName[];
   seeds: number[];
 }
@@ -42,10 +59,10 @@ export interface ExperimentConfig {
 export const DEFAULT_CONFIG: ExperimentConfig = {
   data: { seed: 1, train: 2000, dev: 200, test: 500, noise: 0.6, vocabSize: 512, template: 'compact' },
   model: { dim: 64, hiddenDim: 192, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
-  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, seqLen: 128 },
-  finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false },
+  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0 },
+  finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
   selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 64 },
-  eval: { nCot: 1, temperature: 1, topP: 0.9, maxCotTokens: 64, bootstrap: 1000, batch: 64 },
+  eval: { nCot: 1, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 64, bootstrap: 1000, batch: 64, split: 'test' },
   methods: [...METHODS],
   seeds: [1],
 };
@@ -61,6 +78,11 @@ export const QUICK_CONFIG: ExperimentConfig = {
 };
 
 type Json = Record<string, unknown>;
+
+/** Fields a --config file may still name but that no longer exist, with why. */
+const REMOVED_FIELDS: Record<string, string> = {
+  'stage0.seqLen': 'stage 0 now trains on windows of model.seqLen tokens, as long as the fine-tuning sequences',
+};
 
 function isObject(x: unknown): x is Json {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -79,6 +101,8 @@ export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'con
     } else if (isObject(current)) {
       if (!isObject(value)) throw new Error(`${where}: '${section}' must be an object`);
       for (const [k, v] of Object.entries(value)) {
+        const removed = REMOVED_FIELDS[`${section}.${k}`];
+        if (removed) throw new Error(`${where}: '${section}.${k}' was removed: ${removed}`);
         if (!(k in current)) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${Object.keys(current).join(', ')})`);
         if (typeof v !== typeof current[k]) throw new Error(`${where}: '${section}.${k}' must be a ${typeof current[k]}, got ${JSON.stringify(v)}`);
         current[k] = v;
@@ -107,6 +131,13 @@ export function validateExperimentConfig(c: ExperimentConfig, where = 'config'):
     if (!Number.isInteger(c[s].maxSteps) || c[s].maxSteps < 0) throw new Error(`${where}: '${s}.maxSteps' must be an integer ≥ 0`);
   }
   if (!(c.finetune.lambda >= 0)) throw new Error(`${where}: 'finetune.lambda' must be ≥ 0`);
+  const oneOf = (path: string, v: string, allowed: readonly string[]) => {
+    if (!allowed.includes(v)) throw new Error(`${where}: '${path}' must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(v)}`);
+  };
+  oneOf('finetune.raftReduction', c.finetune.raftReduction, Object.keys(RAFT_REDUCTION_TEXT));
+  oneOf('eval.split', c.eval.split, EVAL_SPLITS);
+  positive('eval.repetitionPenalty', c.eval.repetitionPenalty);
+  positive('selfCot.repetitionPenalty', c.selfCot.repetitionPenalty);
   posInt('eval.nCot', c.eval.nCot);
   posInt('eval.maxCotTokens', c.eval.maxCotTokens);
   posInt('selfCot.maxTokens', c.selfCot.maxTokens);

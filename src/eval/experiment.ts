@@ -6,12 +6,14 @@
 //   self-CoT  the frozen stage-1 model samples one CoT per training example (T 1, top-p 0.9)
 //   stage 2   CoT-RAFT on the self-CoTs + gold labels, from the SEED (TRACT); and the ablations:
 //             self-CoT with CE only, and stage 2 from stage 1
-// then every method is scored on the test split (Pearson, Spearman, Kendall τ-b, RMSE, bootstrap
-// CIs) and the CoT-shift diagnostic is measured for stage 1 and TRACT.
+// then every method is scored on eval.split (test by default; dev for choosing settings: Pearson,
+// Spearman, Kendall τ-b, RMSE, bootstrap CIs, Pearson per task family) and the CoT-shift diagnostic
+// is measured for stage 1 and TRACT. The paper's orderings are checked per seed and in the mean over
+// seeds (paired bootstrap over the scored examples).
 //
 // Every prompt, in training (label-only included), self-CoT sampling and every read-out, follows
 // one prompt-fit rule (PromptFit: T and the longest CoT any stage samples), so the same example has
-// the same prompt ids for every method.
+// the same prompt ids for every method; the report gives the rate of cut prompts per split.
 //
 // Instead of stage 0, any loaded model can be the seed (options.seedModel: e.g. stories260K with its
 // tok512, whose digits 1..5 are single tokens); its tokenizer and config then replace the trained BPE
@@ -22,13 +24,17 @@
 // identical results (each stage's randomness comes from (seed, stage) alone). Nothing here touches
 // Node: the CLI passes a file-system store, the app an IndexedDB one.
 import {
+  fitJudgePrompt,
   generateRubricLab,
   lmTexts,
   lmTokenStream,
   prepareJudgeSequences,
   trainRubricLabTokenizer,
   hash32,
+  promptBudget,
+  scoreSuffixTokens,
   type BuiltExample,
+  type JudgeExample,
   type PreparedSet,
   type PromptFit,
   type Tokenizer,
@@ -42,8 +48,8 @@ import { buildLayout } from '../model/layout.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
-import type { ExperimentConfig, MethodName } from './config.ts';
-import { acrossSeeds, allMetrics, metric, pairedDifference, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
+import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
+import { acrossSeeds, allMetrics, metric, pairedDifference, pairedDifferenceOverSeeds, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
 
 export interface ArtifactStore {
   read(name: string): Promise<Uint8Array | null>;
@@ -95,12 +101,17 @@ export const PAPER_PEARSON: Partial<Record<MethodName, number>> = {
   'label-ce-decode': 0.488,
 };
 
+/** Mean ± sd over seeds (n: the seeds where the value is defined). */
+export type SeedSpread = { mean: number; sd: number; n: number };
+
 export interface MethodResult {
   /** distinct: how many different scores the method predicted (1 → correlations are undefined, null in JSON).
-   *  byFamily: Pearson r on the test examples of each Rubric Lab task family. */
+   *  byFamily: Pearson r on the scored examples of each Rubric Lab task family. */
   perSeed: { seed: number; metrics: MetricSet; n: number; distinct: number; offScaleRate: number; byFamily: Record<string, number> }[];
   /** Mean ± sd over seeds of each metric's value. */
-  mean: Record<MetricName, { mean: number; sd: number; n: number }>;
+  mean: Record<MetricName, SeedSpread>;
+  /** Mean ± sd over seeds of the Pearson r of each task family. */
+  familyMean: Record<string, SeedSpread>;
 }
 
 export interface OrderingCheck {
@@ -109,14 +120,46 @@ export interface OrderingCheck {
   worse: MethodName;
   /** Pearson difference (better − worse) with its paired bootstrap CI, per seed. */
   perSeed: { seed: number; difference: Estimate }[];
+  /** The mean over seeds of the Pearson difference, with a paired bootstrap CI that resamples the
+   *  scored examples jointly (the same indices for every seed). */
+  meanOverSeeds: Estimate;
+  /** meanOverSeeds.value > 0. */
   holds: boolean;
+  /** meanOverSeeds' CI above 0 (beyond the sampling noise of the examples). */
   significant: boolean;
+}
+
+/** Prompts the prompt-fit rule cut in one split: counts and the fraction of the split. */
+export interface PromptCut {
+  n: number;
+  /** Prompts shortened to the budget. */
+  cut: number;
+  /** cut / n. */
+  rate: number;
+  /** Examples whose emptied prompt still exceeds the budget (left out of training; a read-out fails). */
+  dropped: number;
 }
 
 export interface Report {
   config: ExperimentConfig;
   seeds: number[];
-  data: { train: number; dev: number; test: number; tokenizer: { vocabSize: number; name: string }; truncated: number; dropped: number };
+  /** truncated, dropped: training examples (reference CoTs) whose prompt was cut, or that could not
+   *  fit; referenceCotsCut: reference CoTs cut to promptFit.maxCotTokens. */
+  data: {
+    train: number;
+    dev: number;
+    test: number;
+    tokenizer: { vocabSize: number; name: string };
+    truncated: number;
+    dropped: number;
+    referenceCotsCut: number;
+    /** The prompt-fit rule every method used, and its prompt budget in ids. */
+    promptFit: PromptFit & { budget: number };
+    /** Cut prompts per split under that rule. */
+    promptCut: Record<'train' | 'dev' | 'test', PromptCut>;
+  };
+  /** The split the methods were scored on (config.eval.split). */
+  split: EvalSplit;
   modelConfig: ModelConfig;
   parameters: number;
   /** The loaded model the run started from instead of stage 0 (null: pretrained in stage 0). */
@@ -246,6 +289,9 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const fit: PromptFit = { seqLen: T, maxCotTokens: Math.max(config.selfCot.maxTokens, config.eval.maxCotTokens) };
   const prepare = (o: { labelOnly?: boolean; cots?: ReadonlyMap<string, string> }) => prepareJudgeSequences(lab.train, { tokenizer, template, seqLen: T, maxCotTokens: fit.maxCotTokens, ...o });
   const prepared = { none: prepare({ labelOnly: true }), reference: prepare({}) };
+  const split = config.eval.split;
+  const scored = lab[split];
+  const promptCut = { train: promptCutOf(lab.train, tokenizer, template, fit), dev: promptCutOf(lab.dev, tokenizer, template, fit), test: promptCutOf(lab.test, tokenizer, template, fit) };
   const report: Report = {
     config,
     seeds: config.seeds,
@@ -256,7 +302,11 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       tokenizer: { vocabSize: tokenizer.vocabSize, name: tokenizer.name },
       truncated: prepared.reference.truncated,
       dropped: prepared.reference.dropped.length,
+      referenceCotsCut: prepared.reference.cotCut,
+      promptFit: { ...fit, budget: promptBudget(tokenizer, fit) },
+      promptCut,
     },
+    split,
     modelConfig,
     parameters: buildLayout(modelConfig).count,
     stageSeconds: {},
@@ -271,11 +321,10 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       seedModel
         ? `The seed model is ${seedModel.name} (${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M parameters, tokenizer ${tokenizer.name}), loaded instead of pretrained in stage 0; config.model and data.vocabSize are not used. The paper fine-tunes Mistral-7B on the Feedback Collection; the paper column is for orientation only.`
         : `Models are ${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.`,
-      'Decoding (…-decode) takes the most probable of the five score tokens at the score position after the CoT; the fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
-      'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
+      ...methodDeviations(config, fit, tokenizer, promptCut),
     ],
   };
-  const gold = lab.test.map((e) => e.label);
+  const gold = scored.map((e) => e.label);
   const predictions: Record<number, Partial<Record<MethodName, { pred: number[]; offScale: number }>>> = {};
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
 
@@ -367,7 +416,8 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
             model.upload(initParams(model.layout, seed));
             const stream = lmTokenStream(lmTexts(lab.train), tokenizer);
             const s = config.stage0;
-            log = await pretrainLm(model, stream, tokenizer, { ...s, seqLen: Math.min(s.seqLen, T), seed: hash32(`${seed}/seed`), maxSteps: s.maxSteps || undefined, adamw: { weightDecay: s.weightDecay, gradClip: s.gradClip } }, onStep);
+            // Windows of T tokens: the seed sees every position it is fine-tuned and judged at.
+            log = await pretrainLm(model, stream, tokenizer, { ...s, seqLen: T, seed: hash32(`${seed}/seed`), maxSteps: s.maxSteps || undefined, adamw: { weightDecay: s.weightDecay, gradClip: s.gradClip } }, onStep);
           } else {
             const spec = MODEL_SPEC[m];
             model.upload(params[spec.from]!);
@@ -382,6 +432,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
                 seed: hash32(`${seed}/${m}`),
                 maxSteps: f.maxSteps || undefined,
                 lambda: spec.loss === 'ce' ? 0 : f.lambda,
+                raftReduction: f.raftReduction,
                 renormalize: f.renormalize,
                 includeScoreInCe: spec.loss === 'ce',
                 adamw: { weightDecay: f.weightDecay, gradClip: f.gradClip },
@@ -463,7 +514,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       const cached = await store.read(cacheName);
       if (cached) {
         const c = JSON.parse(decoder.decode(cached)) as { key: string; judgements: Judgement[] };
-        if (c.key === evalKey && c.judgements.length === lab.test.length) {
+        if (c.key === evalKey && c.judgements.length === scored.length) {
           judged[m] = c.judgements;
           report.stageSeconds[dir][`eval:${m}`] = 0;
           await onEvent({ type: 'stage', seed, stage: `eval:${m}`, status: 'reused' });
@@ -476,13 +527,13 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
           const o = { template, renormalize: config.finetune.renormalize, promptCotTokens: fit.maxCotTokens };
           const j =
             readout === 'label'
-              ? await judge.labelOnly(lab.test, o)
-              : await judge.cotRail(lab.test, {
+              ? await judge.labelOnly(scored, o)
+              : await judge.cotRail(scored, {
                   ...o,
                   nCot: config.eval.nCot,
                   maxCotTokens: config.eval.maxCotTokens,
                   seed: hash32(`${seed}/eval/${m}`),
-                  sampling: { temperature: config.eval.temperature, topP: config.eval.topP },
+                  sampling: { temperature: config.eval.temperature, topP: config.eval.topP, repetitionPenalty: config.eval.repetitionPenalty },
                   onProgress: (done, total) => emit({ type: 'progress', seed, stage: `eval:${m}`, done, total }),
                 });
           await store.write(cacheName, JSON.stringify({ key: evalKey, judgements: j }));
@@ -501,7 +552,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         for (const m of shiftModels) {
           const { judge, release } = judgeFor(params[m]!);
           try {
-            const ref = await judge.withCots(lab.test, Judge.referenceCots(lab.test), { template, renormalize: config.finetune.renormalize, promptCotTokens: fit.maxCotTokens });
+            const ref = await judge.withCots(scored, Judge.referenceCots(scored), { template, renormalize: config.finetune.renormalize, promptCotTokens: fit.maxCotTokens });
             shiftPairs[seed][m] = metric('rmse', ref.map((r) => r.yhat), judged[m]!.map((r) => r.yhat));
           } finally {
             release();
@@ -523,20 +574,21 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
 
   // Metrics per method and seed, then across seeds.
   const boot = { samples: config.eval.bootstrap };
-  const families = [...new Set(lab.test.map((ex) => ex.extras?.family).filter((f): f is string => typeof f === 'string'))];
+  const families = [...new Set(scored.map((ex) => ex.extras?.family).filter((f): f is string => typeof f === 'string'))];
   for (const method of config.methods) {
     const perSeed = config.seeds.map((seed, i) => {
       const { pred, offScale } = predictions[seed][method]!;
       const byFamily: Record<string, number> = {};
       for (const fam of families) {
-        const idx = lab.test.flatMap((ex, k) => (ex.extras?.family === fam ? [k] : []));
+        const idx = scored.flatMap((ex, k) => (ex.extras?.family === fam ? [k] : []));
         byFamily[fam] = metric('pearson', idx.map((k) => pred[k]), idx.map((k) => gold[k]));
       }
       return { seed, metrics: allMetrics(pred, gold, { ...boot, seed: 1000 + i }), n: pred.length, distinct: new Set(pred).size, offScaleRate: offScale, byFamily };
     });
     const mean = {} as MethodResult['mean'];
     for (const k of METRICS) mean[k] = acrossSeeds(perSeed.map((p) => p.metrics[k].value));
-    report.methods[method] = { perSeed, mean };
+    const familyMean = Object.fromEntries(families.map((f) => [f, acrossSeeds(perSeed.map((p) => p.byFamily[f]))]));
+    report.methods[method] = { perSeed, mean, familyMean };
   }
   for (const m of ['stage1', 'tract'] as const) {
     const perSeed = config.seeds.filter((s) => shiftPairs[s]?.[m] !== undefined).map((s) => ({ seed: s, rmse: shiftPairs[s][m]! }));
@@ -559,15 +611,48 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       seed,
       difference: pairedDifference('pearson', predictions[seed][better]!.pred, predictions[seed][worse]!.pred, gold, { ...boot, seed: 2000 + i }),
     }));
-    report.ordering.push({
-      claim,
-      better,
-      worse,
-      perSeed,
-      holds: perSeed.every((p) => p.difference.value > 0),
-      significant: perSeed.every((p) => p.difference.lo > 0),
-    });
+    const predsOf = (m: MethodName) => config.seeds.map((seed) => predictions[seed][m]!.pred);
+    // Bootstrap seed 2000, as seed 0's own CI: with one seed the two estimates are the same.
+    const meanOverSeeds = pairedDifferenceOverSeeds('pearson', predsOf(better), predsOf(worse), gold, { ...boot, seed: 2000 });
+    report.ordering.push({ claim, better, worse, perSeed, meanOverSeeds, holds: meanOverSeeds.value > 0, significant: meanOverSeeds.lo > 0 });
   }
   report.wallSeconds = Math.round((performance.now() - t0) / 100) / 10;
   return report;
+}
+
+/** How the prompt-fit rule treats one split's prompts. */
+function promptCutOf(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: ExperimentConfig['data']['template'], fit: PromptFit): PromptCut {
+  let cut = 0;
+  let dropped = 0;
+  for (const ex of examples) {
+    const p = fitJudgePrompt(ex, tokenizer, template, fit);
+    if (!p) dropped++;
+    else if (p.truncated) cut++;
+  }
+  return { n: examples.length, cut, rate: examples.length > 0 ? cut / examples.length : 0, dropped };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The reference code's evaluation sampling (DESIGN.md §1). */
+const REFERENCE_SAMPLING = { temperature: 1, topP: 0.9, repetitionPenalty: 1.03 };
+
+/** Where this run's training and evaluation differ from the reference TRACT code, said once each. */
+function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: Tokenizer, cut: Record<'train' | 'dev' | 'test', PromptCut>): string[] {
+  const f = config.finetune;
+  const e = config.eval;
+  const raft =
+    `RAFT weighting (finetune.raftReduction '${f.raftReduction}', λ = ${f.lambda}): ${RAFT_REDUCTION_TEXT[f.raftReduction]}` +
+    (f.raftReduction === 'mean'
+      ? `. The reference code divides the batch-mean squared error by the number of sequences again (an effective λ/B, B = 8 per device there); finetune.raftReduction 'reference' reproduces it.`
+      : `, here B = the step's sequences (finetune.batchSize ${f.batchSize}; the reference code: 8 per device).`);
+  const sameSampling = e.temperature === REFERENCE_SAMPLING.temperature && e.topP === REFERENCE_SAMPLING.topP && e.repetitionPenalty === REFERENCE_SAMPLING.repetitionPenalty;
+  return [
+    'Decoding (…-decode) takes the argmax of the five score tokens at the score position after the CoT; the reference code samples the score token at T 1.0. The fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
+    'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
+    raft,
+    `CoT-RAIL averages ŷ over eval.nCot = ${e.nCot} sampled CoT${e.nCot === 1 ? '' : 's'} per example (decoding reads the first), sampled at T ${e.temperature}, top-p ${e.topP}, repetition penalty ${e.repetitionPenalty}` +
+      (sameSampling ? ', as the reference code samples.' : ` (the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}).`),
+    `One prompt-fit rule for every method (ours): a prompt gets at most T + 1 − (maxCotTokens ${fit.maxCotTokens} + ${scoreSuffixTokens(tokenizer)} tokens of " So the overall score is " + score + EOS) = ${promptBudget(tokenizer, fit)} ids (T ${fit.seqLen}), in training (label-only included), self-CoT sampling and every read-out; a longer prompt is cut (response and reference answer first, marked "..."), and a training CoT longer than ${fit.maxCotTokens} tokens is cut at a word boundary instead of the prompt. Cut prompts: train ${pct(cut.train.rate)}, dev ${pct(cut.dev.rate)}, test ${pct(cut.test.rate)}.`,
+  ];
 }

@@ -70,6 +70,23 @@ describe('tract run --quick', () => {
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/\| TRACT \(stage 2 from the seed\) \+ CoT-RAIL `tract-cotrail` \| [-0-9.n/a]+ \[/);
     expect(md).toMatch(/0\.650/);
+    // One prompt-fit rule: its cut rate per split, in report.json and report.md.
+    expect(report.split).toBe('test');
+    expect(report.data.promptFit.seqLen).toBe(report.modelConfig.seqLen);
+    for (const s of ['train', 'dev', 'test'] as const) {
+      const c = report.data.promptCut[s];
+      expect(c.n, s).toBe(report.data[s]);
+      expect(c.rate, s).toBeCloseTo(c.cut / c.n, 12);
+    }
+    expect(md).toMatch(new RegExp(`Cut prompts: train ${report.data.promptCut.train.cut}/96 \\(`));
+    // Every deviation from the reference code is said, and the orderings are judged in the mean over seeds.
+    const deviations = report.deviations.join('\n');
+    for (const re of [/finetune\.raftReduction 'mean'/, /eval\.nCot = 1 /, /repetition penalty 1\.03/, /samples the score token/, /prompt-fit rule/]) expect(deviations).toMatch(re);
+    for (const o of report.ordering) {
+      expect(o.meanOverSeeds.value, o.claim).toBeCloseTo(o.perSeed[0].difference.value, 12);
+      expect(o.holds, o.claim).toBe(o.meanOverSeeds.value > 0);
+      expect(o.significant, o.claim).toBe(o.meanOverSeeds.lo > 0);
+    }
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['report.json', 'report.md', 'seed-1']));
 
     // tract judge on the TRACT checkpoint the run wrote: n CoTs, five probabilities, ŷ, decoding.
@@ -100,7 +117,12 @@ describe('tract run --quick', () => {
     const gpu = await testGpu();
     const config = { ...QUICK_CONFIG, methods: ['label-raft-rail', 'stage1-cotrail', 'tract-cotrail', 'tract-decode'] as typeof QUICK_CONFIG.methods };
     const straight = memoryStore();
-    const a = await runExperiment(gpu, config, straight);
+    const seedWindows: number[] = [];
+    const a = await runExperiment(gpu, config, straight, (e) => {
+      if (e.type === 'step' && e.stage === 'seed') seedWindows.push(e.report.tokens / config.stage0.batchSize);
+    });
+    // Stage 0 trains on windows as long as the fine-tuning sequences.
+    expect(new Set(seedWindows)).toEqual(new Set([config.model.seqLen]));
     // Interrupted after stage 1 (everything later missing), then after self-CoT generation.
     for (const keep of [['seed', 'label-raft', 'stage1'], ['seed', 'label-raft', 'stage1', 'self-cot']]) {
       const partial = memoryStore(new Map([...straight.files].filter(([k]) => keep.some((s) => k === `seed-1/${s}.safetensors` || k === `seed-1/${s}.jsonl`))));
@@ -112,6 +134,15 @@ describe('tract run --quick', () => {
       expect(stages).toContain('tract');
       expect(comparable(b)).toEqual(comparable(a));
     }
+    // Scored on the dev split instead: the same models (nothing trained again), only the read-outs.
+    const started: string[] = [];
+    const dev = await runExperiment(gpu, { ...config, eval: { ...config.eval, split: 'dev' } }, straight, (e) => {
+      if (e.type === 'stage' && e.status === 'start') started.push(e.stage);
+    });
+    expect(started.every((s) => s.startsWith('eval:') || s === 'cot-shift'), started.join()).toBe(true);
+    expect(dev.split).toBe('dev');
+    for (const res of Object.values(dev.methods)) expect(res!.perSeed[0].n).toBe(dev.data.dev);
+    expect(dev.data.promptCut).toEqual(a.data.promptCut);
   });
 });
 
