@@ -65,17 +65,29 @@ export function App() {
     if (selectedRunId) send({ type: 'run-open', runId: selectedRunId });
   }, [selectedRunId, send]);
 
-  // A run interrupted by a reload resumes from its last checkpoint, once per page load.
+  // The selected base's history (Train view, Pretrain a base).
+  const { selectedBaseId } = state;
   useEffect(() => {
-    if (state.autoResumed || !state.runsLoaded || !ready) return;
+    if (selectedBaseId) send({ type: 'base-open', baseId: selectedBaseId });
+  }, [selectedBaseId, send]);
+
+  // A run (or else a base) interrupted by a reload resumes from its last checkpoint, once per page load.
+  useEffect(() => {
+    if (state.autoResumed || !state.runsLoaded || !state.basesLoaded || !ready) return;
     dispatch({ type: 'auto-resumed' });
+    if (state.activeRunId || state.activeBaseId) return;
     const interrupted = state.runs.find((r) => r.status === 'interrupted');
-    if (interrupted && !state.activeRunId) {
+    const base = state.bases.find((b) => b.status === 'interrupted');
+    if (interrupted) {
       dispatch({ type: 'notice', message: `Resuming “${interrupted.label}” from its last checkpoint (it was training when the page closed).` });
       dispatch({ type: 'select-run', runId: interrupted.id });
       send({ type: 'train-resume', runId: interrupted.id });
+    } else if (base) {
+      dispatch({ type: 'notice', message: `Resuming the pretraining of “${base.label}” from its last checkpoint (it was training when the page closed).` });
+      dispatch({ type: 'select-base', baseId: base.id });
+      send({ type: 'pretrain-resume', baseId: base.id });
     }
-  }, [state.autoResumed, state.runsLoaded, state.runs, state.activeRunId, ready, send]);
+  }, [state.autoResumed, state.runsLoaded, state.basesLoaded, state.runs, state.bases, state.activeRunId, state.activeBaseId, ready, send]);
 
   // Data view: Rubric Lab with the run's settings on first open.
   const dataEmpty = !state.data.summary && !state.data.loading;

@@ -2,6 +2,7 @@
 // config helper), no engine code.
 import { DEFAULT_CONFIG, QUICK_CONFIG, type ExperimentConfig } from '../eval/config.ts';
 import { llamaHiddenDim } from '../model/config.ts';
+import type { BaseShape } from '../worker/protocol.ts';
 
 export type RunPresetName = 'smoke' | 'quick' | 'default';
 
@@ -64,4 +65,45 @@ export const MODEL_PRESETS: ModelSizePreset[] = [
 
 export function sameModel(a: ExperimentConfig['model'], b: ExperimentConfig['model']): boolean {
   return (Object.keys(a) as (keyof ExperimentConfig['model'])[]).every((k) => a[k] === b[k]);
+}
+
+// ---- pretraining a base ----
+
+export type BasePresetName = 'shipped' | 'smoke';
+
+export interface BasePreset {
+  name: BasePresetName;
+  title: string;
+  blurb: string;
+  shape: BaseShape;
+  steps: number;
+  batchSize: number;
+}
+
+/**
+ * Shapes for the Train view's "Pretrain a base". 'shipped' is `tract pretrain`'s default shape
+ * and settings (src/cli/pretrain.ts: DEFAULT_BASE_MODEL, DEFAULT_PRETRAIN; a test keeps them
+ * equal), so with corpus seed 1 it pretrains what public/base ships.
+ */
+export const BASE_PRESETS: BasePreset[] = [
+  {
+    name: 'shipped',
+    title: 'The shipped base’s shape',
+    blurb: 'dim 64, 4 layers, 4 heads (2 KV), context 288, 1024 tokens: tract pretrain’s defaults. 1500 steps of 16 × 288 tokens (6.9M tokens) take hours on a CPU WebGPU driver; it wants a real GPU.',
+    shape: { dim: 64, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 288, vocabSize: 1024 },
+    steps: 1500,
+    batchSize: 16,
+  },
+  {
+    name: 'smoke',
+    title: 'Smoke base',
+    blurb: 'dim 64, 1 layer, 2 heads (1 KV), context 288, 1024 tokens (the shipped tokenizer, so Rubric Lab prompts fit), 40 steps of 4 rows: to see the loop work. It learns little; a run can start from it.',
+    shape: { dim: 64, nLayers: 1, nHeads: 2, nKvHeads: 1, seqLen: 288, vocabSize: 1024 },
+    steps: 40,
+    batchSize: 4,
+  },
+];
+
+export function basePreset(name: BasePresetName): BasePreset {
+  return BASE_PRESETS.find((p) => p.name === name)!;
 }

@@ -3,7 +3,10 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { Rubric } from '../data/types.ts';
 import { emptyHistory, foldEvents } from '../worker/history.ts';
+import { foldPretrainEvents } from '../worker/pretrain_history.ts';
 import type {
+  BaseHistory,
+  BaseMeta,
   DatasetSummary,
   EvalData,
   ExampleDetail,
@@ -19,12 +22,14 @@ import type {
   RunArtifact,
   RunHistory,
   RunMeta,
+  RunSeed,
   ScoreDemoResult,
   SizeEstimate,
   TemplateName,
 } from '../worker/protocol.ts';
 import { PLAYGROUND_EXAMPLES } from './examples.ts';
-import { runPreset, type RunPresetName } from './presets.ts';
+import { basePreset, runPreset, type BasePresetName, type RunPresetName } from './presets.ts';
+import type { ShippedBaseState } from './seed.ts';
 
 export type View = 'playground' | 'data' | 'model' | 'train' | 'evaluate' | 'learn';
 export const VIEWS: { id: View; title: string }[] = [
@@ -79,6 +84,14 @@ export interface RunView {
   artifacts: RunArtifact[];
 }
 
+/** The Train view's "Pretrain a base" settings. */
+export interface PretrainForm {
+  preset: BasePresetName;
+  steps: number;
+  batchSize: number;
+  corpusSeed: number;
+}
+
 export interface State {
   view: View;
   gpu: GpuStatus;
@@ -102,8 +115,23 @@ export interface State {
   run: RunView | null;
   results: Record<string, { report: Report; evaluation: EvalData }>;
   evaluation: { runId: string | null; method: MethodName | null; example: number | null };
-  /** Runs interrupted by a reload are resumed once per page load. */
+  /** What a new run starts from (the shipped base unless chosen otherwise). */
+  runSeed: RunSeed;
+  shippedBase: ShippedBaseState;
+  /** Bases pretrained in this browser. */
+  bases: BaseMeta[];
+  basesLoaded: boolean;
+  activeBaseId: string | null;
+  selectedBaseId: string | null;
+  base: { id: string; history: BaseHistory } | null;
+  pretrainForm: PretrainForm;
+  /** Runs (and bases) interrupted by a reload are resumed once per page load. */
   autoResumed: boolean;
+}
+
+function pretrainForm(preset: BasePresetName): PretrainForm {
+  const p = basePreset(preset);
+  return { preset, steps: p.steps, batchSize: p.batchSize, corpusSeed: 1 };
 }
 
 function defaultFields(): JudgeFields {
@@ -152,6 +180,14 @@ export const initialState: State = {
   run: null,
   results: {},
   evaluation: { runId: null, method: null, example: null },
+  runSeed: { kind: 'shipped-base' },
+  shippedBase: undefined,
+  bases: [],
+  basesLoaded: false,
+  activeBaseId: null,
+  selectedBaseId: null,
+  base: null,
+  pretrainForm: pretrainForm('smoke'),
   autoResumed: false,
 };
 
@@ -179,13 +215,17 @@ export type Action =
   | { type: 'config'; config: ExperimentConfig; preset?: RunPresetName | 'custom' }
   | { type: 'select-run'; runId: string }
   | { type: 'auto-resumed' }
+  | { type: 'run-seed'; seed: RunSeed }
+  | { type: 'select-base'; baseId: string }
+  | { type: 'pretrain-preset'; preset: BasePresetName }
+  | { type: 'pretrain-form'; patch: Partial<Omit<PretrainForm, 'preset'>> }
   | { type: 'eval-run'; runId: string }
   | { type: 'eval-method'; method: MethodName }
   | { type: 'eval-example'; index: number | null };
 
 const RUBRIC_KEYS = ['criteria', 'score1', 'score2', 'score3', 'score4', 'score5'] as const;
 
-function upsertRun(runs: RunMeta[], meta: RunMeta): RunMeta[] {
+function upsertRun<T extends { id: string }>(runs: T[], meta: T): T[] {
   const i = runs.findIndex((r) => r.id === meta.id);
   if (i < 0) return [meta, ...runs];
   const next = runs.slice();
@@ -283,6 +323,30 @@ function engine(state: State, msg: FromWorker): State {
       const evaluation = state.activeRunId === msg.runId || !state.evaluation.runId ? { runId: msg.runId, method: null, example: null } : state.evaluation;
       return { ...state, results, evaluation };
     }
+    case 'shipped-base':
+      return { ...state, shippedBase: { base: msg.base, reason: msg.reason } };
+    case 'bases': {
+      const selected = state.selectedBaseId && msg.bases.some((b) => b.id === state.selectedBaseId) ? state.selectedBaseId : (msg.active ?? msg.bases[0]?.id ?? null);
+      return { ...state, bases: msg.bases, basesLoaded: true, activeBaseId: msg.active, selectedBaseId: selected, base: state.base && state.base.id === selected ? state.base : null };
+    }
+    case 'base-status': {
+      const live = msg.active;
+      const activeBaseId = live ? msg.meta.id : state.activeBaseId === msg.meta.id ? null : state.activeBaseId;
+      const follow = live && state.selectedBaseId !== msg.meta.id && msg.meta.status === 'running';
+      return {
+        ...state,
+        bases: upsertRun(state.bases, msg.meta),
+        activeBaseId,
+        selectedBaseId: follow ? msg.meta.id : state.selectedBaseId,
+        base: follow ? null : state.base,
+      };
+    }
+    case 'base-history':
+      if (msg.baseId !== state.selectedBaseId) return state;
+      return { ...state, base: { id: msg.baseId, history: msg.history } };
+    case 'pretrain-events':
+      if (!state.base || msg.baseId !== state.base.id) return state;
+      return { ...state, base: { ...state.base, history: foldPretrainEvents(state.base.history, msg.events) } };
     case 'download':
       return state; // handled by the App (a file save, not state)
   }
@@ -349,6 +413,14 @@ export function reducer(state: State, action: Action): State {
       return state.selectedRunId === action.runId ? state : { ...state, selectedRunId: action.runId, run: null };
     case 'auto-resumed':
       return { ...state, autoResumed: true };
+    case 'run-seed':
+      return { ...state, runSeed: action.seed };
+    case 'select-base':
+      return state.selectedBaseId === action.baseId ? state : { ...state, selectedBaseId: action.baseId, base: null };
+    case 'pretrain-preset':
+      return { ...state, pretrainForm: { ...pretrainForm(action.preset), corpusSeed: state.pretrainForm.corpusSeed } };
+    case 'pretrain-form':
+      return { ...state, pretrainForm: { ...state.pretrainForm, ...action.patch } };
     case 'eval-run':
       return { ...state, evaluation: { runId: action.runId, method: null, example: null } };
     case 'eval-method':

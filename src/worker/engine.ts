@@ -1,15 +1,18 @@
 // The engine behind the worker: owns the GPU device (and replaces it when it is lost), the Data
-// view's dataset, the Playground's model and judge, training runs and their storage. It talks only
+// view's dataset, the Playground's model and judge, training runs, bases pretrained in the tab and
+// their storage. One GPU job trains at a time: a run or a pretraining. It talks only
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
 import type { TextSource } from '../data/index.ts';
 import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
+import { describeBaseFile } from './base_file.ts';
 import { Dataset } from './dataset.ts';
 import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
 import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenizerFilesOf, type LoadedModel, type NamedBytes } from './models.ts';
 import { JudgeSession } from './playground.ts';
-import type { FromWorker, RunHistory, RunMeta, StageName, ToWorker } from './protocol.ts';
+import { PretrainController } from './pretraining.ts';
+import type { FromWorker, RunHistory, RunMeta, RunSeed, SeedOrigin, ShippedBase, StageName, ToWorker } from './protocol.ts';
 import { evalFromArtifacts, evalFromShipped } from './results.ts';
 import { runScoreDemo } from './score_demo.ts';
 import { RunStorage, type KeyValue } from './storage.ts';
@@ -30,6 +33,8 @@ export interface EngineDeps {
 /** The ready judge and its run, shipped in public/judge (scripts/ready-judge.ts made them). */
 export const READY_JUDGE = { checkpoint: 'judge/tract-judge.safetensors', report: 'judge/report.json', eval: 'judge/eval.json' } as const;
 export const SHIPPED_RUN_ID = 'shipped';
+/** The pretrained base shipped in public/base (`tract pretrain`): a new run's seed by default. */
+export const SHIPPED_BASE = 'base/base.safetensors';
 
 type StoredModel = { kind: 'files'; files: NamedBytes[] } | { kind: 'run'; runId: string; name: string };
 
@@ -41,6 +46,7 @@ export class Engine {
   private readonly deps: EngineDeps;
   private readonly storage: RunStorage;
   private readonly training: TrainingController;
+  private readonly pretraining: PretrainController;
   private readonly dataset = new Dataset();
   private readonly session = new JudgeSession();
   private readonly ortSession: OrtJudgeSession;
@@ -54,6 +60,7 @@ export class Engine {
   private events: { runId: string; t: number; e: ExperimentEvent }[] = [];
   private eventTimer: ReturnType<typeof setTimeout> | null = null;
   private shipped: { report: Report; meta: RunMeta } | null | undefined;
+  private shippedBaseFile: { bytes: Uint8Array; summary: ShippedBase } | { missing: string } | undefined;
 
   constructor(deps: EngineDeps) {
     this.deps = deps;
@@ -64,6 +71,12 @@ export class Engine {
       post: (m) => this.post(m),
       queueEvent: (runId, t, e) => this.queueEvent(runId, t, e),
       storage: this.storage,
+    });
+    this.pretraining = new PretrainController({
+      gpu: () => this.gpu(),
+      post: (m) => this.post(m),
+      storage: this.storage,
+      eventIntervalMs: deps.eventIntervalMs,
     });
   }
 
@@ -148,13 +161,11 @@ export class Engine {
         return this.deps.kv.set('model/current', { kind: 'run', runId: msg.runId, name: msg.name } satisfies StoredModel);
       case 'judge':
         return this.judge(msg);
-      case 'train-start': {
-        if (!msg.seedFromModel) return this.training.start(msg.config, msg.label);
-        if (!this.model) throw new Error('no model is loaded to start from');
-        if (!this.model.summary.judge.ok) throw new Error(`${this.model.summary.name} cannot be trained as a judge: ${this.model.summary.judge.reason}`);
-        return this.training.start(msg.config, msg.label, { model: this.model, files: this.modelFiles });
-      }
+      case 'train-start':
+        this.onlyOneJob('start a run');
+        return this.training.start(msg.config, msg.label, await this.seedFor(msg.seed));
       case 'train-resume':
+        if (msg.runId !== this.training.activeId) this.onlyOneJob('resume a run');
         return this.training.resume(msg.runId);
       case 'train-pause':
         return this.training.pause();
@@ -176,6 +187,29 @@ export class Engine {
         const mime = msg.name.endsWith('.json') ? 'application/json' : msg.name.endsWith('.jsonl') || msg.name.endsWith('.md') ? 'text/plain' : 'application/octet-stream';
         const copy = bytes.slice();
         return this.post({ type: 'download', name, mime, bytes: copy }, [copy.buffer]);
+      }
+      case 'pretrain-start':
+        this.onlyOneJob('pretrain a base');
+        return this.pretraining.start(msg.request);
+      case 'pretrain-resume':
+        if (msg.baseId !== this.pretraining.activeId) this.onlyOneJob('resume pretraining');
+        return this.pretraining.resume(msg.baseId);
+      case 'pretrain-pause':
+        return this.pretraining.pause();
+      case 'pretrain-cancel':
+        return this.pretraining.cancel();
+      case 'base-open':
+        return this.openBase(msg.baseId);
+      case 'base-delete':
+        if (msg.baseId === this.pretraining.activeId) throw new Error('cancel the pretraining before deleting the base');
+        await this.storage.deleteBase(msg.baseId);
+        return this.postBases();
+      case 'base-download': {
+        const meta = await this.storage.baseMeta(msg.baseId);
+        const bytes = await this.storage.readBase(msg.baseId);
+        if (!meta || !bytes) throw new Error(`base ${msg.baseId} has not finished pretraining: there is no file to download yet`);
+        const copy = bytes.slice();
+        return this.post({ type: 'download', name: `${msg.baseId}.safetensors`, mime: 'application/octet-stream', bytes: copy }, [copy.buffer]);
       }
       case 'debug':
         if (msg.action === 'lose-device') {
@@ -241,9 +275,13 @@ export class Engine {
     }
     if (this.startedUp) return;
     this.startedUp = true;
-    // What a first visit, or a reload, needs: the runs (interrupted ones marked) and a judge.
+    // What a first visit, or a reload, needs: the runs and bases (interrupted ones marked), the
+    // shipped base a new run starts from, and a judge.
     await this.training.markInterrupted();
+    await this.pretraining.markInterrupted();
     await this.postRuns();
+    await this.postBases();
+    await this.postShippedBase();
     // Without WebGPU the model still loads (it is parsed on the CPU): the Playground judges on ORT.
     if (ok || fallbackStatus().available) await this.restoreModel();
   }
@@ -340,6 +378,71 @@ export class Engine {
     }
   }
 
+  // ---- seeds and bases ----------------------------------------------------------------------
+
+  /** The GPU trains one thing at a time: a run or a pretraining (a paused one still holds it). */
+  private onlyOneJob(what: string): void {
+    if (this.training.activeId) throw new Error(`a run is training (or paused): cancel it before you ${what}`);
+    if (this.pretraining.activeId) throw new Error(`a base is pretraining (or paused): cancel it before you ${what}`);
+  }
+
+  private async shippedBase(): Promise<{ bytes: Uint8Array; summary: ShippedBase } | { missing: string }> {
+    if (this.shippedBaseFile) return this.shippedBaseFile;
+    const bytes = await this.deps.fetchAsset(SHIPPED_BASE);
+    if (!bytes) return (this.shippedBaseFile = { missing: `public/${SHIPPED_BASE} is not in this build` });
+    try {
+      return (this.shippedBaseFile = { bytes, summary: describeBaseFile('base.safetensors', bytes) });
+    } catch (e) {
+      return (this.shippedBaseFile = { missing: `public/${SHIPPED_BASE} is not a base model: ${(e as Error).message}` });
+    }
+  }
+
+  private async postShippedBase(): Promise<void> {
+    const b = await this.shippedBase();
+    this.post('missing' in b ? { type: 'shipped-base', base: null, reason: b.missing } : { type: 'shipped-base', base: b.summary });
+  }
+
+  /** The model a new run starts from (undefined: stage 0 from scratch), with the files it is stored as. */
+  private async seedFor(seed: RunSeed): Promise<{ model: LoadedModel; files: NamedBytes[]; origin: SeedOrigin } | undefined> {
+    switch (seed.kind) {
+      case 'scratch':
+        return undefined;
+      case 'current-model': {
+        if (!this.model) throw new Error('no model is loaded to start from');
+        if (!this.model.summary.judge.ok) throw new Error(`${this.model.summary.name} cannot be trained as a judge: ${this.model.summary.judge.reason}`);
+        return { model: this.model, files: this.modelFiles, origin: 'model' };
+      }
+      case 'shipped-base': {
+        const b = await this.shippedBase();
+        if ('missing' in b) throw new Error(`cannot start from the shipped base: ${b.missing}; start from scratch (stage 0) instead`);
+        const files = [{ name: 'base.safetensors', bytes: b.bytes }];
+        return { model: modelFromFiles(files, 'file'), files, origin: 'shipped-base' };
+      }
+      case 'base': {
+        const meta = await this.storage.baseMeta(seed.baseId);
+        if (!meta) throw new Error(`no base ${seed.baseId} in this browser's storage`);
+        const bytes = await this.storage.readBase(seed.baseId);
+        if (meta.status !== 'done' || !bytes) throw new Error(`"${meta.label}" has not finished pretraining: resume it, or start from another seed`);
+        const files = [{ name: `${meta.id}.safetensors`, bytes }];
+        const m = modelFromFiles(files, 'file');
+        return { model: { ...m, summary: { ...m.summary, name: meta.label } }, files, origin: 'base' };
+      }
+    }
+  }
+
+  private async postBases(): Promise<void> {
+    this.post({ type: 'bases', bases: await this.storage.listBases(), active: this.pretraining.activeId });
+  }
+
+  private async openBase(baseId: string): Promise<void> {
+    const meta = await this.storage.baseMeta(baseId);
+    if (!meta) throw new Error(`no base ${baseId} in this browser's storage`);
+    const active = baseId === this.pretraining.activeId;
+    this.post({ type: 'base-status', meta, active });
+    const history = (active ? this.pretraining.activeHistory() : null) ?? (await this.storage.baseHistory(baseId, meta.options.steps));
+    this.post({ type: 'base-history', baseId, history });
+  }
+
   // ---- runs ----------------------------------------------------------------------------------
 
   private async shippedRun(): Promise<{ report: Report; meta: RunMeta } | null> {
@@ -358,6 +461,8 @@ export class Engine {
       stages: plannedStages(report.config),
       shipped: true,
     };
+    // The shipped run says what it started from (its report names the seed; base.safetensors is the shipped base's file).
+    if (report.seedModel) meta.seedModel = { name: report.seedModel.name, files: [], origin: report.seedModel.name === 'base.safetensors' ? 'shipped-base' : 'model' };
     return (this.shipped = { report, meta });
   }
 

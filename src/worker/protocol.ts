@@ -8,8 +8,9 @@ import type { ExperimentConfig, MethodName } from '../eval/config.ts';
 import type { ExperimentEvent, ModelName, Report, StageName } from '../eval/experiment.ts';
 import type { Judgement } from '../infer/judge.ts';
 import type { ModelConfig } from '../model/config.ts';
+import type { PretrainEvent, PretrainOptions } from '../train/pretrain.ts';
 
-export type { ExperimentEvent, ModelName, Report, StageName, Judgement, ExperimentConfig, MethodName, JudgeExample, ModelConfig, TemplateName };
+export type { ExperimentEvent, ModelName, Report, StageName, Judgement, ExperimentConfig, MethodName, JudgeExample, ModelConfig, TemplateName, PretrainEvent, PretrainOptions };
 
 /** The score-kernel demonstration: one row of logits over a toy vocabulary, read out with RAIL. */
 export interface ScoreDemoResult {
@@ -166,9 +167,22 @@ export interface RunMeta {
   stages: StageName[];
   /** The shipped run (public/judge): read-only, never trained here. */
   shipped?: boolean;
-  /** The loaded model it starts from instead of stage 0; its files are the run's artifacts `files`. */
-  seedModel?: { name: string; files: string[] };
+  /**
+   * The model it starts from instead of stage 0; its files are the run's artifacts `files`. origin:
+   * the shipped base (public/base), a base pretrained in this browser, or the Model view's model
+   * (runs stored before origins were recorded have none: the Model view's).
+   */
+  seedModel?: { name: string; files: string[]; origin?: SeedOrigin };
 }
+
+export type SeedOrigin = 'shipped-base' | 'base' | 'model';
+
+/**
+ * What a new run starts from: the shipped base (public/base/base.safetensors, the app's default), a
+ * base pretrained in this browser, the Model view's current model, or a seed pretrained from
+ * scratch on the run's own Rubric Lab texts (stage 0).
+ */
+export type RunSeed = { kind: 'shipped-base' } | { kind: 'base'; baseId: string } | { kind: 'current-model' } | { kind: 'scratch' };
 
 /** One training step as charted. */
 export interface StepPoint {
@@ -215,6 +229,84 @@ export interface RunArtifact {
   bytes: number;
 }
 
+// ---- pretraining a base ---------------------------------------------------------------------
+
+/** The shape of a base to pretrain (its tokenizer is trained on the corpus to vocabSize tokens). */
+export interface BaseShape {
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  /** Context, and the length of every pretraining row. */
+  seqLen: number;
+  vocabSize: number;
+}
+
+export interface PretrainRequest {
+  label: string;
+  shape: BaseShape;
+  steps: number;
+  batchSize: number;
+  /** Seed of the procedural corpus and of its tokenizer. */
+  corpusSeed: number;
+  /** Seed of the weight initialisation (default 1). */
+  seed?: number;
+  /** Checkpoint (to IndexedDB) every this many steps; default about every 5% of the run, at most 50. */
+  checkpointEvery?: number;
+  /** Dev loss every this many steps; default about every 5% of the run. */
+  devEvery?: number;
+}
+
+/** A base pretrained (or pretraining) in this browser. Its lifecycle is a run's. */
+export interface BaseMeta {
+  id: string;
+  label: string;
+  created: number;
+  updated: number;
+  request: PretrainRequest;
+  /** What pretrainBase is called with (every default filled in). */
+  options: PretrainOptions;
+  config: ModelConfig;
+  parameters: number;
+  tokenizer: string;
+  status: RunStatus;
+  message?: string;
+  /** Step of the last stored checkpoint: where a resume starts. */
+  checkpointStep: number;
+  /** The finished base (F16 safetensors): its size and losses (dev CE measured on the F16 weights). */
+  result?: { bytes: number; trainCe: number; devCe: number; seconds: number };
+}
+
+/** A base's charted history, folded from its pretraining events (src/worker/pretrain_history.ts). */
+export interface BaseHistory {
+  /** Train CE per step (index i = step i + 1). */
+  ce: number[];
+  /** Dev CE at some steps (step 0: the initialisation). */
+  dev: { step: number; ce: number }[];
+  steps: number;
+  /** When this session of training began (Date.now()) and at which step, for the ETA. */
+  startedAt?: number;
+  startStep?: number;
+  /** Date.now() of the last step. */
+  updatedAt?: number;
+  lr?: number;
+  tokensPerSec?: number;
+}
+
+/** The base shipped with the app (public/base), as the Train view describes it. */
+export interface ShippedBase {
+  name: string;
+  bytes: number;
+  config: ModelConfig;
+  parameters: number;
+  tokenizer: string;
+  /** From its training record, when it has one. */
+  steps?: number;
+  corpusSeed?: number;
+  devCe?: number;
+  trainCe?: number;
+}
+
 export type ToWorker =
   | { type: 'probe' }
   | { type: 'score-demo'; logits?: number[]; gold?: number }
@@ -227,8 +319,7 @@ export type ToWorker =
   | { type: 'model-ready' }
   | { type: 'model-from-run'; runId: string; name: string }
   | { type: 'judge'; request: JudgeRequest }
-  /** seedFromModel: the current model (Model view) is the seed instead of stage 0. */
-  | { type: 'train-start'; config: ExperimentConfig; label: string; seedFromModel?: boolean }
+  | { type: 'train-start'; config: ExperimentConfig; label: string; seed: RunSeed }
   | { type: 'train-resume'; runId: string }
   | { type: 'train-pause' }
   | { type: 'train-cancel' }
@@ -236,6 +327,14 @@ export type ToWorker =
   | { type: 'run-open'; runId: string }
   | { type: 'run-delete'; runId: string }
   | { type: 'artifact-download'; runId: string; name: string }
+  | { type: 'pretrain-start'; request: PretrainRequest }
+  | { type: 'pretrain-resume'; baseId: string }
+  | { type: 'pretrain-pause' }
+  | { type: 'pretrain-cancel' }
+  | { type: 'base-open'; baseId: string }
+  | { type: 'base-delete'; baseId: string }
+  /** The finished base as a file (F16 safetensors with config, tokenizer and training record). */
+  | { type: 'base-download'; baseId: string }
   /** Debug hooks (tests, and the Learn view's "simulate a lost GPU" button). */
   | { type: 'debug'; action: 'lose-device' };
 
@@ -262,6 +361,14 @@ export type FromWorker =
   /** Events of the active run, batched (at most one message per ~100 ms); t = Date.now() when raised. */
   | { type: 'train-events'; runId: string; events: { t: number; e: ExperimentEvent }[] }
   | { type: 'run-results'; runId: string; report: Report; evaluation: EvalData }
+  /** The shipped base, or why there is none (at start-up). */
+  | { type: 'shipped-base'; base: ShippedBase | null; reason?: string }
+  | { type: 'bases'; bases: BaseMeta[]; active: string | null }
+  /** active: the base this worker is pretraining (running, pausing, paused or recovering now). */
+  | { type: 'base-status'; meta: BaseMeta; active: boolean }
+  | { type: 'base-history'; baseId: string; history: BaseHistory }
+  /** Events of the active pretraining, batched as train-events are. */
+  | { type: 'pretrain-events'; baseId: string; events: { t: number; e: PretrainEvent }[] }
   | { type: 'download'; name: string; mime: string; bytes: Uint8Array };
 
 /** Inference without WebGPU (onnxruntime-web, src/worker/fallback.ts) — reported with 'unavailable'. */

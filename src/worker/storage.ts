@@ -9,9 +9,14 @@
 //   run/<id>/artifacts        { name: bytes } index of the run's artifacts
 //   run/<id>/a/<name>         an artifact of runExperiment (seed-1/tract.safetensors, seed-1/eval-tract.json, report.json …)
 //   model/current             the Playground's model: { name, files: [{ name, bytes }] } or { runId, name }
+//   base/<id>/meta            BaseMeta of a base pretrained in this browser
+//   base/<id>/history         BaseHistory (train and dev CE as charted)
+//   base/<id>/checkpoint      the resumable pretraining checkpoint (F32 weights, AdamW moments, step, log)
+//   base/<id>/base            the finished base: F16 safetensors with config, tokenizer and record
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { ArtifactStore } from '../eval/experiment.ts';
-import type { RunArtifact, RunHistory, RunMeta } from './protocol.ts';
+import type { CheckpointStore } from '../train/pretrain.ts';
+import type { BaseHistory, BaseMeta, RunArtifact, RunHistory, RunMeta } from './protocol.ts';
 
 export interface KeyValue {
   get<T>(key: string): Promise<T | undefined>;
@@ -106,6 +111,51 @@ export class RunStorage {
 
   async deleteRun(id: string): Promise<void> {
     const prefix = `run/${id}/`;
+    for (const k of await this.kv.keys()) if (k.startsWith(prefix)) await this.kv.del(k);
+  }
+
+  // ---- bases pretrained in this browser ----
+
+  async listBases(): Promise<BaseMeta[]> {
+    const ids = (await this.kv.keys()).filter((k) => k.startsWith('base/') && k.endsWith('/meta'));
+    const metas = await Promise.all(ids.map((k) => this.kv.get<BaseMeta>(k)));
+    return metas.filter((m): m is BaseMeta => !!m).sort((a, b) => b.created - a.created);
+  }
+
+  baseMeta(id: string): Promise<BaseMeta | undefined> {
+    return this.kv.get<BaseMeta>(`base/${id}/meta`);
+  }
+
+  saveBaseMeta(meta: BaseMeta): Promise<void> {
+    return this.kv.set(`base/${meta.id}/meta`, meta);
+  }
+
+  async baseHistory(id: string, steps: number): Promise<BaseHistory> {
+    return (await this.kv.get<BaseHistory>(`base/${id}/history`)) ?? { ce: [], dev: [], steps };
+  }
+
+  saveBaseHistory(id: string, h: BaseHistory): Promise<void> {
+    return this.kv.set(`base/${id}/history`, h);
+  }
+
+  /** Where pretrainBase keeps the run's resumable checkpoint. */
+  baseCheckpointStore(id: string): CheckpointStore {
+    return {
+      read: async () => (await this.kv.get<Uint8Array>(`base/${id}/checkpoint`)) ?? null,
+      write: (bytes) => this.kv.set(`base/${id}/checkpoint`, ownBytes(bytes)),
+    };
+  }
+
+  async readBase(id: string): Promise<Uint8Array | null> {
+    return (await this.kv.get<Uint8Array>(`base/${id}/base`)) ?? null;
+  }
+
+  writeBase(id: string, bytes: Uint8Array): Promise<void> {
+    return this.kv.set(`base/${id}/base`, ownBytes(bytes));
+  }
+
+  async deleteBase(id: string): Promise<void> {
+    const prefix = `base/${id}/`;
     for (const k of await this.kv.keys()) if (k.startsWith(prefix)) await this.kv.del(k);
   }
 }

@@ -8,7 +8,7 @@ import { checkSeedModel, plannedStages, runExperiment, type ExperimentEvent, typ
 import { renderMarkdown } from '../eval/report.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { emptyHistory, recordEvent, trimUnfinished } from './history.ts';
-import type { FromWorker, RunHistory, RunMeta, RunStatus } from './protocol.ts';
+import type { FromWorker, RunHistory, RunMeta, RunStatus, SeedOrigin } from './protocol.ts';
 import { hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
 import { evalFromArtifacts } from './results.ts';
 import type { RunStorage } from './storage.ts';
@@ -60,8 +60,8 @@ export class TrainingController {
     return this.active?.history ?? null;
   }
 
-  /** `seed`: a loaded model (and the files it came from) to start from instead of stage 0. */
-  async start(config: ExperimentConfig, label: string, seed?: { model: LoadedModel; files: NamedBytes[] }): Promise<void> {
+  /** `seed`: a loaded model (the files it came from, and what it is) to start from instead of stage 0. */
+  async start(config: ExperimentConfig, label: string, seed?: { model: LoadedModel; files: NamedBytes[]; origin: SeedOrigin }): Promise<void> {
     if (this.active) throw new Error(`"${this.active.meta.label}" is training: pause or cancel it before starting another run`);
     validateExperimentConfig(config, 'run settings');
     if (config.seeds.length !== 1) throw new Error('the app trains one seed per run; for several seeds use `npm run tract -- run --seeds 1,2,3`');
@@ -74,7 +74,7 @@ export class TrainingController {
       const store = this.host.storage.artifactStore(id);
       const files = seed.files.map((f) => `seed-model/${f.name}`);
       for (const f of seed.files) await store.write(`seed-model/${f.name}`, f.bytes);
-      meta.seedModel = { name: seed.model.summary.name, files };
+      meta.seedModel = { name: seed.model.summary.name, files, origin: seed.origin };
     }
     const history = emptyHistory();
     await this.host.storage.saveMeta(meta);
@@ -141,8 +141,10 @@ export class TrainingController {
 
   private async setStatus(a: Active, status: RunStatus, message?: string): Promise<void> {
     a.meta = { ...a.meta, status, message, updated: Date.now() };
-    await this.host.storage.saveMeta(a.meta);
     const ended = status === 'done' || status === 'failed' || status === 'cancelled';
+    // Free the GPU before saying so: a request answering the message must not find it still busy.
+    if (ended && this.active === a) this.active = null;
+    await this.host.storage.saveMeta(a.meta);
     this.host.post({ type: 'run-status', meta: a.meta, active: !ended });
   }
 
@@ -229,7 +231,7 @@ export class TrainingController {
         }
       }
     } finally {
-      this.active = null;
+      if (this.active === a) this.active = null;
     }
   }
 }

@@ -4,61 +4,16 @@
 // finished stages; a run left 'running' by a closed page is marked interrupted and resumes; a lost
 // GPU device is reported and the run continues on a new device; data files report line-level
 // errors; a llama2.c model opens with its tokenizer. The browser end-to-end test covers the UI.
-import { existsSync, readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { GpuUnavailableError, requestGpu, type Gpu } from '../../src/gpu/index.ts';
-import { Engine } from '../../src/worker/engine.ts';
-import type { FromWorker, RunMeta, ToWorker } from '../../src/worker/protocol.ts';
-import { memoryKeyValue, type KeyValue } from '../../src/worker/storage.ts';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { RunMeta } from '../../src/worker/protocol.ts';
+import { memoryKeyValue } from '../../src/worker/storage.ts';
 import { runPreset } from '../../src/ui/presets.ts';
 import { STORIES_DIR } from '../helpers/stories.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { exportHf } from '../../src/interop/hf_export.ts';
 import type { TokenizerDescription } from '../../src/data/index.ts';
-
-const PUBLIC = new URL('../../public/', import.meta.url);
-const devices: Gpu[] = [];
-
-type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
-
-function harness(kv: KeyValue = memoryKeyValue(), o: { noWebGpu?: boolean } = {}) {
-  const msgs: FromWorker[] = [];
-  let waiters: { pred: (m: FromWorker) => boolean; resolve: (m: FromWorker) => void }[] = [];
-  const engine = new Engine({
-    post: (m) => {
-      msgs.push(m);
-      const hit = waiters.filter((w) => w.pred(m));
-      waiters = waiters.filter((w) => !w.pred(m));
-      hit.forEach((w) => w.resolve(m));
-    },
-    kv,
-    fetchAsset: async (path) => {
-      const url = new URL(path, PUBLIC);
-      return existsSync(url) ? new Uint8Array(readFileSync(url)) : null;
-    },
-    requestGpu: async (opts) => {
-      if (o.noWebGpu) throw new GpuUnavailableError('navigator.gpu is undefined (this test hides WebGPU)');
-      const g = await requestGpu(opts);
-      devices.push(g);
-      return g;
-    },
-    eventIntervalMs: 10,
-  });
-  const send = (m: ToWorker) => engine.handle(m);
-  /** The first message (already posted or still to come) of a type that satisfies `pred`. */
-  const next = <T extends FromWorker['type']>(type: T, pred: (m: Msg<T>) => boolean = () => true, after = 0): Promise<Msg<T>> => {
-    const ok = (m: FromWorker): m is Msg<T> => m.type === type && pred(m as Msg<T>);
-    const seen = msgs.slice(after).find(ok);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => waiters.push({ pred: ok, resolve: (m) => resolve(m as Msg<T>) }));
-  };
-  const status = (runId: string, s: RunMeta['status'], after = 0) => next('run-status', (m) => m.meta.id === runId && m.meta.status === s, after);
-  return { engine, msgs, send, next, status, kv };
-}
-
-afterAll(() => {
-  for (const d of devices) if (d.lostMessage === null) d.destroy();
-});
+import { harness, PUBLIC } from './harness.ts';
 
 const smoke = () => runPreset('smoke');
 
@@ -217,7 +172,7 @@ describe('engine: training', () => {
     const h = harness();
     await h.send({ type: 'probe' });
     const cfg = smoke();
-    await h.send({ type: 'train-start', config: cfg, label: 'smoke' });
+    await h.send({ type: 'train-start', config: cfg, label: 'smoke', seed: { kind: 'scratch' } });
     const started = await h.next('run-status', (m) => m.meta.status === 'running');
     const id = started.meta.id;
     expect(started.meta.stages).toEqual(['seed', 'stage1', 'self-cot', 'tract', 'eval:stage1', 'eval:tract', 'cot-shift']);
@@ -264,10 +219,10 @@ describe('engine: training', () => {
     await a.next('model', () => true, before);
     const base = smoke();
     const cfg = { ...base, data: { ...base.data, train: 24, test: 12 }, finetune: { ...base.finetune, maxSteps: 4 }, methods: ['label-raft-rail', 'stage1-cotrail'] as typeof base.methods };
-    await a.send({ type: 'train-start', config: cfg, label: 'from stories', seedFromModel: true });
+    await a.send({ type: 'train-start', config: cfg, label: 'from stories', seed: { kind: 'current-model' } });
     const started = await a.next('run-status', (m) => m.meta.status === 'running');
     const id = started.meta.id;
-    expect(started.meta.seedModel).toEqual({ name: 'stories260K.bin', files: ['seed-model/stories260K.bin', 'seed-model/tok512.bin'] });
+    expect(started.meta.seedModel).toEqual({ name: 'stories260K.bin', files: ['seed-model/stories260K.bin', 'seed-model/tok512.bin'], origin: 'model' });
     // Cancelled after the first fine-tune; a new engine (a reload) resumes from the stored seed files.
     await a.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'label-raft' && e.status === 'done'));
     await a.send({ type: 'train-cancel' });
@@ -294,7 +249,7 @@ describe('engine: training', () => {
     const kv = memoryKeyValue();
     const a = harness(kv);
     await a.send({ type: 'probe' });
-    await a.send({ type: 'train-start', config: smoke(), label: 'to cancel' });
+    await a.send({ type: 'train-start', config: smoke(), label: 'to cancel', seed: { kind: 'scratch' } });
     const id = (await a.next('run-status', (m) => m.meta.status === 'running')).meta.id;
     await a.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'seed' && e.status === 'done'));
     await a.send({ type: 'train-cancel' });
@@ -319,7 +274,7 @@ describe('engine: training', () => {
   it('reports a lost GPU device and continues the run from its last finished stage on a new device', async () => {
     const h = harness();
     await h.send({ type: 'probe' });
-    await h.send({ type: 'train-start', config: smoke(), label: 'lossy' });
+    await h.send({ type: 'train-start', config: smoke(), label: 'lossy', seed: { kind: 'scratch' } });
     const id = (await h.next('run-status', (m) => m.meta.status === 'running')).meta.id;
     await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'step' && e.stage === 'stage1'));
     await h.send({ type: 'debug', action: 'lose-device' });

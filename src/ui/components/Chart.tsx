@@ -11,6 +11,8 @@ export interface ChartSeries {
   values: (number | null)[];
   /** A second y axis on the right (another unit). */
   right?: boolean;
+  /** Values at a few x only (null elsewhere): drawn as points joined across the gaps. */
+  sparse?: boolean;
 }
 
 export interface ChartProps {
@@ -26,7 +28,7 @@ export interface ChartProps {
 export function Chart({ title, x, xLabel = 'step', series, log, testid, height = 180 }: ChartProps) {
   const box = useRef<HTMLDivElement | null>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = series.map((s) => `${s.label}:${s.right ? 'r' : 'l'}`).join('|') + (log ? '|log' : '');
+  const shape = series.map((s) => `${s.label}:${s.right ? 'r' : 'l'}${s.sparse ? 's' : ''}`).join('|') + (log ? '|log' : '');
 
   useEffect(() => {
     const el = box.current;
@@ -44,7 +46,10 @@ export function Chart({ title, x, xLabel = 'step', series, log, testid, height =
         { size: 52 },
         ...(hasRight ? [{ scale: 'r', side: 1 as const, grid: { show: false }, size: 52 }] : []),
       ],
-      series: [{ label: xLabel }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.right ? 'r' : 'y', spanGaps: false, points: { show: false } }))],
+      series: [
+        { label: xLabel },
+        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, scale: s.right ? 'r' : 'y', spanGaps: !!s.sparse, points: { show: !!s.sparse, size: 6 } })),
+      ],
     };
     const u = new uPlot(opts, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
     plot.current = u;

@@ -2,15 +2,19 @@
 // in this browser, and the selected run: its pipeline (stage 0 → stage 1 → self-CoT → stage 2, with
 // the baselines and evaluations) with a progress bar and ETA per stage, live charts of both loss
 // parts, the learning rate, the gradient norm and tokens/s, the self-generated CoTs as they come,
-// its checkpoints, and start / pause / resume / cancel.
-import { memo, useMemo, useState, type Dispatch } from 'react';
+// its checkpoints, and start / pause / resume / cancel. A run starts from the shipped base unless
+// another seed is chosen (a base pretrained here, the Model view's model, or stage 0 from scratch);
+// pretraining a base of one's own is the panel at the end (components/PretrainPanel.tsx).
+import { memo, useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { Chart } from '../components/Chart.tsx';
+import { PretrainPanel } from '../components/PretrainPanel.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
-import { formatBytes, formatCount, formatSeconds } from '../format.ts';
+import { formatBytes, formatSeconds } from '../format.ts';
 import { RUN_PRESETS, runPreset } from '../presets.ts';
+import { planSeed, runSeedText, type ShippedBaseState } from '../seed.ts';
 import type { Action, State } from '../state.ts';
-import type { MethodName, RunHistory, RunMeta, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
+import type { BaseMeta, MethodName, RunHistory, RunMeta, RunSeed, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
 
 const METHOD_LABELS: Record<MethodName, string> = {
   'label-ce-decode': 'label-only CE + decoding',
@@ -146,23 +150,76 @@ const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
   );
 });
 
+interface SeedChoiceProps {
+  choice: RunSeed;
+  shipped: ShippedBaseState;
+  bases: BaseMeta[];
+  model: State['model']['current'];
+  dispatch: Dispatch<Action>;
+}
+
+/** What the run starts from: the shipped base (default), a base pretrained here, the current model, or stage 0. */
+function SeedChoice({ choice, shipped, bases, model, dispatch }: SeedChoiceProps) {
+  const done = bases.filter((b) => b.status === 'done');
+  const pick = (seed: RunSeed) => dispatch({ type: 'run-seed', seed });
+  const shippedMissing = !!shipped && !shipped.base;
+  const baseId = choice.kind === 'base' ? choice.baseId : (done[0]?.id ?? '');
+  return (
+    <fieldset className="seed-choice" data-testid="seed-choice">
+      <legend>Start from</legend>
+      <label title={shippedMissing ? shipped!.reason : ''}>
+        <input type="radio" name="run-seed" checked={choice.kind === 'shipped-base' && !shippedMissing} disabled={shippedMissing} onChange={() => pick({ kind: 'shipped-base' })} data-testid="seed-shipped-base" /> the shipped base
+        (public/base){shippedMissing ? ' — not in this build' : ''}
+      </label>
+      <label>
+        <input type="radio" name="run-seed" checked={choice.kind === 'base'} disabled={done.length === 0} onChange={() => pick({ kind: 'base', baseId })} data-testid="seed-base" /> a base pretrained in this browser{' '}
+        {done.length > 0 && (
+          <select value={baseId} onChange={(e) => pick({ kind: 'base', baseId: e.target.value })} aria-label="base to start from">
+            {done.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.label}
+              </option>
+            ))}
+          </select>
+        )}
+        {done.length === 0 && <span className="muted">(none finished yet: see Pretrain a base below)</span>}
+      </label>
+      <label title={model && !model.judge.ok ? `${model.name} cannot be trained as a judge: ${model.judge.reason}` : ''}>
+        <input
+          type="radio"
+          name="run-seed"
+          checked={choice.kind === 'current-model'}
+          disabled={!model || !model.judge.ok}
+          onChange={() => pick({ kind: 'current-model' })}
+          data-testid="seed-current-model"
+        />{' '}
+        the current model{model ? ` (${model.name})` : ''}, with its own tokenizer
+      </label>
+      <label>
+        <input type="radio" name="run-seed" checked={choice.kind === 'scratch' || (choice.kind === 'shipped-base' && shippedMissing)} onChange={() => pick({ kind: 'scratch' })} data-testid="seed-scratch" /> from
+        scratch (stage 0): pretrain a seed on the run’s own Rubric Lab texts
+      </label>
+    </fieldset>
+  );
+}
+
 interface SettingsProps {
   config: State['config'];
   /** The Model view's current model (a seed candidate). */
   model: State['model']['current'];
   runPreset: State['runPreset'];
+  runSeed: RunSeed;
+  shipped: ShippedBaseState;
+  bases: BaseMeta[];
   busy: boolean;
   gpuReady: boolean;
   dispatch: Dispatch<Action>;
   send: Send;
 }
 
-const Settings = memo(function Settings({ config: c, model, runPreset: preset, busy, gpuReady, dispatch, send }: SettingsProps) {
-  // Start from the current model instead of pretraining a seed (stage 0): any model whose tokenizer
-  // reads out the digits 1..5, e.g. stories260K opened with tok512.bin in the Model view.
-  const [fromModel, setFromModel] = useState(false);
-  const seedOk = !!model && model.judge.ok;
-  const seeded = fromModel && seedOk;
+const Settings = memo(function Settings({ config: c, model, runPreset: preset, runSeed, shipped, bases, busy, gpuReady, dispatch, send }: SettingsProps) {
+  const plan = planSeed(runSeed, shipped, bases, model, c);
+  const seeded = plan.seed.kind !== 'scratch';
   const setSteps = (section: 'stage0' | 'finetune', v: string) => {
     const n = Math.max(0, Math.round(Number(v) || 0));
     dispatch({ type: 'config', config: { ...c, [section]: { ...c[section], maxSteps: n } } });
@@ -183,23 +240,24 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, b
           </label>
         ))}
       </div>
+      <SeedChoice choice={runSeed} shipped={shipped} bases={bases} model={model} dispatch={dispatch} />
       <p className="muted" data-testid="run-summary">
-        Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, {seeded ? `the model's tokenizer (${model!.tokenizer})` : `BPE ${c.data.vocabSize} tokens`},{' '}
-        {c.data.template} template (Data view) ·{' '}
-        {seeded
-          ? `Seed: ${model!.name} (${formatCount(model!.parameters)} parameters), no stage 0`
-          : `Model: dim ${c.model.dim}, ${c.model.nLayers} layers, ${c.model.nHeads}/${c.model.nKvHeads} heads, ctx ${c.model.seqLen} (Model view)`}
+        Seed: <span data-testid="run-seed-plan">{plan.text}</span> · Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, {plan.tokenizer},{' '}
+        {c.data.template} template (Data view) · Model: {plan.shape}
         {preset === 'custom' ? ' · edited' : ''}
       </p>
-      <label className="seed-choice" title={seedOk ? '' : model ? `${model.name} cannot be trained as a judge: ${model.judge.ok ? '' : model.judge.reason}` : 'no model is loaded'}>
-        <input type="checkbox" checked={seeded} disabled={!seedOk} onChange={(e) => setFromModel(e.target.checked)} data-testid="seed-from-model" /> Start from the current model
-        {model ? ` (${model.name})` : ''} instead of pretraining a seed in stage 0
-      </label>
+      {plan.problem && (
+        <p className="muted" data-testid="seed-problem">
+          Cannot start from this seed: {plan.problem}.
+        </p>
+      )}
       <div className="controls">
-        <label>
-          stage-0 steps (0 = all){' '}
-          <input type="number" min={0} value={c.stage0.maxSteps} onChange={(e) => setSteps('stage0', e.target.value)} data-testid="steps-stage0" />
-        </label>
+        {!seeded && (
+          <label>
+            stage-0 steps (0 = all){' '}
+            <input type="number" min={0} value={c.stage0.maxSteps} onChange={(e) => setSteps('stage0', e.target.value)} data-testid="steps-stage0" />
+          </label>
+        )}
         <label>
           fine-tuning steps per model (0 = all){' '}
           <input type="number" min={0} value={c.finetune.maxSteps} onChange={(e) => setSteps('finetune', e.target.value)} data-testid="steps-finetune" />
@@ -223,17 +281,17 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, b
       </fieldset>
       <button
         className="primary"
-        disabled={busy || !gpuReady || c.methods.length === 0}
+        disabled={busy || !gpuReady || c.methods.length === 0 || !!plan.problem}
         data-testid="train-start"
         onClick={() => {
           const chosen = RUN_PRESETS.find((p) => p.name === preset);
           const label = `${chosen ? chosen.title : 'Custom run'} · ${new Date().toLocaleString()}`;
-          send({ type: 'train-start', config: c, label: seeded ? `${label} · from ${model!.name}` : label, seedFromModel: seeded });
+          send({ type: 'train-start', config: c, label: plan.name ? `${label} · from ${plan.name}` : label, seed: plan.seed });
         }}
       >
         Start training
       </button>
-      {busy && <span className="muted"> One run trains at a time.</span>}
+      {busy && <span className="muted"> One run or pretraining trains at a time.</span>}
     </section>
   );
 });
@@ -322,9 +380,21 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
   const checkpoints = (run?.artifacts ?? []).filter((a) => a.name.endsWith('.safetensors'));
   return (
     <div className="view train">
-      <Settings config={state.config} model={state.model.current} runPreset={state.runPreset} busy={!!state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
+      <Settings
+        config={state.config}
+        model={state.model.current}
+        runPreset={state.runPreset}
+        runSeed={state.runSeed}
+        shipped={state.shippedBase}
+        bases={state.bases}
+        busy={!!state.activeRunId || !!state.activeBaseId}
+        gpuReady={state.gpu.kind === 'ready'}
+        dispatch={dispatch}
+        send={send}
+      />
 
-      <RunsTable runs={state.runs} selectedRunId={state.selectedRunId} activeRunId={state.activeRunId} gpuReady={state.gpu.kind === 'ready'} dispatch={dispatch} send={send} />
+      {/* A pretraining holds the GPU as a run does: no run resumes meanwhile. */}
+      <RunsTable runs={state.runs} selectedRunId={state.selectedRunId} activeRunId={state.activeRunId} gpuReady={state.gpu.kind === 'ready' && !state.activeBaseId} dispatch={dispatch} send={send} />
 
       {meta && (
         <section className="card" data-testid="run-view">
@@ -349,11 +419,14 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
               </button>
             )}
             {!active && !meta.shipped && meta.status !== 'done' && (
-              <button onClick={() => send({ type: 'train-resume', runId: meta.id })} disabled={!!state.activeRunId || state.gpu.kind !== 'ready'} data-testid="train-continue">
+              <button onClick={() => send({ type: 'train-resume', runId: meta.id })} disabled={!!state.activeRunId || !!state.activeBaseId || state.gpu.kind !== 'ready'} data-testid="train-continue">
                 Resume from the last finished stage
               </button>
             )}
           </div>
+          <p className="muted" data-testid="run-seed">
+            Seed: {runSeedText(meta)}
+          </p>
           {meta.message && (
             <p className="muted" data-testid="run-message">
               {meta.message}
@@ -401,6 +474,8 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
           )}
         </section>
       )}
+
+      <PretrainPanel state={state} dispatch={dispatch} send={send} />
     </div>
   );
 }
