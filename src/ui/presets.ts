@@ -97,10 +97,10 @@ export const BASE_PRESETS: BasePreset[] = [
   {
     name: 'smoke',
     title: 'Smoke base',
-    blurb: 'dim 64, 1 layer, 2 heads (1 KV), context 288, 1024 tokens (the shipped tokenizer, so Rubric Lab prompts fit), 40 steps of 4 rows: to see the loop work. It learns little; a run can start from it.',
+    blurb: 'dim 64, 1 layer, 2 heads (1 KV), context 288, 1024 tokens (the shipped tokenizer, so Rubric Lab prompts fit), 30 steps of 2 rows: about 1.5 minutes in Chromium on SwiftShader (a 2-core CPU), to see the loop work. It learns little; a run can start from it.',
     shape: { dim: 64, nLayers: 1, nHeads: 2, nKvHeads: 1, seqLen: 288, vocabSize: 1024 },
-    steps: 40,
-    batchSize: 4,
+    steps: 30,
+    batchSize: 2,
   },
 ];
 

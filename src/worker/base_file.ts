@@ -38,8 +38,11 @@ export function pretrainOptions(r: PretrainRequest): PretrainOptions {
   positiveInt('the batch size', r.batchSize);
   positiveInt('the corpus seed', r.corpusSeed, 0);
   positiveInt('the sequence length', r.shape.seqLen, 8);
-  // About every 5% of the run: a reload loses little, and IndexedDB is not written every step.
-  const every = Math.max(1, Math.min(50, Math.round(r.steps / 20)));
+  // A checkpoint about every 5% of the run: a reload loses little, and IndexedDB is not written
+  // every step. The dev loss about every 10%, on at most the CLI's 8 batches and fewer when it is
+  // measured often, so it costs about a tenth of the training (a dev batch is a forward pass, about
+  // a third of a step) — on a CPU WebGPU driver a short run would otherwise mostly measure.
+  const devEvery = r.devEvery ?? Math.max(1, Math.round(r.steps / 10));
   const o: PretrainOptions = {
     ...DEFAULT_PRETRAIN,
     steps: r.steps,
@@ -47,8 +50,9 @@ export function pretrainOptions(r: PretrainRequest): PretrainOptions {
     seqLen: r.shape.seqLen,
     seed: r.seed ?? DEFAULT_PRETRAIN.seed,
     corpusSeed: r.corpusSeed,
-    checkpointEvery: r.checkpointEvery ?? every,
-    devEvery: r.devEvery ?? Math.max(1, Math.round(r.steps / 20)),
+    checkpointEvery: r.checkpointEvery ?? Math.max(1, Math.min(50, Math.round(r.steps / 20))),
+    devEvery,
+    devBatches: Math.max(1, Math.min(DEFAULT_PRETRAIN.devBatches, Math.round(0.3 * devEvery))),
   };
   positiveInt('the weight seed', o.seed, 0);
   positiveInt('checkpointEvery', o.checkpointEvery);

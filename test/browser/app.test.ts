@@ -4,7 +4,8 @@
 // errors of a malformed file; dataset text with HTML in it shown as text; the size presets; a
 // smoke run trained through both stages with pause and resume, a lost GPU device recovered, live
 // charts and self-CoTs, with the main thread's long tasks measured; the evaluation table, scatter
-// and drill-down; a reload that restores the runs and resumes the one that was training; the
+// and drill-down; the seed choice (the shipped base by default) and a base pretrained from the Train
+// view, started and cancelled; a reload that restores the runs and resumes the one that was training; the
 // Learn view's live score kernels; no console errors; and the page without WebGPU.
 // Screenshots go to test-output/screenshots.
 import { readFileSync } from 'node:fs';
@@ -164,6 +165,10 @@ describe('app: training', () => {
   it('trains a smoke run through both stages: pause, resume, a lost GPU device, live charts and self-CoTs', async () => {
     await tab('train');
     await byTestId('preset-smoke').check();
+    // A new run starts from the shipped base unless told otherwise; this one pretrains its own seed (stage 0).
+    await waitText('run-seed-plan', 't.startsWith("the shipped base (public/base/base.safetensors")', 30_000);
+    await byTestId('seed-scratch').check();
+    expect(await text('run-seed-plan')).toMatch(/^stage 0: a seed pretrained from scratch/);
     // Long tasks on the main thread from here until the run is done.
     await page.evaluate(() => {
       const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
@@ -221,6 +226,26 @@ describe('app: training', () => {
       }, 0);
     });
     await page.waitForFunction(() => (window as unknown as { __longTasks: { duration: number }[] }).__longTasks.some((t) => t.duration >= 140), undefined, { timeout: 10_000 });
+  });
+});
+
+describe('app: pretraining a base', () => {
+  it('pretrains a smoke base from the Train view with progress and a live chart, and cancels it', async () => {
+    await tab('train');
+    await byTestId('base-preset-smoke').check();
+    // Rows of one: a step takes about a second on SwiftShader.
+    await byTestId('pretrain-steps').fill('20');
+    await byTestId('pretrain-batch').fill('1');
+    await byTestId('pretrain-start').click();
+    await waitText('base-status', 't === "running"', 30_000);
+    await waitAttr('chart-pretrain', 'data-points', 'Number(v) > 2', 60_000);
+    expect(await text('pretrain-steps-done')).toMatch(/^step \d+\/20$/);
+    expect(await attr('train-start', 'disabled')).not.toBeNull(); // one GPU job at a time
+    await byTestId('pretrain-cancel').click();
+    await waitText('base-status', 't === "cancelled"', 30_000);
+    expect(await text('base-message')).toMatch(/^cancelled: Resume continues from the (checkpoint at step \d+|start)/);
+    expect(await byTestId('base-row').count()).toBe(1);
+    await shot('pretrain');
   });
 });
 
