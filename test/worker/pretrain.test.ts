@@ -1,8 +1,8 @@
 // Pretraining a base in the app's engine, through the message protocol with in-memory storage: a
 // tiny base pretrained straight through; the same base paused (nothing moves, and no run may start
 // meanwhile), cancelled, its page "closed" while it trained, and resumed by a new engine on the same
-// storage, ends with bit-identical weights and the same per-step losses; its file is the shipped
-// base's format; a run starts from the shipped base (the app's default), from a base pretrained
+// storage, ends with bit-identical weights and the same per-step losses, as it does after a lost
+// GPU device; its file is the shipped base's format; a run starts from the shipped base (the app's default), from a base pretrained
 // here, and says what is wrong when the build has no shipped base.
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
@@ -119,6 +119,21 @@ describe('engine: pretraining a base', () => {
     const hs = (await s.h.next('base-history', (m) => m.baseId === s.id)).history;
     expect(hb.ce).toEqual(hs.ce);
     expect(hb.dev).toEqual(hs.dev);
+  });
+
+  it('continues from its last checkpoint on a new device after a lost GPU, with the same final weights', async () => {
+    const s = await pretrainStraight();
+    const h = harness();
+    await h.send({ type: 'probe' });
+    await h.send({ type: 'pretrain-start', request: request('lossy') });
+    const id = (await h.next('base-status', (m) => m.meta.status === 'running')).meta.id;
+    await h.next('pretrain-events', (m) => m.baseId === id && m.events.some(({ e }) => e.type === 'checkpoint'));
+    await h.send({ type: 'debug', action: 'lose-device' });
+    expect((await h.next('device-lost')).recovering).toBe(true);
+    const recovering = await baseStatus(h, id, 'recovering');
+    expect(recovering.meta.message).toMatch(/^GPU device lost \(.*\): continuing from the checkpoint at step \d+ on a new device$/);
+    await baseStatus(h, id, 'done');
+    expect(Array.from((await finalCheckpoint(h, id)).params)).toEqual(Array.from((await finalCheckpoint(s.h, s.id)).params));
   });
 });
 
