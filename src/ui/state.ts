@@ -250,7 +250,7 @@ function engine(state: State, msg: FromWorker): State {
         demoRunning: false,
         gpu: { kind: 'lost', message: msg.message },
         playground: state.playground.running ? { ...state.playground, running: false, error: `the GPU device was lost (${msg.message})` } : state.playground,
-        errors: [...state.errors, `GPU device lost: ${msg.message.replace(/\.+$/, '')}.${msg.recovering ? ' Getting a new device; a training run continues from its last finished stage.' : ''}`],
+        errors: [...state.errors, `GPU device lost: ${msg.message.replace(/\.+$/, '')}.${msg.recovering ? ' Getting a new device; a training run continues from its last finished stage, a pretraining from its last checkpoint.' : ''}`],
       };
     case 'score-demo':
       return { ...state, demo: msg.result, demoRunning: false, logits: state.logits ?? msg.result.logits };
