@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { adapterName, requestGpu } from '../gpu/index.ts';
 import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
 import { checkSeedModel, runExperiment, type ArtifactStore, type SeedModel } from '../eval/experiment.ts';
@@ -12,18 +13,25 @@ import type { Command } from './main.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { ProgressBar } from './progress.ts';
 
-const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>]
-                 [--seed-checkpoint <file|dir> [--tokenizer <file>]] [--json]
+/** The shipped base (public/base/, made by `tract pretrain`): every run's seed unless told otherwise. */
+export const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/base/base.safetensors');
 
-  Runs the TRACT experiment on the built-in Rubric Lab data: a seed model pretrained from scratch
-  (stage 0), the baselines, stage 1 (CoT-RAFT on reference CoTs), self-CoT generation, stage 2 from
-  the seed (TRACT) and the ablations; scores every method on the test split with bootstrap CIs.
+const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>]
+                 [--from-scratch | --seed-checkpoint <file|dir> [--tokenizer <file>]] [--json]
+
+  Runs the TRACT experiment on the built-in Rubric Lab data: from the shipped base (public/base/, a
+  small Llama pretrained on the procedural corpus by \`tract pretrain\`), the baselines, stage 1
+  (CoT-RAFT on reference CoTs), self-CoT generation, stage 2 from the seed (TRACT) and the
+  ablations; scores every method on the test split (or eval.split) with bootstrap CIs.
     --quick    a minute-scale smoke run on a tiny config
     --config   JSON overriding parts of the default config, e.g. {"finetune": {"epochs": 3}}
     --methods  comma-separated subset of: ${METHODS.join(', ')}
     --seeds    comma-separated training seeds (default 1)
+    --from-scratch
+               pretrain a seed from scratch on the Rubric Lab texts (stage 0, config.model)
+               instead of starting from the shipped base
     --seed-checkpoint
-               start from this model instead of pretraining a seed in stage 0: a llama2.c .bin
+               start from this model instead of the shipped base: a llama2.c .bin
                (e.g. ../shared/models/stories260K/stories260K.bin, tok512.bin found beside it), our
                .safetensors, or a Hugging Face folder; its tokenizer must have the digits 1..5 as
                single tokens. config.model and data.vocabSize are then not used.
@@ -67,7 +75,9 @@ export const command: Command = {
       json: { type: 'boolean' },
       'seed-checkpoint': { type: 'string' },
       tokenizer: { type: 'string' },
+      'from-scratch': { type: 'boolean' },
     });
+    if (values['from-scratch'] && values['seed-checkpoint']) throw new UsageError('--from-scratch and --seed-checkpoint exclude each other');
     if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
     let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
     if (values.config) {
@@ -94,14 +104,19 @@ export const command: Command = {
       });
     }
     let seedModel: SeedModel | undefined;
-    const seedPath = values['seed-checkpoint'];
+    const explicitSeed = values['seed-checkpoint'];
+    if (!explicitSeed && !values['from-scratch'] && !existsSync(SHIPPED_BASE)) {
+      throw new Error(`the shipped base ${SHIPPED_BASE} is missing (make it with tract pretrain, see public/base/README.md), or pass --from-scratch`);
+    }
+    const seedPath = explicitSeed ?? (values['from-scratch'] ? undefined : SHIPPED_BASE);
     if (seedPath) {
       const m = await loadModelFile(seedPath, '--seed-checkpoint');
       const tokenizer = await tokenizerForModel(m, seedPath, values.tokenizer);
       seedModel = { name: basename(resolve(seedPath)), config: m.config, params: m.params, tokenizer };
       checkSeedModel(seedModel);
     }
-    const out = resolve(values.out ?? (seedModel ? `runs/seed-${seedModel.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : 'runs/default'));
+    const defaultOut = explicitSeed ? `runs/seed-${seedModel!.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : values['from-scratch'] ? 'runs/scratch' : 'runs/default';
+    const out = resolve(values.out ?? defaultOut);
     await mkdir(out, { recursive: true });
     const gpu = await requestGpu();
     process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);

@@ -61,8 +61,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   model: { dim: 64, hiddenDim: 192, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
   stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0 },
   finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
-  selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 64 },
-  eval: { nCot: 1, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 64, bootstrap: 1000, batch: 64, split: 'test' },
+  selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 160 },
+  eval: { nCot: 1, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 160, bootstrap: 1000, batch: 64, split: 'test' },
   methods: [...METHODS],
   seeds: [1],
 };
@@ -73,8 +73,8 @@ export const QUICK_CONFIG: ExperimentConfig = {
   model: { dim: 32, hiddenDim: 64, nLayers: 2, nHeads: 2, nKvHeads: 1, seqLen: 192 },
   stage0: { ...DEFAULT_CONFIG.stage0, epochs: 1, batchSize: 8, lr: 5e-3, maxSteps: 12 },
   finetune: { ...DEFAULT_CONFIG.finetune, epochs: 3, batchSize: 8, lr: 5e-3, maxSteps: 30 },
-  selfCot: { ...DEFAULT_CONFIG.selfCot, maxTokens: 48 },
-  eval: { ...DEFAULT_CONFIG.eval, maxCotTokens: 48, bootstrap: 100 },
+  selfCot: { ...DEFAULT_CONFIG.selfCot, maxTokens: 64 },
+  eval: { ...DEFAULT_CONFIG.eval, maxCotTokens: 64, bootstrap: 100 },
 };
 
 type Json = Record<string, unknown>;
