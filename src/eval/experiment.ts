@@ -256,7 +256,10 @@ function paramsFingerprint(params: Float32Array): string {
 
 /** Checks that a seed model can be trained as a judge here; names what is wrong otherwise. */
 export function checkSeedModel(m: SeedModel): void {
-  if (m.params.length !== buildLayout(m.config).count) throw new Error(`seed model ${m.name}: ${m.params.length} parameters, its config needs ${buildLayout(m.config).count}`);
+  // The flat buffer is the layout's padded size (gaps between the decayed and undecayed ranges),
+  // which is more than the parameter count when dim is not a multiple of the alignment.
+  const layout = buildLayout(m.config);
+  if (m.params.length !== layout.size) throw new Error(`seed model ${m.name}: a flat buffer of ${m.params.length} floats, its config needs ${layout.size} (${layout.count} parameters with alignment gaps)`);
   if (m.tokenizer.vocabSize !== m.config.vocabSize) throw new Error(`seed model ${m.name}: tokenizer ${m.tokenizer.name} has ${m.tokenizer.vocabSize} tokens but the model's vocabulary is ${m.config.vocabSize}`);
   try {
     m.tokenizer.scoreTokenIds();
