@@ -1,28 +1,22 @@
-// The Evaluate view: the methods table with bootstrap 95% CIs (as in report.md), the paper's
-// orderings, a scatter plot of one method's predictions against the gold labels, and a drill-down
-// per test example: its CoT(s), the five score probabilities, ŷ, the decoded score and the gold label.
+// The Evaluate view: what docs/report.md shows for a run — the scored split, the methods table
+// (mean ± sd over seeds with every seed's value, or one seed's value with its bootstrap 95% CI),
+// Pearson per task family, the paper's orderings with paired CIs, the CoT shift, the prompt-fit
+// rule and its cut rates, where the run started from and its deviations — then a scatter plot of
+// one method's predictions against the gold labels and a drill-down per scored example: its CoT(s),
+// the five score probabilities, ŷ, the decoded score and the gold label.
 import { useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
+import { CotShiftTable } from '../components/CotShiftTable.tsx';
+import { FamilyTable } from '../components/FamilyTable.tsx';
+import { MethodsTable, PerSeedTable } from '../components/MethodsTable.tsx';
+import { OrderingTable } from '../components/OrderingTable.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
+import { Deviations, RunSetup } from '../components/RunSetup.tsx';
 import { evaluationRows, saveFile, toCsv, toJsonl } from '../exports.ts';
 import { fmt } from '../format.ts';
+import { METHOD_LABELS as LABELS, multiSeed, scoredCount, scoredSplit } from '../report.ts';
 import type { Action, State } from '../state.ts';
 import type { EvalData, MethodName, Report } from '../../worker/protocol.ts';
-
-type Est = { value: number | null; lo: number | null; hi: number | null };
-const ci = (e: Est | undefined) => (e ? `${fmt(e.value)} [${fmt(e.lo)}, ${fmt(e.hi)}]` : 'n/a');
-
-const LABELS: Record<MethodName, string> = {
-  'label-ce-decode': 'Label-only CE + decoding',
-  'label-raft-rail': 'Label-only RAFT (no CoT) + RAIL',
-  'cot-ce-decode': 'CoT-CE (SFT on reference CoTs) + decoding',
-  'cot-ce-cotrail': 'CoT-CE + CoT-RAIL',
-  'stage1-cotrail': 'Stage 1 only + CoT-RAIL',
-  'selfcot-ce-cotrail': 'Self-CoT with CE only + CoT-RAIL',
-  'stage2-from-stage1-cotrail': 'Stage 2 from stage 1 + CoT-RAIL',
-  'tract-decode': 'TRACT + decoding',
-  'tract-cotrail': 'TRACT + CoT-RAIL',
-};
 
 function predictions(ev: EvalData, method: MethodName): number[] | null {
   const spec = ev.methods[method];
@@ -43,7 +37,7 @@ function Scatter({ ev, method, selected, onPick }: { ev: EvalData; method: Metho
   const jit = (i: number) => (((i * 2654435761) >>> 0) % 1000) / 1000 - 0.5;
   const decoded = ev.methods[method]!.score === 'decoded';
   return (
-    <svg className="scatter" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${method}: predicted score against the gold label, ${pred.length} test examples`} data-testid="scatter">
+    <svg className="scatter" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${method}: predicted score against the gold label, ${pred.length} scored examples`} data-testid="scatter">
       <line x1={sx(1)} y1={sy(1)} x2={sx(5)} y2={sy(5)} className="diag" />
       {[1, 2, 3, 4, 5].map((k) => (
         <g key={k}>
@@ -77,41 +71,6 @@ function Scatter({ ev, method, selected, onPick }: { ev: EvalData; method: Metho
         </circle>
       ))}
     </svg>
-  );
-}
-
-function MethodsTable({ report, method, onPick }: { report: Report; method: MethodName | null; onPick: (m: MethodName) => void }) {
-  return (
-    <table className="methods-table" data-testid="methods-table">
-      <thead>
-        <tr>
-          <th>Method</th>
-          <th>Pearson r</th>
-          <th>Spearman ρ</th>
-          <th>Kendall τ-b</th>
-          <th>RMSE</th>
-          <th>paper (Pearson, Mistral-7B)</th>
-        </tr>
-      </thead>
-      <tbody>
-        {(Object.entries(report.methods) as [MethodName, NonNullable<Report['methods'][MethodName]>][]).map(([m, res]) => {
-          const x = res.perSeed[0].metrics as unknown as Record<string, Est>;
-          return (
-            <tr key={m} className={m === method ? 'selected' : ''} onClick={() => onPick(m)} data-testid={`method-${m}`}>
-              <td>
-                {LABELS[m]} <code>{m}</code>
-                {res.perSeed[0].distinct <= 1 && <div className="muted">one constant prediction: correlations undefined</div>}
-              </td>
-              <td>{ci(x.pearson)}</td>
-              <td>{ci(x.spearman)}</td>
-              <td>{ci(x.kendall)}</td>
-              <td>{ci(x.rmse)}</td>
-              <td>{report.paperPearson[m] !== undefined ? fmt(report.paperPearson[m]) : ''}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
   );
 }
 
@@ -163,6 +122,60 @@ function Drill({ ev, method, index }: { ev: EvalData; method: MethodName; index:
   );
 }
 
+function heading(r: Report): string {
+  const split = scoredSplit(r);
+  return split ? `Evaluation on the ${split} split` : 'Evaluation (scored split: n/a)';
+}
+
+/** What the table holds: how many examples of which split, the model size, the seeds. */
+function Summary({ report: r, shipped }: { report: Report; shipped: boolean }) {
+  const n = scoredCount(r);
+  const split = scoredSplit(r);
+  const seeds = r.seeds ?? [];
+  const bootstrap = r.config?.eval?.bootstrap;
+  return (
+    <p className="muted" data-testid="eval-summary">
+      {n ?? 'n/a'} {split ?? 'scored'} examples, {typeof r.parameters === 'number' ? r.parameters.toLocaleString('en-US') : 'n/a'}-parameter models, {seeds.length === 1 ? 'seed' : `${seeds.length} seeds:`}{' '}
+      {seeds.join(', ')}. Pearson r is the headline.{' '}
+      {multiSeed(r)
+        ? `Each metric is the mean ± sd over the seeds, with every seed’s value under it; every seed’s 95% bootstrap CI (${bootstrap ?? 'n/a'} resamples) is in the per-seed table.`
+        : `Every metric has a 95% bootstrap CI (${bootstrap ?? 'n/a'} resamples).`}{' '}
+      Click a method to plot it.
+      {shipped ? ' This is the run the ready judge comes from (npm run tract -- run).' : ''}
+    </p>
+  );
+}
+
+/** The rest of the report: per family, the orderings, the CoT shift, how the run was made. */
+function ReportDetails({ report }: { report: Report }) {
+  const multi = multiSeed(report);
+  const split = scoredSplit(report) ?? 'scored';
+  return (
+    <>
+      <section className="card">
+        <h2>Pearson r by task family</h2>
+        <p className="muted">{multi ? 'Mean ± sd over seeds, with every seed’s value under it.' : `Seed ${(report.seeds ?? []).join(', ')}.`} n/a: a constant prediction on that family.</p>
+        <FamilyTable report={report} />
+        <h2>The paper’s orderings, checked here</h2>
+        {(report.ordering ?? []).length === 0 ? <p className="muted">This run did not score the methods an ordering compares.</p> : <OrderingTable report={report} />}
+      </section>
+      <section className="card" data-testid="eval-cot-shift">
+        <h2>CoT shift</h2>
+        <p className="muted">
+          RMSE between the ŷ a model reads out after the <em>reference</em> CoTs and after its <em>own</em> sampled CoTs, on the {split} split: how much its score depends on
+          whose reasoning it reads.
+        </p>
+        <CotShiftTable report={report} />
+      </section>
+      <section className="card">
+        <h2>How the run was made</h2>
+        <RunSetup report={report} />
+        <Deviations report={report} />
+      </section>
+    </>
+  );
+}
+
 export function EvaluateView({ state, dispatch, runId }: { state: State; dispatch: Dispatch<Action>; send: Send; runId: string | null }) {
   const res = runId ? state.results[runId] : undefined;
   const candidates = state.runs.filter((r) => r.status === 'done');
@@ -178,7 +191,7 @@ export function EvaluateView({ state, dispatch, runId }: { state: State; dispatc
     <div className="view evaluate">
       <section className="card">
         <div className="controls">
-          <h2 className="grow">Evaluation on the test split</h2>
+          <h2 className="grow">{res ? heading(res.report) : 'Evaluation'}</h2>
           <label>
             run{' '}
             <select value={runId ?? ''} onChange={(e) => dispatch({ type: 'eval-run', runId: e.target.value })} data-testid="eval-run">
@@ -197,34 +210,11 @@ export function EvaluateView({ state, dispatch, runId }: { state: State; dispatc
           )}
         </div>
         {!res && <p aria-busy="true">{runId ? 'Loading the results…' : 'No finished run yet: train one in the Train view.'}</p>}
-        {res && (
-          <>
-            <p className="muted">
-              {res.report.data.test} test examples, {res.report.parameters.toLocaleString('en-US')}-parameter models, seed {res.report.seeds.join(', ')}. Pearson r is the headline; every
-              metric has a 95% bootstrap CI ({res.report.config.eval.bootstrap} resamples). Click a method to plot it.
-              {runId === 'shipped' ? ' This is the run the ready judge comes from (npm run tract -- run).' : ''}
-            </p>
-            <MethodsTable report={res.report} method={method} onPick={(m) => dispatch({ type: 'eval-method', method: m })} />
-            {res.report.ordering.length > 0 && (
-              <details>
-                <summary>The paper’s orderings, checked here</summary>
-                <table>
-                  <tbody>
-                    {res.report.ordering.map((o) => (
-                      <tr key={o.claim}>
-                        <td>{o.claim}</td>
-                        <td>{o.perSeed.map((p) => ci(p.difference as unknown as Est)).join('; ')}</td>
-                        <td>{o.holds ? 'holds' : 'does not hold'}</td>
-                        <td>{o.significant ? 'beyond noise' : 'within noise'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </details>
-            )}
-          </>
-        )}
+        {res && <Summary report={res.report} shipped={runId === 'shipped'} />}
+        {res && <MethodsTable report={res.report} method={method} onPick={(m) => dispatch({ type: 'eval-method', method: m })} />}
+        {res && multiSeed(res.report) && <PerSeedTable report={res.report} />}
       </section>
+      {res && <ReportDetails report={res.report} />}
       {res && method && (
         <div className="two-col">
           <section className="card">
