@@ -1,13 +1,54 @@
 // The Learn view: RAIL, RAFT and TRACT in a few sentences each, with live numbers — the score
-// kernels run on the GPU as you drag the logits — and the CoT-shift diagnostic of the current run.
+// kernels run on the GPU as you drag the logits — and the CoT-shift diagnostic of the current run
+// with what its judges reached, every figure read from the run's report (mean over seeds).
 import type { Dispatch } from 'react';
+import { CotShiftTable } from '../components/CotShiftTable.tsx';
 import { ScoreDemo } from '../components/ScoreDemo.tsx';
 import { fmt } from '../format.ts';
+import { meanPearson, multiSeed, scoredSplit } from '../report.ts';
+import type { Report } from '../../worker/protocol.ts';
 import type { Action, State } from '../state.ts';
+
+/** Whether stage 2 closed the gap, from the two mean RMSEs (mean over seeds). */
+function ShiftVerdict({ stage1, tract, multi }: { stage1: number | null; tract: number | null; multi: boolean }) {
+  if (typeof stage1 !== 'number' || typeof tract !== 'number') return null;
+  const over = multi ? ' (means over seeds)' : '';
+  return (
+    <p data-testid="cot-shift-verdict">
+      {tract < stage1
+        ? `TRACT’s score moves ${fmt(stage1 / Math.max(tract, 1e-9), 1)}× less than stage 1’s when its own reasoning replaces the reference${over}: it learned to score the CoTs it writes.`
+        : `Here TRACT’s score shifts as much as stage 1’s or more${over}: at this size and training length, stage 2 did not close the gap.`}
+    </p>
+  );
+}
+
+/** What the run's judges reached, read from its report (Pearson r, mean over seeds). */
+function RunPearson({ report }: { report: Report }) {
+  const parts = (
+    [
+      ['tract-cotrail', 'TRACT + CoT-RAIL'],
+      ['stage1-cotrail', 'stage 1 only + CoT-RAIL'],
+      ['label-raft-rail', 'label-only RAFT without a CoT'],
+    ] as const
+  )
+    .filter(([m]) => report.methods?.[m])
+    .map(([m, label]) => `${label} ${fmt(meanPearson(report, m))}`);
+  if (parts.length === 0) return null;
+  const seeds = report.seeds ?? [];
+  const split = scoredSplit(report);
+  return (
+    <p data-testid="run-pearson">
+      Agreement with the gold labels in this run (Pearson r on the {split ?? 'scored'} split, {seeds.length > 1 ? `mean over ${seeds.length} seeds` : `seed ${seeds.join(', ')}`}):{' '}
+      {parts.join(', ')}. The Evaluate view has every method, per seed and per task family.
+    </p>
+  );
+}
 
 export function LearnView({ state, dispatch, runId }: { state: State; dispatch: Dispatch<Action>; runId: string | null }) {
   const res = runId ? state.results[runId] : undefined;
   const shift = res?.report.cotShift;
+  const multi = !!res && multiSeed(res.report);
+  const split = (res && scoredSplit(res.report)) ?? 'scored';
   const run = state.runs.find((r) => r.id === runId);
   return (
     <div className="view learn">
@@ -39,32 +80,14 @@ export function LearnView({ state, dispatch, runId }: { state: State; dispatch: 
       <section className="card" data-testid="cot-shift">
         <h2>The CoT shift of the current models</h2>
         <p className="muted">
-          RMSE between a model’s ŷ when it reads the <em>reference</em> CoT and when it reads its <em>own</em> sampled CoT, on the test split. Large means the model’s score
-          depends on which reasoning it sees — the gap stage 2 is meant to close. {run ? `From “${run.label}”.` : ''}
+          RMSE between a model’s ŷ when it reads the <em>reference</em> CoT and when it reads its <em>own</em> sampled CoT, on the {split} split
+          {multi ? ', mean ± sd over the seeds' : ''}. Large means the model’s score depends on which reasoning it sees — the gap stage 2 is meant to close.{' '}
+          {run ? `From “${run.label}”.` : ''}
         </p>
         {!res && <p className="muted">No finished run loaded yet.</p>}
-        {res && shift && Object.keys(shift).length === 0 && <p className="muted">This run evaluated neither stage 1 nor TRACT.</p>}
-        {res && shift && (
-          <table>
-            <tbody>
-              {(['stage1', 'tract'] as const).map((m) =>
-                shift[m] ? (
-                  <tr key={m}>
-                    <td>{m === 'stage1' ? 'Stage 1 (trained on reference CoTs)' : 'TRACT (trained on its own CoTs)'}</td>
-                    <td data-testid={`cot-shift-${m}`}>{fmt(shift[m]!.mean)}</td>
-                  </tr>
-                ) : null,
-              )}
-            </tbody>
-          </table>
-        )}
-        {res && shift?.stage1 && shift?.tract && (
-          <p>
-            {shift.tract.mean < shift.stage1.mean
-              ? `TRACT’s score moves ${fmt(shift.stage1.mean / Math.max(shift.tract.mean, 1e-9), 1)}× less than stage 1’s when its own reasoning replaces the reference: it learned to score the CoTs it writes.`
-              : 'Here TRACT’s score shifts as much as stage 1’s or more: at this size and training length, stage 2 did not close the gap.'}
-          </p>
-        )}
+        {res && <CotShiftTable report={res.report} />}
+        {res && shift?.stage1 && shift?.tract && <ShiftVerdict stage1={shift.stage1.mean} tract={shift.tract.mean} multi={multi} />}
+        {res && <RunPearson report={res.report} />}
       </section>
     </div>
   );
