@@ -50,3 +50,17 @@ export { additionSteps, subtractionSteps, compareSteps, distanceSteps, countingS
 export { corpusDocument, corpusDocuments, CORPUS_KINDS, CORPUS_MIX, type CorpusDocument, type CorpusKind, type CorpusSplit } from './procedural/corpus.ts';
 export { corpusRow, corpusBatch, type CorpusBatch } from './procedural/rows.ts';
 export { trainProceduralTokenizer, type ProceduralTokenizerOptions } from './procedural/tokenizer.ts';
+export {
+  asPromptFit,
+  runPromptFit,
+  trainedOnText,
+  trainedFitFromTraining,
+  trainedFitFromReport,
+  trainedFitFromRunConfig,
+  defaultJudgeCotTokens,
+  judgeCotSettings,
+  UNRECORDED_COT_TOKENS,
+  type TrainedFit,
+  type FitConfig,
+  type JudgeCotSettings,
+} from './trained_fit.ts';
