@@ -1,7 +1,10 @@
 // The app's ready judge (public/judge/): the TRACT checkpoint of a finished `tract run`, re-saved
 // with F16 parameters (half the file; the tokenizer and the training record are kept), beside the
 // run's report.json and a compact copy of its per-example evaluations (eval.json), so the app's
-// Playground, Evaluate and Learn views work on a first visit. Run it after the run it copies:
+// Playground, Evaluate and Learn views work on a first visit. The training record gains promptFit,
+// the prompt-fit rule the run trained with ({ seqLen, maxCotTokens, evalCotTokens }, from the
+// report), so whatever judges with the file alone (tract judge, the Playground) fits its prompts as
+// in training. Run it after the run it copies:
 //
 //   npm run tract -- run                                   # writes runs/default (16 min on a 2-core CPU)
 //   npx tsx scripts/ready-judge.ts runs/default public/judge
@@ -9,6 +12,7 @@
 // Reads only files; no GPU.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { trainedFitFromReport } from '../src/data/trained_fit.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
 
 const [runDir = 'runs/default', outDir = 'public/judge', seed = '1'] = process.argv.slice(2);
@@ -20,11 +24,17 @@ if (!existsSync(ckptPath)) {
 }
 mkdirSync(outDir, { recursive: true });
 
-const c = loadCheckpoint(readFileSync(ckptPath));
-const bytes = saveCheckpoint({ config: c.config, params: c.params, tokenizer: c.tokenizer, training: c.training }, { dtype: 'F16' });
-writeFileSync(join(outDir, 'tract-judge.safetensors'), bytes);
-
 const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'));
+const fit = trainedFitFromReport(report);
+if (!fit) {
+  console.error(`ready-judge: ${join(runDir, 'report.json')} records no prompt fit (data.promptFit) and no config to derive it from`);
+  process.exit(1);
+}
+const c = loadCheckpoint(readFileSync(ckptPath));
+const promptFit = { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens, ...(fit.evalCotTokens !== undefined ? { evalCotTokens: fit.evalCotTokens } : {}) };
+const training = { ...(c.training as Record<string, unknown> | undefined), promptFit };
+const bytes = saveCheckpoint({ config: c.config, params: c.params, tokenizer: c.tokenizer, training }, { dtype: 'F16' });
+writeFileSync(join(outDir, 'tract-judge.safetensors'), bytes);
 writeFileSync(join(outDir, 'report.json'), JSON.stringify(report));
 
 // eval.json: each model's judgements with numbers rounded to 4 decimals and the per-sample copy
@@ -47,4 +57,4 @@ for (const m of ['label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'st
   }));
 }
 writeFileSync(join(outDir, 'eval.json'), JSON.stringify({ seed: Number(seed), judgements }));
-console.log(`ready-judge: wrote ${outDir}/tract-judge.safetensors (${bytes.length} bytes), report.json, eval.json (${Object.keys(judgements).join(', ')})`);
+console.log(`ready-judge: wrote ${outDir}/tract-judge.safetensors (${bytes.length} bytes; prompt fit seqLen ${promptFit.seqLen}, CoT room ${promptFit.maxCotTokens}), report.json, eval.json (${Object.keys(judgements).join(', ')})`);
