@@ -5,11 +5,11 @@
 //
 //   const judge = await OrtJudge.fromCheckpoint(bytes);            // a tract .safetensors (exported to ONNX in memory)
 //   const judge = await OrtJudge.fromOnnx(onnxBytes, { tokenizer }); // an .onnx from `tract export --format onnx`
-//   const [j] = await judge.cotRail([example], { template: 'compact', nCot: 1, sampling: { temperature: 0 } });
+//   const [j] = await judge.cotRail([example], { template: 'compact', nCot: 1, sampling: { temperature: 0 }, promptCotTokens: 160 });
 //   j.yhat, j.probs, j.mass, j.decoded, j.cots
 //   await judge.release();
-import { tokenizerFromDescription, type JudgeExample, type TemplateName, type Tokenizer, type TokenizerDescription } from '../data/index.ts';
-import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
+import { tokenizerFromDescription, type JudgeExample, type Tokenizer, type TokenizerDescription } from '../data/index.ts';
+import { Judge, type JudgeOptions, type Judgement, type PromptOptions } from '../infer/judge.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { exportOnnx, type OnnxVariant } from './onnx_export.ts';
@@ -76,18 +76,19 @@ export class OrtJudge {
     return this.model.executionProvider;
   }
 
-  /** CoT-RAIL and decoding: n sampled CoTs per example, each read out (as Judge.cotRail). */
+  /** CoT-RAIL and decoding: n sampled CoTs per example, each read out (as Judge.cotRail). Give
+   *  promptCotTokens the CoT room the model was trained with, so its prompts are training's. */
   cotRail(examples: readonly JudgeExample[], o: JudgeOptions): Promise<Judgement[]> {
     return this.judge.cotRail(examples, o);
   }
 
-  /** ŷ given CoTs ('' for label-only RAIL), as Judge.withCots. */
-  withCots(examples: readonly JudgeExample[], cots: readonly string[], o: { template: TemplateName; renormalize?: boolean }): Promise<Judgement[]> {
+  /** ŷ given CoTs ('' for label-only RAIL), as Judge.withCots (prompts under the rule with o's CoT room). */
+  withCots(examples: readonly JudgeExample[], cots: readonly string[], o: PromptOptions & { renormalize?: boolean }): Promise<Judgement[]> {
     return this.judge.withCots(examples, cots, o);
   }
 
   /** Label-only RAIL: the read-out right after the prompt. */
-  labelOnly(examples: readonly JudgeExample[], o: { template: TemplateName; renormalize?: boolean }): Promise<Judgement[]> {
+  labelOnly(examples: readonly JudgeExample[], o: PromptOptions & { renormalize?: boolean }): Promise<Judgement[]> {
     return this.judge.labelOnly(examples, o);
   }
 

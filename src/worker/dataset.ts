@@ -1,21 +1,26 @@
 // The Data view's dataset, held in the worker: Rubric Lab generated from a seed and sizes, or a
 // JSON/JSONL file loaded and validated as a stream (file.stream()). The UI asks for pages of a
 // search and for single examples (rendered prompt and target); it never holds the whole file.
+// With a tokenizer, an example's prompt is shown as the prompt-fit rule fits it (the prompt a judge
+// trained under that rule sees), and the detail says when it was cut.
 import {
   allExamples,
   buildExample,
   generateRubricLab,
   loadJudgeData,
+  promptBudget,
   referenceCot,
   renderPrompt,
   targetScore,
   targetText,
   type JudgeExample,
   type LoadResult,
+  type PromptFit,
   type TemplateName,
   type TextSource,
   type Tokenizer,
 } from '../data/index.ts';
+import { defaultPromptFit } from './judge_fit.ts';
 import type { DatasetSummary, ExampleDetail, ExampleRow, RubricLabRequest } from './protocol.ts';
 
 const PREVIEW = 160;
@@ -100,21 +105,37 @@ export class Dataset {
     return { total: idx.length, rows };
   }
 
-  detail(index: number, template: TemplateName, tokenizer: Tokenizer | null, maxIds?: number): ExampleDetail {
+  /**
+   * One example: its prompt and target rendered, and with a tokenizer, the prompt as the prompt-fit
+   * rule `fit` fits it (default: the default experiment config's model.seqLen and CoT room), the
+   * target's CoT cut to the room as training cuts it, token counts, and whether the prompt was cut.
+   */
+  detail(index: number, template: TemplateName, tokenizer: Tokenizer | null, fit?: PromptFit & { source?: string }): ExampleDetail {
     const ex = this.examples[index];
     if (!ex) throw new Error(`no example ${index} (the dataset has ${this.examples.length})`);
     const prompt = renderPrompt(ex, template);
     const target = targetText(referenceCot(ex), targetScore(ex));
     const detail: ExampleDetail = { index, example: ex, template, prompt, target };
     if (tokenizer) {
+      const rule: PromptFit = fit ? { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens } : defaultPromptFit();
+      const source = fit?.source ?? 'the default experiment config (model.seqLen, and the longest CoT of self-CoT sampling and evaluation)';
       try {
-        const b = buildExample(ex, { tokenizer, template, maxIds });
+        const fitInfo = { ...rule, budget: promptBudget(tokenizer, rule), source };
+        const b = buildExample(ex, { tokenizer, template, fit: rule });
         if (b.ok) {
           detail.prompt = b.example.prompt;
           detail.target = b.example.target;
-          detail.tokens = { prompt: b.example.targetStart, target: b.example.ids.length - b.example.targetStart, total: b.example.ids.length, tokenizer: tokenizer.name, truncated: b.example.truncated };
+          detail.tokens = {
+            prompt: b.example.targetStart,
+            target: b.example.ids.length - b.example.targetStart,
+            total: b.example.ids.length,
+            tokenizer: tokenizer.name,
+            truncated: b.example.truncated,
+            cotCut: b.example.cotCut,
+            fit: fitInfo,
+          };
         } else {
-          detail.tokens = { prompt: 0, target: 0, total: 0, tokenizer: tokenizer.name, truncated: true, note: b.reason };
+          detail.tokens = { prompt: 0, target: 0, total: 0, tokenizer: tokenizer.name, truncated: true, fit: fitInfo, note: b.reason };
         }
       } catch (e) {
         detail.tokens = { prompt: 0, target: 0, total: 0, tokenizer: tokenizer.name, truncated: false, note: (e as Error).message };

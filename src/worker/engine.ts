@@ -10,7 +10,8 @@ import { describeBaseFile } from './base_file.ts';
 import { Dataset } from './dataset.ts';
 import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
 import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenizerFilesOf, type LoadedModel, type NamedBytes } from './models.ts';
-import { JudgeSession } from './playground.ts';
+import { dataViewFit, withRunFit } from './judge_fit.ts';
+import { JudgeSession, playgroundCotSettings } from './playground.ts';
 import { PretrainController } from './pretraining.ts';
 import type { FromWorker, RunHistory, RunMeta, RunSeed, SeedOrigin, ShippedBase, StageName, ToWorker } from './protocol.ts';
 import { evalFromArtifacts, evalFromShipped } from './results.ts';
@@ -137,7 +138,8 @@ export class Engine {
       case 'data-example': {
         const m = this.model;
         const tok = m && m.summary.judge.ok ? m.tokenizer : null;
-        return this.post({ type: 'data-example', detail: this.dataset.detail(msg.index, msg.template, tok, m ? m.config.seqLen + 1 : undefined) });
+        // The prompt as the model would see it: its context and the CoT room it was trained with.
+        return this.post({ type: 'data-example', detail: this.dataset.detail(msg.index, msg.template, tok, m && tok ? dataViewFit(m, msg.fit) : undefined) });
       }
       case 'estimate': {
         const gpu = await this.currentGpu();
@@ -325,7 +327,8 @@ export class Engine {
       `The ready judge: a ${params} Llama trained from scratch with TRACT (stage 2 from the seed) on the built-in Rubric Lab data by “npm run tract -- run”, saved in F16.` +
       `${quality} — a weak judge, made to show the method, not to grade real answers. It knows Rubric Lab's four task families (arithmetic, letter order, word limits, spelling) and the compact template.`;
     const files = [{ name: 'tract-judge.safetensors', bytes }];
-    this.setModel(modelFromFiles(files, 'ready', description), files);
+    // Its checkpoint records the prompt fit it was trained with (scripts/ready-judge.ts); an older one's comes from the shipped report.
+    this.setModel(withRunFit(modelFromFiles(files, 'ready', description), { report: shipped?.report, where: `the shipped run's ${READY_JUDGE.report}` }), files);
   }
 
   private async loadRunModel(runId: string, name: string): Promise<void> {
@@ -341,7 +344,15 @@ export class Engine {
     }
     const m = modelFromFiles(files, 'run', `${name} from the run "${meta.label}" trained in this browser.`);
     m.summary.template = meta.config.data.template;
-    this.setModel(m, files);
+    // The prompt fit it was trained with: its run's report, else the run's config (as runExperiment derives it).
+    const reportBytes = await this.storage.readArtifact(runId, 'report.json');
+    let report: unknown;
+    try {
+      report = reportBytes ? JSON.parse(decoder.decode(reportBytes)) : undefined;
+    } catch {
+      report = undefined;
+    }
+    this.setModel(withRunFit(m, { report, config: meta.config, where: `the run "${meta.label}"` }), files);
   }
 
   private async judge(msg: Extract<ToWorker, { type: 'judge' }>): Promise<void> {
@@ -371,7 +382,8 @@ export class Engine {
       const { judgement, tokens } = gpu ? await this.session.judge(gpu, model, r, onText) : await this.ortSession.judge(model, r, onText);
       flush();
       const backend = gpu ? `WebGPU on ${adapterName(gpu.adapter)}` : FALLBACK_BACKEND;
-      this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold, backend });
+      const { note, warnings } = playgroundCotSettings(model, r);
+      this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold, backend, promptFit: { note, warnings } });
     } finally {
       if (timer !== null) clearTimeout(timer);
       this.judging = false;

@@ -8,7 +8,10 @@ import {
   descriptionHoldsTokenizer,
   tokenizerFromDescription,
   tokenizerFromJson,
+  trainedFitFromTraining,
+  trainedOnText,
   type TemplateName,
+  type TrainedFit,
   type Tokenizer,
   type TokenizerDescription,
 } from '../data/index.ts';
@@ -99,6 +102,8 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
   let training: ModelSummary['training'];
   let template: TemplateName = 'compact';
   let desc: TokenizerDescription | undefined;
+  let promptFit: TrainedFit | undefined;
+  let promptFitMissing: string | undefined;
   try {
     if (llama) {
       config = llama.config;
@@ -114,6 +119,10 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
       const t = c.training as { stage?: string; step?: number; seed?: number; template?: TemplateName } | undefined;
       if (t) training = { stage: t.stage, step: t.step, seed: t.seed };
       if (t?.template === 'prometheus') template = 'prometheus';
+      // The prompt-fit rule it was trained with, when its record holds it (scripts/ready-judge.ts
+      // writes it); a run's model without one gets its run's (the engine adds it).
+      promptFit = trainedFitFromTraining(c.training, file.name);
+      if (trainedOnText(c.training)) promptFitMissing = `it was trained on plain text (${t?.stage === 'base' ? 'a pretrained base' : 'stage 0'}), not on judge prompts`;
     }
   } catch (e) {
     throw new Error(`${file.name}: ${(e as Error).message}`);
@@ -146,6 +155,8 @@ export function modelFromFiles(files: NamedBytes[], origin: ModelOrigin = 'file'
         ? `A llama2.c model (${(parameters / 1e6).toFixed(2)}M parameters) opened from disk. Unless it was trained as a judge it writes stories, not verdicts: its read-out shows what it thinks of a score digit after "So the overall score is".`
         : `A tract checkpoint (${(parameters / 1e6).toFixed(2)}M parameters${training?.stage ? `, ${training.stage} after ${training.step} steps` : ''}) opened from disk.`),
     training,
+    ...(promptFit ? { promptFit } : {}),
+    ...(promptFitMissing ? { promptFitMissing } : {}),
   };
   return { summary, config, params, tokenizer };
 }

@@ -1,6 +1,7 @@
 // The Playground's judge: the current model on the GPU (kept between requests), CoT-RAIL on one
-// example with n sampled CoTs, every CoT streamed piece by piece as it is generated.
-import type { JudgeExample } from '../data/index.ts';
+// example with n sampled CoTs, every CoT streamed piece by piece as it is generated. Prompts are fit
+// with the CoT room the model was trained with (ModelSummary.promptFit), on either backend.
+import { judgeCotSettings, type JudgeCotSettings, type JudgeExample } from '../data/index.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
 import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
@@ -92,12 +93,29 @@ export function playgroundExample(loaded: LoadedModel, r: JudgeRequest): JudgeEx
   };
 }
 
-/** The CoT-RAIL options of a Playground request (without the streaming callback). */
+/**
+ * The CoT length and prompt room of a Playground request: the prompts get the CoT room the model was
+ * trained with when it is known (else the CoT length, as before), widened (and said) when the request
+ * asks for longer CoTs than that room.
+ */
+export function playgroundCotSettings(loaded: LoadedModel, r: Pick<JudgeRequest, 'maxCotTokens'>): JudgeCotSettings {
+  return judgeCotSettings({
+    trained: loaded.summary.promptFit,
+    missing: loaded.summary.promptFitMissing,
+    seqLen: loaded.config.seqLen,
+    maxCotTokens: r.maxCotTokens,
+    names: { maxCot: 'max CoT tokens', promptCot: 'the prompt room' },
+  });
+}
+
+/** The CoT-RAIL options of a Playground request (without the streaming callback), for the GPU or the ORT judge. */
 export function judgeOptions(loaded: LoadedModel, r: JudgeRequest): Omit<JudgeOptions, 'onText'> {
+  const cot = playgroundCotSettings(loaded, r);
   return {
     template: loaded.summary.template,
     nCot: r.nCot,
-    maxCotTokens: r.maxCotTokens,
+    maxCotTokens: cot.maxCotTokens,
+    promptCotTokens: cot.promptCotTokens,
     seed: r.seed,
     renormalize: r.renormalize,
     sampling: r.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },

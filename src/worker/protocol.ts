@@ -3,6 +3,8 @@
 // Only types live here, so the UI importing this module pulls in no engine code.
 import type { JudgeExample, LoadIssue, Rubric, Split } from '../data/types.ts';
 import type { TemplateName } from '../data/templates.ts';
+import type { PromptFit } from '../data/example.ts';
+import type { TrainedFit } from '../data/trained_fit.ts';
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ExperimentConfig, MethodName } from '../eval/config.ts';
 import type { ExperimentEvent, ModelName, Report, StageName } from '../eval/experiment.ts';
@@ -10,7 +12,7 @@ import type { Judgement } from '../infer/judge.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { PretrainEvent, PretrainOptions } from '../train/pretrain.ts';
 
-export type { ExperimentEvent, ModelName, Report, StageName, Judgement, ExperimentConfig, MethodName, JudgeExample, ModelConfig, TemplateName, PretrainEvent, PretrainOptions };
+export type { ExperimentEvent, ModelName, Report, StageName, Judgement, ExperimentConfig, MethodName, JudgeExample, ModelConfig, TemplateName, PretrainEvent, PretrainOptions, PromptFit, TrainedFit };
 
 /** The score-kernel demonstration: one row of logits over a toy vocabulary, read out with RAIL. */
 export interface ScoreDemoResult {
@@ -86,8 +88,22 @@ export interface ExampleDetail {
   prompt: string;
   /** The training target: `<CoT> So the overall score is N`. */
   target: string;
-  /** With the current model's tokenizer, when there is one. */
-  tokens?: { prompt: number; target: number; total: number; tokenizer: string; truncated: boolean; note?: string };
+  /**
+   * With the current model's tokenizer, when there is one: the prompt as the prompt-fit rule fits it
+   * (`fit`: its seqLen and CoT room, the prompt budget in ids, and where the room came from), the
+   * target with its CoT cut to the room as training cuts it (cotCut).
+   */
+  tokens?: {
+    prompt: number;
+    target: number;
+    total: number;
+    tokenizer: string;
+    /** The prompt was cut to the budget (or, with a note, could not fit at all). */
+    truncated: boolean;
+    cotCut?: boolean;
+    fit?: PromptFit & { budget: number; source: string };
+    note?: string;
+  };
 }
 
 // ---- models ---------------------------------------------------------------------------------
@@ -110,6 +126,11 @@ export interface ModelSummary {
   /** What it is, in a sentence (the ready judge says how it was made and how good it is). */
   description: string;
   training?: { stage?: string; step?: number; seed?: number };
+  /** The prompt-fit rule it was trained with (its checkpoint's record, its run's report or config):
+   *  the Playground and the Data view fit prompts with this CoT room. */
+  promptFit?: TrainedFit;
+  /** Why no trained fit is known (a base or a foreign model), when that is worth saying. */
+  promptFitMissing?: string;
 }
 
 export interface SizeRequest {
@@ -313,7 +334,9 @@ export type ToWorker =
   | { type: 'data-rubric-lab'; request: RubricLabRequest }
   | { type: 'data-file'; file: File }
   | { type: 'data-query'; query: string; split: Split | 'all'; offset: number; limit: number }
-  | { type: 'data-example'; index: number; template: TemplateName }
+  /** fit: the prompt-fit rule to show the prompt under (default: the model's trained fit, else its
+   *  context and the default run's CoT room). */
+  | { type: 'data-example'; index: number; template: TemplateName; fit?: Partial<PromptFit> }
   | { type: 'estimate'; requests: SizeRequest[] }
   | { type: 'model-open'; files: File[] }
   | { type: 'model-ready' }
@@ -352,7 +375,8 @@ export type FromWorker =
   | { type: 'model-loading'; name: string }
   | { type: 'model'; model: ModelSummary }
   | { type: 'judge-text'; requestId: number; pieces: { sample: number; text: string }[] }
-  | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string }
+  /** promptFit: the CoT room the prompt was fit with, in a line, and what differs from training. */
+  | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string; promptFit?: { note: string; warnings: string[] } }
   | { type: 'judge-failed'; requestId: number; message: string }
   | { type: 'runs'; runs: RunMeta[]; active: string | null }
   /** active: the run is the one this worker is training (running, pausing, paused or recovering now). */
