@@ -1,11 +1,16 @@
 // `tract data`: look at judge data files and write the built-in Rubric Lab dataset.
 //   tract data inspect <file> [--json] [--tokenizer <tok.bin|tokenizer.json|rubric-lab>] [--template …]
+//                      [--seq-len N] [--prompt-cot-tokens N] [--show <id>]
 //   tract data rubric-lab --out <file.jsonl> [--seed S] [--train N --dev N --test N] …
 // The data code itself (src/data) never touches the file system; this file does the Node side:
 // paths, streams, the output file.
-import { createReadStream, existsSync } from 'node:fs';
+// Prompts are also measured as the prompt-fit rule fits them (src/data/example.ts: the prompt gets
+// seqLen + 1 − (CoT room + " So the overall score is " + score + EOS) ids, whatever the method): how
+// many a run would cut or drop, and with --show one example's prompt exactly as a judge sees it.
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
 import {
   DEFAULT_MAX_BYTES,
@@ -15,13 +20,18 @@ import {
   formatIssue,
   generateRubricLab,
   loadJudgeData,
+  promptBudget,
+  runPromptFit,
   toTractJsonl,
   trainRubricLabTokenizer,
   type JudgeExample,
   type LoadResult,
+  type PromptFit,
   type TemplateName,
   type Tokenizer,
 } from '../data/index.ts';
+import { DEFAULT_CONFIG } from '../eval/config.ts';
+import { loadCheckpoint } from '../model/checkpoint.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
 import { loadTokenizer } from './files.ts';
 import type { Command } from './main.ts';
@@ -29,6 +39,7 @@ import type { Command } from './main.ts';
 const USAGE = `usage: tract data <subcommand> [flags]
 
   tract data inspect <file> [--json] [--tokenizer <t>] [--template <name>] [--errors N] [--max-bytes N] [--token-rows N]
+                    [--seq-len N] [--prompt-cot-tokens N] [--show <id>]
       Load a judge data file (JSON array or JSON lines; Feedback Collection, Prometheus benchmark
       or tract JSONL rows) and report rows accepted/rejected with the first errors, the label
       distribution and mean, and token lengths. Exits 1 when no row is usable.
@@ -38,6 +49,13 @@ const USAGE = `usage: tract data <subcommand> [flags]
         --errors     how many errors to print (default 10)
         --max-bytes  refuse larger files (default ${DEFAULT_MAX_BYTES})
         --token-rows token lengths over the first N accepted rows (default 5000)
+        --seq-len    the prompt-fit rule's context (default: the default run's — the shipped base's
+                     context, which tract run fine-tunes by default, else config model.seqLen)
+        --prompt-cot-tokens  the rule's CoT room (default: the default config's longest CoT,
+                     max(selfCot.maxTokens, eval.maxCotTokens)); prompts get
+                     seqLen + 1 − (room + " So the overall score is " + score + EOS) ids
+        --show       print one example (by id, or #N for the N-th accepted row) as the rule fits
+                     it: the prompt a judge sees, and whether it was cut
         --json       one JSON object instead of text
 
   tract data rubric-lab --out <file.jsonl> [--seed S] [--train N] [--dev N] [--test N]
@@ -90,7 +108,70 @@ function labelReport(examples: readonly JudgeExample[]) {
   };
 }
 
-function tokenReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: TemplateName) {
+/** The shipped base that `tract run` fine-tunes by default (public/base; see src/cli/run.ts). */
+const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/base/base.safetensors');
+
+/**
+ * The prompt-fit rule of the default run, as runExperiment derives it: the context of the model it
+ * fine-tunes (the shipped base's when it is there, else DEFAULT_CONFIG.model.seqLen) and the longest
+ * CoT of self-CoT sampling and evaluation. Flags override either.
+ */
+export function defaultRunFit(seqLen?: number, cotRoom?: number): PromptFit & { source: string } {
+  let baseSeqLen: number | undefined;
+  if (seqLen === undefined && existsSync(SHIPPED_BASE)) {
+    try {
+      baseSeqLen = loadCheckpoint(readFileSync(SHIPPED_BASE)).config.seqLen;
+    } catch {
+      baseSeqLen = undefined;
+    }
+  }
+  const run = runPromptFit(DEFAULT_CONFIG, baseSeqLen);
+  const fit = { seqLen: seqLen ?? run.seqLen, maxCotTokens: cotRoom ?? run.maxCotTokens };
+  const whence = [
+    seqLen !== undefined ? 'seqLen from --seq-len' : baseSeqLen !== undefined ? "seqLen: the shipped base's context" : 'seqLen: the default config',
+    cotRoom !== undefined ? 'room from --prompt-cot-tokens' : 'room: the default config',
+  ];
+  return { ...fit, source: whence.join(', ') };
+}
+
+/** How the prompt-fit rule treats these examples' prompts: cut to the budget, or dropped (not even an emptied prompt fits). */
+function fitReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: TemplateName, fit: PromptFit & { source: string }) {
+  const rule = { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens };
+  const cutIds: string[] = [];
+  const droppedIds: string[] = [];
+  let cotCut = 0;
+  for (const ex of examples) {
+    const b = buildExample(ex, { tokenizer, template, fit: rule });
+    if (!b.ok) droppedIds.push(ex.id);
+    else {
+      if (b.example.truncated) cutIds.push(ex.id);
+      if (b.example.cotCut) cotCut++;
+    }
+  }
+  const n = examples.length;
+  return {
+    ...rule,
+    source: fit.source,
+    budget: promptBudget(tokenizer, rule),
+    rows: n,
+    cut: cutIds.length,
+    cutRate: n ? Math.round((cutIds.length / n) * 10000) / 10000 : 0,
+    dropped: droppedIds.length,
+    referenceCotsCut: cotCut,
+    cutIds: cutIds.slice(0, 10),
+    droppedIds: droppedIds.slice(0, 10),
+  };
+}
+
+/** One example as the rule fits it (--show): the prompt and target a judge trained under it sees. */
+function shownExample(ex: JudgeExample, tokenizer: Tokenizer, template: TemplateName, fit: PromptFit) {
+  const b = buildExample(ex, { tokenizer, template, fit: { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens } });
+  if (!b.ok) return { id: ex.id, fits: false as const, note: b.reason };
+  const e = b.example;
+  return { id: ex.id, fits: true as const, prompt: e.prompt, target: e.target, promptIds: e.targetStart, ids: e.ids.length, truncated: e.truncated, cotCut: e.cotCut };
+}
+
+function tokenReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: TemplateName, fit: PromptFit & { source: string }) {
   const prompt: number[] = [];
   const target: number[] = [];
   const total: number[] = [];
@@ -110,7 +191,13 @@ function tokenReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, te
     target: summarize(target),
     total: summarize(total),
     overSeqLen: over,
+    promptFit: fitReport(examples, tokenizer, template, fit),
   };
+}
+
+function fitLine(f: ReturnType<typeof fitReport>): string {
+  const pct = (f.cutRate * 100).toFixed(1);
+  return `prompt fit: seqLen ${f.seqLen}, CoT room ${f.maxCotTokens} → at most ${f.budget} prompt ids (${f.source}): ${f.cut} of ${f.rows} prompts cut (${pct}%), ${f.dropped} dropped${f.referenceCotsCut ? `, ${f.referenceCotsCut} reference CoTs cut to the room` : ''}`;
 }
 
 async function openInput(file: string): Promise<void> {
@@ -134,6 +221,9 @@ async function inspect(argv: string[]): Promise<number> {
       errors: { type: 'string' },
       'max-bytes': { type: 'string' },
       'token-rows': { type: 'string' },
+      'seq-len': { type: 'string' },
+      'prompt-cot-tokens': { type: 'string' },
+      show: { type: 'string' },
     },
     true,
   );
@@ -143,12 +233,23 @@ async function inspect(argv: string[]): Promise<number> {
   const showErrors = numberFlag('errors', values.errors, 10, { min: 0, integer: true });
   const maxBytes = numberFlag('max-bytes', values['max-bytes'], DEFAULT_MAX_BYTES, { min: 1, integer: true });
   const tokenRows = numberFlag('token-rows', values['token-rows'], 5000, { min: 1, integer: true });
+  const fit = defaultRunFit(
+    values['seq-len'] === undefined ? undefined : numberFlag('seq-len', values['seq-len'], 0, { min: 1, integer: true }),
+    values['prompt-cot-tokens'] === undefined ? undefined : numberFlag('prompt-cot-tokens', values['prompt-cot-tokens'], 0, { min: 0, integer: true }),
+  );
   const file = positionals[0]!;
   await openInput(file);
   const tokenizer = await loadTokenizer(values.tokenizer ?? 'rubric-lab');
   const result: LoadResult = await loadJudgeData(createReadStream(file), { file, maxBytes });
   const ex = result.examples;
   const chosen: TemplateName = template === 'auto' ? (ex.length > 0 && ex.every((e) => e.source === 'rubric-lab') ? 'compact' : 'prometheus') : (template as TemplateName);
+  let shown: ReturnType<typeof shownExample> | undefined;
+  if (values.show !== undefined) {
+    const at = /^#\d+$/.test(values.show) ? Number(values.show.slice(1)) : -1;
+    const target = at >= 0 ? ex[at] : ex.find((e) => e.id === values.show);
+    if (!target) throw new UsageError(`--show: no accepted row ${at >= 0 ? `#${at} (there are ${ex.length})` : `with id '${values.show}'`}`);
+    shown = shownExample(target, tokenizer, chosen, fit);
+  }
   const report = {
     file,
     accepted: result.accepted,
@@ -160,7 +261,8 @@ async function inspect(argv: string[]): Promise<number> {
     splits: countBy(ex, (e) => e.split ?? '(none)'),
     withFeedback: ex.filter((e) => e.feedback !== undefined).length,
     labels: labelReport(ex),
-    tokens: tokenReport(ex.slice(0, tokenRows), tokenizer, chosen),
+    tokens: tokenReport(ex.slice(0, tokenRows), tokenizer, chosen, fit),
+    ...(shown ? { shown } : {}),
   };
   if (values.json) {
     console.log(JSON.stringify(report, null, 2));
@@ -180,6 +282,18 @@ async function inspect(argv: string[]): Promise<number> {
     console.log(`  target   ${fmt(t.target)}`);
     console.log(`  total    ${fmt(t.total)}`);
     console.log(`  rows longer than T: ${Object.entries(t.overSeqLen).map(([k, v]) => `T=${k}: ${v}`).join('  ')}`);
+    console.log(`  ${fitLine(t.promptFit)}`);
+    if (shown) {
+      if (!shown.fits) console.log(`example ${shown.id} does not fit the prompt-fit rule: ${shown.note}`);
+      else {
+        const how = shown.truncated ? 'CUT to fit (response and reference answer shortened, each cut marked "...")' : 'uncut';
+        console.log(`example ${shown.id} as a judge sees it: prompt ${shown.promptIds} ids, ${how}${shown.cotCut ? '; reference CoT cut to the room' : ''}`);
+        console.log('--- prompt ---');
+        console.log(shown.prompt);
+        console.log('--- target ---');
+        console.log(shown.target);
+      }
+    }
     if (result.errors.length) {
       console.log(`errors (${showErrors < result.errors.length ? `first ${showErrors} of ` : ''}${result.errors.length}):`);
       for (const e of report.errors) console.log(`  ${formatIssue(e)}`);
@@ -229,7 +343,7 @@ async function rubricLab(argv: string[]): Promise<number> {
     rows: { train: lab.train.length, dev: lab.dev.length, test: lab.test.length },
     labels: Object.fromEntries((['train', 'dev', 'test'] as const).map((s) => [s, labelReport(lab[s])])),
     trainByFamilyAndScore: byFamilyScore,
-    tokens: tokenReport(all, tokenizer, 'compact'),
+    tokens: tokenReport(all, tokenizer, 'compact', defaultRunFit()),
     ...(values['tokenizer-out'] ? { tokenizerOut: values['tokenizer-out'] } : {}),
   };
   if (values.json) {
@@ -245,6 +359,7 @@ async function rubricLab(argv: string[]): Promise<number> {
   for (const f of families) console.log(`    ${f.padEnd(11)} ${[1, 2, 3, 4, 5].map((k) => String(byFamilyScore[f]![String(k)] ?? 0).padStart(4)).join(' ')}`);
   const t = summary.tokens;
   console.log(`  tokens (${t.tokenizer.name}, compact template): total p50 ${t.total.p50}  p90 ${t.total.p90}  max ${t.total.max}; target (CoT + score + EOS) p50 ${t.target.p50}  max ${t.target.max}`);
+  console.log(`  ${fitLine(t.promptFit)}`);
   if (values['tokenizer-out']) console.log(`  tokenizer (${tokenizer.vocabSize} tokens) written to ${values['tokenizer-out']}`);
   return 0;
 }

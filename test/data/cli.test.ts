@@ -1,11 +1,14 @@
 // `tract data …` run as a user runs it: node bin/tract.mjs in a child process.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import { MT_BENCH, REPO_ROOT, TOK512 } from './shared.ts';
+import { fitJudgePrompt, promptBudget, toTractJsonl } from '../../src/data/index.ts';
+import { DEFAULT_CONFIG } from '../../src/eval/config.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { MT_BENCH, REPO_ROOT, TOK512, defaultLab, labTokenizer } from './shared.ts';
 
 function tract(...args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'tract.mjs'), 'data', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -72,6 +75,41 @@ describe('tract data', () => {
     expect(big.stdout).toContain('over the size limit of 1000 bytes');
     const some = JSON.parse(tract('inspect', MT_BENCH, '--json', '--token-rows', '7').stdout);
     expect([some.accepted, some.tokens.total.count]).toEqual([320, 7]);
+  });
+
+  it('inspect measures the prompts under the prompt-fit rule (the default run\'s, or --seq-len / --prompt-cot-tokens) and --show prints one as a judge sees it', () => {
+    const tok = labTokenizer();
+    const rows = defaultLab().test.slice(0, 30);
+    const long = { ...rows[0], id: 'long-one', response: `${rows[0].response} ${'and more words '.repeat(40)}`.trim() };
+    const file = join(dir, 'fit.jsonl');
+    writeFileSync(file, [...rows, long].map(toTractJsonl).join('\n') + '\n');
+
+    // Default: the default run's rule — the shipped base's context (what tract run fine-tunes), the longest CoT.
+    const base = join(REPO_ROOT, 'public', 'base', 'base.safetensors');
+    const seqLen = existsSync(base) ? loadCheckpoint(readFileSync(base)).config.seqLen : DEFAULT_CONFIG.model.seqLen;
+    const room = Math.max(DEFAULT_CONFIG.selfCot.maxTokens, DEFAULT_CONFIG.eval.maxCotTokens);
+    const d = JSON.parse(tract('inspect', file, '--json').stdout).tokens.promptFit;
+    expect(d).toMatchObject({ seqLen, maxCotTokens: room, budget: promptBudget(tok, { seqLen, maxCotTokens: room }), rows: 31 });
+
+    // A rule that cuts: the counts are the rule's, and --show gives exactly the fitted prompt.
+    const fit = { seqLen: 200, maxCotTokens: 110 };
+    const fitted = [...rows, long].map((e) => fitJudgePrompt(e, tok, 'compact', fit));
+    const r = JSON.parse(tract('inspect', file, '--json', '--seq-len', '200', '--prompt-cot-tokens', '110', '--show', 'long-one').stdout);
+    expect(r.tokens.promptFit).toMatchObject({
+      ...fit,
+      budget: promptBudget(tok, fit),
+      cut: fitted.filter((f) => f?.truncated).length,
+      dropped: fitted.filter((f) => !f).length,
+      source: 'seqLen from --seq-len, room from --prompt-cot-tokens',
+    });
+    expect(r.tokens.promptFit.cut).toBeGreaterThan(0);
+    expect(r.shown).toMatchObject({ id: 'long-one', fits: true, truncated: true, prompt: fitted[30]!.prompt, promptIds: fitted[30]!.ids.length });
+    const text = tract('inspect', file, '--seq-len', '200', '--prompt-cot-tokens', '110', '--show', '#30');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/prompt fit: seqLen 200, CoT room 110 → at most \d+ prompt ids \(seqLen from --seq-len, room from --prompt-cot-tokens\): \d+ of 31 prompts cut/);
+    expect(text.stdout).toContain(`example long-one as a judge sees it: prompt ${fitted[30]!.ids.length} ids, CUT to fit`);
+    expect(text.stdout).toContain(`--- prompt ---\n${fitted[30]!.prompt}\n--- target ---`);
+    expect(tract('inspect', file, '--show', 'nope').stderr).toMatch(/--show: no accepted row with id 'nope'/);
   });
 
   const usage: [string, string[], number, RegExp][] = [
