@@ -2,6 +2,7 @@
 // actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { Rubric } from '../data/types.ts';
+import { defaultJudgeCotTokens } from '../data/trained_fit.ts';
 import { emptyHistory, foldEvents } from '../worker/history.ts';
 import { foldPretrainEvents } from '../worker/pretrain_history.ts';
 import type {
@@ -74,7 +75,7 @@ export interface PlaygroundState {
   running: boolean;
   /** Streamed text per sample. */
   cots: string[];
-  result: { judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string } | null;
+  result: { judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string; promptFit?: { note: string; warnings: string[] } } | null;
   error: string | null;
 }
 
@@ -275,8 +276,12 @@ function engine(state: State, msg: FromWorker): State {
       return { ...state, model: { ...state.model, estimates: msg.estimates } };
     case 'model-loading':
       return { ...state, model: { ...state.model, loading: msg.name } };
-    case 'model':
-      return { ...state, model: { ...state.model, current: msg.model, loading: null } };
+    case 'model': {
+      // A judge with a known trained CoT room: CoTs default to its run's length, never beyond the room.
+      const fit = msg.model.promptFit;
+      const playground = fit ? { ...state.playground, maxCotTokens: defaultJudgeCotTokens(fit) } : state.playground;
+      return { ...state, model: { ...state.model, current: msg.model, loading: null }, playground };
+    }
     case 'judge-text': {
       const pg = state.playground;
       if (msg.requestId !== pg.requestId) return state;
@@ -287,7 +292,7 @@ function engine(state: State, msg: FromWorker): State {
     case 'judge-result': {
       const pg = state.playground;
       if (msg.requestId !== pg.requestId) return state;
-      return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold, backend: msg.backend } } };
+      return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold, backend: msg.backend, promptFit: msg.promptFit } } };
     }
     case 'judge-failed': {
       const pg = state.playground;

@@ -180,9 +180,20 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
             {d.detail.tokens
               ? d.detail.tokens.note
                 ? ` · ${d.detail.tokens.tokenizer}: ${d.detail.tokens.note}`
-                : ` · ${d.detail.tokens.total} tokens with ${d.detail.tokens.tokenizer} (prompt ${d.detail.tokens.prompt}, target ${d.detail.tokens.target})${d.detail.tokens.truncated ? ', prompt shortened to fit the model' : ''}`
+                : ` · ${d.detail.tokens.total} tokens with ${d.detail.tokens.tokenizer} (prompt ${d.detail.tokens.prompt}${d.detail.tokens.fit ? ` of a budget of ${d.detail.tokens.fit.budget}` : ''}, target ${d.detail.tokens.target})`
               : ''}
           </p>
+          {d.detail.tokens?.fit && (
+            <p className={d.detail.tokens.truncated || d.detail.tokens.cotCut ? 'warning' : 'muted'} data-testid="detail-fit">
+              {d.detail.tokens.note
+                ? 'It cannot be shown as the judge would see it: '
+                : d.detail.tokens.truncated
+                  ? 'The prompt was cut to fit (the response and the reference answer shortened, each cut marked “...”): this is the prompt the judge sees. '
+                  : 'The prompt fits uncut: this is the prompt the judge sees. '}
+              {d.detail.tokens.cotCut ? 'The reference CoT was cut to the CoT room, as training cuts it. ' : ''}
+              Prompt-fit rule: context {d.detail.tokens.fit.seqLen}, room for {d.detail.tokens.fit.maxCotTokens} CoT tokens → at most {d.detail.tokens.fit.budget} prompt ids ({d.detail.tokens.fit.source}).
+            </p>
+          )}
           <h3>Prompt</h3>
           <pre className="prompt" data-testid="detail-prompt">
             {d.detail.prompt}

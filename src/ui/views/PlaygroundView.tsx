@@ -1,7 +1,9 @@
 // The Playground: an instruction, a response, a reference answer and a rubric; "Judge" samples
 // n chains of thought (streamed token by token), reads the score distribution after each, and
 // shows the five probabilities, the captured mass, the RAIL ŷ beside the decoded score, and each
-// sample's ŷ with their mean.
+// sample's ŷ with their mean. The prompt is fit with the CoT room the judge was trained with (when
+// its checkpoint or run records it), so it is the prompt it saw in training; the CoT-tokens input
+// stops at that room and says so.
 import type { Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
@@ -26,12 +28,15 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
   // Without WebGPU the worker judges on onnxruntime-web (fallback.ts) when this build has it.
   const gpuOk = state.gpu.kind === 'ready' || (state.gpu.kind === 'unavailable' && state.gpu.fallback.available);
   const canJudge = gpuOk && !!model && model.judge.ok && !pg.running && !state.model.loading;
+  const fit = model?.promptFit;
+  /** CoTs no longer than the trained room keep the training prompts. */
+  const maxCot = fit ? fit.maxCotTokens : 256;
   const judge = () => {
     const requestId = nextRequest++;
     dispatch({ type: 'pg-start', requestId });
     send({
       type: 'judge',
-      request: { requestId, fields: f, nCot: pg.nCot, greedy: pg.greedy, seed: pg.seed, maxCotTokens: pg.maxCotTokens, renormalize: pg.renormalize, gold: pg.gold },
+      request: { requestId, fields: f, nCot: pg.nCot, greedy: pg.greedy, seed: pg.seed, maxCotTokens: Math.min(pg.maxCotTokens, maxCot), renormalize: pg.renormalize, gold: pg.gold },
     });
   };
   const r = pg.result;
@@ -115,7 +120,15 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
             </label>
             <label>
               max CoT tokens{' '}
-              <input type="number" min={4} max={256} value={pg.maxCotTokens} onChange={(e) => dispatch({ type: 'pg-option', patch: { maxCotTokens: Math.min(256, Math.max(4, Math.round(Number(e.target.value) || 64))) } })} />
+              <input
+                type="number"
+                min={1}
+                max={maxCot}
+                value={pg.maxCotTokens}
+                title={fit ? `at most ${fit.maxCotTokens}: the CoT room this judge was trained with` : undefined}
+                onChange={(e) => dispatch({ type: 'pg-option', patch: { maxCotTokens: Math.min(maxCot, Math.max(1, Math.round(Number(e.target.value) || 64))) } })}
+                data-testid="pg-max-cot"
+              />
             </label>
             <label title="q_k = p_k / Σ p_j: ŷ over the five score tokens only">
               <input type="checkbox" checked={pg.renormalize} onChange={(e) => dispatch({ type: 'pg-option', patch: { renormalize: e.target.checked } })} /> renormalise
@@ -124,6 +137,18 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
               {pg.running ? 'Judging…' : 'Judge'}
             </button>
           </div>
+          {model && model.judge.ok && (
+            <p className="muted" data-testid="pg-prompt-fit">
+              {fit
+                ? `The prompt is fit as in training: it leaves room for ${fit.maxCotTokens} CoT tokens in the context of ${model.config.seqLen} (recorded in ${fit.source}), so a long response is cut exactly as the judge saw it cut. Max CoT tokens stops at ${fit.maxCotTokens}: a longer CoT would need a shorter prompt than in training.`
+                : `No record of the CoT room ${model.name} was trained with${model.promptFitMissing ? ` (${model.promptFitMissing})` : ''}: the prompt leaves room for the max CoT tokens.`}
+            </p>
+          )}
+          {pg.maxCotTokens > maxCot && (
+            <p className="warning" data-testid="pg-cot-over">
+              {pg.maxCotTokens} CoT tokens is more than the {maxCot} this judge was trained to leave room for: prompts would be cut shorter than in training. Judging uses at most {maxCot}.
+            </p>
+          )}
         </section>
 
         <section className="card" data-testid="judgement">
@@ -155,6 +180,11 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
             <div className="verdict">
               <ProbBars probs={j.probs} testid="probs" />
               <ScoreScale yhat={j.yhat} decoded={j.decoded} gold={r.gold} />
+              {r.promptFit?.warnings.map((w, i) => (
+                <p className="warning" key={i} data-testid="pg-fit-warning">
+                  {w}
+                </p>
+              ))}
               <dl className="readout">
                 <dt>RAIL ŷ = Σ k·p(k){j.samples.length > 1 ? ` (mean of ${j.samples.length})` : ''}</dt>
                 <dd data-testid="yhat">{fmt(j.yhat)}</dd>
