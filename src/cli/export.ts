@@ -10,6 +10,7 @@ import { buildLayout } from '../model/layout.ts';
 import { modelForwardRef } from '../reference/model.ts';
 import { parseFlags, UsageError } from './args.ts';
 import { importHfDirectory, loadModelFile, tokenizerForModel } from './files.ts';
+import { findTrainedFit } from './trained_fit.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --out <dir> [--dtype f32|f16|bf16]
@@ -89,10 +90,14 @@ export const command: Command = {
       console.log(`note: no tokenizer (${(e as Error).message.split(':')[0]}); exporting the weights only`);
     }
     const c = model.config;
+    // A judge's trained prompt fit travels with the export (ONNX metadata tract.prompt_fit, HF
+    // tract_judge.json prompt_fit), so whatever judges with it fits prompts as in training.
+    const found = await findTrainedFit(values.checkpoint, model);
     console.log(`model: dim ${c.dim}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, seqLen ${c.seqLen}, ${c.rope} RoPE${tokenizer ? `; tokenizer ${tokenizer.name} (${tokenizer.kind})` : ''}`);
 
     if (values.format === 'hf') {
-      const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype });
+      console.log(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded in tract_judge.json` : `prompt fit: none recorded (${found.missing})`);
+      const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype, promptFit: found.fit });
       await writeAll(out, r.files);
       for (const n of r.notes) console.log(`note: ${n}`);
       if (verify) {
@@ -113,9 +118,10 @@ export const command: Command = {
     }
 
     const variants: OnnxVariant[] = variant === 'both' ? ['logits', 'kv'] : [variant as OnnxVariant];
+    console.log(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded as tract.prompt_fit` : `prompt fit: none recorded (${found.missing})`);
     const files = variants.map((v) => ({
       name: v === 'kv' ? 'model_kv.onnx' : 'model.onnx',
-      data: exportOnnx({ config: c, params: model.params, tokenizer: tokenizer?.describe() }, { variant: v }),
+      data: exportOnnx({ config: c, params: model.params, tokenizer: tokenizer?.describe(), promptFit: found.fit }, { variant: v }),
     }));
     files.push(...tokenizerFiles(tokenizer, c.seqLen));
     await writeAll(out, files);

@@ -2,11 +2,12 @@
 // its checkpoint's tract.training.promptFit, else the report.json of the run it comes from — beside
 // the file (public/judge/tract-judge.safetensors + report.json, as scripts/ready-judge.ts writes
 // them), or one folder up from a run's seed-N/ folder (runs/default/seed-1/tract.safetensors +
-// runs/default/report.json), or one named with --report.
-import { existsSync } from 'node:fs';
+// runs/default/report.json), or one named with --report. A Hugging Face export's folder records it
+// in its tract_judge.json (prompt_fit).
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { trainedFitFromReport, trainedFitFromTraining, trainedOnText, type TrainedFit } from '../data/index.ts';
+import { trainedFitFromJudgeJson, trainedFitFromReport, trainedFitFromTraining, trainedOnText, type TrainedFit } from '../data/index.ts';
 import type { ModelConfig } from '../model/index.ts';
 
 export interface FoundFit {
@@ -43,6 +44,19 @@ export async function findTrainedFit(modelPath: string, model: { config: ModelCo
   }
   const fromCkpt = trainedFitFromTraining(model.training, name);
   if (fromCkpt) return { fit: fromCkpt };
+  if (reportPath === undefined && existsSync(modelPath) && statSync(modelPath).isDirectory()) {
+    // A Hugging Face export: tract_judge.json inside the folder.
+    const judgeJson = join(resolve(modelPath), 'tract_judge.json');
+    if (!existsSync(judgeJson)) return { missing: `${name} has no tract_judge.json` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(judgeJson, 'utf8'));
+    } catch {
+      return { missing: `${name}/tract_judge.json is not valid JSON` };
+    }
+    const fit = trainedFitFromJudgeJson(parsed, `${name}/tract_judge.json`);
+    return fit ? { fit } : { missing: `${name}/tract_judge.json records no prompt_fit` };
+  }
   const shown = (p: string) => {
     const rel = relative(process.cwd(), p);
     return rel && !rel.startsWith('..') ? rel : p;

@@ -57,6 +57,7 @@ export {
   trainedFitFromTraining,
   trainedFitFromReport,
   trainedFitFromRunConfig,
+  trainedFitFromJudgeJson,
   defaultJudgeCotTokens,
   judgeCotSettings,
   UNRECORDED_COT_TOKENS,

@@ -8,7 +8,9 @@
 //   - tract.training.promptFit in the checkpoint's metadata (scripts/ready-judge.ts writes it);
 //   - a run's report.json: data.promptFit (runs since the rule was introduced);
 //   - a run's config (report.config, or an app run's config): the rule runExperiment derives from it,
-//     { seqLen: the model's context, maxCotTokens: max(selfCot.maxTokens, eval.maxCotTokens) }.
+//     { seqLen: the model's context, maxCotTokens: max(selfCot.maxTokens, eval.maxCotTokens) };
+//   - exports: tract.prompt_fit in an ONNX model's metadata, prompt_fit in a Hugging Face export's
+//     tract_judge.json.
 // A stage-0 model ('seed') or a pretrained base was trained on plain text windows: it has no room.
 // Pure code (no Node APIs): the CLI, the worker and the UI import it.
 import type { PromptFit } from './example.ts';
@@ -72,6 +74,15 @@ export function trainedFitFromTraining(training: unknown, file = 'the checkpoint
   if (!fit) return undefined;
   const evalCot = isObject(training.promptFit) && isCount(training.promptFit.evalCotTokens, 1) ? training.promptFit.evalCotTokens : undefined;
   return { ...fit, source: `tract.training in ${file}`, ...(evalCot !== undefined ? { evalCotTokens: evalCot } : {}) };
+}
+
+/** The rule a Hugging Face export's tract_judge.json records (prompt_fit: seq_len, max_cot_tokens, eval_cot_tokens). */
+export function trainedFitFromJudgeJson(json: unknown, where = 'tract_judge.json'): TrainedFit | undefined {
+  const p = isObject(json) && isObject(json.prompt_fit) ? json.prompt_fit : undefined;
+  if (!p) return undefined;
+  const fit = asPromptFit({ seqLen: p.seq_len, maxCotTokens: p.max_cot_tokens });
+  if (!fit) return undefined;
+  return { ...fit, source: where, ...(isCount(p.eval_cot_tokens, 1) ? { evalCotTokens: p.eval_cot_tokens } : {}) };
 }
 
 /**

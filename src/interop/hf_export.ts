@@ -8,7 +8,10 @@
 //   generation_config.json  BOS/EOS and the judge's CoT sampling (T = 1, top-p 0.9, 64 new tokens)
 //   tokenizer.json          our BPE's own (toTokenizerJson), a llama2.c tokenizer converted and
 //   tokenizer_config.json   verified (llama2c_tokenizer_json.ts), or a given Hugging Face one
-//   tract_judge.json        the read-out: score token ids, values, the suffix, the template
+//   tract_judge.json        the read-out: score token ids, values, the suffix, the template, and
+//                           prompt_fit when the judge records the prompt-fit rule it was trained
+//                           with (seq_len, max_cot_tokens, eval_cot_tokens: the prompt gets
+//                           seq_len + 1 − (max_cot_tokens + suffix + score + EOS) tokens)
 //   README.md               how to load it and compute the RAIL score in PyTorch
 // Bytes out (no file system): the CLI writes them, a browser can offer them as downloads.
 import { BpeTokenizer } from '../data/tokenizers/bpe.ts';
@@ -41,6 +44,8 @@ export interface HfExportOptions {
   verifyTexts?: readonly string[];
   /** The judge's prompt template, recorded in tract_judge.json (default 'compact'). */
   template?: string;
+  /** The prompt-fit rule the judge was trained with (src/data/trained_fit.ts), recorded in tract_judge.json. */
+  promptFit?: { seqLen: number; maxCotTokens: number; evalCotTokens?: number };
 }
 
 export interface HfExport {
@@ -119,14 +124,29 @@ export function exportHf(model: HfExportInput, o: HfExportOptions = {}): HfExpor
   if (scoreIds) {
     files.push({
       name: 'tract_judge.json',
-      data: json({ score_token_ids: scoreIds, score_values: [1, 2, 3, 4, 5], score_prompt_suffix: SCORE_PROMPT_SUFFIX, template: o.template ?? 'compact', cot_cut: 'So the overall' }),
+      data: json({
+        score_token_ids: scoreIds,
+        score_values: [1, 2, 3, 4, 5],
+        score_prompt_suffix: SCORE_PROMPT_SUFFIX,
+        template: o.template ?? 'compact',
+        cot_cut: 'So the overall',
+        ...(o.promptFit
+          ? {
+              prompt_fit: {
+                seq_len: o.promptFit.seqLen,
+                max_cot_tokens: o.promptFit.maxCotTokens,
+                ...(o.promptFit.evalCotTokens !== undefined ? { eval_cot_tokens: o.promptFit.evalCotTokens } : {}),
+              },
+            }
+          : {}),
+      }),
     });
   }
-  files.push({ name: 'README.md', data: new TextEncoder().encode(readme(config, dtype, scoreIds)) });
+  files.push({ name: 'README.md', data: new TextEncoder().encode(readme(config, dtype, scoreIds, scoreIds ? o.promptFit : undefined)) });
   return { files, notes };
 }
 
-function readme(c: ModelConfig, dtype: FloatDtype, scoreIds: number[] | undefined): string {
+function readme(c: ModelConfig, dtype: FloatDtype, scoreIds: number[] | undefined, fit?: { seqLen: number; maxCotTokens: number }): string {
   const lines = [
     '# A tract-web judge in Hugging Face format',
     '',
@@ -150,5 +170,12 @@ function readme(c: ModelConfig, dtype: FloatDtype, scoreIds: number[] | undefine
     );
   }
   lines.push('```', '');
+  if (fit) {
+    lines.push(
+      `It was trained with prompts of at most ${fit.seqLen} + 1 − (${fit.maxCotTokens} + the tokens of " So the overall score is " + score + EOS) tokens (tract_judge.json prompt_fit): ` +
+        'a longer prompt was cut (the response and the reference answer shortened first, each cut marked "..."). Cut prompts the same way to judge as it was trained.',
+      '',
+    );
+  }
   return lines.join('\n');
 }

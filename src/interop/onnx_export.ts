@@ -18,7 +18,9 @@
 //   SwiGLU:    a = Gemm(w1), b = Gemm(w3), Gemm((a·Sigmoid(a))·b, w2), + x
 // then the final RMSNorm and Gemm with the head (the embedding when tied).
 // metadata_props carry tract.config (with rope 'half', the graph's convention), tract.tokenizer
-// (the tokenizer description; our BPE's includes its tokenizer.json) and tract.onnx_variant.
+// (the tokenizer description; our BPE's includes its tokenizer.json), tract.onnx_variant and, for a
+// trained judge, tract.prompt_fit (the prompt-fit rule it was trained with: { seqLen, maxCotTokens,
+// evalCotTokens? }, so that OrtJudge fits prompts as in training).
 import { headSize, validateConfig, type ModelConfig } from '../model/config.ts';
 import { buildLayout, type ParamLayout } from '../model/layout.ts';
 import { convertRopeConvention } from '../model/ropePermute.ts';
@@ -33,6 +35,7 @@ export const ONNX_META = {
   config: 'tract.config',
   tokenizer: 'tract.tokenizer',
   variant: 'tract.onnx_variant',
+  promptFit: 'tract.prompt_fit',
 } as const;
 
 /** Input / output names of the exported graphs. */
@@ -54,6 +57,8 @@ export interface OnnxModelInput {
   params: Float32Array;
   layout?: ParamLayout;
   tokenizer?: TokenizerDescription;
+  /** The prompt-fit rule a judge was trained with (src/data/trained_fit.ts), stored as tract.prompt_fit. */
+  promptFit?: { seqLen: number; maxCotTokens: number; evalCotTokens?: number };
 }
 
 export interface OnnxExportOptions {
@@ -195,6 +200,10 @@ export function exportOnnx(model: OnnxModelInput, options: OnnxExportOptions = {
     [ONNX_META.variant]: variant,
   };
   if (model.tokenizer) metadata[ONNX_META.tokenizer] = JSON.stringify(model.tokenizer);
+  if (model.promptFit) {
+    const { seqLen, maxCotTokens, evalCotTokens } = model.promptFit;
+    metadata[ONNX_META.promptFit] = JSON.stringify({ seqLen, maxCotTokens, ...(evalCotTokens !== undefined ? { evalCotTokens } : {}) });
+  }
   return g.encode({
     graphName: variant === 'kv' ? 'tract_llama_kv' : 'tract_llama',
     opset: ONNX_OPSET,

@@ -14,6 +14,7 @@ import { sampleToken, validateSampling } from '../infer/sampling.ts';
 import { headSize, validateConfig, type ModelConfig } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
 import type { TokenizerDescription } from '../data/tokenizers/types.ts';
+import { asPromptFit } from '../data/trained_fit.ts';
 import { onnxMetadata } from './onnx_graph.ts';
 import { ONNX_META, ONNX_NAMES, type OnnxVariant } from './onnx_export.ts';
 
@@ -76,16 +77,27 @@ export class OrtLlama {
   readonly config: ModelConfig;
   readonly variant: OnnxVariant;
   readonly tokenizer: TokenizerDescription | undefined;
+  /** The prompt-fit rule the judge was trained with (tract.prompt_fit), when the export recorded it. */
+  readonly promptFit: { seqLen: number; maxCotTokens: number; evalCotTokens?: number } | undefined;
   /** The execution provider asked for first (ORT falls back down the list silently). */
   readonly executionProvider: OrtExecutionProvider;
 
-  private constructor(ort: Ort, session: OrtModule.InferenceSession, config: ModelConfig, variant: OnnxVariant, tokenizer: TokenizerDescription | undefined, ep: OrtExecutionProvider) {
+  private constructor(
+    ort: Ort,
+    session: OrtModule.InferenceSession,
+    config: ModelConfig,
+    variant: OnnxVariant,
+    tokenizer: TokenizerDescription | undefined,
+    ep: OrtExecutionProvider,
+    promptFit: OrtLlama['promptFit'],
+  ) {
     this.ort = ort;
     this.session = session;
     this.config = config;
     this.variant = variant;
     this.tokenizer = tokenizer;
     this.executionProvider = ep;
+    this.promptFit = promptFit;
   }
 
   /** Loads an .onnx written by exportOnnx (bytes: ORT reads nothing from disk or the network). */
@@ -98,6 +110,11 @@ export class OrtLlama {
     if (variant !== 'logits' && variant !== 'kv') throw new OrtError(`unknown ${ONNX_META.variant} ${JSON.stringify(variant)} (expected 'logits' or 'kv')`);
     const tokText = meta.metadata[ONNX_META.tokenizer];
     const tokenizer = o.tokenizer ?? (tokText !== undefined ? (JSON.parse(tokText) as TokenizerDescription) : undefined);
+    const fitText = meta.metadata[ONNX_META.promptFit];
+    const fitJson: unknown = fitText !== undefined ? JSON.parse(fitText) : undefined;
+    const fit = asPromptFit(fitJson);
+    const evalCot = (fitJson as { evalCotTokens?: unknown } | undefined)?.evalCotTokens;
+    const promptFit = fit && { ...fit, ...(typeof evalCot === 'number' && Number.isInteger(evalCot) && evalCot > 0 ? { evalCotTokens: evalCot } : {}) };
     const eps = o.executionProviders ?? ((await webgpuAvailable()) ? ['webgpu', 'wasm'] : ['wasm']);
     if (eps.length === 0) throw new OrtError('no execution provider given');
     const ort = await loadOrt();
@@ -107,7 +124,7 @@ export class OrtLlama {
     } catch (e) {
       throw new OrtError(`could not create a session (${eps.join(', ')}): ${(e as Error).message}`);
     }
-    return new OrtLlama(ort, session, config, variant, tokenizer, eps[0]);
+    return new OrtLlama(ort, session, config, variant, tokenizer, eps[0], promptFit);
   }
 
   private idsTensor(seqs: readonly (readonly number[])[]): OrtModule.Tensor {

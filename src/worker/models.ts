@@ -8,6 +8,7 @@ import {
   descriptionHoldsTokenizer,
   tokenizerFromDescription,
   tokenizerFromJson,
+  trainedFitFromJudgeJson,
   trainedFitFromTraining,
   trainedOnText,
   type TemplateName,
@@ -193,6 +194,14 @@ export async function hfModelFromFiles(files: NamedBytes[], limits: GPUSupported
   const tokenizer = r.tokenizer ?? null;
   const parameters = parameterCount(r.config);
   const weights = files.filter((f) => f.name.endsWith('.safetensors'));
+  // A tract export's tract_judge.json records the prompt-fit rule the judge was trained with.
+  const judgeJson = files.find((f) => f.name === 'tract_judge.json');
+  let promptFit: TrainedFit | undefined;
+  try {
+    promptFit = judgeJson ? trainedFitFromJudgeJson(JSON.parse(new TextDecoder().decode(judgeJson.bytes))) : undefined;
+  } catch {
+    promptFit = undefined;
+  }
   const summary: ModelSummary = {
     name: weights.length === 1 ? `${weights[0].name} (Hugging Face)` : `${weights.length} safetensors shards (Hugging Face)`,
     origin: 'file',
@@ -206,6 +215,7 @@ export async function hfModelFromFiles(files: NamedBytes[], limits: GPUSupported
     description:
       `A Hugging Face Llama (${(parameters / 1e6).toFixed(2)}M parameters, ${r.plan.dtypes.join('/')}) opened from disk` +
       `${r.plan.info.notes.length ? ` (${r.plan.info.notes.join('; ')})` : ''}. Unless it was trained as a judge, its read-out only shows what it makes of a score digit after "So the overall score is".`,
+    ...(promptFit ? { promptFit } : {}),
   };
   return { summary, config: r.config, params: r.params, tokenizer };
 }

@@ -9,6 +9,7 @@ import {
   runPromptFit,
   trainedFitFromReport,
   trainedFitFromRunConfig,
+  trainedFitFromJudgeJson,
   trainedFitFromTraining,
   UNRECORDED_COT_TOKENS,
   type TrainedFit,
@@ -84,5 +85,13 @@ describe('the CoT settings of a judging', () => {
     expect(s.note).toBe('prompt fit: no record of the CoT room this model was trained with (no report.json beside it); prompts leave room for 64 CoT tokens (maxCotTokens) in its context of 192');
     expect(judgeCotSettings({ seqLen: 192, maxCotTokens: 32 })).toMatchObject({ maxCotTokens: 32, promptCotTokens: 32 });
     expect(judgeCotSettings({ seqLen: 192, maxCotTokens: 32, promptCotTokens: 48 })).toMatchObject({ maxCotTokens: 32, promptCotTokens: 48 });
+  });
+});
+
+describe("a Hugging Face export's tract_judge.json", () => {
+  it('prompt_fit gives the trained rule; none without it', () => {
+    expect(trainedFitFromJudgeJson({ template: 'compact', prompt_fit: { seq_len: 288, max_cot_tokens: 160, eval_cot_tokens: 128 } }, 'x/tract_judge.json')).toEqual({ ...trained, source: 'x/tract_judge.json' });
+    expect(trainedFitFromJudgeJson({ template: 'compact' })).toBeUndefined();
+    expect(trainedFitFromJudgeJson({ prompt_fit: { seq_len: 288 } })).toBeUndefined();
   });
 });
