@@ -43,8 +43,11 @@ export interface TrainSettings {
 export interface ExperimentConfig {
   data: { seed: number; train: number; dev: number; test: number; noise: number; vocabSize: number; template: TemplateName };
   model: { dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number; seqLen: number };
-  /** Stage 0 trains on windows of model.seqLen tokens, as long as the fine-tuning sequences. */
-  stage0: TrainSettings;
+  /** Stage 0 trains on windows of model.seqLen tokens, as long as the fine-tuning sequences.
+   *  adapt: with a loaded seed model (the shipped base), continue its language-model training on
+   *  the train split's texts (instruction, response, reference; never feedback or labels) for
+   *  these settings before fine-tuning, instead of fine-tuning the seed as loaded. */
+  stage0: TrainSettings & { adapt: boolean };
   /** raftReduction: 'mean' (ours: λ · mean over examples of (ŷ − y)²) or 'reference' (the reference
    *  code's: that mean divided by the batch's sequences again, an effective λ/B). */
   finetune: TrainSettings & { lambda: number; renormalize: boolean; raftReduction: RaftReduction };
@@ -57,10 +60,10 @@ export interface ExperimentConfig {
 }
 
 export const DEFAULT_CONFIG: ExperimentConfig = {
-  data: { seed: 1, train: 2000, dev: 200, test: 500, noise: 0.6, vocabSize: 512, template: 'compact' },
+  data: { seed: 1, train: 1000, dev: 200, test: 400, noise: 0.6, vocabSize: 512, template: 'compact' },
   model: { dim: 64, hiddenDim: 192, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
-  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0 },
-  finetune: { epochs: 2, batchSize: 16, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
+  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, adapt: true },
+  finetune: { epochs: 1, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
   selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 160 },
   eval: { nCot: 1, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 160, bootstrap: 1000, batch: 64, split: 'test' },
   methods: [...METHODS],

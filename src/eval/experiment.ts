@@ -322,7 +322,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     seedModel: seedModel ? { name: seedModel.name, parameters: buildLayout(modelConfig).count, tokenizer: tokenizer.name } : null,
     deviations: [
       seedModel
-        ? `The seed model is ${seedModel.name} (${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M parameters, tokenizer ${tokenizer.name}), loaded instead of pretrained in stage 0; config.model and data.vocabSize are not used. The paper fine-tunes Mistral-7B on the Feedback Collection; the paper column is for orientation only.`
+        ? `The seed model is ${seedModel.name} (${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M parameters, tokenizer ${tokenizer.name}), ${config.stage0.adapt ? `loaded, then its language-model training continued on the train split's texts (stage0.adapt: ${config.stage0.epochs} epochs, lr ${config.stage0.lr})` : 'loaded instead of pretrained in stage 0'}; config.model and data.vocabSize are not used. The paper fine-tunes Mistral-7B on the Feedback Collection; the paper column is for orientation only.`
         : `Models are ${(buildLayout(modelConfig).count / 1e6).toFixed(2)}M-parameter Llamas trained from scratch on Rubric Lab (the paper fine-tunes Mistral-7B on the Feedback Collection); the paper column is for orientation only.`,
       ...methodDeviations(config, fit, tokenizer, promptCut),
     ],
@@ -351,7 +351,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       return r;
     };
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint && !config.stage0.adapt ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
@@ -387,14 +387,17 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         config: modelConfig,
         params: p,
         tokenizer: tokDesc,
-        training: { stage: m, step: log.steps, seed, dataHash, settingsHash: settingsHash(m), options: m === 'seed' ? config.stage0 : { ...config.finetune, ...MODEL_SPEC[m] }, log },
+        training: { stage: m, step: log.steps, seed, dataHash, settingsHash: settingsHash(m), options: m === 'seed' ? config.stage0 : { ...config.finetune, ...MODEL_SPEC[m] }, log,
+          // A fine-tuned judge carries the prompt-fit rule it was trained with (src/data/trained_fit.ts
+          // reads it), so tract judge and the app fit its prompts as here; stage 0 judges nothing.
+          ...(m === 'seed' ? {} : { promptFit: { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens, evalCotTokens: config.eval.maxCotTokens } }) },
       });
       await store.write(`${dir}/${m}.safetensors`, bytes);
     };
 
     for (const m of ORDER) {
       if (!need.has(m)) continue;
-      if (m === 'seed' && seedModel) {
+      if (m === 'seed' && seedModel && !config.stage0.adapt) {
         params.seed = seedModel.params;
         report.stageSeconds[dir].seed = 0;
         await onEvent({ type: 'stage', seed, stage: 'seed', status: 'reused', note: `loaded from ${seedModel.name}` });
@@ -416,7 +419,9 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
           let log: RunLog;
           const onStep = (r: StepReport) => onEvent({ type: 'step', seed, stage: m, report: r });
           if (m === 'seed') {
-            model.upload(initParams(model.layout, seed));
+            // From scratch, or (stage0.adapt) from the loaded seed: its LM training continues on the
+            // train split's texts.
+            model.upload(seedModel ? seedModel.params : initParams(model.layout, seed));
             const stream = lmTokenStream(lmTexts(lab.train), tokenizer);
             const s = config.stage0;
             // Windows of T tokens: the seed sees every position it is fine-tuned and judged at.

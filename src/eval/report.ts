@@ -112,7 +112,7 @@ export function renderMarkdown(r: Report, command?: string): string {
       `template ${r.config.data.template}; ${r.seedModel ? `tokenizer ${r.data.tokenizer.name}` : 'BPE tokenizer'} ${r.data.tokenizer.vocabSize} tokens. ` +
       `Methods scored on the ${split} split (${methods[0]?.[1].perSeed[0].n ?? r.data[split]} examples)${split === 'dev' ? ': a run for choosing settings; the test split is read once, by the final run' : ''}.`,
     ...promptLines(r),
-    `Model: ${r.seedModel ? `seed ${r.seedModel.name} (loaded; no stage 0), ` : ''}Llama, dim ${r.modelConfig.dim}, ${r.modelConfig.nLayers} layers, ${r.modelConfig.nHeads} heads (${r.modelConfig.nKvHeads} KV), hidden ${r.modelConfig.hiddenDim}, ${r.parameters.toLocaleString('en-US')} parameters, seq ${r.modelConfig.seqLen}.`,
+    `Model: ${r.seedModel ? `seed ${r.seedModel.name} (${r.config.stage0.adapt ? `loaded, then stage 0 continued its LM training on the train texts for ${r.config.stage0.epochs} epochs` : 'loaded; no stage 0'}), ` : ''}Llama, dim ${r.modelConfig.dim}, ${r.modelConfig.nLayers} layers, ${r.modelConfig.nHeads} heads (${r.modelConfig.nKvHeads} KV), hidden ${r.modelConfig.hiddenDim}, ${r.parameters.toLocaleString('en-US')} parameters, seq ${r.modelConfig.seqLen}.`,
     `Seeds: ${r.seeds.join(', ')}. Wall time: ${(r.wallSeconds / 60).toFixed(1)} min.`,
     '',
   );

@@ -26,6 +26,11 @@ function shapeText(c: { dim: number; nLayers: number; nHeads: number; nKvHeads: 
   return `dim ${c.dim}, ${c.nLayers} layer${c.nLayers === 1 ? '' : 's'}, ${c.nHeads}/${c.nKvHeads} heads, ctx ${c.seqLen}`;
 }
 
+/** What stage 0 does with a loaded seed under this config (stage0.adapt), in words. */
+export function loadedSeedStage0(config: ExperimentConfig): string {
+  return config.stage0.adapt ? `, then stage 0 continues its LM training on the run’s Rubric Lab texts (${config.stage0.epochs} epoch${config.stage0.epochs === 1 ? '' : 's'})` : ', no stage 0';
+}
+
 export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: BaseMeta[], model: ModelSummary | null, config: ExperimentConfig): SeedPlan {
   const scratch = (why = ''): SeedPlan => ({
     seed: { kind: 'scratch' },
@@ -44,8 +49,8 @@ export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: Base
       return {
         seed: choice,
         text: b
-          ? `the shipped base (public/base/${b.name}, ${formatCount(b.parameters)} parameters, pretrained on the procedural corpus${b.steps ? ` for ${b.steps} steps` : ''}), no stage 0`
-          : 'the shipped base (public/base/base.safetensors), no stage 0',
+          ? `the shipped base (public/base/${b.name}, ${formatCount(b.parameters)} parameters, pretrained on the procedural corpus${b.steps ? ` for ${b.steps} steps` : ''})${loadedSeedStage0(config)}`
+          : `the shipped base (public/base/base.safetensors)${loadedSeedStage0(config)}`,
         name: b?.name ?? 'base.safetensors',
         tokenizer: b ? `the base’s tokenizer (${b.tokenizer})` : 'the base’s tokenizer',
         shape: b ? shapeText(b.config) : 'the base’s shape',
@@ -59,7 +64,7 @@ export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: Base
       }
       return {
         seed: choice,
-        text: `the base “${b.label}” pretrained in this browser (${formatCount(b.parameters)} parameters, ${b.options.steps} steps), no stage 0`,
+        text: `the base “${b.label}” pretrained in this browser (${formatCount(b.parameters)} parameters, ${b.options.steps} steps)${loadedSeedStage0(config)}`,
         name: b.label,
         tokenizer: `the base’s tokenizer (${b.tokenizer})`,
         shape: shapeText(b.config),
@@ -70,7 +75,7 @@ export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: Base
       if (!model) return { ...scratch(), seed: choice, text: 'the current model', name: null, problem: 'no model is loaded' };
       return {
         seed: choice,
-        text: `${model.name} (${formatCount(model.parameters)} parameters, the Model view’s model), no stage 0`,
+        text: `${model.name} (${formatCount(model.parameters)} parameters, the Model view’s model)${loadedSeedStage0(config)}`,
         name: model.name,
         tokenizer: `the model’s tokenizer (${model.tokenizer ?? 'none'})`,
         shape: shapeText(model.config),

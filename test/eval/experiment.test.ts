@@ -54,15 +54,22 @@ describe('tract run --quick', () => {
         else expect(x[k].value, `${m} ${k}`).toBeNull();
       }
     }
-    // It starts from the shipped base (public/base/): no stage 0, the base's config and tokenizer.
-    expect(r.stderr).toMatch(/seed 1 seed: loaded from base\.safetensors/);
+    // It starts from the shipped base (public/base/), with its config and tokenizer, and stage 0
+    // continues the base's LM training on the train texts (stage0.adapt): its first loss is the
+    // base's on those texts, far below a random model's ln V.
+    expect(report.config.stage0.adapt).toBe(true);
     expect(report.seedModel?.name).toBe('base.safetensors');
     const base = loadCheckpoint(new Uint8Array(readFileSync(fileURLToPath(new URL('../../public/base/base.safetensors', import.meta.url)))));
     expect(report.modelConfig).toEqual(base.config);
-    expect(existsSync(join(out, 'seed-1', 'seed.safetensors'))).toBe(false);
+    expect(existsSync(join(out, 'seed-1', 'seed.safetensors'))).toBe(true);
+    expect(report.losses['seed-1'].seed.ceFirst).toBeLessThan(0.75 * Math.log(base.config.vocabSize));
+    expect(report.losses['seed-1'].seed.ceLast).toBeLessThan(report.losses['seed-1'].seed.ceFirst);
     for (const s of ['label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'stage2-from-stage1', 'tract']) {
       expect(existsSync(join(out, 'seed-1', `${s}.safetensors`)), s).toBe(true);
     }
+    // Every fine-tuned judge carries the prompt-fit rule it was trained with (tract judge reads it).
+    const tractCkpt = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'seed-1', 'tract.safetensors'))));
+    expect((tractCkpt.training as { promptFit?: unknown }).promptFit).toEqual({ ...report.data.promptFit, budget: undefined, evalCotTokens: report.config.eval.maxCotTokens });
     const selfCot = readFileSync(join(out, 'seed-1', 'self-cot.jsonl'), 'utf8').trim().split('\n');
     expect(selfCot.length).toBe(report.data.train);
     expect(typeof JSON.parse(selfCot[0]).cot).toBe('string');
