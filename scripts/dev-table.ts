@@ -64,11 +64,12 @@ for (const r of runs) {
 lines.push('', '## Pearson r per method', '');
 lines.push(`| method | ${runs.map((r) => r.label).join(' | ')} |`, `|---|${runs.map(() => '---|').join('')}`);
 for (const m of methods) lines.push(`| \`${m}\` | ${runs.map((r) => ms(r.report.methods[m]?.mean?.pearson)).join(' | ')} |`);
-const avg = (r: Report) => {
-  const v = methods.map((m) => r.methods[m]?.mean?.pearson?.mean).filter((x): x is number => typeof x === 'number');
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
-};
-lines.push(`| *mean over methods* | ${runs.map((r) => f(avg(r.report))).join(' | ')} |`);
+// The mean is over the methods every run scored (a probe run may score only some), so the
+// columns compare like with like; an undefined r (a constant prediction) counts as 0.
+const common = methods.filter((m) => runs.every((r) => r.report.methods[m]));
+const avg = (r: Report) => (common.length ? common.reduce((a, m) => a + (r.methods[m]?.mean?.pearson?.mean ?? 0), 0) / common.length : null);
+lines.push(`| *mean over ${common.map((m) => `\`${m}\``).join(', ')}* | ${runs.map((r) => f(avg(r.report))).join(' | ')} |`);
+lines.push('', 'n/a: the method predicted one constant score (its correlation is undefined), or the run did not score it.');
 for (const fam of families) {
   lines.push('', `## Family \`${fam}\`: Pearson r per method`, '');
   lines.push(`| method | ${runs.map((r) => r.label).join(' | ')} |`, `|---|${runs.map(() => '---|').join('')}`);
