@@ -320,12 +320,28 @@ export class Engine {
     const bytes = await this.deps.fetchAsset(READY_JUDGE.checkpoint);
     if (!bytes) throw new Error(`the ready judge (public/${READY_JUDGE.checkpoint}) is missing from this build`);
     const shipped = await this.shippedRun();
-    const tract = shipped?.report.methods['tract-cotrail']?.perSeed[0];
-    const params = shipped ? `${(shipped.report.parameters / 1e6).toFixed(2)}M-parameter` : 'small';
-    const quality = tract ? ` On its ${tract.n} test examples CoT-RAIL reaches Pearson r ${tract.metrics.pearson.value?.toFixed(2)} (RMSE ${tract.metrics.rmse.value.toFixed(2)}) against the gold labels` : '';
+    const report = shipped?.report;
+    const tractResult = report?.methods['tract-cotrail'];
+    const tract = tractResult?.perSeed[0];
+    const params = report ? `${(report.parameters / 1e6).toFixed(2)}M-parameter` : 'small';
+    const seeds = tractResult?.perSeed.length ?? 0;
+    const meanR = tractResult?.mean?.pearson;
+    const quality = tract
+      ? ` On its ${tract.n} test examples CoT-RAIL reaches Pearson r ${tract.metrics.pearson.value?.toFixed(2) ?? 'n/a'} (RMSE ${tract.metrics.rmse.value.toFixed(2)}) against the gold labels` +
+        (seeds > 1 && meanR ? ` (${meanR.mean.toFixed(2)} ± ${meanR.sd.toFixed(2)} over the run's ${seeds} training seeds)` : '')
+      : '';
+    // Said from the report, not assumed: below r 0.3 it is no judge at all, only the method on show.
+    const r = meanR?.mean ?? tract?.metrics.pearson.value ?? null;
+    const verdict =
+      r !== null && r < 0.3
+        ? ' — a weak judge, in truth not a working one: its chains of thought have the right form but the wrong operands (the base cannot yet look words up in its prompt; docs/report.md). It is here so the method can be seen end to end, not to grade real answers.'
+        : ' — a weak judge, made to show the method, not to grade real answers.';
+    const origin = report?.seedModel
+      ? `the shipped base (public/base/${report.seedModel.name}) fine-tuned with TRACT (stage 2 from the seed)`
+      : 'a Llama trained from scratch with TRACT (stage 2 from the seed)';
     const description =
-      `The ready judge: a ${params} Llama trained from scratch with TRACT (stage 2 from the seed) on the built-in Rubric Lab data by “npm run tract -- run”, saved in F16.` +
-      `${quality} — a weak judge, made to show the method, not to grade real answers. It knows Rubric Lab's four task families (arithmetic, letter order, word limits, spelling) and the compact template.`;
+      `The ready judge: ${params === 'small' ? 'a small model,' : `a ${params} model,`} ${origin} on the built-in Rubric Lab data by “npm run tract -- run”, saved in F16.` +
+      `${quality}${verdict} It knows Rubric Lab's four task families (arithmetic, letter order, word limits, spelling) and the compact template.`;
     const files = [{ name: 'tract-judge.safetensors', bytes }];
     // Its checkpoint records the prompt fit it was trained with (scripts/ready-judge.ts); an older one's comes from the shipped report.
     this.setModel(withRunFit(modelFromFiles(files, 'ready', description), { report: shipped?.report, where: `the shipped run's ${READY_JUDGE.report}` }), files);
