@@ -273,9 +273,10 @@ describe('app: evaluation', () => {
       else if (ch === '\n' && !quoted) records++;
     }
     expect(records).toBe(1 + 3 * 12);
-    // The shipped run (the ready judge's): 500 test examples.
+    // The shipped run (the ready judge's): one point per test example of its report.
+    const shippedTest = (JSON.parse(readFileSync(new URL('../../public/judge/report.json', import.meta.url), 'utf8')) as { data: { test: number } }).data.test;
     await byTestId('eval-run').selectOption('shipped');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 500, undefined, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="scatter-point"]').length === n, shippedTest, { timeout: 30_000 });
   });
 });
 

@@ -177,6 +177,8 @@ describe('a loaded seed model instead of stage 0', () => {
     const config = {
       ...QUICK_CONFIG,
       data: { ...QUICK_CONFIG.data, train: 48, test: 24 },
+      // The seed as loaded (stage0.adapt off; the quick CLI run above checks adapt on).
+      stage0: { ...QUICK_CONFIG.stage0, adapt: false },
       finetune: { ...QUICK_CONFIG.finetune, maxSteps: 8 },
       methods: ['label-raft-rail'] as typeof QUICK_CONFIG.methods,
     };

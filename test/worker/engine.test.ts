@@ -218,7 +218,8 @@ describe('engine: training', () => {
     await a.send({ type: 'model-open', files: [bin, tok] });
     await a.next('model', () => true, before);
     const base = smoke();
-    const cfg = { ...base, data: { ...base.data, train: 24, test: 12 }, finetune: { ...base.finetune, maxSteps: 4 }, methods: ['label-raft-rail', 'stage1-cotrail'] as typeof base.methods };
+    // The model as loaded (stage0.adapt off): no stage 0 at all.
+    const cfg = { ...base, data: { ...base.data, train: 24, test: 12 }, stage0: { ...base.stage0, adapt: false }, finetune: { ...base.finetune, maxSteps: 4 }, methods: ['label-raft-rail', 'stage1-cotrail'] as typeof base.methods };
     await a.send({ type: 'train-start', config: cfg, label: 'from stories', seed: { kind: 'current-model' } });
     const started = await a.next('run-status', (m) => m.meta.status === 'running');
     const id = started.meta.id;

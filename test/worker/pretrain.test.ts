@@ -159,7 +159,10 @@ describe('engine: what a run starts from', () => {
     expect(results.report.seedModel).toEqual({ name: 'base.safetensors', parameters: results.report.parameters, tokenizer: 'procedural-bpe-512' });
     expect(results.report.modelConfig).toMatchObject({ dim: 64, seqLen: 288, vocabSize: 512 });
     const events = h.msgs.flatMap((m) => (m.type === 'train-events' ? m.events.map((x) => x.e) : []));
-    expect(events).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused', note: 'loaded from base.safetensors' });
+    // Stage 0 continues the base's LM training on the run's texts (stage0.adapt, the default).
+    expect(results.report.config.stage0.adapt).toBe(true);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'stage', seed: 1, stage: 'seed', status: 'done' }));
+    expect(events.some((e) => e.type === 'stage' && e.stage === 'seed' && e.status === 'reused')).toBe(false);
   });
 
   it('starts from a base pretrained here; without a shipped base it says so', async () => {
@@ -169,7 +172,7 @@ describe('engine: what a run starts from', () => {
     expect(errors(h, at)).toEqual([]);
     const started = await h.next('run-status', (m) => m.meta.status === 'running', at);
     expect(started.meta.seedModel).toEqual({ name: 'straight', files: [`seed-model/${id}.safetensors`], origin: 'base' });
-    await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'seed' && e.status === 'reused'), at);
+    await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'stage' && e.stage === 'seed' && e.status === 'done'), at);
     await h.send({ type: 'train-cancel' });
     await h.status(started.meta.id, 'cancelled');
 
