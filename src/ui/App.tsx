@@ -79,11 +79,11 @@ export function App() {
     const interrupted = state.runs.find((r) => r.status === 'interrupted');
     const base = state.bases.find((b) => b.status === 'interrupted');
     if (interrupted) {
-      dispatch({ type: 'notice', message: `Resuming “${interrupted.label}” from its last checkpoint (it was training when the page closed).` });
+      dispatch({ type: 'notice', message: `Resuming “${interrupted.label}” from its last checkpoint (it was training when the page closed).`, about: `run:${interrupted.id}` });
       dispatch({ type: 'select-run', runId: interrupted.id });
       send({ type: 'train-resume', runId: interrupted.id });
     } else if (base) {
-      dispatch({ type: 'notice', message: `Resuming the pretraining of “${base.label}” from its last checkpoint (it was training when the page closed).` });
+      dispatch({ type: 'notice', message: `Resuming the pretraining of “${base.label}” from its last checkpoint (it was training when the page closed).`, about: `base:${base.id}` });
       dispatch({ type: 'select-base', baseId: base.id });
       send({ type: 'pretrain-resume', baseId: base.id });
     }
@@ -158,8 +158,8 @@ export function App() {
       )}
       {state.notices.length > 0 && (
         <div className="banner notices" role="status" data-testid="notices">
-          {state.notices.map((e, i) => (
-            <p key={i}>{e}</p>
+          {state.notices.map((n, i) => (
+            <p key={i}>{n.text}</p>
           ))}
           <button onClick={() => dispatch({ type: 'dismiss-notices' })}>Dismiss</button>
         </div>

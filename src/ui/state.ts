@@ -93,6 +93,12 @@ export interface PretrainForm {
   corpusSeed: number;
 }
 
+/** A notice; one tied to a run or a base (`run:<id>`, `base:<id>`) goes when that job stops. */
+export interface Notice {
+  text: string;
+  about?: string;
+}
+
 export interface State {
   view: View;
   gpu: GpuStatus;
@@ -102,7 +108,7 @@ export interface State {
   logits: number[] | null;
   gold: number;
   errors: string[];
-  notices: string[];
+  notices: Notice[];
   data: DataState;
   model: { current: ModelSummary | null; loading: string | null; estimates: SizeEstimate[] };
   playground: PlaygroundState;
@@ -201,7 +207,7 @@ export type Action =
   | { type: 'error'; message: string }
   | { type: 'dismiss-errors' }
   | { type: 'dismiss-notices' }
-  | { type: 'notice'; message: string }
+  | { type: 'notice'; message: string; about?: string }
   | { type: 'data-loading'; what: string }
   | { type: 'data-query'; query: string }
   | { type: 'data-split'; split: DataState['split'] }
@@ -234,6 +240,12 @@ function upsertRun<T extends { id: string }>(runs: T[], meta: T): T[] {
   return next;
 }
 
+/** Notices about a run or base ("Resuming …") go once it is no longer starting or running. */
+function dropAbout(notices: Notice[], about: string, status: string): Notice[] {
+  if (status === 'running' || status === 'recovering' || status === 'pausing' || !notices.some((n) => n.about === about)) return notices;
+  return notices.filter((n) => n.about !== about);
+}
+
 /** One worker message. */
 function engine(state: State, msg: FromWorker): State {
   switch (msg.type) {
@@ -241,7 +253,7 @@ function engine(state: State, msg: FromWorker): State {
       return {
         ...state,
         gpu: { kind: 'ready', adapter: msg.adapter, granted: msg.granted },
-        notices: msg.recovered ? [...state.notices, 'A new GPU device is ready.'] : state.notices,
+        notices: msg.recovered ? [...state.notices, { text: 'A new GPU device is ready.' }] : state.notices,
       };
     case 'unavailable':
       return { ...state, gpu: { kind: 'unavailable', reason: msg.reason, fallback: msg.fallback }, demoRunning: false, model: { ...state.model, loading: null } };
@@ -264,7 +276,7 @@ function engine(state: State, msg: FromWorker): State {
         errors: [...state.errors, msg.message],
       };
     case 'notice':
-      return { ...state, notices: [...state.notices, msg.message] };
+      return { ...state, notices: [...state.notices, { text: msg.message }] };
     case 'data-loaded':
       return { ...state, data: { ...state.data, loading: null, summary: msg.summary, offset: 0, detail: null, rows: [], total: 0 } };
     case 'data-rows':
@@ -278,8 +290,10 @@ function engine(state: State, msg: FromWorker): State {
       return { ...state, model: { ...state.model, loading: msg.name } };
     case 'model': {
       // A judge with a known trained CoT room: CoTs default to its run's length, never beyond the room.
+      // The judgement shown was the old model's: it goes with it (a judge still running is ignored by requestId).
       const fit = msg.model.promptFit;
-      const playground = fit ? { ...state.playground, maxCotTokens: defaultJudgeCotTokens(fit) } : state.playground;
+      const pg = state.playground;
+      const playground: PlaygroundState = { ...pg, maxCotTokens: fit ? defaultJudgeCotTokens(fit) : pg.maxCotTokens, result: null, cots: [], error: null, running: false, requestId: pg.running ? -1 : pg.requestId };
       return { ...state, model: { ...state.model, current: msg.model, loading: null }, playground };
     }
     case 'judge-text': {
@@ -309,6 +323,7 @@ function engine(state: State, msg: FromWorker): State {
       const follow = live && state.selectedRunId !== msg.meta.id && msg.meta.status === 'running';
       return {
         ...state,
+        notices: dropAbout(state.notices, `run:${msg.meta.id}`, msg.meta.status),
         runs: upsertRun(state.runs, msg.meta),
         activeRunId,
         selectedRunId: follow ? msg.meta.id : state.selectedRunId,
@@ -340,6 +355,7 @@ function engine(state: State, msg: FromWorker): State {
       const follow = live && state.selectedBaseId !== msg.meta.id && msg.meta.status === 'running';
       return {
         ...state,
+        notices: dropAbout(state.notices, `base:${msg.meta.id}`, msg.meta.status),
         bases: upsertRun(state.bases, msg.meta),
         activeBaseId,
         selectedBaseId: follow ? msg.meta.id : state.selectedBaseId,
@@ -362,7 +378,8 @@ export function reducer(state: State, action: Action): State {
     case 'engine':
       return action.msgs.reduce(engine, state);
     case 'view':
-      return { ...state, view: action.view };
+      // Errors belong to the view they were raised in (a device loss is also in the status bar): leaving it clears them.
+      return action.view === state.view ? state : { ...state, view: action.view, errors: [] };
     case 'demo-requested':
       return { ...state, demoRunning: true };
     case 'logit': {
@@ -380,7 +397,7 @@ export function reducer(state: State, action: Action): State {
     case 'dismiss-notices':
       return { ...state, notices: [] };
     case 'notice':
-      return { ...state, notices: [...state.notices, action.message] };
+      return { ...state, notices: [...state.notices, { text: action.message, about: action.about }] };
     case 'data-loading':
       return { ...state, data: { ...state.data, loading: action.what } };
     case 'data-query':

@@ -204,6 +204,8 @@ describe('app: training', () => {
     expect(Number(await text('selfcot-count'))).toBe(24);
     expect(await text('checkpoints')).toMatch(/seed-1\/tract\.safetensors/);
     await shot('train');
+    // A finished stage's bar is full (the CoT-shift bar once said done at ~80%).
+    for (const s of ['stage1', 'eval:tract', 'cot-shift']) expect(await page.getByTestId(`stage-${s}`).getByRole('progressbar').getAttribute('aria-valuenow'), s).toBe('100');
     // Download the TRACT checkpoint: a safetensors file with its config, tokenizer and training record.
     const [download] = await Promise.all([page.waitForEvent('download'), byTestId('download-seed-1/tract.safetensors').click()]);
     expect(download.suggestedFilename()).toBe(`${firstRun}-seed-1-tract.safetensors`);
@@ -211,6 +213,20 @@ describe('app: training', () => {
     expect(ckpt.config.dim).toBe(16);
     expect((ckpt.training as { stage: string }).stage).toBe('tract');
     expect((ckpt.tokenizer as { kind: string }).kind).toBe('bpe');
+  });
+
+  it('"Judge with it" opens the Playground with the new judge and no old judgement; the error banner stayed on the Train view', async () => {
+    // The Playground holds a judgement from the earlier tests.
+    await tab('playground');
+    expect(await byTestId('errors').count()).toBe(0); // the device-lost error was raised on the Train view
+    await byTestId('yhat').waitFor({ timeout: 10_000 });
+    await tab('train');
+    await byTestId('judge-with-seed-1/tract.safetensors').click();
+    await page.waitForFunction(() => location.hash === '#playground', undefined, { timeout: 10_000 });
+    await waitText('status-model', 't === "judge: tract.safetensors"', 30_000);
+    expect(await byTestId('yhat').count()).toBe(0);
+    expect(await byTestId('cot-0').count()).toBe(0);
+    await tab('train');
   });
 
   it('kept the main thread free while training (largest long task reported)', async () => {
@@ -289,6 +305,8 @@ describe('app: reload', () => {
     await page.reload();
     await waitText('notices', 't.includes("Resuming")', 60_000);
     await waitText('run-status', 't === "done"', 180_000);
+    // The "Resuming …" notice went with its run.
+    await page.waitForFunction(() => !document.querySelector('[data-testid="notices"]')?.textContent?.includes('Resuming'), undefined, { timeout: 10_000 });
     expect(await attr('stage-seed', 'data-status')).toBe('reused');
     expect(await byTestId('run-row').count()).toBe(3); // two runs and the shipped one
     // The first run, with its charts, as it was.

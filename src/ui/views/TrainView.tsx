@@ -50,7 +50,8 @@ function stageTitle(s: StageName): string {
 
 function StageBox({ name, st, main }: { name: StageName; st: StageState | undefined; main?: boolean }) {
   const status = st?.status ?? 'pending';
-  const frac = st?.total ? Math.min(1, (st.done ?? 0) / st.total) : status === 'done' || status === 'reused' ? 1 : 0;
+  // A finished stage is full whatever its last progress report said (evaluations report in batches).
+  const frac = status === 'done' || status === 'reused' ? 1 : st?.total ? Math.min(1, (st.done ?? 0) / st.total) : 0;
   let right = '';
   if (status === 'done') right = st?.seconds !== undefined ? formatSeconds(st.seconds) : 'done';
   else if (status === 'reused') right = st?.note ?? 'from the store';
@@ -457,7 +458,15 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
                     <button onClick={() => send({ type: 'artifact-download', runId: meta.id, name: a.name })} data-testid={`download-${a.name}`}>
                       Download
                     </button>{' '}
-                    <button onClick={() => send({ type: 'model-from-run', runId: meta.id, name: a.name })}>Judge with it</button>
+                    <button
+                      onClick={() => {
+                        send({ type: 'model-from-run', runId: meta.id, name: a.name });
+                        dispatch({ type: 'view', view: 'playground' });
+                      }}
+                      data-testid={`judge-with-${a.name}`}
+                    >
+                      Judge with it
+                    </button>
                   </li>
                 ))}
               </ul>
