@@ -15,6 +15,7 @@
 import { readSafetensorsHeader, decodeTensor, type SafetensorsEntry, type SafetensorsHeader } from '../model/safetensors.ts';
 import { buildLayout, fromHfName, hfName, type ParamLayout } from '../model/layout.ts';
 import { convertRopeConvention } from '../model/ropePermute.ts';
+import { describeBadWeight, findBadWeight, MAX_ABS_WEIGHT } from '../model/weightCheck.ts';
 import type { ModelConfig, RopeConvention } from '../model/config.ts';
 import { tokenizerFromJson, type Tokenizer } from '../data/tokenizers/index.ts';
 import { configFromHf, type HfConfigInfo } from './hf_config.ts';
@@ -243,7 +244,10 @@ async function readTensor(t: PlannedTensor): Promise<Float32Array> {
   const start = t.header.dataStart + t.entry.begin;
   const bytes = await t.file.read(start, t.header.dataStart + t.entry.end);
   if (bytes.byteLength !== t.entry.end - t.entry.begin) throw new InteropError(`${t.file.name}: tensor '${t.hfName}' is cut short (${bytes.byteLength} of ${t.entry.end - t.entry.begin} bytes)`);
-  return decodeTensor(bytes, { ...t.header, dataStart: 0 }, { ...t.entry, begin: 0, end: bytes.byteLength });
+  const data = decodeTensor(bytes, { ...t.header, dataStart: 0 }, { ...t.entry, begin: 0, end: bytes.byteLength });
+  const bad = findBadWeight(data, MAX_ABS_WEIGHT);
+  if (bad) throw new InteropError(`${t.file.name}: ${describeBadWeight(t.hfName, bad)}`);
+  return data;
 }
 
 export interface HfImportResult {

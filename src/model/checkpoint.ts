@@ -8,6 +8,7 @@
 import { validateConfig, ModelConfigError, type ModelConfig } from './config.ts';
 import { buildLayout, type LayoutOptions, type ParamLayout } from './layout.ts';
 import { readSafetensorsHeader, decodeTensor, writeSafetensors, type FloatDtype, type TensorToWrite } from './safetensors.ts';
+import { describeBadWeight, findBadWeight, MAX_ABS_WEIGHT } from './weightCheck.ts';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 export const META = {
@@ -139,9 +140,16 @@ export function loadCheckpoint(data: ArrayBuffer | Uint8Array, options: { layout
   if (misShaped.length) problems.push(`wrong shapes: ${list(misShaped)}`);
   if (problems.length) throw new CheckpointError(`${problems.join('; ')} (config: dim ${config.dim}, ${config.nLayers} layers, vocab ${config.vocabSize}, ${config.tied ? 'tied' : 'untied'})`);
 
+  // Parameters must be finite and plausible; the Adam moments finite (a diverged run's are not).
   const fill = (prefix: string): Float32Array => {
     const flat = new Float32Array(layout.size);
-    for (const t of layout.tensors) flat.set(decodeTensor(bytes, header, byName.get(prefix + t.name)!), t.offset);
+    const maxAbs = prefix === '' ? MAX_ABS_WEIGHT : Infinity;
+    for (const t of layout.tensors) {
+      const data = decodeTensor(bytes, header, byName.get(prefix + t.name)!);
+      const bad = findBadWeight(data, maxAbs);
+      if (bad) throw new CheckpointError(describeBadWeight(prefix + t.name, bad, maxAbs));
+      flat.set(data, t.offset);
+    }
     return flat;
   };
   const out: LoadedCheckpoint = { config, layout, params: fill(''), metadata: md };
@@ -154,14 +162,16 @@ export function loadCheckpoint(data: ArrayBuffer | Uint8Array, options: { layout
 }
 
 /**
- * Which reader a model file needs: safetensors starts with a u64 header length whose high word is 0
- * and whose JSON starts with '{' at byte 8; a llama2.c file starts with 7 int32 (hidden_dim ≠ 0 there).
+ * Which reader a model file needs: safetensors starts with a u64 header length and JSON at byte 8; a
+ * llama2.c file starts with 7 int32 (dim, hidden_dim, …; hidden_dim ≠ 0). A high header word of 0
+ * (hidden_dim 0 for llama2.c) or a '{' at byte 8 goes to the safetensors reader, so a header of
+ * absurd length or a non-object header is reported as what it is, not as a llama2.c header.
  */
 export function detectModelFormat(data: ArrayBuffer | Uint8Array): 'safetensors' | 'llama2c' {
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   if (bytes.byteLength >= 9) {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, 9);
-    if (dv.getUint32(4, true) === 0 && bytes[8] === 0x7b) return 'safetensors';
+    if (bytes[8] === 0x7b || (dv.getUint32(4, true) === 0 && (bytes[8] === 0x5b || bytes[8] === 0x20))) return 'safetensors';
   }
   return 'llama2c';
 }

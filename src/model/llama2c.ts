@@ -9,6 +9,7 @@
 // Bytes in, bytes out: no file system here (this module runs in browser workers too).
 import { validateConfig, ModelConfigError, type ModelConfig } from './config.ts';
 import { buildLayout, tensorView, type LayoutOptions, type ParamLayout } from './layout.ts';
+import { describeBadWeight, findBadWeight, MAX_ABS_WEIGHT } from './weightCheck.ts';
 
 export class Llama2cFormatError extends Error {
   constructor(message: string) {
@@ -130,11 +131,9 @@ export function readLlama2c(data: ArrayBuffer | Uint8Array, layoutOptions: Layou
   }
   take(config.seqLen * (config.dim / config.nHeads)); // freq_cis_real, freq_cis_imag
   if (!config.tied) tensorView(params, layout, 'output').set(take(config.vocabSize * config.dim));
-  for (let i = 0; i < params.length; i++) {
-    if (!Number.isFinite(params[i])) {
-      const t = layout.tensors.find((s) => i >= s.offset && i < s.offset + s.size);
-      throw new Llama2cFormatError(`tensor ${t?.name ?? '?'} holds a non-finite value (${params[i]})`);
-    }
+  for (const t of layout.tensors) {
+    const bad = findBadWeight(params.subarray(t.offset, t.offset + t.size), MAX_ABS_WEIGHT);
+    if (bad) throw new Llama2cFormatError(describeBadWeight(t.name, bad));
   }
   return { config, layout, params };
 }

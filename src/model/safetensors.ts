@@ -7,6 +7,7 @@
 // length), so no byte is shared, skipped or trailing. The header may be padded with spaces.
 // We read F32, F16 and BF16 (converted to f32) and reject every other dtype by name.
 import { f16ToF32, f32ToBf16Bits, f32ToF16Bits, bf16ToF32 } from './halfFloat.ts';
+import { describeBadWeight, findBadWeight } from './weightCheck.ts';
 
 export type FloatDtype = 'F32' | 'F16' | 'BF16';
 
@@ -174,12 +175,18 @@ export function decodeTensor(data: ArrayBuffer | Uint8Array, header: Safetensors
   }
 }
 
-/** Reads a whole file: every tensor converted to f32, plus the metadata. */
+/** Reads a whole file: every tensor converted to f32 (NaN/±Inf refused), plus the metadata. */
 export function readSafetensors(data: ArrayBuffer | Uint8Array, options: { maxHeaderBytes?: number } = {}): SafetensorsFile {
   const bytes = asBytes(data);
   const header = readSafetensorsHeader(bytes, options);
   const tensors = new Map<string, SafetensorsTensor>();
-  for (const e of header.entries) tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decodeTensor(bytes, header, e) });
+  for (const e of header.entries) {
+    const data = decodeTensor(bytes, header, e);
+    // NaN/Inf is never a valid weight (the model readers also bound the magnitude).
+    const bad = findBadWeight(data);
+    if (bad) throw new SafetensorsError(describeBadWeight(e.name, bad));
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+  }
   return { tensors, metadata: header.metadata };
 }
 

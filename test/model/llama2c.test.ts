@@ -91,7 +91,7 @@ describe('llama2.c loader', () => {
     for (const [what, file, msg] of cases) expect(() => readLlama2c(file), what).toThrow(msg);
     const nan = bytes.slice();
     new DataView(nan.buffer).setFloat32(28 + 4 * 100, NaN, true);
-    expect(() => readLlama2c(nan)).toThrow(/tensor tok_embeddings holds a non-finite value/);
+    expect(() => readLlama2c(nan)).toThrow(/tensor 'tok_embeddings' holds a non-finite value/);
     expect(readLlama2cHeader(bytes.subarray(0, 28)).dim).toBe(64);
   });
 });
