@@ -8,6 +8,7 @@ import { OrtJudge } from '../interop/ort_judge.ts';
 import { MAX_N_COT, judgeStreaming, playgroundExample } from './playground.ts';
 import type { LoadedModel } from './models.ts';
 import type { FallbackStatus, JudgeRequest } from './protocol.ts';
+import { readableTokenizer } from './readable_tokenizer.ts';
 
 /** What the backend is called in the UI. */
 export const FALLBACK_BACKEND = 'onnxruntime-web (WebAssembly, CPU)';
@@ -44,7 +45,7 @@ export class OrtJudgeSession {
       throw e;
     });
     const judge = this.configured.then(() =>
-      OrtJudge.fromCheckpoint({ config: loaded.config, params: loaded.params }, { executionProviders: ['wasm'], tokenizerInstance: tokenizer, maxBatch: MAX_N_COT }),
+      OrtJudge.fromCheckpoint({ config: loaded.config, params: loaded.params }, { executionProviders: ['wasm'], tokenizerInstance: readableTokenizer(tokenizer), maxBatch: MAX_N_COT }),
     );
     this.judgeFor = { loaded, judge };
     // A failed export or session is not kept: the next request tries again.

@@ -8,6 +8,7 @@ import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import type { LoadedModel } from './models.ts';
 import type { JudgeRequest } from './protocol.ts';
+import { readableTokenizer } from './readable_tokenizer.ts';
 
 /** Most CoTs one Playground judgement samples (they run as one batch). */
 export const MAX_N_COT = 8;
@@ -27,7 +28,7 @@ export class JudgeSession {
       this.gen = new Generator(model, MAX_N_COT, loaded.config.seqLen);
       this.for = { gpu, loaded };
     }
-    return new Judge(this.gen, loaded.tokenizer);
+    return new Judge(this.gen, readableTokenizer(loaded.tokenizer));
   }
 
   /** Frees the GPU copies (a new model, or the device was lost). */

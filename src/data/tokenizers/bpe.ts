@@ -9,6 +9,7 @@
 // Special tokens are never produced from text: "<|eos|>" in a response is just characters.
 import { byteLevelToBytes, bytesToByteLevel, utf8 } from './byteLevel.ts';
 import { mergePairs } from './mergePairs.ts';
+import { readableUtf8, ReadableUtf8Stream } from './readable.ts';
 import { fingerprint, findScoreTokenIds } from './scoreTokens.ts';
 import type { DecodeOptions, EncodeOptions, StreamDecoder, StreamDecoderOptions, Tokenizer, TokenizerDescription } from './types.ts';
 
@@ -109,10 +110,14 @@ export class BpeTokenizer implements Tokenizer {
       all.set(p, o);
       o += p.length;
     }
-    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(all);
+    return options.readable ? readableUtf8(all) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(all);
   }
 
-  streamDecoder(_options: StreamDecoderOptions = {}): StreamDecoder {
+  streamDecoder(options: StreamDecoderOptions = {}): StreamDecoder {
+    if (options.readable) {
+      const r = new ReadableUtf8Stream();
+      return { push: (id) => r.push(this.tokenBytes(id, true)), flush: () => r.flush() };
+    }
     const dec = new TextDecoder('utf-8', { ignoreBOM: true });
     return {
       push: (id) => dec.decode(this.tokenBytes(id, true), { stream: true }),

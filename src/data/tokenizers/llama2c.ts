@@ -7,6 +7,7 @@
 //   decode: a piece right after BOS loses its leading space; "<0xNN>" pieces are the raw byte NN.
 // Pieces are handled as byte strings (one char per byte), so lookups are byte-exact like strcmp.
 import { mergePairs } from './mergePairs.ts';
+import { readableUtf8, ReadableUtf8Stream } from './readable.ts';
 import { fingerprint, findScoreTokenIds } from './scoreTokens.ts';
 import type { DecodeOptions, EncodeOptions, StreamDecoder, StreamDecoderOptions, Tokenizer, TokenizerDescription } from './types.ts';
 
@@ -111,12 +112,14 @@ export class Llama2cTokenizer implements Tokenizer {
       for (const b of this.pieceBytes(prev, id)) chunks.push(b);
       prev = id;
     }
-    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Uint8Array.from(chunks));
+    return options.readable ? readableUtf8(Uint8Array.from(chunks)) : new TextDecoder('utf-8', { ignoreBOM: true }).decode(Uint8Array.from(chunks));
   }
 
   streamDecoder(options: Llama2cStreamOptions = {}): StreamDecoder {
     let prev = options.prev ?? -1;
-    const dec = new TextDecoder('utf-8', { ignoreBOM: true });
+    const td = new TextDecoder('utf-8', { ignoreBOM: true });
+    const rs = options.readable ? new ReadableUtf8Stream() : null;
+    const dec = { decode: (b?: Uint8Array, o?: { stream: boolean }) => (rs ? (b ? rs.push(b) : rs.flush()) : td.decode(b, o)) };
     const stdout = options.llama2cStdout ?? false;
     return {
       push: (id) => {

@@ -14,6 +14,12 @@ export interface EncodeOptions {
 export interface DecodeOptions {
   /** Leave BOS/EOS/pad out of the text (default true). */
   skipSpecial?: boolean;
+  /**
+   * Bytes that do not form UTF-8 (and control bytes) as ⟨0xNN⟩ instead of U+FFFD (readable.ts), for
+   * showing what a model wrote. Default false: the engine's texts stay as they were. Byte-level
+   * tokenizers only (ours and llama2.c's); a Hugging Face tokenizer decodes as its library does.
+   */
+  readable?: boolean;
 }
 
 /** Token-by-token decoding for generated output: each push returns the new text, if any. */
@@ -26,6 +32,8 @@ export interface StreamDecoder {
 export interface StreamDecoderOptions {
   /** The token before the first pushed one (llama2.c strips the leading space after BOS). */
   prev?: number;
+  /** As DecodeOptions.readable: invalid bytes as ⟨0xNN⟩; an unfinished character still waits for its last byte. */
+  readable?: boolean;
 }
 
 /** What a checkpoint records about its tokenizer (JSON-serialisable). */

@@ -4,6 +4,7 @@
 // rule and its cut rates, where the run started from and its deviations — then a scatter plot of
 // one method's predictions against the gold labels and a drill-down per scored example: its CoT(s),
 // the five score probabilities, ŷ, the decoded score and the gold label.
+import { CotBytes } from '../components/CotText.tsx';
 import { useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { CotShiftTable } from '../components/CotShiftTable.tsx';
@@ -93,7 +94,7 @@ function Drill({ ev, method, index }: { ev: EvalData; method: MethodName; index:
       {j.cots.map((c, k) =>
         c ? (
           <p key={k} className="cot" data-testid="drill-cot">
-            <strong>CoT{j.cots.length > 1 ? ` ${k + 1}` : ''}:</strong> {c}
+            <strong>CoT{j.cots.length > 1 ? ` ${k + 1}` : ''}:</strong> <CotBytes text={c} />
           </p>
         ) : (
           <p key={k} className="muted">

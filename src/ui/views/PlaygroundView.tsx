@@ -6,6 +6,7 @@
 // stops at that room and says so.
 import type { Dispatch } from 'react';
 import type { Send } from '../App.tsx';
+import { CotBytes, UntrainedNote } from '../components/CotText.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
 import { PLAYGROUND_EXAMPLES } from '../examples.ts';
 import { fmt, formatCount } from '../format.ts';
@@ -164,9 +165,10 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
               {Array.from({ length: Math.max(pg.cots.length, j ? j.cots.length : 0, pg.running ? 1 : 0) }, (_, i) => (
                 <li key={i}>
                   <p className="cot" data-testid={`cot-${i}`}>
-                    {pg.cots[i] ?? ''}
+                    <CotBytes text={pg.cots[i] ?? ''} />
                     {pg.running && <span className="cursor">▍</span>}
                   </p>
+                  <UntrainedNote text={pg.cots[i] ?? ''} testid={`cot-untrained-${i}`} />
                   {j?.samples[i] && (
                     <p className="muted sample-yhat" data-testid={`sample-yhat-${i}`}>
                       ŷ {fmt(j.samples[i].yhat)} · decoded {j.samples[i].decoded} · mass {fmt(j.samples[i].mass)}

@@ -8,6 +8,7 @@
 import { memo, useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { Chart } from '../components/Chart.tsx';
+import { CotBytes } from '../components/CotText.tsx';
 import { PretrainPanel } from '../components/PretrainPanel.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
 import { formatBytes, formatSeconds } from '../format.ts';
@@ -365,7 +366,7 @@ const SelfCots = memo(function SelfCots({ runId, selfCots, history }: { runId: s
           .reverse()
           .map((c, i) => (
             <li key={`${c.id}-${i}`}>
-              <code>{c.id}</code> <span className="cot">{c.cot || '(empty)'}</span>
+              <code>{c.id}</code> <span className="cot">{c.cot ? <CotBytes text={c.cot} /> : '(empty)'}</span>
             </li>
           ))}
       </ul>
