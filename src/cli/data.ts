@@ -8,7 +8,7 @@
 // seqLen + 1 − (CoT room + " So the overall score is " + score + EOS) ids, whatever the method): how
 // many a run would cut or drop, and with --show one example's prompt exactly as a judge sees it.
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
@@ -35,6 +35,7 @@ import { loadCheckpoint } from '../model/checkpoint.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
 import { loadTokenizer } from './files.ts';
 import type { Command } from './main.ts';
+import { outputFile, writeFileAtomic } from './paths.ts';
 
 const USAGE = `usage: tract data <subcommand> [flags]
 
@@ -326,15 +327,14 @@ async function rubricLab(argv: string[]): Promise<number> {
     noise: numberFlag('noise', values.noise, RUBRIC_LAB_DEFAULTS.noise, { min: 0, max: 5 }),
   };
   const vocabSize = numberFlag('vocab-size', values['vocab-size'], 1024, { min: 259, max: 65536, integer: true });
-  for (const [flag, path] of [['out', values.out], ['tokenizer-out', values['tokenizer-out']]] as const) {
-    if (path !== undefined && !existsSync(dirname(resolve(path)))) throw new Error(`--${flag}: directory '${dirname(path)}' does not exist`);
-  }
+  const outPath = await outputFile(values.out, '--out');
+  const tokOutPath = values['tokenizer-out'] === undefined ? undefined : await outputFile(values['tokenizer-out'], '--tokenizer-out');
   const lab = generateRubricLab(opts);
   const all = [...lab.train, ...lab.dev, ...lab.test];
-  await writeFile(values.out, all.map(toTractJsonl).join('\n') + (all.length ? '\n' : ''));
+  await writeFileAtomic(outPath, all.map(toTractJsonl).join('\n') + (all.length ? '\n' : ''));
 
   const tokenizer = trainRubricLabTokenizer(lab.train.length ? lab.train : all, { vocabSize });
-  if (values['tokenizer-out']) await writeFile(values['tokenizer-out'], JSON.stringify(tokenizer.toTokenizerJson()));
+  if (tokOutPath) await writeFileAtomic(tokOutPath, JSON.stringify(tokenizer.toTokenizerJson()));
   const families = RUBRIC_LAB_FAMILIES.map((f) => f.name);
   const byFamilyScore = Object.fromEntries(families.map((f) => [f, countBy(lab.train.filter((e) => e.extras?.family === f), (e) => String(e.feedbackScore))]));
   const summary = {

@@ -1,8 +1,7 @@
 // `tract export`: a model as a Hugging Face folder or as ONNX, checked after writing: the HF folder
 // is imported back and compared parameter for parameter; the ONNX model runs in onnxruntime-web
 // (wasm) and its logits are compared with the Float64 CPU reference.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { exportHf, exportOnnx, OrtLlama, configureOrt, llama2cTokenizerJson, verifyTokenizerJson, tokenizerConfigJson, type OnnxVariant } from '../interop/index.ts';
 import { BpeTokenizer, Llama2cTokenizer, type Tokenizer } from '../data/index.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
@@ -12,6 +11,7 @@ import { parseFlags, UsageError } from './args.ts';
 import { importHfDirectory, loadModelFile, tokenizerForModel } from './files.ts';
 import { findTrainedFit } from './trained_fit.ts';
 import type { Command } from './main.ts';
+import { outputDir, writeFileAtomic } from './paths.ts';
 
 const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --out <dir> [--dtype f32|f16|bf16]
                    [--variant logits|kv|both] [--tokenizer <file>] [--no-verify]
@@ -34,9 +34,9 @@ const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --ou
 
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
 
+/** Each file by a temporary name and a rename: a full disk leaves no partial model.safetensors/onnx. */
 async function writeAll(out: string, files: { name: string; data: Uint8Array }[]): Promise<void> {
-  await mkdir(out, { recursive: true });
-  for (const f of files) await writeFile(join(out, f.name), f.data);
+  for (const f of files) await writeFileAtomic(join(out, f.name), f.data);
   console.log(`wrote ${out}: ${files.map((f) => `${f.name} (${size(f.data.byteLength)})`).join(', ')}`);
 }
 
@@ -78,7 +78,7 @@ export const command: Command = {
     if (values.dtype && values.format !== 'hf') throw new UsageError('--dtype applies to --format hf only (ONNX weights are f32)');
     const variant = values.variant ?? 'both';
     if (!['logits', 'kv', 'both'].includes(variant)) throw new UsageError(`--variant must be logits, kv or both, got '${variant}'`);
-    const out = resolve(values.out);
+    const out = await outputDir(values.out, '--out');
     const verify = !values['no-verify'];
 
     const model = await loadModelFile(values.checkpoint);

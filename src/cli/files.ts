@@ -17,6 +17,7 @@ import {
 import { detectModelFormat, loadCheckpoint, readLlama2c, type ModelConfig } from '../model/index.ts';
 import { hfFilesFromList, importHfModel, InteropError, type FileSource, type HfImportOptions } from '../interop/index.ts';
 import { UsageError } from './args.ts';
+import { inputFile } from './paths.ts';
 
 /** A file on disk as an interop FileSource (ranged reads, nothing held open between them). */
 export function pathSource(path: string): FileSource {
@@ -52,8 +53,8 @@ export async function importHfDirectory(dir: string, options: HfImportOptions = 
  *  'rubric-lab' (our BPE trained on the default Rubric Lab, 1024 tokens). */
 export async function loadTokenizer(spec: string, flag = '--tokenizer'): Promise<Tokenizer> {
   if (spec === 'rubric-lab') return trainRubricLabTokenizer(generateRubricLab().train, { vocabSize: 1024 });
-  const path = resolve(spec);
-  if (!existsSync(path)) throw new UsageError(`${flag}: no such file '${spec}' (give a tok*.bin, a tokenizer.json or 'rubric-lab')`);
+  if (!existsSync(resolve(spec))) throw new UsageError(`${flag}: no such file '${spec}' (give a tok*.bin, a tokenizer.json or 'rubric-lab')`);
+  const path = inputFile(spec, flag);
   if (extname(path) === '.bin') return llama2cTokenizerFromBytes(new Uint8Array(await readFile(path)), { name: basename(path) });
   if (extname(path) === '.json') {
     let json: unknown;
@@ -82,8 +83,8 @@ export interface LoadedModel {
 
 /** A llama2.c .bin, one of our safetensors checkpoints, or a Hugging Face model folder. */
 export async function loadModelFile(spec: string, flag = '--checkpoint'): Promise<LoadedModel> {
-  const path = resolve(spec);
-  if (!existsSync(path)) throw new UsageError(`${flag}: no such file '${spec}'`);
+  // A folder is a Hugging Face model; anything but a regular file (a FIFO, a device) is refused.
+  const path = inputFile(spec, flag, { allowDir: true });
   if (statSync(path).isDirectory()) {
     try {
       const m = await importHfDirectory(path);

@@ -57,6 +57,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `tract … | head`: once the reader has gone, writes to stdout fail with EPIPE; that is the reader's
+// choice, not our failure, so stop quietly instead of dying with an unhandled 'error' event.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Dawn keeps the event loop alive; exit explicitly once the command is done.

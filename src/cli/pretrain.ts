@@ -5,7 +5,7 @@
 // run's record (settings, wall time, final train and dev losses) in the metadata — what
 // public/base/ ships and `tract run` starts from.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tokenizerFromDescription, trainProceduralTokenizer, type TokenizerDescription } from '../data/index.ts';
 import { adapterName, requestGpu, type Gpu } from '../gpu/index.ts';
@@ -16,6 +16,7 @@ import { corpusDevLoss, DEFAULT_PRETRAIN, pretrainBase, type PretrainLog, type P
 import { numberFlag, parseFlags } from './args.ts';
 import type { Command } from './main.ts';
 import { ProgressBar } from './progress.ts';
+import { outputDir, writeFileAtomic } from './paths.ts';
 
 export const DEFAULT_BASE_MODEL = { dim: 64, nLayers: 4, nHeads: 4, nKvHeads: 2, vocabSize: 1024, seqLen: 288 } as const;
 
@@ -44,11 +45,9 @@ const USAGE = `usage: tract pretrain [--out <dir>] [--steps N] [--batch B] [--se
   Writes <out>/pretrain.safetensors (F32 + AdamW moments, resumable), <out>/base.safetensors (F16,
   the shippable base) and <out>/pretrain-log.json.`;
 
-/** Writes a file by a temporary name and a rename, so a reader never sees half of it. */
+/** Writes a file by a temporary name, a flush and a rename, so a reader never sees half of it. */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  await writeFileAtomic(path, data);
 }
 
 /** What base.safetensors records about its making (metadata tract.training, and base.json). */
@@ -102,7 +101,7 @@ export async function shipBase(gpu: Gpu, checkpointPath: string, dir: string, co
     adapter: adapterName(gpu.adapter),
     dev: st.log.dev,
   };
-  await mkdir(dir, { recursive: true });
+  await outputDir(dir, '--ship');
   await writeAtomic(join(dir, 'base.safetensors'), saveCheckpoint({ config: c.config, params: f16, tokenizer: c.tokenizer, training: record }, { dtype: 'F16' }));
   await writeAtomic(join(dir, 'base.json'), JSON.stringify(record, null, 1) + '\n');
   return record;
@@ -162,8 +161,7 @@ export const command: Command = {
       vocabSize: int('vocab', DEFAULT_BASE_MODEL.vocabSize, 260),
       seqLen,
     });
-    const out = resolve(values.out ?? 'runs/pretrain');
-    await mkdir(out, { recursive: true });
+    const out = await outputDir(values.out ?? 'runs/pretrain', '--out');
     const tokenizer = trainProceduralTokenizer({ seed: o.corpusSeed, vocabSize: config.vocabSize });
     const gpu = await requestGpu();
     const resumePath = join(out, 'pretrain.safetensors');

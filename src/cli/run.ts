@@ -1,7 +1,7 @@
 // `tract run`: the TRACT experiment on Rubric Lab (src/eval/experiment.ts) in Node, with a progress
 // bar and ETA per stage; writes the report, the checkpoints and the self-CoT JSONL under --out.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterName, requestGpu } from '../gpu/index.ts';
@@ -12,6 +12,7 @@ import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './main.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { ProgressBar } from './progress.ts';
+import { inputFile, outputDir, writeFileAtomic } from './paths.ts';
 
 /** The shipped base (public/base/, made by `tract pretrain`): every run's seed unless told otherwise. */
 export const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/base/base.safetensors');
@@ -51,7 +52,8 @@ export function fileStore(root: string): ArtifactStore {
     async write(name, data) {
       const p = join(root, name);
       await mkdir(dirname(p), { recursive: true });
-      await writeFile(p, data);
+      // Checkpoints, caches and the self-CoT JSONL: never half-written (a rerun trusts what it finds).
+      await writeFileAtomic(p, data);
     },
   };
 }
@@ -81,8 +83,7 @@ export const command: Command = {
     if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
     let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
     if (values.config) {
-      const path = resolve(values.config);
-      if (!existsSync(path)) throw new UsageError(`--config: no such file '${values.config}'`);
+      const path = inputFile(values.config, '--config');
       let json: unknown;
       try {
         json = JSON.parse(await readFile(path, 'utf8'));
@@ -116,8 +117,7 @@ export const command: Command = {
       checkSeedModel(seedModel);
     }
     const defaultOut = explicitSeed ? `runs/seed-${seedModel!.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : values['from-scratch'] ? 'runs/scratch' : 'runs/default';
-    const out = resolve(values.out ?? defaultOut);
-    await mkdir(out, { recursive: true });
+    const out = await outputDir(values.out ?? defaultOut, '--out');
     const gpu = await requestGpu();
     process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);
     const bar = new ProgressBar();
@@ -145,9 +145,9 @@ export const command: Command = {
       }
     }, { seedModel });
     const command = `npm run tract -- run ${argv.join(' ')}`.trim();
-    await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2));
+    await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2));
     const md = renderMarkdown(report, command);
-    await writeFile(join(out, 'report.md'), md);
+    await writeFileAtomic(join(out, 'report.md'), md);
     if (values.json) console.log(JSON.stringify(report));
     else console.log(md);
     process.stderr.write(`wrote ${join(out, 'report.json')} and report.md (${(report.wallSeconds / 60).toFixed(1)} min)\n`);
