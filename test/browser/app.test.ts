@@ -64,6 +64,18 @@ describe('app: first visit and the Playground', () => {
   });
 
   it('judges an example: streams the CoT, then shows five probabilities, the mass, ŷ and each CoT’s ŷ', async () => {
+    // The Judge button is on screen without scrolling; the score fields show their whole text.
+    const box = await byTestId('judge-button').boundingBox();
+    expect(box && box.y + box.height).toBeLessThanOrEqual(900);
+    for (const k of [1, 2, 3, 4, 5]) {
+      const overflow = await page.evaluate((id) => {
+        const el = document.querySelector(`[data-testid="${id}"]`) as HTMLTextAreaElement;
+        return el.scrollHeight - el.clientHeight;
+      }, `pg-score${k}`);
+      expect(overflow, `score ${k}`).toBeLessThanOrEqual(2);
+    }
+    // Sampling settings are under Advanced.
+    await page.locator('[data-testid="pg-advanced"] summary').click();
     await byTestId('pg-ncot').fill('2');
     await byTestId('judge-button').click();
     await waitText('cot-0', 't.trim().length > 0', 60_000);
@@ -76,6 +88,7 @@ describe('app: first visit and the Playground', () => {
     expect(yhat).toBeGreaterThan(0);
     expect(yhat).toBeLessThanOrEqual(5);
     expect(Number(await text('decoded'))).toBeGreaterThanOrEqual(1);
+    expect(await text('pg-explain')).toMatch(/ŷ = Σ k·p\(k\).*RAIL.*decoding/s);
     expect(await text('sample-yhat-0')).toMatch(/ŷ \d\.\d{3}/);
     expect(await text('sample-yhat-1')).toMatch(/ŷ \d\.\d{3}/);
     expect(await text('sample-mean')).toMatch(/mean/);

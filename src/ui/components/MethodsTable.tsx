@@ -2,6 +2,7 @@
 // is the mean ± sd over seeds with every seed's value under it (and every seed's 95% bootstrap CI
 // in PerSeedTable); with one seed, the value with its CI. Clicking a row picks the plotted method.
 import { fmt } from '../format.ts';
+import { GLOSSARY } from './Term.tsx';
 import { ci, METHOD_LABELS, methodEntries, METRICS, multiSeed, pct, spread, type Metric, type MethodEntry } from '../report.ts';
 import type { MethodName, Report } from '../../worker/protocol.ts';
 
@@ -35,7 +36,9 @@ export function MethodsTable({ report, method, onPick }: { report: Report; metho
         <tr>
           <th>Method</th>
           {METRICS.map((k) => (
-            <th key={k}>{HEADERS[k]}</th>
+            <th key={k} title={GLOSSARY[k]}>
+              {HEADERS[k]}
+            </th>
           ))}
           <th>paper (Pearson, Mistral-7B)</th>
         </tr>
@@ -58,6 +61,9 @@ export function MethodsTable({ report, method, onPick }: { report: Report; metho
           );
         })}
       </tbody>
+      <caption className="muted glossary" data-testid="metrics-glossary">
+        {METRICS.map((k) => `${HEADERS[k]}: ${GLOSSARY[k]}`).join(' · ')}. RAIL: {GLOSSARY.rail.replace(/^RAIL: /, '')}; CoT: {GLOSSARY.cot}.
+      </caption>
     </table>
   );
 }
@@ -73,7 +79,9 @@ export function PerSeedTable({ report }: { report: Report }) {
             <th>Method</th>
             <th>Seed</th>
             {METRICS.map((k) => (
-              <th key={k}>{HEADERS[k]}</th>
+              <th key={k} title={GLOSSARY[k]}>
+              {HEADERS[k]}
+            </th>
             ))}
             <th>distinct scores</th>
             <th>off-scale</th>

@@ -1,12 +1,15 @@
-// The Playground: an instruction, a response, a reference answer and a rubric; "Judge" samples
-// n chains of thought (streamed token by token), reads the score distribution after each, and
-// shows the five probabilities, the captured mass, the RAIL ŷ beside the decoded score, and each
-// sample's ŷ with their mean. The prompt is fit with the CoT room the judge was trained with (when
+// The Playground: an instruction, a response, a reference answer and a rubric; "Judge" (at the top,
+// reachable without scrolling) samples n chains of thought (streamed token by token) and reads the
+// score distribution after each. The answer comes first: the judge's score ŷ, large, with what it is
+// and what plain decoding would say under it, then the five probabilities, the captured mass (each
+// term explained where it appears), each sample's ŷ with their mean, and the reasoning. The fields
+// grow with their text; the sampling settings are under "Advanced". The prompt is fit with the CoT room the judge was trained with (when
 // its checkpoint or run records it), so it is the prompt it saw in training; the CoT-tokens input
 // stops at that room and says so.
 import type { Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { CotBytes, UntrainedNote } from '../components/CotText.tsx';
+import { GLOSSARY, Term } from '../components/Term.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
 import { PLAYGROUND_EXAMPLES } from '../examples.ts';
 import { fmt, formatCount } from '../format.ts';
@@ -42,6 +45,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
   };
   const r = pg.result;
   const j = r?.judgement;
+  const setText = (field: Parameters<typeof fieldAction>[0], value: string) => dispatch(fieldAction(field, value));
   return (
     <div className="view playground">
       <section className="card model-card" data-testid="model-card">
@@ -65,7 +69,12 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
 
       <div className="two-col">
         <section className="card">
-          <h2>What to judge</h2>
+          <div className="controls pg-top">
+            <h2 className="grow">What to judge</h2>
+            <button className="primary" disabled={!canJudge} onClick={judge} data-testid="judge-button">
+              {pg.running ? 'Judging…' : 'Judge'}
+            </button>
+          </div>
           <label className="field">
             Example
             <select
@@ -84,67 +93,53 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
               ))}
             </select>
           </label>
-          <label className="field">
-            Instruction
-            <textarea rows={2} value={f.instruction} onChange={(e) => dispatch({ type: 'pg-field', field: 'instruction', value: e.target.value })} data-testid="pg-instruction" />
-          </label>
-          <label className="field">
-            Response to evaluate
-            <textarea rows={3} value={f.response} onChange={(e) => dispatch({ type: 'pg-field', field: 'response', value: e.target.value })} data-testid="pg-response" />
-          </label>
-          <label className="field">
-            Reference answer (score 5)
-            <textarea rows={2} value={f.referenceAnswer} onChange={(e) => dispatch({ type: 'pg-field', field: 'referenceAnswer', value: e.target.value })} />
-          </label>
-          <label className="field">
-            Criteria
-            <input value={f.rubric.criteria} onChange={(e) => dispatch({ type: 'pg-field', field: 'criteria', value: e.target.value })} />
-          </label>
+          <TextField label="Instruction" value={f.instruction} onChange={(v) => setText('instruction', v)} testid="pg-instruction" />
+          <TextField label="Response to evaluate" value={f.response} onChange={(v) => setText('response', v)} testid="pg-response" />
+          <TextField label="Reference answer (what a score of 5 looks like)" value={f.referenceAnswer} onChange={(v) => setText('referenceAnswer', v)} testid="pg-reference" />
+          <TextField label="Criteria (the rubric’s question)" value={f.rubric.criteria} onChange={(v) => setText('criteria', v)} testid="pg-criteria" />
           <div className="score-fields">
             {RUBRIC_FIELDS.map(([k, label]) => (
-              <label className="field" key={k}>
-                {label}
-                <input value={f.rubric[k]} onChange={(e) => dispatch({ type: 'pg-field', field: k, value: e.target.value })} />
-              </label>
+              <TextField key={k} label={label} value={f.rubric[k]} onChange={(v) => setText(k, v)} testid={`pg-${k}`} inline />
             ))}
           </div>
-          <div className="controls">
-            <label>
-              CoTs{' '}
-              <input type="number" min={1} max={8} value={pg.nCot} onChange={(e) => dispatch({ type: 'pg-option', patch: { nCot: Math.min(8, Math.max(1, Math.round(Number(e.target.value) || 1))) } })} data-testid="pg-ncot" />
-            </label>
-            <label>
-              <input type="checkbox" checked={pg.greedy} onChange={(e) => dispatch({ type: 'pg-option', patch: { greedy: e.target.checked } })} /> greedy
-            </label>
-            <label>
-              seed <input type="number" min={0} value={pg.seed} onChange={(e) => dispatch({ type: 'pg-option', patch: { seed: Math.max(0, Math.round(Number(e.target.value) || 0)) } })} />
-            </label>
-            <label>
-              max CoT tokens{' '}
-              <input
-                type="number"
-                min={1}
-                max={maxCot}
-                value={pg.maxCotTokens}
-                title={fit ? `at most ${fit.maxCotTokens}: the CoT room this judge was trained with` : undefined}
-                onChange={(e) => dispatch({ type: 'pg-option', patch: { maxCotTokens: Math.min(maxCot, Math.max(1, Math.round(Number(e.target.value) || 64))) } })}
-                data-testid="pg-max-cot"
-              />
-            </label>
-            <label title="q_k = p_k / Σ p_j: ŷ over the five score tokens only">
-              <input type="checkbox" checked={pg.renormalize} onChange={(e) => dispatch({ type: 'pg-option', patch: { renormalize: e.target.checked } })} /> renormalise
-            </label>
-            <button className="primary" disabled={!canJudge} onClick={judge} data-testid="judge-button">
-              {pg.running ? 'Judging…' : 'Judge'}
-            </button>
-          </div>
-          {model && model.judge.ok && (
-            <p className="muted" data-testid="pg-prompt-fit">
-              {fit
-                ? `The prompt is fit as in training: it leaves room for ${fit.maxCotTokens} CoT tokens in the context of ${model.config.seqLen} (recorded in ${fit.source}), so a long response is cut exactly as the judge saw it cut. Max CoT tokens stops at ${fit.maxCotTokens}: a longer CoT would need a shorter prompt than in training.`
-                : `No record of the CoT room ${model.name} was trained with${model.promptFitMissing ? ` (${model.promptFitMissing})` : ''}: the prompt leaves room for the max CoT tokens.`}
-            </p>
-          )}
+          <details className="advanced" data-testid="pg-advanced">
+            <summary>Advanced: sampling settings</summary>
+            <div className="controls">
+              <label title={GLOSSARY.cot}>
+                CoTs to sample{' '}
+                <input type="number" min={1} max={8} value={pg.nCot} onChange={(e) => dispatch({ type: 'pg-option', patch: { nCot: Math.min(8, Math.max(1, Math.round(Number(e.target.value) || 1))) } })} data-testid="pg-ncot" />
+              </label>
+              <label title="always take the most probable next token instead of sampling (temperature 0)">
+                <input type="checkbox" checked={pg.greedy} onChange={(e) => dispatch({ type: 'pg-option', patch: { greedy: e.target.checked } })} /> greedy
+              </label>
+              <label title="the random seed of the sampling: the same seed gives the same CoTs">
+                seed <input type="number" min={0} value={pg.seed} onChange={(e) => dispatch({ type: 'pg-option', patch: { seed: Math.max(0, Math.round(Number(e.target.value) || 0)) } })} />
+              </label>
+              <label>
+                max CoT tokens{' '}
+                <input
+                  type="number"
+                  min={1}
+                  max={maxCot}
+                  value={pg.maxCotTokens}
+                  title={fit ? `at most ${fit.maxCotTokens}: the CoT room this judge was trained with` : undefined}
+                  onChange={(e) => dispatch({ type: 'pg-option', patch: { maxCotTokens: Math.min(maxCot, Math.max(1, Math.round(Number(e.target.value) || 64))) } })}
+                  data-testid="pg-max-cot"
+                />
+              </label>
+              <label title={GLOSSARY.renormalise}>
+                <input type="checkbox" checked={pg.renormalize} onChange={(e) => dispatch({ type: 'pg-option', patch: { renormalize: e.target.checked } })} /> renormalise
+              </label>
+            </div>
+            <p className="muted">Sampling at temperature 1 with top-p 0.9 (as the reference code evaluates) unless greedy; with several CoTs the score is the mean of their ŷ.</p>
+            {model && model.judge.ok && (
+              <p className="muted" data-testid="pg-prompt-fit">
+                {fit
+                  ? `The prompt is fit as in training: it leaves room for ${fit.maxCotTokens} CoT tokens in the context of ${model.config.seqLen} (recorded in ${fit.source}), so a long response is cut exactly as the judge saw it cut. Max CoT tokens stops at ${fit.maxCotTokens}: a longer CoT would need a shorter prompt than in training.`
+                  : `No record of the CoT room ${model.name} was trained with${model.promptFitMissing ? ` (${model.promptFitMissing})` : ''}: the prompt leaves room for the max CoT tokens.`}
+              </p>
+            )}
+          </details>
           {pg.maxCotTokens > maxCot && (
             <p className="warning" data-testid="pg-cot-over">
               {pg.maxCotTokens} CoT tokens is more than the {maxCot} this judge was trained to leave room for: prompts would be cut shorter than in training. Judging uses at most {maxCot}.
@@ -153,33 +148,30 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
         </section>
 
         <section className="card" data-testid="judgement">
-          <h2>The judge’s reasoning and score</h2>
-          {!pg.running && !r && !pg.error && <p className="muted">Press Judge: the model writes a chain of thought, then RAIL reads the score distribution after “So the overall score is”.</p>}
+          <h2>The judge’s score</h2>
+          {!pg.running && !r && !pg.error && (
+            <p className="muted">
+              Press Judge: the model writes its reasoning (a chain of thought), then its score is read from the probabilities it gives the digits 1–5 after “So the overall score is”.
+            </p>
+          )}
           {pg.error && (
             <p className="warning" data-testid="judge-error">
               {pg.error}
             </p>
           )}
-          {(pg.cots.length > 0 || pg.running) && (
-            <ol className="cots">
-              {Array.from({ length: Math.max(pg.cots.length, j ? j.cots.length : 0, pg.running ? 1 : 0) }, (_, i) => (
-                <li key={i}>
-                  <p className="cot" data-testid={`cot-${i}`}>
-                    <CotBytes text={pg.cots[i] ?? ''} />
-                    {pg.running && <span className="cursor">▍</span>}
-                  </p>
-                  <UntrainedNote text={pg.cots[i] ?? ''} testid={`cot-untrained-${i}`} />
-                  {j?.samples[i] && (
-                    <p className="muted sample-yhat" data-testid={`sample-yhat-${i}`}>
-                      ŷ {fmt(j.samples[i].yhat)} · decoded {j.samples[i].decoded} · mass {fmt(j.samples[i].mass)}
-                    </p>
-                  )}
-                </li>
-              ))}
-            </ol>
-          )}
           {j && r && (
             <div className="verdict">
+              <div className="headline" data-testid="pg-headline">
+                <span className="big-score" data-testid="yhat">
+                  {fmt(j.yhat, 2)}
+                </span>
+                <span className="out-of">out of 5</span>
+                {r.gold !== undefined && <span className="muted"> · gold label {fmt(r.gold, 2)}</span>}
+              </div>
+              <p className="explain" data-testid="pg-explain">
+                The score <strong>ŷ</strong> is the average of the digits 1–5 weighted by how probable the judge finds each (ŷ = Σ k·p(k){j.samples.length > 1 ? `, then the mean over ${j.samples.length} CoTs` : ''}
+                ; this read-out is called RAIL). Taking just the most probable digit — plain decoding — would answer <strong data-testid="decoded">{j.decoded}</strong>.
+              </p>
               <ProbBars probs={j.probs} testid="probs" />
               <ScoreScale yhat={j.yhat} decoded={j.decoded} gold={r.gold} />
               {r.promptFit?.warnings.map((w, i) => (
@@ -188,18 +180,10 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 </p>
               ))}
               <dl className="readout">
-                <dt>RAIL ŷ = Σ k·p(k){j.samples.length > 1 ? ` (mean of ${j.samples.length})` : ''}</dt>
-                <dd data-testid="yhat">{fmt(j.yhat)}</dd>
-                <dt>decoded score (most probable digit)</dt>
-                <dd data-testid="decoded">{j.decoded}</dd>
-                <dt>captured mass Σ p(k)</dt>
+                <dt>
+                  <Term name="mass">captured mass Σ p(k)</Term>
+                </dt>
                 <dd data-testid="mass">{fmt(j.mass)}</dd>
-                {r.gold !== undefined && (
-                  <>
-                    <dt>gold label</dt>
-                    <dd>{fmt(r.gold, 2)}</dd>
-                  </>
-                )}
                 <dt>generation</dt>
                 <dd>
                   {r.tokens} tokens in {(r.ms / 1000).toFixed(1)} s
@@ -217,8 +201,46 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
               ) : null}
             </div>
           )}
+          {(pg.cots.length > 0 || pg.running) && (
+            <>
+              <h3>Its reasoning {pg.cots.length > 1 || (j && j.cots.length > 1) ? '(one chain of thought per sample)' : '(chain of thought)'}</h3>
+              <ol className="cots">
+                {Array.from({ length: Math.max(pg.cots.length, j ? j.cots.length : 0, pg.running ? 1 : 0) }, (_, i) => (
+                  <li key={i}>
+                    <p className="cot" data-testid={`cot-${i}`}>
+                      <CotBytes text={pg.cots[i] ?? ''} />
+                      {pg.running && <span className="cursor">▍</span>}
+                    </p>
+                    <UntrainedNote text={pg.cots[i] ?? ''} testid={`cot-untrained-${i}`} />
+                    {j?.samples[i] && (
+                      <p className="muted sample-yhat" data-testid={`sample-yhat-${i}`}>
+                        ŷ {fmt(j.samples[i].yhat)} · decoded {j.samples[i].decoded} · mass {fmt(j.samples[i].mass)}
+                      </p>
+                    )}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
         </section>
       </div>
     </div>
+  );
+}
+
+function fieldAction(field: Extract<Action, { type: 'pg-field' }>['field'], value: string): Action {
+  return { type: 'pg-field', field, value };
+}
+
+/** A text field that grows with its text, so a long rubric line is read whole, never cut. */
+function TextField({ label, value, onChange, testid, inline }: { label: string; value: string; onChange: (v: string) => void; testid?: string; inline?: boolean }) {
+  // Rows: the lines the text wraps to at ~70 characters (a half-width column), at least 1 (2 for the long fields), at most 8.
+  const lines = value.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(l.length / 70)), 0);
+  const rows = Math.min(8, Math.max(inline ? 1 : 2, lines));
+  return (
+    <label className={inline ? 'field inline' : 'field'}>
+      <span className="field-label">{label}</span>
+      <textarea rows={rows} value={value} onChange={(e) => onChange(e.target.value)} data-testid={testid} />
+    </label>
   );
 }
