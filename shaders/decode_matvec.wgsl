@@ -1,0 +1,59 @@
+// decode_matvec — one decode step's linear layer on B rows (one new token per sequence), with the
+// RMSNorm folded in front and the residual add folded behind:
+//   y[b, n] = (res[b, n] if RESIDUAL) + s_b · Σ_k x[b, k] · g[k]^NORM · W[n, k]
+//   s_b = 1 / sqrt(mean_k x[b, k]² + eps) if NORM, else 1
+// RMSNorm's y = g ⊙ (x·s) times Wᵀ equals s · (x ⊙ g)·Wᵀ: the row's Σx² is summed in the same pass
+// over k that forms the product, so the norm costs no dispatch and no extra pass.
+// W and g are read from the model's flat parameter buffer at element offsets w_off, g_off (in Elems).
+// One invocation per output (b, n): i = gid.y · num_workgroups.x · WG + gid.x = b·N + n.
+// Written over Elem (f32 or vec4<f32>, by the prelude; vec4 needs K % 4 = 0 and offsets % 4 = 0).
+//
+// Bindings:
+//   0 params  uniform Params
+//   1 x       [B, K]       f32 (as Elem)  read
+//   2 w       flat params  f32 (as Elem)  read   W [N, K] at w_off, g [K] at g_off
+//   3 res     [B, N]       f32            read   (bound to anything readable when RESIDUAL is off)
+//   4 y       [B, N]       f32            =
+struct Params {
+  B: u32,
+  K: u32,
+  N: u32,
+  w_off: u32,
+  g_off: u32,
+  eps: f32,
+}
+
+override WG: u32 = 64u;
+override NORM: bool = false;
+override RESIDUAL: bool = false;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> x: array<Elem>;
+@group(0) @binding(2) var<storage, read> w: array<Elem>;
+@group(0) @binding(3) var<storage, read> res: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.y * nwg.x * WG + gid.x;
+  if (i >= P.B * P.N) { return; }
+  let b = i / P.N;
+  let n = i % P.N;
+  let Ke = P.K / W;
+  let xb = b * Ke;
+  let wn = P.w_off + n * Ke;
+  var acc = splat(0.0);
+  var ss = splat(0.0);
+  for (var k = 0u; k < Ke; k++) {
+    var xv = x[xb + k];
+    if (NORM) {
+      ss = fma(xv, xv, ss);
+      xv = xv * w[P.g_off + k];
+    }
+    acc = fma(xv, w[wn + k], acc);
+  }
+  var out = hsum(acc);
+  if (NORM) { out = out / sqrt(hsum(ss) / f32(P.K) + P.eps); }
+  if (RESIDUAL) { out += res[i]; }
+  y[i] = out;
+}

@@ -1,0 +1,166 @@
+// Launchers for the fused decode-step kernels: one new token per sequence (B rows), reading weights
+// straight from the model's flat parameter buffer at element offsets. Together they run a
+// transformer layer in 5 dispatches (training's forward takes ~17):
+//   decodeQkv        rmsnorm → Q, K, V in one product → RoPE → KV-cache write   decode_qkv.wgsl
+//   decodeAttention  scores, softmax and the weighted sum for the one query      decode_attention.wgsl
+//   decodeMatvec     (rmsnorm →) x·Wᵀ (+ residual)                               decode_matvec.wgsl
+//   decodeGateUp     rmsnorm → gate and up in one pass → SwiGLU                  decode_gate_up.wgsl
+// CPU references: src/reference/decode.ts.
+import { f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, elementGrid, rowKernels } from './common.ts';
+import qkvWgsl from '../../shaders/decode_qkv.wgsl?raw';
+import attentionWgsl from '../../shaders/decode_attention.wgsl?raw';
+import matvecWgsl from '../../shaders/decode_matvec.wgsl?raw';
+import gateUpWgsl from '../../shaders/decode_gate_up.wgsl?raw';
+
+const WG = 64;
+const qkvKernels = rowKernels('decode_qkv.wgsl', qkvWgsl, ['x', 'w', 'table', 'q', 'k_cache', 'v_cache']);
+const attentionKernel = rowKernels('decode_attention.wgsl', attentionWgsl, ['q', 'k_cache', 'v_cache', 'att', 'y']).pick(1);
+const matvecKernels = rowKernels('decode_matvec.wgsl', matvecWgsl, ['x', 'w', 'res', 'y']);
+const gateUpKernels = rowKernels('decode_gate_up.wgsl', gateUpWgsl, ['x', 'w', 'y']);
+
+/** Each tensor [offset, size] (floats) lies inside the parameter buffer w (vec4: 4-float aligned). */
+function checkOffsets(name: string, w: BufferBinding, offsets: Record<string, [number, number]>, vec4: boolean): void {
+  for (const [k, [off, size]] of Object.entries(offsets)) {
+    if (!Number.isInteger(off) || off < 0) throw new KernelArgumentError(name, `${k} offset must be an integer ≥ 0, got ${off}`);
+    if (vec4 && off % 4 !== 0) throw new KernelArgumentError(name, `${k} offset ${off} is not a multiple of 4 floats`);
+    checkBuffer(name, `w (${k})`, w, off + size);
+  }
+}
+
+export interface DecodeQkvShape {
+  B: number;
+  C: number;
+  H: number;
+  KH: number;
+  hs: number;
+  /** Position of the new token (its row in the cache and of the RoPE table). */
+  pos: number;
+  Tmax: number;
+  convention: 'interleaved' | 'half';
+  eps: number;
+}
+
+/** q [B, H·hs] (=), k_cache[b, pos], v_cache[b, pos] (=) from x [B, C] and the layer's attention
+ *  norm g and wq, wk, wv at offsets (floats) in w. */
+export function decodeQkv(
+  rec: Recorder,
+  out: { q: BufferBinding; kCache: BufferBinding; vCache: BufferBinding },
+  x: BufferBinding,
+  w: BufferBinding,
+  off: { wq: number; wk: number; wv: number; g: number },
+  table: BufferBinding,
+  s: DecodeQkvShape,
+): void {
+  const name = 'decode_qkv.wgsl';
+  const { B, C, H, KH, hs, pos, Tmax } = s;
+  for (const [k, v] of Object.entries({ B, C, H, KH, hs, Tmax })) checkDim(name, k, v);
+  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
+  if (H % KH !== 0) throw new KernelArgumentError(name, `KH (${KH}) must divide H (${H})`);
+  if (!Number.isInteger(pos) || pos < 0 || pos >= Tmax) throw new KernelArgumentError(name, `pos must be an integer in 0..Tmax−1 (${Tmax - 1}), got ${pos}`);
+  const Q = H * hs;
+  const KV = KH * hs;
+  const vec4 = C % 4 === 0;
+  checkOffsets(name, w, { wq: [off.wq, Q * C], wk: [off.wk, KV * C], wv: [off.wv, KV * C], g: [off.g, C] }, vec4);
+  checkBuffer(name, 'x', x, B * C);
+  checkBuffer(name, 'table', table, (pos + 1) * hs);
+  checkBuffer(name, 'q', out.q, B * Q);
+  checkBuffer(name, 'k_cache', out.kCache, B * Tmax * KV);
+  checkBuffer(name, 'v_cache', out.vCache, B * Tmax * KV);
+  const e = vec4 ? 4 : 1;
+  rec.run(qkvKernels.pick(C), {
+    params: [B, C, H, KH, hs, off.wq / e, off.wk / e, off.wv / e, off.g / e, pos, Tmax, s.convention === 'half' ? 1 : 0, f32(s.eps)],
+    buffers: { x, w, table, q: out.q, k_cache: out.kCache, v_cache: out.vCache },
+    workgroups: elementGrid(rec.gpu, (B * (Q + 2 * KV)) / 2, WG),
+    overrides: { WG },
+  });
+}
+
+export interface DecodeAttentionShape {
+  B: number;
+  H: number;
+  KH: number;
+  hs: number;
+  Tmax: number;
+  /** Keys per sequence to attend to (the new token's position + 1). */
+  Tk: number;
+}
+
+/** y [B, H·hs] (=) = softmax(q·kᵀ/√hs)·v over the first Tk cache rows; att [B, H, Tmax] scratch. */
+export function decodeAttention(rec: Recorder, y: BufferBinding, att: BufferBinding, q: BufferBinding, kCache: BufferBinding, vCache: BufferBinding, s: DecodeAttentionShape): void {
+  const name = 'decode_attention.wgsl';
+  const { B, H, KH, hs, Tmax, Tk } = s;
+  for (const [k, v] of Object.entries({ B, H, KH, hs, Tmax, Tk })) checkDim(name, k, v);
+  if (H % KH !== 0) throw new KernelArgumentError(name, `KH (${KH}) must divide H (${H})`);
+  if (Tk > Tmax) throw new KernelArgumentError(name, `Tk (${Tk}) exceeds the cache's ${Tmax} rows`);
+  checkBuffer(name, 'q', q, B * H * hs);
+  checkBuffer(name, 'y', y, B * H * hs);
+  checkBuffer(name, 'att', att, B * H * Tmax);
+  checkBuffer(name, 'k_cache', kCache, B * Tmax * KH * hs);
+  checkBuffer(name, 'v_cache', vCache, B * Tmax * KH * hs);
+  if (B * H > rec.gpu.limits.maxComputeWorkgroupsPerDimension) throw new KernelArgumentError(name, `B·H = ${B * H} exceeds maxComputeWorkgroupsPerDimension`);
+  rec.run(attentionKernel, {
+    params: [B, H, KH, hs, Tmax, Tk, f32(Math.fround(Math.sqrt(hs)))],
+    buffers: { q, k_cache: kCache, v_cache: vCache, att, y },
+    workgroups: B * H,
+    overrides: { WG },
+  });
+}
+
+export interface DecodeMatvecShape {
+  B: number;
+  /** Input width. */
+  K: number;
+  /** Output width. */
+  N: number;
+}
+
+/**
+ * y [B, N] (=) = (res +) s_b · (x ⊙ g)·Wᵀ with W [N, K] at off.w in w; with off.g the RMSNorm of
+ * x (gain g, eps) is folded in (s_b its scale), else s_b = 1 and g = 1.
+ */
+export function decodeMatvec(
+  rec: Recorder,
+  y: BufferBinding,
+  x: BufferBinding,
+  w: BufferBinding,
+  off: { w: number; g?: number },
+  s: DecodeMatvecShape & { eps?: number; res?: BufferBinding },
+): void {
+  const name = 'decode_matvec.wgsl';
+  const { B, K, N } = s;
+  for (const [k, v] of Object.entries({ B, K, N })) checkDim(name, k, v);
+  const norm = off.g !== undefined;
+  const vec4 = K % 4 === 0;
+  checkOffsets(name, w, { w: [off.w, N * K], ...(norm ? { g: [off.g!, K] as [number, number] } : {}) }, vec4);
+  if (norm && (!(s.eps! >= 0) || !Number.isFinite(s.eps))) throw new KernelArgumentError(name, `eps must be a finite number ≥ 0, got ${s.eps}`);
+  checkBuffer(name, 'x', x, B * K);
+  checkBuffer(name, 'y', y, B * N);
+  if (s.res) checkBuffer(name, 'res', s.res, B * N);
+  const e = vec4 ? 4 : 1;
+  rec.run(matvecKernels.pick(K), {
+    params: [B, K, N, off.w / e, (off.g ?? 0) / e, f32(s.eps ?? 0)],
+    // Without a residual the binding is unused: x is bound there (read-only aliasing is allowed).
+    buffers: { x, w, res: s.res ?? x, y },
+    workgroups: elementGrid(rec.gpu, B * N, WG),
+    overrides: { WG, NORM: norm ? 1 : 0, RESIDUAL: s.res ? 1 : 0 },
+  });
+}
+
+/** y [B, F] (=) = silu(s_b (x ⊙ g)·W1ᵀ) ⊙ (s_b (x ⊙ g)·W3ᵀ), s_b the RMSNorm scale of x [B, K]. */
+export function decodeGateUp(rec: Recorder, y: BufferBinding, x: BufferBinding, w: BufferBinding, off: { w1: number; w3: number; g: number }, s: { B: number; K: number; F: number; eps: number }): void {
+  const name = 'decode_gate_up.wgsl';
+  const { B, K, F } = s;
+  for (const [k, v] of Object.entries({ B, K, F })) checkDim(name, k, v);
+  const vec4 = K % 4 === 0;
+  checkOffsets(name, w, { w1: [off.w1, F * K], w3: [off.w3, F * K], g: [off.g, K] }, vec4);
+  checkBuffer(name, 'x', x, B * K);
+  checkBuffer(name, 'y', y, B * F);
+  const e = vec4 ? 4 : 1;
+  rec.run(gateUpKernels.pick(K), {
+    params: [B, K, F, off.w1 / e, off.w3 / e, off.g / e, f32(s.eps)],
+    buffers: { x, w, y },
+    workgroups: elementGrid(rec.gpu, B * F, WG),
+    overrides: { WG },
+  });
+}

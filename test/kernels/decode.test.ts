@@ -1,0 +1,112 @@
+// The fused decode-step kernels vs their CPU twins (src/reference/decode.ts, written as the unfused
+// chain): the RMSNorm folded into the product, Q/K/V in one product with RoPE and the cache write,
+// gate and up with SwiGLU, the residual epilogue, and single-query attention. Sizes: stories260K's
+// layer, widths not a multiple of 4 (the f32 variant), a head wider than the workgroup, more keys
+// than the workgroup, one row; offsets into one flat weight array as the model binds them.
+import { describe, expect, it } from 'vitest';
+import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
+import { uploadRopeTable } from '../../src/kernels/rope.ts';
+import { decodeAttention, decodeGateUp, decodeMatvec, decodeQkv } from '../../src/kernels/decode.ts';
+import { decodeAttentionRef, decodeGateUpRef, decodeMatvecRef, decodeQkvRef } from '../../src/reference/decode.ts';
+import { expectClose, TOL } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { normals, toF64 } from '../helpers/random.ts';
+
+/** Tensors of the given sizes laid out one after another at 4-float boundaries (+ a gap). */
+function flat(sizes: Record<string, number>, seed: number) {
+  const off: Record<string, number> = {};
+  let at = 8;
+  for (const [k, n] of Object.entries(sizes)) {
+    off[k] = at;
+    at = Math.ceil((at + n + 5) / 4) * 4;
+  }
+  const w = normals(at, seed, 0.3);
+  if (off.g !== undefined) for (let i = 0; i < sizes.g; i++) w[off.g + i] = 1 + 0.2 * w[off.g + i];
+  return { w, off };
+}
+
+const shapes = [
+  { B: 1, C: 64, H: 8, KH: 4, hs: 8, F: 172, convention: 'interleaved' as const, pos: 5, Tmax: 12 },
+  { B: 3, C: 6, H: 2, KH: 1, hs: 4, F: 10, convention: 'half' as const, pos: 0, Tmax: 3 },
+  { B: 2, C: 32, H: 2, KH: 2, hs: 80, F: 40, convention: 'half' as const, pos: 69, Tmax: 71 },
+];
+
+describe('fused decode kernels vs the unfused chain on the CPU', () => {
+  for (const sh of shapes) {
+    const { B, C, H, KH, hs, F, pos, Tmax } = sh;
+    const Q = H * hs;
+    const KV = KH * hs;
+    const eps = 1e-5;
+    const label = `B=${B} C=${C} H=${H} KH=${KH} hs=${hs} F=${F} pos=${pos}`;
+
+    it(`decode_qkv (${label}): rmsnorm → Q, K, V → RoPE → cache row`, async () => {
+      const gpu = await testGpu();
+      const { w, off } = flat({ wq: Q * C, wk: KV * C, wv: KV * C, g: C }, C + 1);
+      const x = normals(B * C, C + 2, 2);
+      const kPrior = normals(B * Tmax * KV, 3);
+      const vPrior = normals(B * Tmax * KV, 4);
+      const q = createBuffer(gpu, 'q', B * Q * 4);
+      const kc = uploadBuffer(gpu, 'kc', kPrior);
+      const vc = uploadBuffer(gpu, 'vc', vPrior);
+      const rec = new Recorder(gpu, 'qkv');
+      decodeQkv(rec, { q, kCache: kc, vCache: vc }, uploadBuffer(gpu, 'x', x), uploadBuffer(gpu, 'w', w), { wq: off.wq, wk: off.wk, wv: off.wv, g: off.g }, uploadRopeTable(gpu, Tmax, hs), { ...sh, eps });
+      rec.submit();
+      const rk = toF64(kPrior);
+      const rv = toF64(vPrior);
+      const rq = decodeQkvRef(x, w, { wq: off.wq, wk: off.wk, wv: off.wv, g: off.g }, { ...sh, eps }, rk, rv);
+      expectClose(await readF32(gpu, q, B * Q), rq, TOL.matmul, 'q');
+      expectClose(await readF32(gpu, kc, B * Tmax * KV), rk, TOL.matmul, 'k cache (the other rows untouched)');
+      expectClose(await readF32(gpu, vc, B * Tmax * KV), rv, TOL.matmul, 'v cache');
+    });
+
+    it(`decode_attention (${label}): one query over ${pos + 1} cached keys`, async () => {
+      const gpu = await testGpu();
+      const q = normals(B * Q, 5, 1.5);
+      const kc = normals(B * Tmax * KV, 6);
+      const vc = normals(B * Tmax * KV, 7);
+      const y = createBuffer(gpu, 'y', B * Q * 4);
+      const rec = new Recorder(gpu, 'att');
+      const s = { B, H, KH, hs, Tmax, Tk: pos + 1 };
+      decodeAttention(rec, y, createBuffer(gpu, 'att', B * H * Tmax * 4), uploadBuffer(gpu, 'q', q), uploadBuffer(gpu, 'kc', kc), uploadBuffer(gpu, 'vc', vc), s);
+      rec.submit();
+      expectClose(await readF32(gpu, y, B * Q), decodeAttentionRef(q, kc, vc, s), TOL.matmul, 'y');
+    });
+
+    it(`decode_gate_up and decode_matvec (${label}): norm folded in, SwiGLU and residual epilogues`, async () => {
+      const gpu = await testGpu();
+      const { w, off } = flat({ w1: F * C, w3: F * C, w2: C * F, wo: C * Q, g: C }, F + 3);
+      const x = normals(B * C, 8, 2);
+      const yAtt = normals(B * Q, 9);
+      const res = normals(B * C, 10);
+      const W = uploadBuffer(gpu, 'w', w);
+      const X = uploadBuffer(gpu, 'x', x);
+      const g = createBuffer(gpu, 'g', B * F * 4);
+      const x1 = createBuffer(gpu, 'x1', B * C * 4);
+      const x2 = createBuffer(gpu, 'x2', B * C * 4);
+      const head = createBuffer(gpu, 'head', B * F * 4);
+      const rec = new Recorder(gpu, 'ffn');
+      decodeGateUp(rec, g, X, W, { w1: off.w1, w3: off.w3, g: off.g }, { B, K: C, F, eps });
+      decodeMatvec(rec, x1, uploadBuffer(gpu, 'y', yAtt), W, { w: off.wo }, { B, K: Q, N: C, res: uploadBuffer(gpu, 'res', res) });
+      decodeMatvec(rec, x2, g, W, { w: off.w2 }, { B, K: F, N: C, res: X });
+      decodeMatvec(rec, head, X, W, { w: off.w1, g: off.g }, { B, K: C, N: F, eps });
+      rec.submit();
+      const rg = decodeGateUpRef(x, w, { w1: off.w1, w3: off.w3, g: off.g }, B, C, F, eps);
+      expectClose(await readF32(gpu, g, B * F), rg, TOL.matmul, 'gate·up');
+      expectClose(await readF32(gpu, x1, B * C), decodeMatvecRef(yAtt, w, { w: off.wo }, B, Q, C, 0, res), TOL.matmul, 'wo + residual');
+      expectClose(await readF32(gpu, x2, B * C), decodeMatvecRef(rg, w, { w: off.w2 }, B, F, C, 0, x), TOL.matmul, 'w2 + residual');
+      expectClose(await readF32(gpu, head, B * F), decodeMatvecRef(x, w, { w: off.w1, g: off.g }, B, C, F, eps), TOL.matmul, 'norm folded into the product');
+    });
+  }
+
+  it('launchers refuse bad shapes and offsets before dispatching', async () => {
+    const gpu = await testGpu();
+    const rec = new Recorder(gpu, 'bad');
+    const b = (n: number) => createBuffer(gpu, 'b', n * 4);
+    const s = { B: 1, C: 8, H: 2, KH: 1, hs: 4, pos: 3, Tmax: 3, convention: 'interleaved' as const, eps: 1e-5 };
+    expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 0, wk: 64, wv: 96, g: 128 }, b(100), s)).toThrow(/pos must be an integer in 0\.\.Tmax−1 \(2\), got 3/);
+    expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 2, wk: 64, wv: 96, g: 128 }, b(100), { ...s, pos: 0 })).toThrow(/wq offset 2 is not a multiple of 4/);
+    expect(() => decodeMatvec(rec, b(4), b(8), b(20), { w: 0 }, { B: 1, K: 8, N: 4 })).toThrow(/buffer 'w \(w\)' holds 80 bytes, needs 128/);
+    expect(() => decodeAttention(rec, b(8), b(6), b(8), b(12), b(12), { B: 1, H: 2, KH: 1, hs: 4, Tmax: 3, Tk: 4 })).toThrow(/Tk \(4\) exceeds the cache's 3 rows/);
+    expect(rec.dispatches).toBe(0);
+  });
+});
