@@ -32,6 +32,7 @@ import {
 } from '../data/index.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { loadCheckpoint } from '../model/checkpoint.ts';
+import { MAX_CONFIG } from '../model/config.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
 import { loadTokenizer } from './files.ts';
 import type { Command } from './main.ts';
@@ -231,12 +232,12 @@ async function inspect(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`inspect takes exactly one file, got ${positionals.length}`);
   const template = values.template ?? 'auto';
   if (!['prometheus', 'compact', 'auto'].includes(template)) throw new UsageError(`--template must be prometheus, compact or auto, got '${template}'`);
-  const showErrors = numberFlag('errors', values.errors, 10, { min: 0, integer: true });
+  const showErrors = numberFlag('errors', values.errors, 10, { min: 0, max: 1_000_000, integer: true });
   const maxBytes = numberFlag('max-bytes', values['max-bytes'], DEFAULT_MAX_BYTES, { min: 1, integer: true });
-  const tokenRows = numberFlag('token-rows', values['token-rows'], 5000, { min: 1, integer: true });
+  const tokenRows = numberFlag('token-rows', values['token-rows'], 5000, { min: 1, max: 10_000_000, integer: true });
   const fit = defaultRunFit(
-    values['seq-len'] === undefined ? undefined : numberFlag('seq-len', values['seq-len'], 0, { min: 1, integer: true }),
-    values['prompt-cot-tokens'] === undefined ? undefined : numberFlag('prompt-cot-tokens', values['prompt-cot-tokens'], 0, { min: 0, integer: true }),
+    values['seq-len'] === undefined ? undefined : numberFlag('seq-len', values['seq-len'], 0, { min: 1, max: MAX_CONFIG.seqLen, integer: true }),
+    values['prompt-cot-tokens'] === undefined ? undefined : numberFlag('prompt-cot-tokens', values['prompt-cot-tokens'], 0, { min: 0, max: MAX_CONFIG.seqLen, integer: true }),
   );
   const file = positionals[0]!;
   await openInput(file);

@@ -10,6 +10,7 @@ import { requestGpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
 import { Judge, type JudgeOptions } from '../infer/judge.ts';
 import { DeviceModel } from '../model/device_model.ts';
+import { MAX_CONFIG } from '../model/config.ts';
 import { numberFlag, parseFlags, UsageError } from './args.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { findTrainedFit } from './trained_fit.ts';
@@ -152,12 +153,16 @@ export const command: Command = {
     if (template !== 'compact' && template !== 'prometheus') throw new UsageError(`--template must be compact or prometheus, got '${template}'`);
     const nCot = numberFlag('n-cot', values['n-cot'], 1, { integer: true, min: 1, max: 64 });
     const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
-    const optional = (flag: 'max-cot-tokens' | 'prompt-cot-tokens') => (values[flag] === undefined ? undefined : numberFlag(flag, values[flag], 0, { integer: true, min: 1 }));
+    const optional = (flag: 'max-cot-tokens' | 'prompt-cot-tokens') => (values[flag] === undefined ? undefined : numberFlag(flag, values[flag], 0, { integer: true, min: 1, max: MAX_CONFIG.seqLen }));
     const askedCot = optional('max-cot-tokens');
     const askedRoom = optional('prompt-cot-tokens');
     const { example, gold } = await readExample(values.input);
     const loaded = await loadModelFile(values.checkpoint);
     const tokenizer = await tokenizerForModel(loaded, values.checkpoint, values.tokenizer);
+    // A CoT (or its room) as long as the context leaves no room for any prompt: a flag error, not the example's.
+    for (const [flag, n] of [['--max-cot-tokens', askedCot], ['--prompt-cot-tokens', askedRoom]] as const) {
+      if (n !== undefined && n >= loaded.config.seqLen) throw new UsageError(`${flag} ${n} must be less than the model's context of ${loaded.config.seqLen} tokens`);
+    }
     const found = await findTrainedFit(values.checkpoint, loaded, values.report);
     const cot = judgeCliCotSettings({ trained: found.fit, missing: found.missing, seqLen: loaded.config.seqLen, maxCotTokens: askedCot, promptCotTokens: askedRoom });
     console.error(cot.note);

@@ -3,6 +3,7 @@
 // on a 2-core CPU WebGPU driver), a quick one (a minute-scale smoke run) and validation that names
 // the field of a bad --config file.
 import type { TemplateName } from '../data/index.ts';
+import { MAX_CONFIG, ModelConfigError, validateConfig } from '../model/config.ts';
 import type { RaftReduction } from '../train/step.ts';
 
 /** finetune.raftReduction's values, described (a record over the type: none can be missing; a
@@ -95,8 +96,9 @@ function isObject(x: unknown): x is Json {
 export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'config'): ExperimentConfig {
   if (!isObject(patch)) throw new Error(`${where}: expected a JSON object`);
   const out = structuredClone(base) as unknown as Json;
+  // Own keys only: `in` would accept '__proto__', 'constructor', 'toString'… from Object.prototype.
   for (const [section, value] of Object.entries(patch)) {
-    if (!(section in out)) throw new Error(`${where}: unknown section '${section}' (known: ${Object.keys(out).join(', ')})`);
+    if (!Object.hasOwn(out, section)) throw new Error(`${where}: unknown section '${section}' (known: ${Object.keys(out).join(', ')})`);
     const current = out[section];
     if (Array.isArray(current)) {
       if (!Array.isArray(value)) throw new Error(`${where}: '${section}' must be an array`);
@@ -106,7 +108,7 @@ export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'con
       for (const [k, v] of Object.entries(value)) {
         const removed = REMOVED_FIELDS[`${section}.${k}`];
         if (removed) throw new Error(`${where}: '${section}.${k}' was removed: ${removed}`);
-        if (!(k in current)) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${Object.keys(current).join(', ')})`);
+        if (!Object.hasOwn(current, k)) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${Object.keys(current).join(', ')})`);
         if (typeof v !== typeof current[k]) throw new Error(`${where}: '${section}.${k}' must be a ${typeof current[k]}, got ${JSON.stringify(v)}`);
         current[k] = v;
       }
@@ -117,23 +119,58 @@ export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'con
   return c;
 }
 
+/** Upper bounds of the run's sizes: far beyond what a run can use, so a typo (1e9) is named here
+ *  instead of failing as a typed-array length after minutes of training. */
+const MAX_EXAMPLES = 1_000_000;
+const MAX_BATCH = 4096;
+const MAX_EPOCHS = 10_000;
+const MAX_STEPS = 100_000_000;
+
 export function validateExperimentConfig(c: ExperimentConfig, where = 'config'): void {
-  const posInt = (path: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: '${path}' must be a positive integer, got ${v}`);
+  const fail = (path: string, what: string, v: unknown): never => {
+    throw new Error(`${where}: '${path}' must be ${what}, got ${JSON.stringify(v)}`);
   };
+  const int = (path: string, v: number, min: number, max: number) => {
+    if (!Number.isInteger(v) || v < min || v > max) fail(path, `an integer in ${min}..${max}`, v);
+  };
+  const posInt = (path: string, v: number, max = MAX_EXAMPLES) => int(path, v, 1, max);
   const positive = (path: string, v: number) => {
-    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`${where}: '${path}' must be a number > 0, got ${v}`);
+    if (!(v > 0) || !Number.isFinite(v)) fail(path, 'a number > 0', v);
   };
-  for (const k of ['train', 'test', 'vocabSize'] as const) posInt(`data.${k}`, c.data[k]);
+  const range = (path: string, v: number, lo: number, hi: number) => {
+    if (!(v >= lo && v <= hi)) fail(path, `a number in [${lo}, ${hi}]`, v);
+  };
+  for (const k of ['train', 'test'] as const) posInt(`data.${k}`, c.data[k]);
+  int('data.dev', c.data.dev, c.eval.split === 'dev' ? 1 : 0, MAX_EXAMPLES);
+  int('data.seed', c.data.seed, 0, 2 ** 31 - 1);
+  range('data.noise', c.data.noise, 0, 5);
+  int('data.vocabSize', c.data.vocabSize, 259, 65536);
   if (!['compact', 'prometheus'].includes(c.data.template)) throw new Error(`${where}: 'data.template' must be 'compact' or 'prometheus'`);
-  for (const k of Object.keys(c.model) as (keyof ExperimentConfig['model'])[]) posInt(`model.${k}`, c.model[k]);
-  for (const s of ['stage0', 'finetune'] as const) {
-    posInt(`${s}.epochs`, c[s].epochs);
-    posInt(`${s}.batchSize`, c[s].batchSize);
-    positive(`${s}.lr`, c[s].lr);
-    if (!Number.isInteger(c[s].maxSteps) || c[s].maxSteps < 0) throw new Error(`${where}: '${s}.maxSteps' must be an integer ≥ 0`);
+  for (const k of Object.keys(c.model) as (keyof ExperimentConfig['model'])[]) posInt(`model.${k}`, c.model[k], MAX_CONFIG[k]);
+  try {
+    validateConfig({ ...c.model, vocabSize: c.data.vocabSize, ropeTheta: 10000, normEps: 1e-5, tied: true, rope: 'interleaved' });
+  } catch (e) {
+    if (e instanceof ModelConfigError) throw new Error(`${where}: 'model.${e.field}': ${e.message}`);
+    throw e;
   }
-  if (!(c.finetune.lambda >= 0)) throw new Error(`${where}: 'finetune.lambda' must be ≥ 0`);
+  for (const s of ['stage0', 'finetune'] as const) {
+    posInt(`${s}.epochs`, c[s].epochs, MAX_EPOCHS);
+    posInt(`${s}.batchSize`, c[s].batchSize, MAX_BATCH);
+    positive(`${s}.lr`, c[s].lr);
+    range(`${s}.lr`, c[s].lr, 0, 10);
+    range(`${s}.warmupFraction`, c[s].warmupFraction, 0, 1);
+    range(`${s}.weightDecay`, c[s].weightDecay, 0, 10);
+    range(`${s}.gradClip`, c[s].gradClip, 0, 1e6);
+    int(`${s}.maxSteps`, c[s].maxSteps, 0, MAX_STEPS);
+  }
+  range('finetune.lambda', c.finetune.lambda, 0, 1e6);
+  for (const s of ['selfCot', 'eval'] as const) {
+    range(`${s}.temperature`, c[s].temperature, 0, 100);
+    range(`${s}.topP`, c[s].topP, 1e-9, 1);
+  }
+  posInt('eval.batch', c.eval.batch, MAX_BATCH);
+  posInt('eval.bootstrap', c.eval.bootstrap, 1_000_000);
+  posInt('eval.nCot', c.eval.nCot, 64);
   const oneOf = (path: string, v: string, allowed: readonly string[]) => {
     if (!allowed.includes(v)) throw new Error(`${where}: '${path}' must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(v)}`);
   };
@@ -141,11 +178,11 @@ export function validateExperimentConfig(c: ExperimentConfig, where = 'config'):
   oneOf('eval.split', c.eval.split, EVAL_SPLITS);
   positive('eval.repetitionPenalty', c.eval.repetitionPenalty);
   positive('selfCot.repetitionPenalty', c.selfCot.repetitionPenalty);
-  posInt('eval.nCot', c.eval.nCot);
-  posInt('eval.maxCotTokens', c.eval.maxCotTokens);
-  posInt('selfCot.maxTokens', c.selfCot.maxTokens);
+  posInt('eval.maxCotTokens', c.eval.maxCotTokens, MAX_CONFIG.seqLen);
+  posInt('selfCot.maxTokens', c.selfCot.maxTokens, MAX_CONFIG.seqLen);
   if (c.methods.length === 0) throw new Error(`${where}: 'methods' is empty`);
   for (const m of c.methods) if (!(METHODS as readonly string[]).includes(m)) throw new Error(`${where}: unknown method '${m}' (known: ${METHODS.join(', ')})`);
   if (c.seeds.length === 0) throw new Error(`${where}: 'seeds' is empty`);
-  for (const s of c.seeds) if (!Number.isInteger(s) || s < 0) throw new Error(`${where}: seed ${s} must be an integer ≥ 0`);
+  for (const s of c.seeds) if (!Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1) throw new Error(`${where}: seed ${JSON.stringify(s)} must be an integer in 0..${2 ** 31 - 1}`);
+  if (new Set(c.seeds).size !== c.seeds.length) throw new Error(`${where}: 'seeds' lists a seed twice`);
 }

@@ -28,6 +28,19 @@ export interface HfConfigInfo {
 
 type Json = Record<string, unknown>;
 
+/** Our config field → the config.json field it comes from (to name the file's field in errors). */
+const HF_FIELD: Record<string, string> = {
+  dim: 'hidden_size',
+  hiddenDim: 'intermediate_size',
+  nLayers: 'num_hidden_layers',
+  nHeads: 'num_attention_heads',
+  nKvHeads: 'num_key_value_heads',
+  vocabSize: 'vocab_size',
+  seqLen: 'max_position_embeddings',
+  ropeTheta: 'rope_theta',
+  normEps: 'rms_norm_eps',
+};
+
 export function configFromHf(raw: unknown, o: HfConfigReadOptions, file = 'config.json'): HfConfigInfo {
   const fail = (msg: string): never => {
     throw new InteropError(`${file}: ${msg}`);
@@ -91,7 +104,7 @@ export function configFromHf(raw: unknown, o: HfConfigReadOptions, file = 'confi
       rope: o.rope,
     });
   } catch (e) {
-    if (e instanceof ModelConfigError) return fail(e.message);
+    if (e instanceof ModelConfigError) return fail(HF_FIELD[e.field] ? `${e.message} (field ${HF_FIELD[e.field]})` : e.message);
     throw e;
   }
   const tokenId = (k: string): number | undefined => {

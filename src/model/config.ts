@@ -49,6 +49,23 @@ export class ModelConfigError extends Error {
 const INT_FIELDS = ['dim', 'hiddenDim', 'nLayers', 'nHeads', 'nKvHeads', 'vocabSize', 'seqLen'] as const;
 
 /**
+ * The largest value of each size field a model may have: beyond any Llama we could run in a browser
+ * or on one GPU, and small enough that the tables sized by them (RoPE: seqLen · hs floats; the KV
+ * cache: seqLen · KV · L) are checked here, by field name, rather than failing later as a typed-array
+ * length or an internal buffer. (Llama 3 8B: dim 4096, hidden 14336, 32 layers, vocab 128256,
+ * 131072 positions.) parameterCount's 2^31 bound covers the products.
+ */
+export const MAX_CONFIG: Record<(typeof INT_FIELDS)[number], number> = {
+  dim: 1 << 16,
+  hiddenDim: 1 << 18,
+  nLayers: 1024,
+  nHeads: 1024,
+  nKvHeads: 1024,
+  vocabSize: 1 << 21,
+  seqLen: 1 << 17,
+};
+
+/**
  * Checks every field (types, positive integers, divisibility) and returns the config typed; throws
  * ModelConfigError naming the first bad field. Accepts `unknown` so checkpoint metadata can be fed
  * straight in.
@@ -61,6 +78,7 @@ export function validateConfig(c: unknown): ModelConfig {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
       throw new ModelConfigError(f, `must be a positive integer, got ${JSON.stringify(v)}`);
     }
+    if (v > MAX_CONFIG[f]) throw new ModelConfigError(f, `${v} is beyond the largest supported value, ${MAX_CONFIG[f]}`);
   }
   for (const f of ['ropeTheta', 'normEps'] as const) {
     const v = o[f];

@@ -130,4 +130,15 @@ describe('the CLI on special paths (child processes; a hang fails by timeout)', 
     expect(r.stderr).toMatch(/status 0/);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
   });
+  it('sizes in flags and --config are checked before use, naming the flag or field', () => {
+    const j = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', 'docs/example.json', '--max-cot-tokens', '100000'], quick);
+    expect(j.status, j.stderr).toBe(2);
+    expect(j.stderr).toMatch(/--max-cot-tokens 100000 must be less than the model's context of \d+ tokens/);
+    expect(j.stderr).not.toMatch(/row-0/);
+    const proto = join(dir, 'proto.json');
+    writeFileSync(proto, '{"__proto__": {"eval": {"batch": 0}}}');
+    const r = tract(['run', '--quick', '--config', proto, '--out', join(dir, 'run')], quick);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/proto\.json: unknown section '__proto__'/);
+  });
 });

@@ -27,3 +27,30 @@ describe('experiment config', () => {
     expect(() => mergeConfig(DEFAULT_CONFIG, { stage0: { seqLen: 128 } })).toThrow(/'stage0\.seqLen' was removed: stage 0 now trains on windows of model\.seqLen tokens/);
   });
 });
+
+// Issue 16 item 3: every field checked before use, naming it; prototype keys are unknown fields.
+describe('experiment config bounds (issue 16)', () => {
+  const bad: [string, unknown, RegExp][] = [
+    ['eval.batch 0 (trained five stages, then "generate: no prompts")', { eval: { batch: 0 } }, /c\.json: 'eval\.batch' must be an integer in 1\.\.4096, got 0/],
+    ['model.seqLen 0', { model: { seqLen: 0 } }, /'model\.seqLen' must be an integer in 1\.\.131072, got 0/],
+    ['model.seqLen 1e9', { model: { seqLen: 1e9 } }, /'model\.seqLen' must be an integer in 1\.\.131072, got 1000000000/],
+    ['heads not dividing dim', { model: { nHeads: 3 } }, /'model\.nHeads': model config: nHeads \(3\) must divide dim \(64\)/],
+    ['stage0.batchSize 1e9', { stage0: { batchSize: 1e9 } }, /'stage0\.batchSize' must be an integer in 1\.\.4096/],
+    ['finetune.epochs 0', { finetune: { epochs: 0 } }, /'finetune\.epochs' must be an integer in 1\.\.10000, got 0/],
+    ['warmupFraction 2', { finetune: { warmupFraction: 2 } }, /'finetune\.warmupFraction' must be a number in \[0, 1\], got 2/],
+    ['topP 0', { eval: { topP: 0 } }, /'eval\.topP' must be a number in/],
+    ['eval.maxCotTokens 1e9', { eval: { maxCotTokens: 1e9 } }, /'eval\.maxCotTokens' must be an integer in 1\.\.131072/],
+    ['data.train 1e12', { data: { train: 1e12 } }, /'data\.train' must be an integer in 1\.\.1000000/],
+    ['data.noise NaN-like', { data: { noise: -1 } }, /'data\.noise' must be a number in \[0, 5\]/],
+    ['a repeated seed', { seeds: [1, 1] }, /'seeds' lists a seed twice/],
+    ['__proto__ section', JSON.parse('{"__proto__": {"x": 1}}'), /c\.json: unknown section '__proto__'/],
+    ['constructor section', { constructor: { x: 1 } }, /c\.json: unknown section 'constructor'/],
+    ['toString field', JSON.parse('{"eval": {"toString": 1}}'), /unknown field 'eval\.toString'/],
+    ['__proto__ field', JSON.parse('{"eval": {"__proto__": {"batch": 0}}}'), /unknown field 'eval\.__proto__'/],
+  ];
+  for (const [what, patch, msg] of bad) it(what, () => expect(() => mergeConfig(DEFAULT_CONFIG, patch, 'c.json')).toThrow(msg));
+  it('the defaults and the quick config pass', () => {
+    expect(() => mergeConfig(DEFAULT_CONFIG, {})).not.toThrow();
+    expect(() => mergeConfig(QUICK_CONFIG, { eval: { batch: 1 } })).not.toThrow();
+  });
+});
