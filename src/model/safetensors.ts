@@ -175,15 +175,16 @@ export function decodeTensor(data: ArrayBuffer | Uint8Array, header: Safetensors
   }
 }
 
-/** Reads a whole file: every tensor converted to f32 (NaN/±Inf refused), plus the metadata. */
-export function readSafetensors(data: ArrayBuffer | Uint8Array, options: { maxHeaderBytes?: number } = {}): SafetensorsFile {
+/** Reads a whole file: every tensor converted to f32 (NaN/±Inf refused unless allowNonFinite: the
+ *  conversions' own tests need them), plus the metadata. */
+export function readSafetensors(data: ArrayBuffer | Uint8Array, options: { maxHeaderBytes?: number; allowNonFinite?: boolean } = {}): SafetensorsFile {
   const bytes = asBytes(data);
   const header = readSafetensorsHeader(bytes, options);
   const tensors = new Map<string, SafetensorsTensor>();
   for (const e of header.entries) {
     const data = decodeTensor(bytes, header, e);
     // NaN/Inf is never a valid weight (the model readers also bound the magnitude).
-    const bad = findBadWeight(data);
+    const bad = options.allowNonFinite ? null : findBadWeight(data);
     if (bad) throw new SafetensorsError(describeBadWeight(e.name, bad));
     tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
   }
