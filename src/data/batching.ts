@@ -1,4 +1,7 @@
-// Packing judge examples into [B, T] tensors for CoT-RAFT training (row-major, row b at b·T).
+// The one training batch type (TrainBatch), from packing through the GPU step (src/train/step.ts)
+// and its CPU reference (src/reference/score_head.ts, src/reference/model.ts); and packing judge
+// examples into it for CoT-RAFT training (row-major [B, T], row b at b·T). Language-model batches
+// (src/data/lmBatching.ts, the procedural corpus) are the same type with no score positions.
 //
 //   inputIds[b, t]      ids[t]                    (pad after the sequence)
 //   targets[b, t]       ids[t + 1]                (pad after the sequence)
@@ -58,18 +61,62 @@ export function prepareJudgeSequences(examples: readonly JudgeExample[], options
   return { sequences, truncated, cotCut, dropped };
 }
 
-export interface JudgeBatch {
+/** B rows of T positions (row-major [B·T]) and, per row, at most one score position. */
+export interface TrainBatch {
+  /** B. */
+  batchSize: number;
+  /** T. */
+  seqLen: number;
+  /** [B·T] input ids (pad after a sequence). */
+  inputIds: Int32Array;
+  /** [B·T] next-token targets. */
+  targets: Int32Array;
+  /** [B·T] 1 (or a weight) where the target counts in CE, 0 elsewhere and on padding. */
+  ceMask: Float32Array;
+  /** [B] t whose logits predict the score token, −1 for none (an LM row, an empty row). */
+  scorePositions: Int32Array;
+  /** [B] the gold score y (may be fractional), 0 where there is no score position. */
+  labels: Float32Array;
+  /** [B] example id per row ('' for an LM row or an empty row). */
+  ids: string[];
+}
+
+/** A TrainBatch from plain arrays (tests, benchmarks): no score positions unless given. */
+export function trainBatch(b: {
   batchSize: number;
   seqLen: number;
-  inputIds: Int32Array;
-  targets: Int32Array;
-  ceMask: Float32Array;
-  scorePositions: Int32Array;
-  labels: Float32Array;
-  /** Example id per row ('' for an empty row). */
-  ids: string[];
-  /** Number of 1s in ceMask (the CE mean's denominator). */
-  ceCount: number;
+  inputIds: ArrayLike<number>;
+  targets: ArrayLike<number>;
+  ceMask: ArrayLike<number>;
+  scorePositions?: ArrayLike<number>;
+  labels?: ArrayLike<number>;
+  ids?: string[];
+}): TrainBatch {
+  const B = b.batchSize;
+  return {
+    batchSize: B,
+    seqLen: b.seqLen,
+    inputIds: Int32Array.from(b.inputIds),
+    targets: Int32Array.from(b.targets),
+    ceMask: Float32Array.from(b.ceMask),
+    scorePositions: b.scorePositions ? Int32Array.from(b.scorePositions) : new Int32Array(B).fill(-1),
+    labels: b.labels ? Float32Array.from(b.labels) : new Float32Array(B),
+    ids: b.ids ?? new Array<string>(B).fill(''),
+  };
+}
+
+/** Number of CE targets (the sum of ceMask). */
+export function ceTargetCount(b: TrainBatch): number {
+  let n = 0;
+  for (let i = 0; i < b.ceMask.length; i++) n += b.ceMask[i];
+  return n;
+}
+
+/** Number of rows with a score position. */
+export function scoredRowCount(b: TrainBatch): number {
+  let n = 0;
+  for (let i = 0; i < b.scorePositions.length; i++) if (b.scorePositions[i] >= 0) n++;
+  return n;
 }
 
 export interface PackOptions {
@@ -81,7 +128,7 @@ export interface PackOptions {
 }
 
 /** One batch from up to batchSize sequences; missing rows are empty (all pad, mask 0, score position −1). */
-export function packJudgeBatch(seqs: readonly BuiltExample[], o: PackOptions): JudgeBatch {
+export function packJudgeBatch(seqs: readonly BuiltExample[], o: PackOptions): TrainBatch {
   const { batchSize: B, seqLen: T, pad } = o;
   if (seqs.length > B) throw new RangeError(`${seqs.length} sequences for a batch of ${B}`);
   const inputIds = new Int32Array(B * T).fill(pad);
@@ -90,7 +137,6 @@ export function packJudgeBatch(seqs: readonly BuiltExample[], o: PackOptions): J
   const scorePositions = new Int32Array(B).fill(-1);
   const labels = new Float32Array(B);
   const ids: string[] = new Array<string>(B).fill('');
-  let ceCount = 0;
   seqs.forEach((s, b) => {
     const n = s.ids.length;
     if (n - 1 > T) throw new RangeError(`sequence ${s.id} has ${n} ids, more than T + 1 = ${T + 1}`);
@@ -104,14 +150,13 @@ export function packJudgeBatch(seqs: readonly BuiltExample[], o: PackOptions): J
       const isScore = next === s.scoreIndex;
       if (inCot || isEos || (isScore && o.includeScoreInCe)) {
         ceMask[row + t] = 1;
-        ceCount++;
       }
     }
     scorePositions[b] = s.scoreIndex - 1;
     labels[b] = s.label;
     ids[b] = s.id;
   });
-  return { batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels, ids, ceCount };
+  return { batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels, ids };
 }
 
 /** A permutation of 0..n−1 from (seed, epoch): the same on every machine. */
@@ -137,7 +182,7 @@ export interface BatchesOptions extends PackOptions {
 }
 
 /** The batches of one epoch, in a seeded order. */
-export function* judgeBatches(seqs: readonly BuiltExample[], o: BatchesOptions): Generator<JudgeBatch> {
+export function* judgeBatches(seqs: readonly BuiltExample[], o: BatchesOptions): Generator<TrainBatch> {
   const order = o.shuffle === false ? Int32Array.from({ length: seqs.length }, (_, i) => i) : shuffledOrder(seqs.length, o.seed, o.epoch ?? 0);
   for (let i = 0; i < order.length; i += o.batchSize) {
     const rows = Array.from(order.subarray(i, i + o.batchSize), (k) => seqs[k]!);

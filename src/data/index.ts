@@ -40,15 +40,15 @@ export {
   type BuildResult,
   type PromptFit,
 } from './example.ts';
-export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, type PrepareOptions, type PreparedSet, type JudgeBatch, type PackOptions, type BatchesOptions } from './batching.ts';
-export { lmTexts, lmTokenStream, lmBatches, lmWindowCount, type LmBatch, type LmField } from './lmBatching.ts';
+export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, trainBatch, ceTargetCount, scoredRowCount, type TrainBatch, type PrepareOptions, type PreparedSet, type PackOptions, type BatchesOptions } from './batching.ts';
+export { lmTexts, lmTokenStream, lmBatches, lmWindowCount, type LmField } from './lmBatching.ts';
 export { generateRubricLab, allExamples, RUBRIC_LAB_FAMILIES, RUBRIC_LAB_DEFAULTS, type RubricLab, type RubricLabOptions } from './rubricLab/generate.ts';
 export { trainRubricLabTokenizer, exampleTexts } from './rubricLab/tokenizer.ts';
 export * from './tokenizers/index.ts';
 export { createRng, hash32, type Rng } from './rng.ts';
 export { additionSteps, subtractionSteps, compareSteps, distanceSteps, countingSteps, countableWords, positionSteps, type Order } from './procedural/steps.ts';
 export { corpusDocument, corpusDocuments, CORPUS_KINDS, CORPUS_MIX, type CorpusDocument, type CorpusKind, type CorpusSplit } from './procedural/corpus.ts';
-export { corpusRow, corpusBatch, type CorpusBatch } from './procedural/rows.ts';
+export { corpusRow, corpusBatch } from './procedural/rows.ts';
 export { trainProceduralTokenizer, type ProceduralTokenizerOptions } from './procedural/tokenizer.ts';
 export {
   asPromptFit,

@@ -2,7 +2,7 @@
 // response and reference answer texts (never the feedback, which is what stage 1 must learn).
 // Each text becomes BOS text EOS; the texts are concatenated into one token stream and cut into
 // windows of T + 1 tokens (T inputs and their next tokens), taken in a seeded order.
-import { shuffledOrder } from './batching.ts';
+import { shuffledOrder, type TrainBatch } from './batching.ts';
 import type { Tokenizer } from './tokenizers/types.ts';
 import type { JudgeExample } from './types.ts';
 
@@ -38,15 +38,6 @@ export function lmTokenStream(texts: readonly string[], tokenizer: Tokenizer): I
   return out;
 }
 
-export interface LmBatch {
-  batchSize: number;
-  seqLen: number;
-  inputIds: Int32Array;
-  targets: Int32Array;
-  /** 1 for real positions, 0 for the empty rows of a last partial batch. */
-  mask: Float32Array;
-}
-
 /** Number of whole windows of T + 1 tokens (consecutive windows share one token). */
 export function lmWindowCount(streamLength: number, seqLen: number): number {
   return Math.max(0, Math.floor((streamLength - 1) / seqLen));
@@ -55,7 +46,7 @@ export function lmWindowCount(streamLength: number, seqLen: number): number {
 export function* lmBatches(
   stream: Int32Array,
   o: { batchSize: number; seqLen: number; pad: number; seed: number | string; epoch?: number; dropLast?: boolean },
-): Generator<LmBatch> {
+): Generator<TrainBatch> {
   const T = o.seqLen;
   const windows = lmWindowCount(stream.length, T);
   const order = shuffledOrder(windows, o.seed, o.epoch ?? 0);
@@ -64,12 +55,14 @@ export function* lmBatches(
     if (rows.length < o.batchSize && o.dropLast) return;
     const inputIds = new Int32Array(o.batchSize * T).fill(o.pad);
     const targets = new Int32Array(o.batchSize * T).fill(o.pad);
-    const mask = new Float32Array(o.batchSize * T);
+    // 1 for real positions, 0 for the empty rows of a last partial batch.
+    const ceMask = new Float32Array(o.batchSize * T);
     rows.forEach((w, b) => {
       inputIds.set(stream.subarray(w * T, w * T + T), b * T);
       targets.set(stream.subarray(w * T + 1, w * T + T + 1), b * T);
-      mask.fill(1, b * T, b * T + T);
+      ceMask.fill(1, b * T, b * T + T);
     });
-    yield { batchSize: o.batchSize, seqLen: T, inputIds, targets, mask };
+    const B = o.batchSize;
+    yield { batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions: new Int32Array(B).fill(-1), labels: new Float32Array(B), ids: new Array<string>(B).fill('') };
   }
 }

@@ -5,8 +5,9 @@
 //   Label RAIL (no CoT): the read-out right after the prompt and "So the overall score is ".
 //   Standard decoding: the score token the model generates there (argmax).
 // It runs on any SequenceGenerator: the GPU engine (Generator), or onnxruntime-web without WebGPU
-// (src/interop/ort.ts). The read-out is computed from the logits row read
-// back at the score position, which the decode's argmax needs anyway.
+// (src/interop/ort.ts). Read-outs come from a ScoreReader (src/infer/readout.ts): with the GPU
+// Generator, the score head's fused kernel reads out on the GPU and only K + 4 floats per read-out
+// come back (never a logits row); otherwise the generator's logits rows are read out on the host.
 //
 // Prompts follow the prompt-fit rule (src/data/example.ts) with seqLen = the generator's Tmax and
 // the CoT room `promptCotTokens` (default maxCotTokens): label-only read-outs, CoT sampling and
@@ -22,8 +23,9 @@ import {
   type TemplateName,
   type Tokenizer,
 } from '../data/index.ts';
-import { scoreExpectationRef } from '../reference/score.ts';
-import { generateMany, type SequenceGenerator } from './generate.ts';
+import { readoutOnHost, scoreScaleOf, type ReadoutRow, type ScoreScale } from '../model/score_head.ts';
+import { Generator, generateMany, type SequenceGenerator } from './generate.ts';
+import { GpuScoreReader, HostScoreReader, lastLogitsMany, type ScoreReader } from './readout.ts';
 import { Rng } from '../model/rng.ts';
 import type { SamplingOptions } from './sampling.ts';
 
@@ -49,20 +51,11 @@ export interface JudgeOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** One read-out at a score position. */
-export interface ScoreReadout {
-  /** p_k of "1".."5" over the whole vocabulary (or q_k when renormalising). */
-  probs: number[];
-  /** Σ_k p_k. */
-  mass: number;
-  /** RAIL: Σ_k s_k p_k (or Σ_k s_k q_k). */
-  yhat: number;
-  /** The score token with the highest probability (decoding among the score tokens). */
-  decoded: number;
-  /** Whether the argmax over the whole vocabulary is a score token (else plain decoding would not
-   *  have produced a score here). */
-  argmaxIsScore: boolean;
-}
+/** One read-out at a score position (see ReadoutRow): p_k of the score tokens over the whole
+ *  vocabulary (or q_k when renormalising), Σ_k p_k, RAIL ŷ, the decoded score s_{k*} (decoding among
+ *  the score tokens) and whether a score token is the whole-vocabulary argmax (else plain decoding
+ *  would not have produced a score here). */
+export type ScoreReadout = ReadoutRow;
 
 export interface Judgement {
   /** One CoT per sample ('' for label-only read-outs). */
@@ -85,36 +78,12 @@ export function promptCotRoom(o: Pick<JudgeOptions, 'maxCotTokens' | 'promptCotT
   return o.promptCotTokens ?? o.maxCotTokens ?? 64;
 }
 
-const SCORE_VALUES = [1, 2, 3, 4, 5];
-
-/** RAIL read-out of one logits row. */
+/** RAIL read-out of one logits row on the host, the tokenizer's score scale ("1".."5" valued 1..5). */
 export function readout(row: Float32Array, scoreIds: number[], renormalize: boolean): ScoreReadout {
-  const V = row.length;
-  const probs = new Float64Array(5);
-  const mass = new Float64Array(1);
-  const yhat = new Float64Array(1);
-  scoreExpectationRef(probs, mass, yhat, row, 1, V, scoreIds, SCORE_VALUES, renormalize);
-  let best = 0;
-  for (let k = 1; k < 5; k++) if (probs[k] > probs[best]) best = k;
-  let argmax = 0;
-  for (let j = 1; j < V; j++) if (row[j] > row[argmax]) argmax = j;
-  return { probs: Array.from(probs), mass: mass[0], yhat: yhat[0], decoded: best + 1, argmaxIsScore: scoreIds.includes(argmax) };
+  return readoutOnHost(row, scoreScaleOf({ scoreTokenIds: () => scoreIds }), renormalize);
 }
 
-/** The logits at the last position of every sequence (any lengths), grouped by length. */
-export async function lastLogitsMany(gen: SequenceGenerator, seqs: number[][]): Promise<Float32Array[]> {
-  const out: Float32Array[] = new Array(seqs.length);
-  const byLength = new Map<number, number[]>();
-  seqs.forEach((s, i) => byLength.set(s.length, [...(byLength.get(s.length) ?? []), i]));
-  for (const idx of byLength.values()) {
-    for (let s = 0; s < idx.length; s += gen.maxBatch) {
-      const group = idx.slice(s, s + gen.maxBatch);
-      const rows = await gen.lastLogits(group.map((i) => seqs[i]));
-      group.forEach((i, b) => (out[i] = rows[b]));
-    }
-  }
-  return out;
-}
+export { lastLogitsMany };
 
 function summarize(cots: string[], samples: ScoreReadout[]): Judgement {
   const n = samples.length;
@@ -123,21 +92,39 @@ function summarize(cots: string[], samples: ScoreReadout[]): Judgement {
     cots,
     samples,
     yhat: mean((s) => s.yhat),
-    probs: [0, 1, 2, 3, 4].map((k) => mean((s) => s.probs[k])),
+    probs: samples[0].probs.map((_, k) => mean((s) => s.probs[k])),
     mass: mean((s) => s.mass),
     decoded: samples[0].decoded,
   };
 }
 
+/** One GPU reader per Generator (a judge is made per request in the app; its buffers live as long
+ *  as the generator is referenced). */
+const gpuReaders = new WeakMap<Generator, GpuScoreReader>();
+function gpuReaderFor(gen: Generator, scale: ScoreScale): GpuScoreReader {
+  let r = gpuReaders.get(gen);
+  const same = r && r.head.scale && r.head.scale.ids.join() === scale.ids.join() && r.head.scale.values.join() === scale.values.join();
+  if (!r || !same) {
+    r?.destroy();
+    r = new GpuScoreReader(gen.model, scale, gen.maxBatch, gen.Tmax);
+    gpuReaders.set(gen, r);
+  }
+  return r;
+}
+
 export class Judge {
   readonly gen: SequenceGenerator;
   readonly tokenizer: Tokenizer;
-  private readonly scoreIds: number[];
+  readonly scale: ScoreScale;
+  /** Where read-outs come from: the GPU score head with the GPU Generator (unless `reader` is
+   *  given), else the host read-out of the generator's logits rows. */
+  readonly reader: ScoreReader;
 
-  constructor(gen: SequenceGenerator, tokenizer: Tokenizer) {
+  constructor(gen: SequenceGenerator, tokenizer: Tokenizer, reader?: ScoreReader) {
     this.gen = gen;
     this.tokenizer = tokenizer;
-    this.scoreIds = tokenizer.scoreTokenIds();
+    this.scale = scoreScaleOf(tokenizer);
+    this.reader = reader ?? (gen instanceof Generator ? gpuReaderFor(gen, this.scale) : new HostScoreReader(gen, this.scale));
   }
 
   /** The prompt ids of an example under the prompt-fit rule (seqLen = Tmax, CoT room of `o`). */
@@ -156,8 +143,7 @@ export class Judge {
       if (ids.length > this.gen.Tmax) throw new Error(`a read-out of ${ids.length} tokens exceeds the model's ${this.gen.Tmax} positions (prompt ${p.length})`);
       return ids;
     });
-    const rows = await lastLogitsMany(this.gen, seqs);
-    return { cots: fitted, reads: rows.map((r) => readout(r, this.scoreIds, renormalize)) };
+    return { cots: fitted, reads: await this.reader.readouts(seqs, renormalize) };
   }
 
   /** ŷ given given CoTs (reference CoTs for the CoT-shift diagnostic; '' for label-only RAIL). */

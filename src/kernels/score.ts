@@ -1,5 +1,6 @@
 // Launchers for the fused score kernels: the RAIL read-out (score_expectation.wgsl) and the RAFT
-// loss gradient (raft_loss_backward.wgsl). Score tokens are validated once, when uploaded, and
+// loss gradient (raft_loss_backward.wgsl). What they mean for a model (which tokens, which rows,
+// how the loss is weighted) is the score head's business: src/model/score_head.ts. Score tokens are validated once, when uploaded, and
 // checked against the vocabulary size at every launch, before anything is dispatched.
 import { f32, KernelArgumentError, uploadBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, rowGrid, rowKernels, rowWorkgroupSize } from './common.ts';
@@ -13,7 +14,7 @@ export const MAX_SCORE_TOKENS = 32;
 const scoreExpectationKernels = rowKernels(
   'score_expectation.wgsl',
   scoreExpectationWgsl,
-  ['logits', 'score_table', 'rows', 'probs', 'mass', 'yhat'],
+  ['logits', 'score_table', 'rows', 'readout'],
   rowStatsWgsl,
 );
 const raftLossBackwardKernels = rowKernels(
@@ -105,14 +106,33 @@ function rowSource(name: string, shape: ScoreShape, logits: GPUBuffer): { flag: 
   return { flag: 4, R, rows: buffer };
 }
 
-/** RAIL: probs [N, K], mass [N], yhat [N] from logits [N, V]. */
-export function scoreExpectation(
-  rec: Recorder,
-  out: { probs: GPUBuffer; mass: GPUBuffer; yhat: GPUBuffer },
-  logits: GPUBuffer,
-  tokens: ScoreTokens,
-  shape: ScoreShape,
-): void {
+/** Floats per row of the RAIL read-out: K probabilities, then these four. */
+export const READOUT_EXTRA = 4;
+
+/** The fields of one read-out row [K + READOUT_EXTRA] (score_expectation.wgsl's output layout). */
+export interface ReadoutRow {
+  /** p_k over the whole vocabulary (or q_k when renormalising). */
+  probs: number[];
+  /** Σ_k p_k (never renormalised). */
+  mass: number;
+  /** RAIL ŷ = Σ_k s_k p_k (or Σ_k s_k q_k). */
+  yhat: number;
+  /** s_{k*}: the value of the score token with the largest logit (the first, on ties). */
+  decoded: number;
+  /** Whether a score token reaches the whole-vocabulary max logit. */
+  argmaxIsScore: boolean;
+}
+
+/** Row n of a read-out buffer's contents [N, K + 4]. */
+export function readoutRow(data: ArrayLike<number>, n: number, K: number): ReadoutRow {
+  const o = n * (K + READOUT_EXTRA);
+  const probs: number[] = [];
+  for (let k = 0; k < K; k++) probs.push(data[o + k]);
+  return { probs, mass: data[o + K], yhat: data[o + K + 1], decoded: data[o + K + 2], argmaxIsScore: data[o + K + 3] !== 0 };
+}
+
+/** RAIL: readout [N, K + 4] (per row p_0 … p_{K−1}, mass, ŷ, decoded, argmax flag) from logits [N, V]. */
+export function scoreExpectation(rec: Recorder, readout: GPUBuffer, logits: GPUBuffer, tokens: ScoreTokens, shape: ScoreShape): void {
   const name = 'score_expectation.wgsl';
   const { N, V } = shape;
   checkDim(name, 'N', N);
@@ -120,14 +140,12 @@ export function scoreExpectation(
   checkTokens(name, tokens, V);
   const src = rowSource(name, shape, logits);
   checkBuffer(name, 'logits', logits, src.R * V);
-  checkBuffer(name, 'probs', out.probs, N * tokens.K);
-  checkBuffer(name, 'mass', out.mass, N);
-  checkBuffer(name, 'yhat', out.yhat, N);
+  checkBuffer(name, 'readout', readout, N * (tokens.K + READOUT_EXTRA));
   const grid = rowGrid(rec.gpu, N);
   rec.run(scoreExpectationKernels.pick(V), {
     params: [N, V, tokens.K, (shape.renormalize ? 1 : 0) | src.flag, grid.rowsPerX, src.R],
     // Without a row list the binding is unused; the table stands in for it (read-only, tiny).
-    buffers: { logits, score_table: tokens.table, rows: src.rows ?? tokens.table, ...out },
+    buffers: { logits, score_table: tokens.table, rows: src.rows ?? tokens.table, readout },
     workgroups: grid.workgroups,
     overrides: { WG: rowWorkgroupSize(rec.gpu, V) },
   });

@@ -13,6 +13,7 @@
 // then logits = rmsnorm(x, norm)·headᵀ (head = tok_embeddings when tied, else output).
 // RoPE angles are pos·θ^(−2i/hs) in double (llama2.c's formula, in double) unless `ropeF32` asks
 // for run.c's f32 table (what the GPU engine reads).
+import type { TrainBatch } from '../data/batching.ts';
 import type { ParamLayout } from '../model/layout.ts';
 import { headSize } from '../model/config.ts';
 import { Rng } from '../model/rng.ts';
@@ -280,24 +281,13 @@ export function modelBackwardRef(grads: Float64Array, dlogits: Floats, acts: Mod
   embeddingBackwardRef(gv('tok_embeddings'), dx, acts.tokens, R, C);
 }
 
-export interface LmBatch {
-  B: number;
-  T: number;
-  /** Inputs [B·T]. */
-  tokens: ArrayLike<number>;
-  /** Next-token targets [B·T]. */
-  targets: ArrayLike<number>;
-  /** 1 where the target counts, 0 where not [B·T]. */
-  mask: ArrayLike<number>;
-}
-
 /** Forward + masked mean CE + backward: returns the loss, fills grads (assigned) in the layout. */
-export function lossAndGradsRef(grads: Float64Array | null, params: Floats, layout: ParamLayout, batch: LmBatch, opts: RefOptions = {}): number {
-  const acts = modelForwardRef(params, layout, batch.tokens, batch.B, batch.T, opts);
-  const N = batch.B * batch.T;
+export function lossAndGradsRef(grads: Float64Array | null, params: Floats, layout: ParamLayout, batch: TrainBatch, opts: RefOptions = {}): number {
+  const acts = modelForwardRef(params, layout, batch.inputIds, batch.batchSize, batch.seqLen, opts);
+  const N = batch.batchSize * batch.seqLen;
   const V = layout.config.vocabSize;
   const dlogits = grads ? new Float64Array(N * V) : null;
-  const loss = maskedCrossEntropyRef(dlogits, acts.logits, batch.targets, batch.mask, N, V);
+  const loss = maskedCrossEntropyRef(dlogits, acts.logits, batch.targets, batch.ceMask, N, V);
   if (grads && dlogits) modelBackwardRef(grads, dlogits, acts, params, layout, opts);
   return loss;
 }

@@ -5,8 +5,56 @@ import type { Floats } from './floats.ts';
 import { prob, rowStats } from './softmax.ts';
 
 /**
- * probs [N, K] = p_k (or q_k when renormalising), mass [N] = Σ_k p_k, yhat [N] = ŷ.
+ * The RAIL read-out of score_expectation.wgsl: readout [N, K + 4], per row p_0 … p_{K−1} (q_k when
+ * renormalising), mass = Σ_k p_k, ŷ, the decoded score s_{k*} (k* the first k with the largest score
+ * logit) and 1 if a score token reaches the whole-vocabulary max logit, else 0. Renormalised, q is
+ * the softmax of the K score logits with their own max, as the kernel computes it.
  */
+export function scoreReadoutRef(
+  readout: Float64Array,
+  logits: Floats,
+  N: number,
+  V: number,
+  scoreIds: ArrayLike<number>,
+  scoreValues: ArrayLike<number>,
+  renormalize: boolean,
+): void {
+  const K = scoreIds.length;
+  for (let n = 0; n < N; n++) {
+    const st = rowStats(logits, n * V, V);
+    const o = n * (K + 4);
+    const z = (k: number) => logits[n * V + scoreIds[k]];
+    let best = 0;
+    for (let k = 1; k < K; k++) if (z(k) > z(best)) best = k;
+    const m = z(best);
+    let total = 0;
+    let expect = 0;
+    for (let k = 0; k < K; k++) {
+      const p = prob(z(k), st);
+      readout[o + k] = p;
+      total += p;
+      expect += scoreValues[k] * p;
+    }
+    let yhat = expect;
+    if (renormalize) {
+      let qsum = 0;
+      for (let k = 0; k < K; k++) qsum += Math.exp(z(k) - m);
+      yhat = 0;
+      for (let k = 0; k < K; k++) {
+        const q = Math.exp(z(k) - m) / qsum;
+        readout[o + k] = q;
+        yhat += scoreValues[k] * q;
+      }
+    }
+    readout[o + K] = total;
+    readout[o + K + 1] = yhat;
+    readout[o + K + 2] = scoreValues[best];
+    readout[o + K + 3] = m >= st.max ? 1 : 0;
+  }
+}
+
+/** probs [N, K] = p_k (or q_k when renormalising), mass [N] = Σ_k p_k, yhat [N] = ŷ: the first
+ *  fields of scoreReadoutRef. */
 export function scoreExpectationRef(
   probs: Float64Array,
   mass: Float64Array,
@@ -19,19 +67,12 @@ export function scoreExpectationRef(
   renormalize: boolean,
 ): void {
   const K = scoreIds.length;
+  const r = new Float64Array(N * (K + 4));
+  scoreReadoutRef(r, logits, N, V, scoreIds, scoreValues, renormalize);
   for (let n = 0; n < N; n++) {
-    const st = rowStats(logits, n * V, V);
-    let total = 0;
-    let expect = 0;
-    for (let k = 0; k < K; k++) {
-      const p = prob(logits[n * V + scoreIds[k]], st);
-      probs[n * K + k] = p;
-      total += p;
-      expect += scoreValues[k] * p;
-    }
-    if (renormalize) for (let k = 0; k < K; k++) probs[n * K + k] /= total;
-    mass[n] = total;
-    yhat[n] = renormalize ? expect / total : expect;
+    for (let k = 0; k < K; k++) probs[n * K + k] = r[n * (K + 4) + k];
+    mass[n] = r[n * (K + 4) + K];
+    yhat[n] = r[n * (K + 4) + K + 1];
   }
 }
 

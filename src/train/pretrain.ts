@@ -130,10 +130,7 @@ export async function pretrainBase(
   const B = o.batchSize;
   const T = o.seqLen;
   const step = new TrainStep(model, B, T, { adamw: { ...DEFAULT_ADAMW, weightDecay: o.weightDecay, gradClip: o.gradClip } });
-  const micro = (split: 'train' | 'dev', i: number) => {
-    const b = corpusBatch(tokenizer, o.corpusSeed, split, i, B, T);
-    return { inputIds: b.inputIds, targets: b.targets, ceMask: b.mask };
-  };
+  const micro = (split: 'train' | 'dev', i: number) => corpusBatch(tokenizer, o.corpusSeed, split, i, B, T);
   const save = async (n: number) => {
     const { m, v } = await model.downloadOptimizer();
     const params = await model.downloadParams();
@@ -174,8 +171,7 @@ export async function corpusDevLoss(model: DeviceModel, tokenizer: Tokenizer, o:
   try {
     let sum = 0;
     for (let i = 0; i < o.devBatches; i++) {
-      const b = corpusBatch(tokenizer, o.corpusSeed, 'dev', i, o.batchSize, o.seqLen);
-      sum += (await step.evaluate([{ inputIds: b.inputIds, targets: b.targets, ceMask: b.mask }])).ce;
+      sum += (await step.evaluate([corpusBatch(tokenizer, o.corpusSeed, 'dev', i, o.batchSize, o.seqLen)])).ce;
     }
     return sum / o.devBatches;
   } finally {

@@ -2,7 +2,8 @@
 // and judge fine-tuning (CE over the target tokens + λ·RAFT at the score position; λ = 0 for the CE
 // baselines). Each is a loop of TrainStep steps with a warmup + cosine schedule, reporting every
 // step (both loss parts, learning rate, gradient norm, tokens/s) to a callback.
-import { judgeBatches, lmBatches, type BuiltExample, type Tokenizer } from '../data/index.ts';
+import { judgeBatches, lmBatches, type BuiltExample, type Tokenizer, type TrainBatch } from '../data/index.ts';
+import { scoreScaleOf } from '../model/score_head.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.ts';
 import { TrainStep, type AdamwOptions, type RaftReduction, type StepStats } from './step.ts';
@@ -66,14 +67,7 @@ function schedule(o: RunOptions, totalSteps: number): LrSchedule {
   return s;
 }
 
-async function loop<B extends { inputIds: ArrayLike<number> }>(
-  step: TrainStep,
-  o: RunOptions,
-  stepsPerEpoch: number,
-  batchesOf: (epoch: number) => Iterable<B>,
-  toMicro: (b: B) => Parameters<TrainStep['step']>[0][number],
-  onStep?: OnStep,
-): Promise<RunLog> {
+async function loop(step: TrainStep, o: RunOptions, stepsPerEpoch: number, batchesOf: (epoch: number) => Iterable<TrainBatch>, onStep?: OnStep): Promise<RunLog> {
   const total = Math.min(o.maxSteps ?? Infinity, o.epochs * stepsPerEpoch);
   if (total < 1) throw new Error('the training run has no steps: no data, or epochs/maxSteps is 0');
   const sched = schedule(o, total);
@@ -103,7 +97,7 @@ async function loop<B extends { inputIds: ArrayLike<number> }>(
       for (const b of batchesOf(epoch)) {
         if (n >= total) break;
         const lr = learningRate(sched, n);
-        const next = { stats: step.step([toMicro(b)], lr, n + 1), step: n + 1, epoch, lr };
+        const next = { stats: step.step([b], lr, n + 1), step: n + 1, epoch, lr };
         n++;
         const prev = inFlight;
         inFlight = next;
@@ -132,7 +126,7 @@ export async function trainJudge(model: DeviceModel, seqs: readonly BuiltExample
   if (T > model.config.seqLen) throw new Error(`the longest sequence needs ${T} positions; the model has ${model.config.seqLen}`);
   const B = Math.min(o.batchSize, seqs.length);
   const step = new TrainStep(model, B, T, {
-    scoreTokens: o.lambda > 0 ? { ids: tokenizer.scoreTokenIds(), values: [1, 2, 3, 4, 5] } : undefined,
+    scoreTokens: o.lambda > 0 ? scoreScaleOf(tokenizer) : undefined,
     lambda: o.lambda,
     raftReduction: o.raftReduction,
     renormalize: o.renormalize,
@@ -145,7 +139,6 @@ export async function trainJudge(model: DeviceModel, seqs: readonly BuiltExample
       o,
       Math.ceil(seqs.length / B),
       (epoch) => judgeBatches(seqs, { ...pack, epoch }),
-      (b) => ({ inputIds: b.inputIds, targets: b.targets, ceMask: b.ceMask, scorePositions: b.scorePositions, labels: b.labels }),
       onStep,
     );
   } finally {
@@ -166,7 +159,6 @@ export async function pretrainLm(model: DeviceModel, stream: Int32Array, tokeniz
       o,
       Math.ceil(windows / B),
       (epoch) => lmBatches(stream, { batchSize: B, seqLen: T, pad: tokenizer.pad, seed: o.seed, epoch }),
-      (b) => ({ inputIds: b.inputIds, targets: b.targets, ceMask: b.mask }),
       onStep,
     );
   } finally {

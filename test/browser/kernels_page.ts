@@ -1,7 +1,7 @@
 // Loaded by kernels.html in headless Chromium: exposes the score kernels to the test through
 // window.tract, running on the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
 import { adapterName, createBuffer, readF32, Recorder, requestGpu, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
-import { raftLossBackward, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
+import { raftLossBackward, readoutRow, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
 
 export interface ScoreCase {
   N: number;
@@ -21,7 +21,7 @@ async function scoreCase(c: ScoreCase) {
   const K = c.ids.length;
   const tokens = uploadScoreTokens(g, c.ids, c.values, c.V);
   const logits = uploadBuffer(g, 'logits', new Float32Array(c.logits));
-  const out = { probs: createBuffer(g, 'probs', c.N * K * 4), mass: createBuffer(g, 'mass', c.N * 4), yhat: createBuffer(g, 'yhat', c.N * 4) };
+  const out = createBuffer(g, 'readout', c.N * (K + READOUT_EXTRA) * 4);
   const back = { dlogits: createBuffer(g, 'dlogits', c.N * c.V * 4), loss: createBuffer(g, 'loss', c.N * 4), yhat: createBuffer(g, 'yhat2', c.N * 4) };
   const rec = new Recorder(g, 'browser score');
   scoreExpectation(rec, out, logits, tokens, { N: c.N, V: c.V, renormalize: c.renormalize });
@@ -31,11 +31,13 @@ async function scoreCase(c: ScoreCase) {
     renormalize: c.renormalize,
   });
   rec.submit();
+  const data = await readF32(g, out);
+  const rows = Array.from({ length: c.N }, (_, n) => readoutRow(data, n, K));
   return {
     adapter: adapterName(g.adapter),
-    probs: Array.from(await readF32(g, out.probs)),
-    mass: Array.from(await readF32(g, out.mass)),
-    yhat: Array.from(await readF32(g, out.yhat)),
+    probs: rows.flatMap((r) => r.probs),
+    mass: rows.map((r) => r.mass),
+    yhat: rows.map((r) => r.yhat),
     dlogits: Array.from(await readF32(g, back.dlogits)),
     loss: Array.from(await readF32(g, back.loss)),
   };

@@ -13,13 +13,14 @@ import {
   lmWindowCount,
   loadJudgeData,
   packJudgeBatch,
+  ceTargetCount,
   prepareJudgeSequences,
   readoutIds,
   referenceCot,
   scorePrefix,
   shuffledOrder,
   type BuiltExample,
-  type JudgeBatch,
+  type TrainBatch,
   type JudgeExample,
   type Tokenizer,
 } from '../../src/data/index.ts';
@@ -42,7 +43,7 @@ function long(ex: JudgeExample): JudgeExample {
 }
 
 /** Checks one packed row against the sequence it came from. */
-function checkRow(b: JudgeBatch, row: number, s: BuiltExample, tok: Tokenizer, includeScore = false) {
+function checkRow(b: TrainBatch, row: number, s: BuiltExample, tok: Tokenizer, includeScore = false) {
   const T = b.seqLen;
   const at = (a: Int32Array | Float32Array, t: number) => a[row * T + t]!;
   const p = b.scorePositions[row]!;
@@ -171,7 +172,7 @@ describe('packing details', () => {
     expect(b.scorePositions[3]).toBe(-1);
     expect(b.labels[3]).toBe(0);
     expect(b.ids[3]).toBe('');
-    expect(b.ceCount).toBe(seqs.reduce((n, s) => n + (s.scoreIndex - s.targetStart) + 2, 0));
+    expect(ceTargetCount(b)).toBe(seqs.reduce((n, s) => n + (s.scoreIndex - s.targetStart) + 2, 0));
     expect(() => packJudgeBatch(seqs, { batchSize: 2, seqLen: 200, pad: 0 })).toThrow(/3 sequences for a batch of 2/);
     expect(() => packJudgeBatch(seqs, { batchSize: 4, seqLen: 20, pad: 0 })).toThrow(/more than T \+ 1/);
   });
@@ -208,7 +209,7 @@ describe('packing details', () => {
     const starts: number[] = [];
     for (const b of batches) {
       for (let row = 0; row < 4; row++) {
-        if (b.mask[row * T] === 0) continue;
+        if (b.ceMask[row * T] === 0) continue;
         const first = b.inputIds.slice(row * T, row * T + T);
         const w = Array.from({ length: windows }, (_, k) => k).find((k) => first.every((x, t) => x === stream[k * T + t]) && b.targets[row * T + T - 1] === stream[k * T + T])!;
         expect(w).toBeDefined();

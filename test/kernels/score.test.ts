@@ -2,8 +2,8 @@
 // references, at awkward sizes and with extreme logits; and the validation of score tokens.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { raftLossBackward, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
-import { raftLossBackwardRef, scoreExpectationRef } from '../../src/reference/score.ts';
+import { raftLossBackward, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
+import { raftLossBackwardRef, scoreReadoutRef } from '../../src/reference/score.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, rng, toF64 } from '../helpers/random.ts';
@@ -67,11 +67,8 @@ async function runCase(c: Case, renormalize: boolean, accumulate: boolean) {
 
   const tokens = uploadScoreTokens(gpu, ids, values, V);
   const logits = uploadBuffer(gpu, 'logits', z);
-  const out = {
-    probs: createBuffer(gpu, 'probs', N * K * 4),
-    mass: createBuffer(gpu, 'mass', N * 4),
-    yhat: createBuffer(gpu, 'yhat', N * 4),
-  };
+  const W = K + READOUT_EXTRA;
+  const out = createBuffer(gpu, 'readout', N * W * 4);
   const back = {
     dlogits: uploadBuffer(gpu, 'dlogits', prior),
     loss: createBuffer(gpu, 'loss', N * 4),
@@ -88,14 +85,15 @@ async function runCase(c: Case, renormalize: boolean, accumulate: boolean) {
   });
   rec.submit();
 
-  const ref = { probs: new Float64Array(N * K), mass: new Float64Array(N), yhat: new Float64Array(N) };
-  scoreExpectationRef(ref.probs, ref.mass, ref.yhat, toF64(z), N, V, ids, values, renormalize);
+  const ref = new Float64Array(N * W);
+  scoreReadoutRef(ref, toF64(z), N, V, ids, values, renormalize);
   const refBack = { dlogits: toF64(prior), loss: new Float64Array(N), yhat: new Float64Array(N) };
   raftLossBackwardRef(refBack.dlogits, refBack.loss, refBack.yhat, toF64(z), gold, mask, N, V, ids, values, lambda, renormalize, accumulate);
 
-  expectClose(await readF32(gpu, out.probs, N * K), ref.probs, TOL.elementwise, 'probs');
-  expectClose(await readF32(gpu, out.mass, N), ref.mass, TOL.elementwise, 'mass');
-  expectClose(await readF32(gpu, out.yhat, N), ref.yhat, TOL.elementwise, 'yhat');
+  // Probabilities, mass, ŷ, decoded score and the argmax flag, in one row per example.
+  const got = await readF32(gpu, out, N * W);
+  expectClose(got, ref, TOL.elementwise, 'readout');
+  for (let n = 0; n < N; n++) expect(got[n * W + K + 3], `argmax flag of row ${n}`).toBe(ref[n * W + K + 3]);
   expectClose(await readF32(gpu, back.loss, N), refBack.loss, TOL.elementwise, 'loss');
   expectClose(await readF32(gpu, back.yhat, N), refBack.yhat, TOL.elementwise, 'yhat (raft)');
   const dl = await readF32(gpu, back.dlogits, N * V);
@@ -143,7 +141,7 @@ describe('row lists: the score positions of a batch among all its positions', ()
       const tokens = uploadScoreTokens(gpu, ids, values, V);
       const logits = uploadBuffer(gpu, 'logits', z);
       const rowBuf = uploadBuffer(gpu, 'rows', new Uint32Array(rows));
-      const out = { probs: createBuffer(gpu, 'p', N * 5 * 4), mass: createBuffer(gpu, 'm', N * 4), yhat: createBuffer(gpu, 'y', N * 4) };
+      const out = createBuffer(gpu, 'readout', N * (5 + READOUT_EXTRA) * 4);
       const back = { dlogits: uploadBuffer(gpu, 'd', prior), loss: createBuffer(gpu, 'l', N * 4), yhat: createBuffer(gpu, 'y2', N * 4) };
       const rec = new Recorder(gpu, 'rows');
       scoreExpectation(rec, out, logits, tokens, { N, V, rows: { buffer: rowBuf, R } });
@@ -157,10 +155,9 @@ describe('row lists: the score positions of a batch among all its positions', ()
       // Reference: gather the listed rows, compute on them, scatter the gradient back.
       const zRows = new Float64Array(N * V);
       rows.forEach((r, n) => zRows.set(z.subarray(r * V, (r + 1) * V), n * V));
-      const ref = { probs: new Float64Array(N * 5), mass: new Float64Array(N), yhat: new Float64Array(N) };
-      scoreExpectationRef(ref.probs, ref.mass, ref.yhat, zRows, N, V, ids, values, false);
-      expectClose(await readF32(gpu, out.probs, N * 5), ref.probs, TOL.elementwise, 'probs');
-      expectClose(await readF32(gpu, out.yhat, N), ref.yhat, TOL.elementwise, 'yhat');
+      const ref = new Float64Array(N * (5 + READOUT_EXTRA));
+      scoreReadoutRef(ref, zRows, N, V, ids, values, false);
+      expectClose(await readF32(gpu, out, N * (5 + READOUT_EXTRA)), ref, TOL.elementwise, 'readout');
       const g = new Float64Array(N * V);
       raftLossBackwardRef(g, new Float64Array(N), new Float64Array(N), zRows, gold, mask, N, V, ids, values, 1, false, false);
       const want = toF64(prior);
@@ -187,7 +184,7 @@ describe('score token validation (before any dispatch)', () => {
     const logits = uploadBuffer(gpu, 'logits', new Float32Array(20));
     const rec = new Recorder(gpu, 'bad');
     const b = (n: number) => createBuffer(gpu, 'b', n * 4);
-    expect(() => scoreExpectation(rec, { probs: b(4), mass: b(1), yhat: b(1) }, logits, tokens, { N: 1, V: 20 })).toThrow(
+    expect(() => scoreExpectation(rec, b(6), logits, tokens, { N: 1, V: 20 })).toThrow(
       /score token id 40 is outside the vocabulary 0\.\.19/,
     );
     expect(rec.dispatches).toBe(0);

@@ -9,9 +9,10 @@ import { DeviceModel } from '../../src/model/device_model.ts';
 import { recordForward } from '../../src/model/forward.ts';
 import { initParams } from '../../src/model/init.ts';
 import { readLlama2c } from '../../src/model/llama2c.ts';
-import { maskedCrossEntropyRef, modelBackwardRef, modelForwardRef } from '../../src/reference/model.ts';
-import { raftLossBackwardRef } from '../../src/reference/score.ts';
-import { TrainStep, type MicroBatch } from '../../src/train/step.ts';
+import { modelBackwardRef, modelForwardRef } from '../../src/reference/model.ts';
+import { scoreHeadObjectiveRef } from '../../src/reference/score_head.ts';
+import { TrainStep } from '../../src/train/step.ts';
+import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
 import { createActivations } from '../../src/model/activations.ts';
 import { expectClose, maxAbs } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -19,40 +20,28 @@ import { rng } from '../helpers/random.ts';
 
 const STORIES = new URL('../../../shared/models/stories260K/stories260K.bin', import.meta.url);
 
-function randomBatch(c: ModelConfig, B: number, T: number, seed: number, withScores: boolean): MicroBatch {
+function randomBatch(c: ModelConfig, B: number, T: number, seed: number, withScores: boolean): TrainBatch {
   const r = rng(seed);
   const V = c.vocabSize;
   const inputIds = Array.from({ length: B * T }, () => Math.floor(r() * V));
   const targets = Array.from({ length: B * T }, () => Math.floor(r() * V));
   const ceMask = Array.from({ length: B * T }, (_, i) => (i % T >= 2 && r() < 0.7 ? 1 : 0));
-  if (!withScores) return { inputIds, targets, ceMask };
+  if (!withScores) return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask });
   const scorePositions = Array.from({ length: B }, (_, b) => (b === 1 ? -1 : 1 + Math.floor(r() * (T - 1))));
   const labels = Array.from({ length: B }, () => 1 + 4 * r());
-  return { inputIds, targets, ceMask, scorePositions, labels };
+  return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels });
 }
 
-/** Reference gradients of CE + λ·RAFT for one micro-batch (what TrainStep computes). */
-function referenceGrads(params: Float32Array, model: DeviceModel, mb: MicroBatch, B: number, T: number, ids: number[], lambda: number) {
+/** Reference gradients of CE + λ·RAFT for one micro-batch (what TrainStep computes): the score
+ *  head's CPU twin, back through the reference model. */
+function referenceGrads(params: Float32Array, model: DeviceModel, mb: TrainBatch, ids: number[], lambda: number) {
   const layout = model.layout;
   const V = model.config.vocabSize;
-  const R = B * T;
-  const acts = modelForwardRef(params, layout, mb.inputIds, B, T, { ropeF32: true });
-  const dlogits = new Float64Array(R * V);
-  const ce = maskedCrossEntropyRef(dlogits, acts.logits, mb.targets, mb.ceMask, R, V);
-  if (mb.scorePositions) {
-    const rows = Array.from(mb.scorePositions, (t, b) => (t >= 0 ? b * T + t : 0));
-    const mask = Array.from(mb.scorePositions, (t) => (t >= 0 ? 1 : 0));
-    const z = new Float64Array(B * V);
-    rows.forEach((row, b) => z.set(acts.logits.subarray(row * V, (row + 1) * V), b * V));
-    const g = new Float64Array(B * V);
-    raftLossBackwardRef(g, new Float64Array(B), new Float64Array(B), z, mb.labels!, mask, B, V, ids, [1, 2, 3, 4, 5], lambda, false, false);
-    rows.forEach((row, b) => {
-      if (mask[b]) for (let j = 0; j < V; j++) dlogits[row * V + j] += g[b * V + j];
-    });
-  }
+  const acts = modelForwardRef(params, layout, mb.inputIds, mb.batchSize, mb.seqLen, { ropeF32: true });
+  const obj = scoreHeadObjectiveRef([mb], [acts.logits], V, { ids, values: ids.map((_, k) => k + 1), lambda, reduction: 'mean', renormalize: false });
   const grads = new Float64Array(layout.size);
-  modelBackwardRef(grads, dlogits, acts, params, layout, { ropeF32: true });
-  return { logits: acts.logits, grads, ce };
+  modelBackwardRef(grads, obj.dlogits![0], acts, params, layout, { ropeF32: true });
+  return { logits: acts.logits, grads, ce: obj.ce };
 }
 
 const tiny: [string, ModelConfig][] = [
@@ -74,10 +63,10 @@ describe('GPU model vs the CPU reference model', () => {
         const step = new TrainStep(model, B, T, { scoreTokens: { ids, values: [1, 2, 3, 4, 5] }, lambda: 0.8, headRows });
         const mb = randomBatch(config, B, T, 3, true);
         step.accumulateGradients([mb]);
-        const ref = referenceGrads(params, model, mb, B, T, ids, 0.8);
+        const ref = referenceGrads(params, model, mb, ids, 0.8);
         const V = config.vocabSize;
         // With head rows, acts.logits holds only the rows with a CE target or a score, in order.
-        const rows = Array.from({ length: B * T }, (_, r) => r).filter((r) => !headRows || mb.ceMask[r] !== 0 || mb.scorePositions![Math.floor(r / T)] === r % T);
+        const rows = Array.from({ length: B * T }, (_, r) => r).filter((r) => !headRows || mb.ceMask[r] !== 0 || mb.scorePositions[Math.floor(r / T)] === r % T);
         expect(rows.length).toBeLessThan(headRows ? B * T : B * T + 1);
         const logits = await readF32(gpu, step.acts.logits, rows.length * V);
         const want = new Float64Array(rows.length * V);
@@ -105,12 +94,14 @@ describe('GPU model vs the CPU reference model', () => {
     step.accumulateGradients([a, b]);
     const both = await model.downloadGrads();
     // Reference: one batch of 2B rows.
-    const whole: MicroBatch = {
+    const whole = trainBatch({
+      batchSize: 2 * B,
+      seqLen: T,
       inputIds: [...Array.from(a.inputIds), ...Array.from(b.inputIds)],
       targets: [...Array.from(a.targets), ...Array.from(b.targets)],
       ceMask: [...Array.from(a.ceMask), ...Array.from(b.ceMask)],
-    };
-    const ref = referenceGrads(params, model, whole, 2 * B, T, [], 0);
+    });
+    const ref = referenceGrads(params, model, whole, [], 0);
     expectClose(both, ref.grads, { atol: 1e-4 * maxAbs(ref.grads), rtol: 1e-3 }, 'accumulated gradients');
     step.destroy();
     model.destroy();

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../src/model/config.ts';
 import { buildLayout, tensorView, type ParamLayout } from '../../src/model/layout.ts';
 import { convertRopeConvention } from '../../src/model/ropePermute.ts';
-import { createKVCache, generateRef, lossAndGradsRef, modelForwardRef, prefillRef, type LmBatch } from '../../src/reference/model.ts';
+import { createKVCache, generateRef, lossAndGradsRef, modelForwardRef, prefillRef } from '../../src/reference/model.ts';
+import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { normals, rng } from '../helpers/random.ts';
 
@@ -21,13 +22,13 @@ function randomParams(layout: ParamLayout, seed: number): Float64Array {
   return p;
 }
 
-function randomBatch(B: number, T: number, V: number, seed: number): LmBatch {
+function randomBatch(B: number, T: number, V: number, seed: number): TrainBatch {
   const r = rng(seed);
   const id = () => Math.floor(r() * V);
   const tokens = Array.from({ length: B * T }, id);
   const targets = Array.from({ length: B * T }, id);
   const mask = Array.from({ length: B * T }, (_, i) => (i % 4 === 1 ? 0 : 1)); // some positions ignored
-  return { B, T, tokens, targets, mask };
+  return trainBatch({ batchSize: B, seqLen: T, inputIds: tokens, targets, ceMask: mask });
 }
 
 describe('reference model backward vs central finite differences', () => {
@@ -78,7 +79,7 @@ describe('reference model backward vs central finite differences', () => {
     const g1 = new Float64Array(layout.size);
     const g2 = new Float64Array(layout.size);
     const l1 = lossAndGradsRef(g1, params, layout, batch);
-    const targets = Array.from(batch.targets, (t, i) => (batch.mask[i] ? t : (t + 1) % tiny.vocabSize));
+    const targets = Int32Array.from(batch.targets, (t, i) => (batch.ceMask[i] ? t : (t + 1) % tiny.vocabSize));
     const l2 = lossAndGradsRef(g2, params, layout, { ...batch, targets });
     expect(l2).toBe(l1);
     expect(Array.from(g2)).toEqual(Array.from(g1));

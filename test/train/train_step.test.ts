@@ -11,19 +11,20 @@ import { recordForward } from '../../src/model/forward.ts';
 import { initParams } from '../../src/model/init.ts';
 import { adamwRef, gradNormRef } from '../../src/reference/adamw.ts';
 import { lossAndGradsRef } from '../../src/reference/model.ts';
-import { NonFiniteLossError, TrainStep, type MicroBatch } from '../../src/train/step.ts';
+import { NonFiniteLossError, TrainStep } from '../../src/train/step.ts';
+import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
 import { expectClose, maxAbs } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { rng } from '../helpers/random.ts';
 
 const config = makeConfig({ dim: 16, hiddenDim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 24, seqLen: 16 });
 
-function batch(B: number, T: number, seed: number): MicroBatch {
+function batch(B: number, T: number, seed: number): TrainBatch {
   const r = rng(seed);
   const inputIds = Array.from({ length: B * T }, () => Math.floor(r() * config.vocabSize));
   // Next-token targets of a fixed sequence: learnable.
   const targets = inputIds.map((_, i) => (i % T === T - 1 ? 0 : inputIds[i + 1]));
-  return { inputIds, targets, ceMask: inputIds.map((_, i) => (i % T === T - 1 ? 0 : 1)) };
+  return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask: inputIds.map((_, i) => (i % T === T - 1 ? 0 : 1)) });
 }
 
 const adamw = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, gradClip: 0.5 };
@@ -45,7 +46,7 @@ describe('training steps on the GPU', () => {
       const mb = batch(B, T, 10 + s);
       const stats = await step.step([mb], lrs[s], s + 1);
       const g = new Float64Array(p.length);
-      const loss = lossAndGradsRef(g, p, L, { B, T, tokens: mb.inputIds, targets: mb.targets, mask: mb.ceMask }, { ropeF32: true });
+      const loss = lossAndGradsRef(g, p, L, mb, { ropeF32: true });
       expect(stats!.ce).toBeCloseTo(loss, 4);
       const { norm, clip } = gradNormRef(g, 0, p.length, adamw.gradClip);
       expect(stats!.gradNorm).toBeCloseTo(norm, 4);
@@ -137,7 +138,7 @@ describe('training steps on the GPU', () => {
     const gpu = await testGpu();
     const model = new DeviceModel(gpu, config, { training: true });
     const step = new TrainStep(model, 1, 4);
-    const bad = { inputIds: [1, 2, 99, 3], targets: [2, 3, 4, 5], ceMask: [1, 1, 1, 0] };
+    const bad = trainBatch({ batchSize: 1, seqLen: 4, inputIds: [1, 2, 99, 3], targets: [2, 3, 4, 5], ceMask: [1, 1, 1, 0] });
     await expect(step.step([bad], 1e-3, 1)).rejects.toThrow(/micro-batch 0 input ids: token 2 is 99, outside the vocabulary 0\.\.23/);
     step.destroy();
     model.destroy();
@@ -147,7 +148,7 @@ describe('training steps on the GPU', () => {
 describe('RAFT reduction (finetune.raftReduction)', () => {
   const scoreTokens = { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] };
   /** The gradients one TrainStep accumulates for `mb` with `o`, and the step's unweighted RAFT loss. */
-  async function gradients(model: DeviceModel, B: number, T: number, mb: MicroBatch, o: ConstructorParameters<typeof TrainStep>[3]) {
+  async function gradients(model: DeviceModel, B: number, T: number, mb: TrainBatch, o: ConstructorParameters<typeof TrainStep>[3]) {
     const step = new TrainStep(model, B, T, { scoreTokens, ...o });
     const counts = step.accumulateGradients([mb]);
     const grads = await model.downloadGrads();
@@ -164,7 +165,7 @@ describe('RAFT reduction (finetune.raftReduction)', () => {
       const n = scorePositions.filter((t) => t >= 0).length;
       const b = batch(B, T, 21);
       // RAFT alone (no CE target): the gradient is the RAFT term's.
-      const raftOnly: MicroBatch = { ...b, ceMask: Array.from(b.ceMask, () => 0), scorePositions, labels: [1.5, 4, 2.7, 5] };
+      const raftOnly = trainBatch({ ...b, ceMask: Array.from(b.ceMask, () => 0), scorePositions, labels: [1.5, 4, 2.7, 5] });
       const mean = await gradients(model, B, T, raftOnly, { lambda: 1 });
       const reference = await gradients(model, B, T, raftOnly, { lambda: 1, raftReduction: 'reference' });
       expect(mean.counts.raftCount).toBe(n);
@@ -174,7 +175,7 @@ describe('RAFT reduction (finetune.raftReduction)', () => {
       expectClose(reference.grads, Float64Array.from(mean.grads, (g) => g / n), { atol: 1e-7 * maxAbs(mean.grads), rtol: 1e-5 }, `RAFT gradient, ${n} scored rows`);
 
       // With CE: the CE part is unchanged and only the RAFT part is divided by n.
-      const full: MicroBatch = { ...raftOnly, ceMask: b.ceMask };
+      const full: TrainBatch = { ...raftOnly, ceMask: b.ceMask };
       const ce = await gradients(model, B, T, full, { lambda: 0 });
       const meanFull = await gradients(model, B, T, full, { lambda: 1 });
       const refFull = await gradients(model, B, T, full, { lambda: 1, raftReduction: 'reference' });

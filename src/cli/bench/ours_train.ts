@@ -7,18 +7,19 @@ import { activationBytes } from '../../model/activations.ts';
 import { DeviceModel, parameterBytes } from '../../model/device_model.ts';
 import { initParams } from '../../model/init.ts';
 import { Rng } from '../../model/rng.ts';
-import { TrainStep, type MicroBatch } from '../../train/step.ts';
+import { TrainStep } from '../../train/step.ts';
+import { trainBatch, type TrainBatch } from '../../data/batching.ts';
 import type { TrainBenchArgs, TrainBenchResult } from './pages/types.ts';
 
 export function benchConfig(a: Pick<TrainBenchArgs, 'dim' | 'hidden' | 'layers' | 'heads' | 'kvHeads' | 'vocab' | 'seqLen'>): ModelConfig {
   return makeConfig({ dim: a.dim, hiddenDim: a.hidden, nLayers: a.layers, nHeads: a.heads, nKvHeads: a.kvHeads ?? a.heads, vocabSize: a.vocab, seqLen: a.seqLen });
 }
 
-function randomBatch(B: number, T: number, V: number, seed: number): MicroBatch {
+function randomBatch(B: number, T: number, V: number, seed: number): TrainBatch {
   const rng = new Rng(seed);
   const inputIds = Array.from({ length: B * T }, () => Math.floor(rng.next() * V));
   const targets = inputIds.map((_, i) => inputIds[(i + 1) % inputIds.length]);
-  return { inputIds, targets, ceMask: new Array<number>(B * T).fill(1) };
+  return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask: new Array<number>(B * T).fill(1) });
 }
 
 export interface OursTrainResult extends TrainBenchResult {

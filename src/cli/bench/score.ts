@@ -3,7 +3,7 @@
 // gather, weighted sum, squared error, and back through each: 7 dispatches and a clear), and the
 // same for the RAIL read-out alone. Medians over repeated runs in this process, V = 32000 and 512.
 import { adapterName, createBuffer, requestGpu, uploadBuffer } from '../../gpu/index.ts';
-import { raftLossBackward, scoreExpectation, uploadScoreTokens } from '../../kernels/score.ts';
+import { raftLossBackward, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../kernels/score.ts';
 import { createUnfusedWorkspace, raftLossUnfused } from '../../kernels/score_unfused.ts';
 import { softmaxForward } from '../../kernels/softmax.ts';
 import { round, timeInterleaved } from './timing.ts';
@@ -23,7 +23,7 @@ export async function bench(json: boolean): Promise<void> {
     const gold = uploadBuffer(gpu, 'gold', Float32Array.from({ length: N }, (_, n) => 1 + (n % 5)));
     const mask = uploadBuffer(gpu, 'mask', new Uint32Array(N).fill(1));
     const out = { dlogits: createBuffer(gpu, 'dlogits', N * V * 4), loss: createBuffer(gpu, 'loss', N * 4), yhat: createBuffer(gpu, 'yhat', N * 4) };
-    const rail = { probs: createBuffer(gpu, 'probs', N * K * 4), mass: createBuffer(gpu, 'mass', N * 4), yhat: out.yhat };
+    const rail = createBuffer(gpu, 'readout', N * (K + READOUT_EXTRA) * 4);
     const ws = createUnfusedWorkspace(gpu, N, V, K);
     const inner = V >= 10000 ? 5 : 50;
 

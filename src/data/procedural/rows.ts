@@ -2,6 +2,7 @@
 // tokens (T inputs and their next tokens), drawn from its own RNG stream named by (seed, split,
 // key). So the rows of any step can be made again on resume without replaying the ones before,
 // and a row always starts at a document boundary, as a judge prompt starts at BOS.
+import type { TrainBatch } from '../batching.ts';
 import { createRng } from '../rng.ts';
 import type { Tokenizer } from '../tokenizers/types.ts';
 import { corpusDocument, type CorpusSplit } from './corpus.ts';
@@ -20,19 +21,8 @@ export function corpusRow(tokenizer: Tokenizer, seed: number | string, split: Co
   return out;
 }
 
-export interface CorpusBatch {
-  batchSize: number;
-  seqLen: number;
-  /** [B, T] row-major. */
-  inputIds: Int32Array;
-  /** [B, T]: the next token of each input. */
-  targets: Int32Array;
-  /** [B, T]: all 1 (every position is a target). */
-  mask: Float32Array;
-}
-
 /** The B rows of training step `step` (or of dev batch `step` with split 'dev'). */
-export function corpusBatch(tokenizer: Tokenizer, seed: number | string, split: CorpusSplit, step: number, B: number, T: number): CorpusBatch {
+export function corpusBatch(tokenizer: Tokenizer, seed: number | string, split: CorpusSplit, step: number, B: number, T: number): TrainBatch {
   const inputIds = new Int32Array(B * T);
   const targets = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
@@ -40,5 +30,6 @@ export function corpusBatch(tokenizer: Tokenizer, seed: number | string, split: 
     inputIds.set(row.subarray(0, T), b * T);
     targets.set(row.subarray(1, T + 1), b * T);
   }
-  return { batchSize: B, seqLen: T, inputIds, targets, mask: new Float32Array(B * T).fill(1) };
+  // Every position is a target; no score positions.
+  return { batchSize: B, seqLen: T, inputIds, targets, ceMask: new Float32Array(B * T).fill(1), scorePositions: new Int32Array(B).fill(-1), labels: new Float32Array(B), ids: new Array<string>(B).fill('') };
 }
