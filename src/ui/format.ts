@@ -33,3 +33,8 @@ export function eta(startedAt: number | undefined, done: number | undefined, tot
   const elapsed = (now - startedAt) / 1000;
   return (elapsed / done) * (total - done);
 }
+
+/** "1 example", "2 examples" (plural: the word's plural when it is not word + "s"). */
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
+}

@@ -99,7 +99,7 @@ export class Dataset {
     const idx = this.lastQuery.indices;
     const rows = idx.slice(offset, offset + limit).map((i) => {
       const ex = this.examples[i];
-      const family = typeof ex.extras?.family === 'string' ? ex.extras.family : typeof ex.extras?.category === 'string' ? ex.extras.category : undefined;
+      const family = familyOf(ex);
       return { index: i, id: ex.id, split: ex.split, family, instruction: preview(ex.instruction), response: preview(ex.response), label: ex.label, scores: ex.scores };
     });
     return { total: idx.length, rows };
@@ -145,6 +145,15 @@ export class Dataset {
   }
 }
 
+/** The family (Rubric Lab) or category (Prometheus files) the table shows under an id. */
+function familyOf(ex: JudgeExample): string | undefined {
+  return typeof ex.extras?.family === 'string' ? ex.extras.family : typeof ex.extras?.category === 'string' ? ex.extras.category : undefined;
+}
+
+/** Every field the table and the detail show, so a search finds what the user sees. */
 function haystack(ex: JudgeExample): string {
-  return [ex.id, ex.instruction, ex.response, ex.referenceAnswer, ex.feedback ?? '', ex.rubric.criteria].join('\n').toLowerCase();
+  const r = ex.rubric;
+  return [ex.id, familyOf(ex) ?? '', ex.split ?? '', ex.instruction, ex.response, ex.referenceAnswer, ex.feedback ?? '', r.criteria, r.score1, r.score2, r.score3, r.score4, r.score5, String(ex.label)]
+    .join('\n')
+    .toLowerCase();
 }

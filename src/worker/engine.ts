@@ -388,10 +388,17 @@ export class Engine {
       this.post({ type: 'judge-text', requestId: r.requestId, pieces });
       pieces = [];
     };
+    // Pieces go out at most every 50 ms. A timer alone is not enough: onnxruntime-web's wasm
+    // session may resolve every token in microtasks, so no timer fires until the CoT is done and
+    // nothing streams; a piece arriving 50 ms after the last post is therefore posted at once.
+    let lastPost = performance.now();
     const onText = (sample: number, text: string) => {
       if (text === '') return;
       pieces.push({ sample, text });
-      if (timer === null) timer = setTimeout(flush, 50);
+      if (performance.now() - lastPost >= 50) {
+        flush();
+        lastPost = performance.now();
+      } else if (timer === null) timer = setTimeout(() => ((lastPost = performance.now()), flush()), 50);
     };
     try {
       // No device (no WebGPU, or one lost and not yet replaced): the same judge on onnxruntime-web.

@@ -102,10 +102,19 @@ describe('app: data', () => {
     await tab('data');
     await byTestId('data-row').first().waitFor({ timeout: 30_000 });
     expect(Number(await text('data-accepted'))).toBe(40);
+    // The search covers the family printed under each id.
+    await byTestId('data-search').fill('spelling');
+    await waitText('data-total', 'parseInt(t) > 0 && parseInt(t) < 40');
+    expect(await byTestId('data-row').first().textContent()).toMatch(/spelling/);
     await byTestId('data-search').fill('what is');
     await waitText('data-total', 'parseInt(t) > 0 && parseInt(t) < 40');
     await byTestId('data-row').first().click();
     await byTestId('data-detail').waitFor();
+    // The detail is brought into view (it opens below the table).
+    await page.waitForFunction(() => {
+      const r = document.querySelector('[data-testid="data-detail"]')!.getBoundingClientRect();
+      return r.top >= 0 && r.top < window.innerHeight;
+    }, undefined, { timeout: 10_000 });
     expect(await text('detail-prompt')).toMatch(/^Task: What is/);
     expect(await text('detail-target')).toMatch(/So the overall score is [1-5]$/);
   });
@@ -378,6 +387,8 @@ describe('app: without WebGPU', () => {
       await p.getByTestId('model-description').waitFor({ timeout: 60_000 });
       await p.getByTestId('pg-fallback').waitFor({ timeout: 10_000 });
       await p.getByTestId('judge-button').click();
+      // The CoT streams: text shows before the score does.
+      await p.waitForFunction(() => (document.querySelector('[data-testid="cot-0"]')?.textContent ?? '').replace('▍', '').trim().length > 0 && !document.querySelector('[data-testid="yhat"]'), undefined, { timeout: 180_000 });
       await p.getByTestId('yhat').waitFor({ timeout: 180_000 });
       expect(((await p.getByTestId('cot-0').textContent()) ?? '').trim().length).toBeGreaterThan(0);
       expect(await p.getByTestId('judge-backend').textContent()).toMatch(/onnxruntime-web/);
@@ -385,6 +396,12 @@ describe('app: without WebGPU', () => {
       expect(yhat).toBeGreaterThan(0);
       expect(yhat).toBeLessThanOrEqual(5);
       await p.screenshot({ path: join(SCREENSHOTS, 'app-no-webgpu.png'), fullPage: true });
+      // The fallback texts match what is shown: the Learn view says why its demo is missing, Start says why it is disabled.
+      await p.getByTestId('tab-learn').click();
+      expect(await p.getByTestId('demo-missing').textContent()).toMatch(/WebGPU, which this page does not have/);
+      expect(await p.locator('main').textContent()).not.toMatch(/Drag the logits below/);
+      await p.getByTestId('tab-train').click();
+      expect(await p.getByTestId('train-start-why').textContent()).toMatch(/Training needs WebGPU/);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

@@ -2,9 +2,9 @@
 // (Prometheus benchmarks, the Feedback Collection, or tract's format) loaded and validated in the
 // worker; a searchable table; every validation problem with its file, line, row and field; the
 // rendered prompt and training target of any example.
-import type { Dispatch } from 'react';
+import { useEffect, useRef, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
-import { formatBytes, fmt } from '../format.ts';
+import { formatBytes, fmt, plural } from '../format.ts';
 import { DATA_PAGE, type Action, type State } from '../state.ts';
 
 export function DataView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
@@ -15,6 +15,12 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
     const n = Math.max(0, Math.round(Number(v) || 0));
     dispatch({ type: 'config', config: { ...state.config, data: { ...lab, [k]: n } } });
   };
+  // The detail opens below the table: bring it into view when an example is picked.
+  const detailBox = useRef<HTMLElement | null>(null);
+  const detailIndex = d.detail?.index;
+  useEffect(() => {
+    if (detailIndex !== undefined) detailBox.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
+  }, [detailIndex]);
   const generate = () => {
     dispatch({ type: 'data-loading', what: 'Rubric Lab' });
     send({ type: 'data-rubric-lab', request: { seed: lab.seed, train: lab.train, dev: lab.dev, test: lab.test } });
@@ -65,11 +71,11 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
         <section className="card" data-testid="data-summary">
           <h2>{s.name}</h2>
           <p>
-            <strong data-testid="data-accepted">{s.accepted}</strong> examples accepted, <strong data-testid="data-rejected">{s.rejected}</strong> rejected
+            <strong data-testid="data-accepted">{s.accepted}</strong> {s.accepted === 1 ? 'example' : 'examples'} accepted, <strong data-testid="data-rejected">{s.rejected}</strong> rejected
             {s.fatal ? ' — reading stopped early' : ''}
             {s.bytes !== undefined ? ` · ${formatBytes(s.bytes)}` : ''} · {Math.round(s.ms)} ms
             {s.labelMean !== null ? ` · mean label ${fmt(s.labelMean, 2)}` : ''}
-            {Object.keys(s.splits).length > 0 ? ` · ${Object.entries(s.splits).map(([k, v]) => `${v} ${k}`).join(', ')}` : ''}
+            {Object.keys(s.splits).length > 0 ? <span data-testid="data-splits"> · {splitsText(s.splits)}</span> : ''}
           </p>
           <p className="muted">Labels (rounded): {s.labelHistogram.map((n, k) => `${k + 1}: ${n}`).join(' · ')}</p>
           {s.errorCount > 0 && (
@@ -97,7 +103,7 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
       {s && s.accepted > 0 && (
         <section className="card">
           <div className="controls">
-            <input type="search" placeholder="Search instruction, response, reference, feedback, id…" value={d.query} onChange={(e) => dispatch({ type: 'data-query', query: e.target.value })} data-testid="data-search" className="grow" />
+            <input type="search" placeholder="Search every field: id, family, instruction, response, reference, rubric, feedback…" value={d.query} onChange={(e) => dispatch({ type: 'data-query', query: e.target.value })} data-testid="data-search" className="grow" />
             <select value={d.split} onChange={(e) => dispatch({ type: 'data-split', split: e.target.value as State['data']['split'] })}>
               <option value="all">all splits</option>
               <option value="train">train</option>
@@ -105,7 +111,7 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
               <option value="test">test</option>
             </select>
             <span className="muted" data-testid="data-total">
-              {d.total} match{d.total === 1 ? '' : 'es'}
+              {plural(d.total, 'match', 'matches')}
             </span>
             <button disabled={d.offset === 0} onClick={() => dispatch({ type: 'data-offset', offset: d.offset - DATA_PAGE })}>
               ◀
@@ -146,7 +152,7 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
       )}
 
       {d.detail && (
-        <section className="card" data-testid="data-detail">
+        <section className="card" data-testid="data-detail" ref={detailBox}>
           <div className="controls">
             <h2 className="grow">
               Example <code>{d.detail.example.id}</code>
@@ -206,4 +212,11 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
       )}
     </div>
   );
+}
+
+/** "8 train, 2 dev, 1 without a split": the split counts as words. */
+export function splitsText(splits: Record<string, number>): string {
+  return Object.entries(splits)
+    .map(([k, v]) => (k === 'none' ? `${plural(v, 'example')} without a split` : `${v} ${k}`))
+    .join(', ');
 }

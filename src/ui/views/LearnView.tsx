@@ -64,7 +64,8 @@ export function LearnView({ state, dispatch, runId }: { state: State; dispatch: 
         <p>
           Cross-entropy on the score digit teaches one digit; <strong>RAFT</strong> trains the expectation itself with the squared error (ŷ − y)². Its gradient on each
           logit is 2(ŷ − y)·p<sub>j</sub>·(s<sub>j</sub> − ŷ): digits above ŷ are pushed up when ŷ is too low, those below pushed down, in proportion to their
-          probability. Every other token counts as the value 0, so when ŷ is too low it is pushed down too (and up when ŷ is too high). Drag the logits below and watch it.
+          probability. Every other token counts as the value 0, so when ŷ is too low it is pushed down too (and up when ŷ is too high).
+          {state.gpu.kind === 'ready' ? ' Drag the logits below and watch it.' : ''}
         </p>
         <h2>Why chains of thought, and why two stages: TRACT</h2>
         <p>
@@ -75,7 +76,15 @@ export function LearnView({ state, dispatch, runId }: { state: State; dispatch: 
         </p>
       </section>
 
-      {state.gpu.kind === 'ready' ? <ScoreDemo state={state} dispatch={dispatch} /> : <section className="card muted">The live demo needs WebGPU.</section>}
+      {state.gpu.kind === 'ready' ? (
+        <ScoreDemo state={state} dispatch={dispatch} />
+      ) : (
+        <section className="card muted" data-testid="demo-missing">
+          {state.gpu.kind === 'probing'
+            ? 'The live demo of RAIL and RAFT starts once the GPU is ready.'
+            : 'The live demo — dragging a score token’s logit to watch ŷ and the RAFT gradient move — runs the score kernels on WebGPU, which this page does not have (see the banner above). The formulas above are what it would show.'}
+        </section>
+      )}
 
       <section className="card" data-testid="cot-shift">
         <h2>The CoT shift of the current models</h2>

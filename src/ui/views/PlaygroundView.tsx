@@ -12,7 +12,7 @@ import { CotBytes, UntrainedNote } from '../components/CotText.tsx';
 import { GLOSSARY, Term } from '../components/Term.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
 import { PLAYGROUND_EXAMPLES } from '../examples.ts';
-import { fmt, formatCount } from '../format.ts';
+import { fmt, formatCount, plural } from '../format.ts';
 import type { Action, State } from '../state.ts';
 
 let nextRequest = 1;
@@ -186,7 +186,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 <dd data-testid="mass">{fmt(j.mass)}</dd>
                 <dt>generation</dt>
                 <dd>
-                  {r.tokens} tokens in {(r.ms / 1000).toFixed(1)} s
+                  {plural(r.tokens, "token")} in {(r.ms / 1000).toFixed(1)} s
                 </dd>
                 <dt>ran on</dt>
                 <dd data-testid="judge-backend">{r.backend}</dd>

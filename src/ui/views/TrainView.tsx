@@ -215,12 +215,25 @@ interface SettingsProps {
   bases: BaseMeta[];
   busy: boolean;
   gpuReady: boolean;
+  gpuProbing?: boolean;
   dispatch: Dispatch<Action>;
   send: Send;
 }
 
-const Settings = memo(function Settings({ config: c, model, runPreset: preset, runSeed, shipped, bases, busy, gpuReady, dispatch, send }: SettingsProps) {
+const Settings = memo(function Settings({ config: c, model, runPreset: preset, runSeed, shipped, bases, busy, gpuReady, gpuProbing, dispatch, send }: SettingsProps) {
   const plan = planSeed(runSeed, shipped, bases, model, c);
+  // Why Start is disabled, said beside it (null: it is not).
+  const startBlocked = !gpuReady
+    ? gpuProbing
+      ? 'Waiting for the GPU device…'
+      : 'Training needs WebGPU, which this page does not have now (the onnxruntime-web fallback only judges).'
+    : busy
+      ? 'One run or pretraining trains at a time: wait for it, or pause and cancel it.'
+      : c.methods.length === 0
+        ? 'Pick at least one method to evaluate.'
+        : plan.problem
+          ? 'This seed cannot be used (see above).'
+          : null;
   const seeded = plan.seed.kind !== 'scratch';
   const setSteps = (section: 'stage0' | 'finetune', v: string) => {
     const n = Math.max(0, Math.round(Number(v) || 0));
@@ -283,7 +296,7 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
       </fieldset>
       <button
         className="primary"
-        disabled={busy || !gpuReady || c.methods.length === 0 || !!plan.problem}
+        disabled={!!startBlocked}
         data-testid="train-start"
         onClick={() => {
           const chosen = RUN_PRESETS.find((p) => p.name === preset);
@@ -293,7 +306,12 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
       >
         Start training
       </button>
-      {busy && <span className="muted"> One run or pretraining trains at a time.</span>}
+      {startBlocked && (
+        <span className="muted" data-testid="train-start-why">
+          {' '}
+          {startBlocked}
+        </span>
+      )}
     </section>
   );
 });
@@ -391,6 +409,7 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
         bases={state.bases}
         busy={!!state.activeRunId || !!state.activeBaseId}
         gpuReady={state.gpu.kind === 'ready'}
+        gpuProbing={state.gpu.kind === 'probing'}
         dispatch={dispatch}
         send={send}
       />
