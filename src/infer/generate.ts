@@ -1,12 +1,24 @@
 // Text generation on the GPU with a KV cache: the prompt of every sequence runs in one forward
 // (prefill), then each new token runs alone at the next position (decode), reading the keys and
 // values of all earlier positions from the cache. Several sequences of the same prompt length go
-// together (they share positions); `generateMany` groups prompts by length. The next token is
-// chosen on the CPU from the logits row read back (greedy, temperature, top-p, repetition penalty).
+// together (they share positions); `generateMany` groups prompts by length.
+//
+// The next token is chosen on the GPU (sample_token.wgsl: greedy, temperature, top-p, repetition
+// penalty, a counter-based uniform keyed by seed, step and sequence) and written where the next
+// decode step reads its input, so a chunk of k tokens is one submit and one readback of the
+// sampled ids; k starts small (streaming shows the first tokens soon) and doubles up to maxChunk.
+// Stops (stop tokens, the `stop` predicate such as the judge's "So the overall") are checked on
+// each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded.
+// A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler.
+// `{ sampler: 'cpu', decode: 'unfused' }` keeps the earlier path — training's forward per token,
+// the whole logits row read back and sampled on the CPU (src/infer/sampling.ts, its own Rng) — for
+// benchmarks and as the fallback for vocabularies too large for the GPU sampler.
 import { createBuffer, readBuffer, Recorder, writeBuffer } from '../gpu/index.ts';
 import { validateTokenIds } from '../kernels/embedding.ts';
+import { MAX_SAMPLE_VOCAB, sampleTokens } from '../kernels/sample.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { kvDim } from '../model/config.ts';
+import { createDecodeActivations, destroyDecodeActivations, recordDecode, type DecodeActivations } from '../model/decode.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward, type HeadRows, type KvCache } from '../model/forward.ts';
 import { Rng } from '../model/rng.ts';
@@ -20,8 +32,11 @@ export interface GenerateOptions extends SamplingOptions {
   stop?: (seq: number, generated: readonly number[]) => boolean;
   /** Called for every new token of every unfinished sequence, in order (streaming). */
   onToken?: (seq: number, token: number) => void;
-  /** Sampling generator (default a fresh Rng(0)); pass one to continue a seeded stream. */
+  /** Sampling generator (default a fresh Rng(0)); pass one to continue a seeded stream. The GPU
+   *  sampler draws its u32 seed from it once per call (unless `seed` is given). */
   rng?: Rng;
+  /** The GPU sampler's seed (u32): the same seed, prompts and options give the same tokens. */
+  seed?: number;
 }
 
 export interface Generation {
@@ -37,29 +52,75 @@ export interface Generation {
  */
 export type SequenceGenerator = Pick<Generator, 'Tmax' | 'maxBatch' | 'lastLogits' | 'generate'>;
 
+export interface GeneratorOptions {
+  /** Where the next token is chosen: 'gpu' (default; chunked readback) or 'cpu' (one readback of
+   *  the logits per token). */
+  sampler?: 'gpu' | 'cpu';
+  /** Decode step kernels: 'fused' (default) or 'unfused' (training's forward at T = 1). */
+  decode?: 'fused' | 'unfused';
+  /** First chunk of tokens per readback (default 4) and the largest (default 32). */
+  firstChunk?: number;
+  maxChunk?: number;
+}
+
+/** Counts since construction (benchmarks read them). */
+export interface GeneratorStats {
+  submits: number;
+  dispatches: number;
+  /** GPU → CPU readbacks (chunks of sampled ids, or logits rows). */
+  readbacks: number;
+  /** Decode steps run (one new token position for every sequence of a batch). */
+  decodeSteps: number;
+  /** Dispatches recorded by those decode steps (with their sampler). */
+  decodeDispatches: number;
+}
+
 export class Generator {
   readonly model: DeviceModel;
   readonly maxBatch: number;
   /** Cache capacity per sequence: prompt + new tokens ≤ Tmax ≤ model seqLen. */
   readonly Tmax: number;
+  readonly sampler: 'gpu' | 'cpu';
+  readonly decode: 'fused' | 'unfused';
+  readonly stats: GeneratorStats = { submits: 0, dispatches: 0, readbacks: 0, decodeSteps: 0, decodeDispatches: 0 };
+  private readonly firstChunk: number;
+  private readonly maxChunk: number;
   private readonly cache: KvCache;
   private readonly tokenBuf: GPUBuffer;
   /** Row of each sequence's last prompt position (a prefill's logits are needed only there). */
   private readonly lastRowsBuf: GPUBuffer;
+  /** [maxBatch, Tmax] u32: prompt and sampled tokens of each sequence (the GPU sampler's output). */
+  private readonly historyBuf: GPUBuffer;
+  /** [maxBatch] u32: the last sampled token of each sequence, the next decode step's input. */
+  private readonly nextBuf: GPUBuffer;
+  /** [maxBatch, V] f32: the sampler's scratch. */
+  private readonly workBuf: GPUBuffer;
   private readonly acts = new Map<string, Activations>();
+  private readonly decodeActs = new Map<number, DecodeActivations>();
 
-  constructor(model: DeviceModel, maxBatch: number, Tmax = model.config.seqLen) {
+  constructor(model: DeviceModel, maxBatch: number, Tmax = model.config.seqLen, o: GeneratorOptions = {}) {
     const c = model.config;
     if (Tmax > c.seqLen) throw new Error(`generation length ${Tmax} exceeds the model's seqLen ${c.seqLen}`);
     if (Tmax > model.maxPositions) throw new Error(`generation length ${Tmax} exceeds the RoPE table (${model.maxPositions} positions)`);
     this.model = model;
     this.maxBatch = maxBatch;
     this.Tmax = Tmax;
+    this.sampler = o.sampler ?? (c.vocabSize <= MAX_SAMPLE_VOCAB ? 'gpu' : 'cpu');
+    if (this.sampler === 'gpu' && c.vocabSize > MAX_SAMPLE_VOCAB) throw new Error(`the GPU sampler takes vocabularies up to ${MAX_SAMPLE_VOCAB}; this model has ${c.vocabSize}`);
+    this.decode = o.decode ?? 'fused';
+    this.firstChunk = o.firstChunk ?? 4;
+    this.maxChunk = o.maxChunk ?? 32;
+    for (const [k, v] of Object.entries({ firstChunk: this.firstChunk, maxChunk: this.maxChunk })) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`generator ${k} must be a positive integer, got ${v}`);
+    }
     const kv = kvDim(c) * maxBatch * Tmax * 4;
     const make = (n: string) => Array.from({ length: c.nLayers }, (_, l) => createBuffer(model.gpu, `kv_cache.${n}.${l}`, kv));
     this.cache = { k: make('k'), v: make('v'), Tmax, posOffset: 0 };
     this.tokenBuf = createBuffer(model.gpu, 'generate.tokens', maxBatch * Tmax * 4);
     this.lastRowsBuf = createBuffer(model.gpu, 'generate.last_rows', maxBatch * 4);
+    this.historyBuf = createBuffer(model.gpu, 'generate.history', maxBatch * Tmax * 4);
+    this.nextBuf = createBuffer(model.gpu, 'generate.next', maxBatch * 4);
+    this.workBuf = createBuffer(model.gpu, 'generate.sampler_work', maxBatch * c.vocabSize * 4);
   }
 
   /** Activations for B sequences × T new tokens (kept: the decode shape repeats every token). */
@@ -75,12 +136,20 @@ export class Generator {
     return a;
   }
 
-  /** Runs T new tokens of B sequences at positions posOffset…; returns the last row of logits of
-   *  each sequence ([B][V]). */
-  private async forward(tokens: number[][], posOffset: number): Promise<Float32Array[]> {
+  private decodeActivations(B: number): DecodeActivations {
+    let a = this.decodeActs.get(B);
+    if (!a) {
+      a = createDecodeActivations(this.model.gpu, this.model.config, B, this.Tmax);
+      this.decodeActs.set(B, a);
+    }
+    return a;
+  }
+
+  /** Records the forward of T tokens [B][T] (written to tokenBuf) at positions posOffset…; returns
+   *  the buffer whose first B rows of V are each sequence's last-position logits. */
+  private recordPrompt(rec: Recorder, tokens: number[][], posOffset: number): GPUBuffer {
     const B = tokens.length;
     const T = tokens[0].length;
-    const V = this.model.config.vocabSize;
     const flat = new Uint32Array(B * T);
     tokens.forEach((t, b) => flat.set(t, b * T));
     writeBuffer(this.model.gpu, this.tokenBuf, flat);
@@ -91,11 +160,40 @@ export class Generator {
       writeBuffer(this.model.gpu, this.lastRowsBuf, Uint32Array.from({ length: B }, (_, b) => b * T + T - 1));
       head = { rows: this.lastRowsBuf, count: B };
     }
-    const rec = new Recorder(this.model.gpu, T > 1 ? 'prefill' : 'decode');
     recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset }, head);
+    return acts.logits;
+  }
+
+  /** Records one decode step of the B tokens in `tokens` (u32 [B]) at position pos; returns the
+   *  logits buffer ([B, V]). */
+  private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number): GPUBuffer {
+    const cache = { ...this.cache, posOffset: pos };
+    if (this.decode === 'fused') {
+      const acts = this.decodeActivations(B);
+      recordDecode(rec, this.model, acts, tokens, cache);
+      return acts.logits;
+    }
+    const acts = this.activations(B, 1);
+    recordForward(rec, this.model, acts, tokens, cache);
+    return acts.logits;
+  }
+
+  private submit(rec: Recorder): void {
     rec.submit();
-    // Either way acts.logits now starts with B rows of V: one per sequence.
-    const all = new Float32Array(await readBuffer(this.model.gpu, acts.logits, B * V * 4));
+    this.stats.submits++;
+    this.stats.dispatches += rec.dispatches;
+  }
+
+  /** Runs T new tokens of B sequences at positions posOffset…; returns the last row of logits of
+   *  each sequence ([B][V]). */
+  private async forward(tokens: number[][], posOffset: number): Promise<Float32Array[]> {
+    const B = tokens.length;
+    const V = this.model.config.vocabSize;
+    const rec = new Recorder(this.model.gpu, tokens[0].length > 1 ? 'prefill' : 'decode');
+    const logits = this.recordPrompt(rec, tokens, posOffset);
+    this.submit(rec);
+    const all = new Float32Array(await readBuffer(this.model.gpu, logits, B * V * 4));
+    this.stats.readbacks++;
     return Array.from({ length: B }, (_, b) => all.subarray(b * V, (b + 1) * V));
   }
 
@@ -121,22 +219,82 @@ export class Generator {
   async generate(prompts: number[][], o: GenerateOptions): Promise<Generation> {
     validateSampling(o);
     if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new Error(`maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
+    if (o.seed !== undefined && (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff)) throw new Error(`seed must be an integer in 0..2^32−1, got ${o.seed}`);
     this.check(prompts, o.maxNewTokens);
+    return this.sampler === 'gpu' ? this.generateOnGpu(prompts, o) : this.generateOnCpu(prompts, o);
+  }
+
+  /** Sampling on the GPU: chunks of k decode steps per submit, one readback of the ids per chunk. */
+  private async generateOnGpu(prompts: number[][], o: GenerateOptions): Promise<Generation> {
+    const gpu = this.model.gpu;
+    const seed = o.seed ?? (o.rng ? Math.floor(o.rng.next() * 4294967296) : 0);
+    const sampling = { temperature: o.temperature ?? 1, topP: o.topP ?? 1, repetitionPenalty: o.repetitionPenalty ?? 1, seed };
+    const stopTokens = new Set(o.stopTokens ?? []);
+    const B = prompts.length;
+    const P = prompts[0].length;
+    const V = this.model.config.vocabSize;
+    const Tmax = this.Tmax;
+    const history = new Uint32Array(B * Tmax);
+    prompts.forEach((p, b) => history.set(p, b * Tmax));
+    writeBuffer(gpu, this.historyBuf, history);
+    const out: number[][] = prompts.map(() => []);
+    const finish: ('stop' | 'length')[] = prompts.map(() => 'length');
+    const done = prompts.map(() => false);
+    const sample = (rec: Recorder, logits: GPUBuffer, t: number) =>
+      sampleTokens(rec, { next: this.nextBuf, history: this.historyBuf }, logits, this.workBuf, { B, V, Tmax, len: P + t }, { ...sampling, step: t });
+    let produced = 0;
+    let chunk = this.firstChunk;
+    while (produced < o.maxNewTokens && !done.every(Boolean)) {
+      const n = Math.min(chunk, o.maxNewTokens - produced);
+      const rec = new Recorder(gpu, 'generate');
+      for (let t = produced; t < produced + n; t++) {
+        if (t === 0) {
+          sample(rec, this.recordPrompt(rec, prompts, 0), 0);
+        } else {
+          const before = rec.dispatches;
+          sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1), t);
+          this.stats.decodeSteps++;
+          this.stats.decodeDispatches += rec.dispatches - before;
+        }
+      }
+      this.submit(rec);
+      const ids = new Uint32Array(await readBuffer(gpu, this.historyBuf, B * Tmax * 4));
+      this.stats.readbacks++;
+      // Step-major, as one token at a time would have delivered them.
+      for (let t = produced; t < produced + n; t++) {
+        for (let b = 0; b < B; b++) {
+          if (done[b]) continue;
+          const tok = ids[b * Tmax + P + t];
+          out[b].push(tok);
+          o.onToken?.(b, tok);
+          if (stopTokens.has(tok) || o.stop?.(b, out[b])) {
+            done[b] = true;
+            finish[b] = 'stop';
+          }
+        }
+      }
+      produced += n;
+      chunk = Math.min(2 * chunk, this.maxChunk);
+    }
+    return { tokens: out, finish };
+  }
+
+  /** The earlier path: the logits row of every sequence read back after each token, sampled on
+   *  the CPU with `o.rng`. */
+  private async generateOnCpu(prompts: number[][], o: GenerateOptions): Promise<Generation> {
     const rng = o.rng ?? new Rng(0);
     const stopTokens = new Set(o.stopTokens ?? []);
     const B = prompts.length;
     const P = prompts[0].length;
+    const V = this.model.config.vocabSize;
     const out: number[][] = prompts.map(() => []);
     const finish: ('stop' | 'length')[] = prompts.map(() => 'length');
     const done = prompts.map(() => false);
     let logits = await this.forward(prompts, 0);
     for (let step = 0; step < o.maxNewTokens; step++) {
-      const next: number[][] = [];
+      const next = new Uint32Array(B);
       for (let b = 0; b < B; b++) {
-        if (done[b]) {
-          next.push([0]); // keeps the batch in lockstep; its output is ignored
-          continue;
-        }
+        if (done[b]) continue; // token 0 keeps the batch in lockstep; its output is ignored
         const tok = sampleToken(Float32Array.from(logits[b]), o, rng, [...prompts[b], ...out[b]]);
         out[b].push(tok);
         o.onToken?.(b, tok);
@@ -144,17 +302,27 @@ export class Generator {
           done[b] = true;
           finish[b] = 'stop';
         }
-        next.push([tok]);
+        next[b] = tok;
       }
       if (done.every(Boolean) || step === o.maxNewTokens - 1) break;
-      logits = await this.forward(next, P + step);
+      writeBuffer(this.model.gpu, this.nextBuf, next);
+      const rec = new Recorder(this.model.gpu, 'decode');
+      const before = rec.dispatches;
+      const buf = this.recordStep(rec, B, this.nextBuf, P + step);
+      this.stats.decodeSteps++;
+      this.stats.decodeDispatches += rec.dispatches - before;
+      this.submit(rec);
+      const all = new Float32Array(await readBuffer(this.model.gpu, buf, B * V * 4));
+      this.stats.readbacks++;
+      logits = Array.from({ length: B }, (_, b) => all.subarray(b * V, (b + 1) * V));
     }
     return { tokens: out, finish };
   }
 
   destroy(): void {
     for (const a of this.acts.values()) destroyActivations(a);
-    for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf]) b.destroy();
+    for (const a of this.decodeActs.values()) destroyDecodeActivations(a);
+    for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf, this.historyBuf, this.nextBuf, this.workBuf]) b.destroy();
   }
 }
 

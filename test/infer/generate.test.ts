@@ -1,12 +1,15 @@
-// Generation on the GPU with the KV cache: stories260K greedy from BOS reproduces llama2.c's output
-// character for character; greedy from a prompt equals the CPU reference model; sampling is
-// reproducible and matches the reference seed for seed; several sequences at once equal one by one;
-// stop tokens and bad inputs.
+// Generation on the GPU with the KV cache, the fused decode step and the GPU sampler: stories260K
+// greedy from BOS reproduces llama2.c's output character for character; greedy from a prompt equals
+// the CPU reference model and the earlier path (unfused forward, CPU argmax); sampling is
+// reproducible by seed and matches the reference model sampled by the kernel's twin; several
+// sequences at once equal one by one; dispatches per step and readbacks per token; stop tokens,
+// stop predicates across chunks and bad inputs.
 import { describe, expect, it } from 'vitest';
 import { DeviceModel } from '../../src/model/device_model.ts';
 import { Generator, generateMany } from '../../src/infer/generate.ts';
 import { Rng } from '../../src/model/rng.ts';
-import { generateRef } from '../../src/reference/model.ts';
+import { createKVCache, generateRef, prefillRef } from '../../src/reference/model.ts';
+import { counterUniform, sampleTokenRef } from '../../src/reference/sample.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { llama2cOutput, loadStories, storiesTokenizer } from '../helpers/stories.ts';
 
@@ -50,14 +53,70 @@ describe('GPU generation with a KV cache (stories260K)', () => {
     expect(r.tokens[0]).toEqual(ref);
   });
 
-  it('sampling (T = 1, top-p 0.9) is reproducible and matches the reference seed for seed', async () => {
+  it('sampling (T = 1, top-p 0.9, penalty 1.03) on the GPU is reproducible and matches the CPU reference model with the GPU sampler\'s twin', async () => {
     const { gen } = await setup();
-    const opts = { maxNewTokens: 30, temperature: 1, topP: 0.9 };
-    const a = await gen.generate([[1]], { ...opts, rng: new Rng(5) });
-    const b = await gen.generate([[1]], { ...opts, rng: new Rng(5) });
+    const opts = { maxNewTokens: 30, temperature: 1, topP: 0.9, repetitionPenalty: 1.03 };
+    const a = await gen.generate([[1]], { ...opts, seed: 5 });
+    const b = await gen.generate([[1]], { ...opts, seed: 5 });
+    const c = await gen.generate([[1]], { ...opts, seed: 6 });
     expect(a.tokens).toEqual(b.tokens);
-    const ref = generateRef(stories.params, stories.layout, [1], { ...opts, seed: 5, ropeF32: true });
+    expect(a.tokens).not.toEqual(c.tokens);
+    // The reference model's logits (Float64), sampled by the kernel's twin with the same counter.
+    const cache = createKVCache(stories.layout, 1, 31);
+    const V = stories.config.vocabSize;
+    const seen = [1];
+    const ref: number[] = [];
+    let logits = prefillRef(stories.params, stories.layout, cache, [1], { ropeF32: true });
+    for (let t = 0; t < opts.maxNewTokens; t++) {
+      const tok = sampleTokenRef(logits.subarray(logits.length - V), seen, opts, counterUniform(5, t, 0));
+      ref.push(tok);
+      seen.push(tok);
+      logits = prefillRef(stories.params, stories.layout, cache, [tok], { ropeF32: true });
+    }
     expect(a.tokens[0]).toEqual(ref);
+  });
+
+  it('the same seed gives the same CoTs through generateMany (a seeded Rng draws the GPU seed)', async () => {
+    const { gen } = await setup();
+    const p1 = tokenizer.encode('Tom had a red car', { bos: true });
+    const p2 = tokenizer.encode('Sue saw a cat', { bos: true });
+    const opts = { maxNewTokens: 20, temperature: 1, topP: 0.9 };
+    const a = await generateMany(gen, [p1, p2, p1], { ...opts, rng: new Rng(3) });
+    const b = await generateMany(gen, [p1, p2, p1], { ...opts, rng: new Rng(3) });
+    const c = await generateMany(gen, [p1, p2, p1], { ...opts, rng: new Rng(4) });
+    expect(a.tokens).toEqual(b.tokens);
+    expect(a.tokens).not.toEqual(c.tokens);
+    expect(a.tokens[0]).not.toEqual(a.tokens[2]); // two samples of one prompt differ (the sequence is in the counter)
+  });
+
+  it("greedy generations equal the earlier path's (training's forward per token, logits read back, CPU argmax)", async () => {
+    const { model, gen } = await setup();
+    const old = new Generator(model, 4, 160, { sampler: 'cpu', decode: 'unfused' });
+    const prompts = ['Once upon a time', 'The dog ran to the big tree and', 'Lily and Ben'].map((t) => tokenizer.encode(t, { bos: true }));
+    for (const repetitionPenalty of [1, 1.03]) {
+      const o = { maxNewTokens: 64, temperature: 0, repetitionPenalty };
+      const want = await generateMany(old, prompts, o);
+      const got = await generateMany(gen, prompts, o);
+      expect(got.tokens).toEqual(want.tokens);
+    }
+    old.destroy();
+  });
+
+  it('a decode step is ≤ 30 dispatches and a 64-token generation reads back ≤ 1 time per 8 tokens', async () => {
+    const { model } = await setup();
+    const g = new Generator(model, 1, 160);
+    await g.generate([[1]], { maxNewTokens: 64, temperature: 0 });
+    const perStep = g.stats.decodeDispatches / g.stats.decodeSteps;
+    console.log(`stories260K: ${perStep} dispatches per decode step (sampler included), ${g.stats.readbacks} readbacks for 64 tokens, ${g.stats.submits} submits`);
+    expect(g.stats.decodeSteps).toBe(63);
+    expect(perStep).toBeLessThanOrEqual(30);
+    expect(g.stats.readbacks).toBeLessThanOrEqual(64 / 8);
+    const old = new Generator(model, 1, 160, { sampler: 'cpu', decode: 'unfused' });
+    await old.generate([[1]], { maxNewTokens: 64, temperature: 0 });
+    console.log(`earlier path: ${old.stats.decodeDispatches / old.stats.decodeSteps} dispatches per decode step, ${old.stats.readbacks} readbacks`);
+    expect(old.stats.readbacks).toBe(64);
+    g.destroy();
+    old.destroy();
   });
 
   it('several sequences at once give what each gives alone; mixed prompt lengths are grouped', async () => {

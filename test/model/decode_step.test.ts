@@ -1,0 +1,67 @@
+// The fused decode step (src/model/decode.ts, 2 + 5·nLayers dispatches) vs training's forward at
+// T = 1 with the same KV cache (src/model/forward.ts): the same logits and the same cache rows, on
+// the real stories260K and on tiny configs with GQA, the 'half' RoPE convention, an untied head and
+// widths that are not multiples of 4 (the f32 kernel variants). Several steps, two sequences.
+import { describe, expect, it } from 'vitest';
+import { createBuffer, readF32, Recorder, writeBuffer } from '../../src/gpu/index.ts';
+import { kvDim, makeConfig, type ModelConfig } from '../../src/model/config.ts';
+import { DeviceModel } from '../../src/model/device_model.ts';
+import { createActivations } from '../../src/model/activations.ts';
+import { createDecodeActivations, decodeDispatches, recordDecode } from '../../src/model/decode.ts';
+import { recordForward, type KvCache } from '../../src/model/forward.ts';
+import { initParams } from '../../src/model/init.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { loadStories } from '../helpers/stories.ts';
+
+const stories = loadStories();
+const configs: [string, ModelConfig, Float32Array | null][] = [
+  ['stories260K', stories.config, stories.params],
+  ['GQA, half RoPE, untied, dim 12, hidden 10', makeConfig({ dim: 12, hiddenDim: 10, nLayers: 2, nHeads: 3, nKvHeads: 1, vocabSize: 37, seqLen: 16, rope: 'half', tied: false }), null],
+  ['dim 32, 4 heads, hs 8', makeConfig({ dim: 32, nLayers: 1, nHeads: 4, vocabSize: 50, seqLen: 16 }), null],
+];
+
+describe('fused decode step vs the training forward at T = 1', () => {
+  for (const [name, config, weights] of configs) {
+    it(name, async () => {
+      const gpu = await testGpu();
+      const model = new DeviceModel(gpu, config);
+      model.upload(weights ?? initParams(model.layout, 3));
+      const B = 2;
+      const Tmax = 12;
+      const V = config.vocabSize;
+      const kv = kvDim(config) * B * Tmax * 4;
+      const caches = [0, 1].map((i): KvCache => ({
+        k: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `k${i}`, kv)),
+        v: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `v${i}`, kv)),
+        Tmax,
+        posOffset: 0,
+      }));
+      const P = 5;
+      const prompt = createBuffer(gpu, 'prompt', B * P * 4);
+      writeBuffer(gpu, prompt, Uint32Array.from({ length: B * P }, (_, i) => (i * 7 + 1) % V));
+      const tok = createBuffer(gpu, 'tok', B * 4);
+      const pre = createActivations(gpu, config, B, P, Tmax);
+      const one = createActivations(gpu, config, B, 1, Tmax);
+      const dec = createDecodeActivations(gpu, config, B, Tmax);
+      let rec = new Recorder(gpu, 'prefill');
+      for (const cache of caches) recordForward(rec, model, pre, prompt, cache);
+      rec.submit();
+      for (let pos = P; pos < P + 4; pos++) {
+        writeBuffer(gpu, tok, Uint32Array.from([(pos * 3) % V, (pos * 5 + 2) % V]));
+        rec = new Recorder(gpu, 'step');
+        recordForward(rec, model, one, tok, { ...caches[0], posOffset: pos });
+        const before = rec.dispatches;
+        recordDecode(rec, model, dec, tok, { ...caches[1], posOffset: pos });
+        expect(rec.dispatches - before).toBe(decodeDispatches(config));
+        rec.submit();
+        expectClose(await readF32(gpu, dec.logits, B * V), await readF32(gpu, one.logits, B * V), { atol: 1e-4, rtol: 1e-3 }, `${name} logits at position ${pos}`);
+      }
+      for (let l = 0; l < config.nLayers; l++) {
+        expectClose(await readF32(gpu, caches[1].k[l]), await readF32(gpu, caches[0].k[l]), { atol: 1e-4, rtol: 1e-3 }, `k cache of layer ${l}`);
+        expectClose(await readF32(gpu, caches[1].v[l]), await readF32(gpu, caches[0].v[l]), { atol: 1e-4, rtol: 1e-3 }, `v cache of layer ${l}`);
+      }
+      model.destroy();
+    });
+  }
+});
