@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
 import {
   DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_ROW_BYTES,
+  LAYOUT_TEXT,
   RUBRIC_LAB_DEFAULTS,
   RUBRIC_LAB_FAMILIES,
   buildExample,
@@ -40,16 +42,21 @@ import { outputFile, writeFileAtomic } from './paths.ts';
 
 const USAGE = `usage: tract data <subcommand> [flags]
 
-  tract data inspect <file> [--json] [--tokenizer <t>] [--template <name>] [--errors N] [--max-bytes N] [--token-rows N]
-                    [--seq-len N] [--prompt-cot-tokens N] [--show <id>]
-      Load a judge data file (JSON array or JSON lines; Feedback Collection, Prometheus benchmark
-      or tract JSONL rows) and report rows accepted/rejected with the first errors, the label
-      distribution and mean, and token lengths. Exits 1 when no row is usable.
+  tract data inspect <file> [--json] [--tokenizer <t>] [--template <name>] [--errors N] [--max-bytes N] [--max-row-bytes N]
+                    [--token-rows N] [--seq-len N] [--prompt-cot-tokens N] [--show <id>]
+      Load a judge data file (a JSON array, JSON lines, or one pretty-printed JSON object; Feedback
+      Collection, Prometheus benchmark or tract JSONL rows), say which layout it was read as, and
+      report rows accepted/rejected with the first errors, the label distribution and mean, token
+      lengths, and warnings (prompts cut to fit, invalid UTF-8 replaced).
+      Exit status: 0 when at least one row is usable, 1 when none is (or the file cannot be read),
+      2 for a usage error.
         --tokenizer  a llama2.c tok*.bin, a tokenizer.json (tokenizer_config.json beside it is read),
                      or 'rubric-lab' (default: our BPE trained on the default Rubric Lab, 1024 tokens)
         --template   prometheus | compact | auto (default auto: compact when every row is Rubric Lab)
         --errors     how many errors to print (default 10)
         --max-bytes  refuse larger files (default ${DEFAULT_MAX_BYTES})
+        --max-row-bytes  refuse rows (lines, elements, objects) longer than this, one by one
+                     (default ${DEFAULT_MAX_ROW_BYTES})
         --token-rows token lengths over the first N accepted rows (default 5000)
         --seq-len    the prompt-fit rule's context (default: the default run's — the shipped base's
                      context, which tract run fine-tunes by default, else config model.seqLen)
@@ -90,7 +97,7 @@ function countBy<T>(items: readonly T[], key: (x: T) => string): Record<string, 
   return out;
 }
 
-function labelReport(examples: readonly JudgeExample[]) {
+export function labelReport(examples: readonly JudgeExample[]) {
   const labels = examples.map((e) => e.label);
   const distinct = countBy(labels, (l) => String(Math.round(l * 100) / 100));
   const bins: Record<string, number> = {};
@@ -102,8 +109,9 @@ function labelReport(examples: readonly JudgeExample[]) {
   return {
     mean: labels.length ? Math.round(mean(labels) * 10000) / 10000 : NaN,
     sd: labels.length ? Math.round(standardDeviation(labels) * 10000) / 10000 : NaN,
-    min: labels.length ? Math.min(...labels) : NaN,
-    max: labels.length ? Math.max(...labels) : NaN,
+    // A loop, not Math.min(...labels): spreading 100k+ arguments overflows the call stack.
+    min: labels.length ? labels.reduce((a, b) => (b < a ? b : a)) : NaN,
+    max: labels.length ? labels.reduce((a, b) => (b > a ? b : a)) : NaN,
     fractional: labels.filter((l) => !Number.isInteger(l)).length,
     histogram: bins,
     ...(Object.keys(distinct).length <= 25 ? { values: Object.fromEntries(Object.entries(distinct).sort(([a], [b]) => Number(a) - Number(b))) } : {}),
@@ -222,6 +230,7 @@ async function inspect(argv: string[]): Promise<number> {
       template: { type: 'string' },
       errors: { type: 'string' },
       'max-bytes': { type: 'string' },
+      'max-row-bytes': { type: 'string' },
       'token-rows': { type: 'string' },
       'seq-len': { type: 'string' },
       'prompt-cot-tokens': { type: 'string' },
@@ -234,6 +243,7 @@ async function inspect(argv: string[]): Promise<number> {
   if (!['prometheus', 'compact', 'auto'].includes(template)) throw new UsageError(`--template must be prometheus, compact or auto, got '${template}'`);
   const showErrors = numberFlag('errors', values.errors, 10, { min: 0, max: 1_000_000, integer: true });
   const maxBytes = numberFlag('max-bytes', values['max-bytes'], DEFAULT_MAX_BYTES, { min: 1, integer: true });
+  const maxRowBytes = numberFlag('max-row-bytes', values['max-row-bytes'], DEFAULT_MAX_ROW_BYTES, { min: 1, integer: true });
   const tokenRows = numberFlag('token-rows', values['token-rows'], 5000, { min: 1, max: 10_000_000, integer: true });
   const fit = defaultRunFit(
     values['seq-len'] === undefined ? undefined : numberFlag('seq-len', values['seq-len'], 0, { min: 1, max: MAX_CONFIG.seqLen, integer: true }),
@@ -242,7 +252,7 @@ async function inspect(argv: string[]): Promise<number> {
   const file = positionals[0]!;
   await openInput(file);
   const tokenizer = await loadTokenizer(values.tokenizer ?? 'rubric-lab');
-  const result: LoadResult = await loadJudgeData(createReadStream(file), { file, maxBytes });
+  const result: LoadResult = await loadJudgeData(createReadStream(file), { file, maxBytes, maxRowBytes });
   const ex = result.examples;
   const chosen: TemplateName = template === 'auto' ? (ex.length > 0 && ex.every((e) => e.source === 'rubric-lab') ? 'compact' : 'prometheus') : (template as TemplateName);
   let shown: ReturnType<typeof shownExample> | undefined;
@@ -252,8 +262,15 @@ async function inspect(argv: string[]): Promise<number> {
     if (!target) throw new UsageError(`--show: no accepted row ${at >= 0 ? `#${at} (there are ${ex.length})` : `with id '${values.show}'`}`);
     shown = shownExample(target, tokenizer, chosen, fit);
   }
+  const tokens = tokenReport(ex.slice(0, tokenRows), tokenizer, chosen, fit);
+  const warnings = [...(result.warnings ?? [])];
+  const pf = tokens.promptFit;
+  if (pf.cut > 0) warnings.push(`${pf.cut} of ${pf.rows} prompts are cut to fit the prompt-fit rule (seqLen ${pf.seqLen}, CoT room ${pf.maxCotTokens}): a judge sees them shortened, marked "..." (first: ${pf.cutIds.join(', ')})`);
+  if (pf.dropped > 0) warnings.push(`${pf.dropped} of ${pf.rows} examples do not fit even with an emptied prompt and would be dropped (first: ${pf.droppedIds.join(', ')})`);
+  if (tokens.total.count < ex.length) warnings.push(`token statistics and the prompt fit cover the first ${tokens.total.count} of ${ex.length} rows (--token-rows)`);
   const report = {
     file,
+    format: result.format ?? null,
     accepted: result.accepted,
     rejected: result.rejected,
     fatal: result.fatal,
@@ -263,7 +280,8 @@ async function inspect(argv: string[]): Promise<number> {
     splits: countBy(ex, (e) => e.split ?? '(none)'),
     withFeedback: ex.filter((e) => e.feedback !== undefined).length,
     labels: labelReport(ex),
-    tokens: tokenReport(ex.slice(0, tokenRows), tokenizer, chosen, fit),
+    tokens,
+    warnings,
     ...(shown ? { shown } : {}),
   };
   if (values.json) {
@@ -272,6 +290,7 @@ async function inspect(argv: string[]): Promise<number> {
     const t = report.tokens;
     const fmt = (s: Stats) => `p50 ${s.p50}  p90 ${s.p90}  p99 ${s.p99}  max ${s.max}  mean ${s.mean}`;
     console.log(`file:      ${file}`);
+    console.log(`read as:   ${result.format ? LAYOUT_TEXT[result.format] : '(nothing readable)'}`);
     console.log(`rows:      ${report.accepted} accepted, ${report.rejected} rejected${report.fatal ? '  (reading stopped early, see errors)' : ''}`);
     console.log(`sources:   ${Object.entries(report.sources).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
     console.log(`splits:    ${Object.entries(report.splits).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
@@ -296,6 +315,7 @@ async function inspect(argv: string[]): Promise<number> {
         console.log(shown.target);
       }
     }
+    for (const w of warnings) console.log(`warning: ${w}`);
     if (result.errors.length) {
       console.log(`errors (${showErrors < result.errors.length ? `first ${showErrors} of ` : ''}${result.errors.length}):`);
       for (const e of report.errors) console.log(`  ${formatIssue(e)}`);

@@ -2,7 +2,7 @@
 // so all of it runs in a browser Web Worker too.
 export * from './types.ts';
 export { loadJudgeData, detectSchema, parseRow, type LoadOptions, type SchemaName } from './load.ts';
-export { DEFAULT_MAX_BYTES, type TextSource, type TextChunk } from './jsonRecords.ts';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROW_BYTES, LAYOUT_TEXT, type JsonLayout, type TextSource, type TextChunk } from './jsonRecords.ts';
 export { parsePrometheusPrompt, parseRubricSection } from './promptSections.ts';
 export { toTractJsonl } from './rows/tractJsonl.ts';
 export {

@@ -1,7 +1,7 @@
 // Loading judge data: any of the three schemas, as a JSON array or JSON lines, streamed.
 // Each row is validated on its own: a bad row is reported (file, line, index, field, what was
 // expected) and skipped, the good rows are kept. Duplicate ids reject the later row.
-import { DEFAULT_MAX_BYTES, SizeLimitError, jsonRecords, textChunks, type TextSource } from './jsonRecords.ts';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROW_BYTES, SizeLimitError, jsonRecords, textChunks, type JsonLayout, type TextSource } from './jsonRecords.ts';
 import { RowCheck, describeValue, isObject } from './rows/fields.ts';
 import { isFeedbackCollectionRow, parseFeedbackCollectionRow } from './rows/feedbackCollection.ts';
 import { isPrometheusBenchRow, parsePrometheusBenchRow } from './rows/prometheusBench.ts';
@@ -19,6 +19,8 @@ export interface LoadOptions {
   schema?: SchemaName;
   /** Stop collecting errors after this many (counting continues; default 1000). */
   maxErrors?: number;
+  /** Refuse rows (lines, array elements, objects) longer than this many bytes, one by one (default 4 MiB). */
+  maxRowBytes?: number;
 }
 
 /** Which schema a row looks like. */
@@ -43,11 +45,21 @@ export async function loadJudgeData(source: TextSource, options: LoadOptions = {
   const firstSeen = new Map<string, number | undefined>();
   let rejected = 0;
   let fatal = false;
+  let format: JsonLayout | undefined;
+  const warnings: string[] = [];
+  const onInvalidUtf8 = (at: number) => {
+    const w = `invalid UTF-8 from about byte ${at}: those bytes were replaced by U+FFFD (\ufffd) in the text`;
+    warnings.push(w);
+  };
   const report = (e: LoadIssue) => {
     if (errors.length < maxErrors) errors.push(e);
   };
   try {
-    for await (const ev of jsonRecords(textChunks(source, options.maxBytes ?? DEFAULT_MAX_BYTES))) {
+    for await (const ev of jsonRecords(textChunks(source, options.maxBytes ?? DEFAULT_MAX_BYTES, onInvalidUtf8), { maxRowBytes: options.maxRowBytes ?? DEFAULT_MAX_ROW_BYTES })) {
+      if (ev.kind === 'format') {
+        format = ev.format;
+        continue;
+      }
       if (ev.kind === 'problem') {
         report({ file, line: ev.line, index: ev.index, field: '(file)', message: ev.message });
         if (ev.lostRow) rejected++;
@@ -84,10 +96,10 @@ export async function loadJudgeData(source: TextSource, options: LoadOptions = {
   } catch (e) {
     if (e instanceof SizeLimitError) {
       report({ file, field: '(file)', message: e.message });
-      return { examples: [], accepted: 0, rejected: 0, errors, fatal: true };
+      return { examples: [], accepted: 0, rejected: 0, errors, fatal: true, format, warnings };
     }
     report({ file, field: '(file)', message: `could not be read: ${(e as Error).message}` });
-    return { examples, accepted: examples.length, rejected, errors, fatal: true };
+    return { examples, accepted: examples.length, rejected, errors, fatal: true, format, warnings };
   }
-  return { examples, accepted: examples.length, rejected, errors, fatal };
+  return { examples, accepted: examples.length, rejected, errors, fatal, format, warnings };
 }

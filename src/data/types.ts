@@ -61,6 +61,10 @@ export interface LoadResult {
    * refuses the whole file.
    */
   fatal: boolean;
+  /** The layout the reader decided on (undefined when the file was empty or unreadable). */
+  format?: 'json-array' | 'jsonl' | 'json-objects';
+  /** What was changed without rejecting a row (e.g. invalid UTF-8 replaced). */
+  warnings?: string[];
 }
 
 /** "file:line (row 3) field: message" — the form every error is shown in. */

@@ -123,7 +123,7 @@ describe('tract data', () => {
     ['inspect with a missing tokenizer', ['inspect', MT_BENCH, '--tokenizer', '/nope.bin'], 2, /--tokenizer: no such file/],
     ['rubric-lab without --out', ['rubric-lab'], 2, /--out <file.jsonl> is required/],
     ['rubric-lab with a bad size', ['rubric-lab', '--out', '/tmp/x.jsonl', '--train', 'many'], 2, /--train expects an integer, got 'many'/],
-    ['rubric-lab into a missing directory', ['rubric-lab', '--out', '/nonexistent/dir/x.jsonl'], 1, /--out: directory '\/nonexistent\/dir' does not exist/],
+    ['rubric-lab into a missing directory', ['rubric-lab', '--out', '/nonexistent/dir/x.jsonl'], 2, /--out: folder '\/nonexistent\/dir' does not exist/],
   ];
   for (const [name, args, code, message] of usage) {
     it(`fails clearly: ${name}`, () => {
