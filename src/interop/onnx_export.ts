@@ -24,7 +24,7 @@
 import { headSize, validateConfig, type ModelConfig } from '../model/config.ts';
 import { buildLayout, type ParamLayout } from '../model/layout.ts';
 import { convertRopeConvention } from '../model/ropePermute.ts';
-import { ropeTable } from '../reference/rope.ts';
+import { ropeTable } from '../kernels/rope_table.ts';
 import type { TokenizerDescription } from '../data/tokenizers/types.ts';
 import { GraphBuilder, ONNX_FLOAT, ONNX_INT64 } from './onnx_graph.ts';
 

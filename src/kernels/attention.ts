@@ -15,7 +15,6 @@
 // recomputes dP row by row: slower, and att is lost).
 // Layouts: q, out [B·T, H·hs]; k, v [B·kvT, KH·hs]; att [B, H, T, posOffset + T].
 import { f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
-import type { AttentionShape } from '../reference/attention.ts';
 import { checkBuffer, checkDim, elementGrid, rowKernels } from './common.ts';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
@@ -24,7 +23,20 @@ import softmaxBackwardWgsl from '../../shaders/attention_softmax_backward.wgsl?r
 import scoresBackwardWgsl from '../../shaders/attention_scores_backward.wgsl?raw';
 import valuesBackwardWgsl from '../../shaders/attention_values_backward.wgsl?raw';
 
-export type { AttentionShape } from '../reference/attention.ts';
+/** Shapes of the attention kernels (and of their CPU references in src/reference/attention.ts). */
+export interface AttentionShape {
+  B: number;
+  /** Query rows per sequence (the sequence length in training; the new tokens when decoding). */
+  T: number;
+  H: number;
+  /** Key/value heads; divides H. */
+  KH: number;
+  hs: number;
+  /** Position of the first query row (tokens already in the KV cache). Default 0. */
+  posOffset?: number;
+  /** Rows per sequence in k and v (default T; the cache's capacity Tmax when decoding). */
+  kvT?: number;
+}
 
 const WG = 64;
 /** Register-block sizes of the kernels (BT, BJ in the WGSL). */

@@ -1,12 +1,12 @@
 // Launchers for rotary position embeddings (rope_forward.wgsl, run forward or backward) and the
 // cos/sin table they read. The table is built on the host with llama2.c's f32 arithmetic
-// (ropeTable, from the reference module: it is plain math shared with the CPU reference model).
+// (ropeTable, src/kernels/rope_table.ts: plain math shared with the CPU reference model and the ONNX export).
 import { defineKernel, f32, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
-import { ropeTable, type RopeShape } from '../reference/rope.ts';
+import { ropeTable, type RopeShape } from './rope_table.ts';
 import { bindingBytes, checkBuffer, checkDim, elementGrid, shader } from './common.ts';
 import ropeWgsl from '../../shaders/rope_forward.wgsl?raw';
 
-export { ropeTable, type RopeConvention, type RopeShape } from '../reference/rope.ts';
+export { ropeTable, type RopeConvention, type RopeShape } from './rope_table.ts';
 
 const WG = 64;
 const kernel = defineKernel(shader('rope_forward.wgsl', ropeWgsl), ['table', 'x']);

@@ -5,21 +5,10 @@
 // Tmax when decoding); out [B·T, H·hs]; att [B, H, T, Tk] with Tk = posOffset + T, the softmax
 // probabilities (0 at masked positions). Query row t of a sequence sits at position posOffset + t
 // and attends to keys 0 ..= posOffset + t. Scores are q·k / sqrt(hs).
+import type { AttentionShape } from '../kernels/attention.ts';
 import type { Floats } from './floats.ts';
 
-export interface AttentionShape {
-  B: number;
-  /** Query rows per sequence (the sequence length in training; the new tokens when decoding). */
-  T: number;
-  H: number;
-  /** Key/value heads; divides H. */
-  KH: number;
-  hs: number;
-  /** Position of the first query row (tokens already in the KV cache). Default 0. */
-  posOffset?: number;
-  /** Rows per sequence in k and v (default T; the cache's capacity Tmax when decoding). */
-  kvT?: number;
-}
+export type { AttentionShape } from '../kernels/attention.ts';
 
 /** out [B·T, H·hs] = softmax(q·kᵀ/√hs, causal)·v per head; att [B, H, T, posOffset+T] = the probabilities. */
 export function attentionForwardRef(out: Float64Array, att: Float64Array | null, q: Floats, k: Floats, v: Floats, s: AttentionShape): void {

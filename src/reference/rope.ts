@@ -9,44 +9,9 @@
 // The backward is the transposed rotation, i.e. by −angle.
 import type { Floats } from './floats.ts';
 
-export type RopeConvention = 'interleaved' | 'half';
+import { type RopeShape } from '../kernels/rope_table.ts';
 
-export interface RopeShape {
-  /** Rows (B·T). */
-  R: number;
-  /** Sequence length of the batch: row r is at position (r mod T) + posOffset. */
-  T: number;
-  nHeads: number;
-  /** Head size (even). */
-  hs: number;
-  /** Position of each sequence's first row (the KV-cache length when decoding). Default 0. */
-  posOffset?: number;
-  convention: RopeConvention;
-  /** θ (default 10000); used when no table is given. */
-  theta?: number;
-}
-
-/**
- * The cos/sin table [maxPos, hs/2, 2] (cos, sin of pos·freq_i), computed in f32 exactly as llama2.c
- * run.c does: freq = 1.0f / powf(θ, head_dim / (float)hs) with head_dim = 2i, val = pos * freq in
- * f32, then cosf(val), sinf(val) (each step rounded to f32 with Math.fround). The GPU kernel reads
- * this table, so GPU RoPE rotates by exactly llama2.c's angles.
- */
-export function ropeTable(maxPos: number, hs: number, theta = 10000): Float32Array {
-  const f = Math.fround;
-  const half = hs / 2;
-  const table = new Float32Array(maxPos * half * 2);
-  for (let i = 0; i < half; i++) {
-    const exponent = f(f(2 * i) / f(hs));
-    const freq = f(1 / f(Math.pow(f(theta), exponent)));
-    for (let pos = 0; pos < maxPos; pos++) {
-      const val = f(f(pos) * freq);
-      table[(pos * half + i) * 2] = f(Math.cos(val));
-      table[(pos * half + i) * 2 + 1] = f(Math.sin(val));
-    }
-  }
-  return table;
-}
+export { ropeTable, type RopeConvention, type RopeShape } from '../kernels/rope_table.ts';
 
 function rotate(out: Float64Array, x: Floats, s: RopeShape, table: Floats | undefined, sign: 1 | -1): void {
   const { R, T, nHeads, hs } = s;

@@ -38,7 +38,7 @@ describe('tract export', () => {
     const out = join(dir, 'onnx');
     const r = tract(['export', '--checkpoint', ckpt, '--format', 'onnx', '--out', out]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/checked: model\.onnx in onnxruntime-web \(wasm\) gives the CPU reference's logits for 16 tokens: max \|Δ\| [\d.e-]+/);
+    expect(r.stdout).toMatch(/checked: model\.onnx in onnxruntime-web \(wasm\) gives our WGSL engine's logits for 16 tokens: max \|Δ\| [\d.e-]+/);
     expect(r.stdout).toMatch(/checked: model_kv\.onnx in onnxruntime-web/);
     for (const f of ['model.onnx', 'model_kv.onnx', 'tokenizer.json', 'tokenizer_config.json']) expect(existsSync(join(out, f)), f).toBe(true);
   });

@@ -1,6 +1,8 @@
-// The UI's boundaries (DESIGN.md §3): the main-thread bundle never imports GPU code — only the
-// engine worker does — and nothing in src/ui writes HTML from strings. Also: text a model
-// generated or a dataset carried, with HTML in it, is rendered by the views as text.
+// The boundaries (DESIGN.md §3): imports flow one way through the whole of src/ (gpu → kernels →
+// model → train / infer / eval → worker → ui; src/reference for tests only; test/helpers/layers.ts);
+// the main-thread bundle never imports GPU code — only the engine worker does — and nothing in
+// src/ui writes HTML from strings. Also: text a model generated or a dataset carried, with HTML in
+// it, is rendered by the views as text.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { initialState, reducer, type State } from '../../src/ui/state.ts';
 import { PlaygroundView } from '../../src/ui/views/PlaygroundView.tsx';
 import { TrainView } from '../../src/ui/views/TrainView.tsx';
+import { importSpecs, layerViolations, sourceFiles } from '../helpers/layers.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SRC = join(ROOT, 'src');
@@ -52,6 +55,50 @@ describe('the UI never imports GPU modules', () => {
   it('loads nothing from src/gpu, src/kernels, src/train, src/infer, src/reference, the model’s device code or the engine', () => {
     const bad = files.filter((f) => !ALLOWED.some((a) => a.test(f)));
     expect(bad).toEqual([]);
+  });
+});
+
+describe('imports flow one way: gpu → kernels → model → train / infer → eval / interop → worker → ui', () => {
+  it('src/ has no import against the order, and none of src/reference', () => {
+    const files = sourceFiles(SRC);
+    expect(files.size).toBeGreaterThan(100);
+    expect(layerViolations(files)).toEqual([]);
+  });
+  it('the checker fails on upward imports (synthetic file sets)', () => {
+    const ok = new Map([
+      ['kernels/a.ts', "import { f } from '../gpu/index.ts';\nimport wgsl from '../../shaders/a.wgsl?raw';"],
+      ['model/b.ts', "import type { T } from '../data/batching.ts';\nimport { a } from '../kernels/a.ts';"],
+      ['eval/c.ts', "import { t } from '../train/step.ts';\nimport { j } from '../infer/judge.ts';"],
+      ['ui/d.tsx', "import type { Gpu } from '../gpu/index.ts';"],
+    ]);
+    expect(layerViolations(ok)).toEqual([]);
+    const upward = new Map([
+      ...ok,
+      ['kernels/score.ts', "import {\n  RAFT_REDUCTIONS,\n} from '../train/step.ts';"],
+      ['model/x.ts', "export { y } from '../infer/generate.ts';"],
+      ['model/z.ts', "const m = await import('../eval/experiment.ts');"],
+      ['infer/judge.ts', "import { scoreExpectationRef } from '../reference/score.ts';"],
+      ['kernels/rope.ts', "import type { RopeShape } from '../reference/rope.ts';"],
+      ['train/s.ts', "import '../infer/sampling.ts';"],
+      ['gpu/g.ts', "import { ui } from '../ui/App.tsx';"],
+      ['data/d.ts', "import { m } from '../model/config.ts';"],
+      ['extra/e.ts', ''],
+    ]);
+    const bad = layerViolations(upward);
+    expect(bad).toHaveLength(9);
+    for (const f of ['kernels/score.ts imports train/step.ts', 'model/x.ts imports infer/generate.ts', 'model/z.ts imports eval/experiment.ts', 'infer/judge.ts imports reference/score.ts', 'kernels/rope.ts imports reference/rope.ts', 'train/s.ts imports infer/sampling.ts', 'gpu/g.ts imports ui/App.tsx', 'data/d.ts imports model/config.ts', 'extra/e.ts: src/extra is not in the layer order']) {
+      expect(bad.some((b) => b.startsWith(f)), f).toBe(true);
+    }
+  });
+  it('reads every kind of import', () => {
+    expect(importSpecs("import a from './a.ts';\nimport type { B } from './b.ts';\nexport * from './c.ts';\nimport d, { e } from './d.ts';\nimport './f.ts';\nawait import('./g.ts');\nimport x from 'react';")).toEqual([
+      './a.ts',
+      './b.ts',
+      './c.ts',
+      './d.ts',
+      './f.ts',
+      './g.ts',
+    ]);
   });
 });
 
