@@ -48,6 +48,7 @@ import { buildLayout } from '../model/layout.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
+import { parseCacheJson, parseCacheJsonl, weightsHash } from './cache.ts';
 import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
 import { acrossSeeds, allMetrics, metric, pairedDifference, pairedDifferenceOverSeeds, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
 
@@ -460,21 +461,30 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
 
     async function selfCotStage(): Promise<Map<string, string>> {
       const name = `${dir}/self-cot.jsonl`;
-      const key = settingsHash('stage1');
+      if (!params.stage1) params.stage1 = (await reuse('stage1')) ?? undefined;
+      // Keyed on the settings and on the stage-1 weights the CoTs were sampled from.
+      const key = hash32(stable({ s: settingsHash('stage1'), w: params.stage1 ? weightsHash(params.stage1) : null })).toString(16);
       const existing = await store.read(name);
       if (existing) {
-        const rows = decoder
-          .decode(existing)
-          .split('\n')
-          .filter((l) => l.trim() !== '')
-          .map((l) => JSON.parse(l) as { id: string; cot: string; settings: string });
-        if (rows.length === lab.train.length && rows.every((r) => r.settings === key)) {
+        const parsed = parseCacheJsonl(decoder.decode(existing));
+        const rows = 'value' in parsed ? (parsed.value as { id?: unknown; cot?: unknown; settings?: unknown }[]) : [];
+        const why =
+          'problem' in parsed
+            ? parsed.problem
+            : rows.length !== lab.train.length
+              ? `${rows.length} rows for ${lab.train.length} training examples`
+              : !rows.every((r) => r && typeof r.id === 'string' && typeof r.cot === 'string')
+                ? 'a row lacks its id or cot'
+                : !rows.every((r) => r.settings === key)
+                  ? 'sampled with other settings or from other stage-1 weights'
+                  : null;
+        if (why === null) {
           report.stageSeconds[dir]['self-cot'] = 0;
           await onEvent({ type: 'stage', seed, stage: 'self-cot', status: 'reused' });
-          return new Map(rows.map((r) => [r.id, r.cot]));
+          return new Map(rows.map((r) => [r.id as string, r.cot as string]));
         }
+        emit({ type: 'log', message: `${name} ignored (${why}): sampling the self-CoTs again` });
       }
-      if (!params.stage1) params.stage1 = (await reuse('stage1')) ?? undefined;
       return stage('self-cot', async () => {
         const { judge, release } = judgeFor(params.stage1!);
         try {
@@ -518,16 +528,29 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       if (!evalModels.has(m)) continue;
       const readout = config.methods.map((x) => METHOD_SPEC[x]).find((s) => s.model === m)!.readout;
       const cacheName = `${dir}/eval-${m}.json`;
-      const evalKey = hash32(stable({ h: settingsHash(m), eval: config.eval, readout })).toString(16);
+      // Keyed on the settings and on the weights evaluated (a retrained model is evaluated again).
+      const evalKey = hash32(stable({ h: settingsHash(m), w: weightsHash(params[m]!), eval: config.eval, readout })).toString(16);
       const cached = await store.read(cacheName);
       if (cached) {
-        const c = JSON.parse(decoder.decode(cached)) as { key: string; judgements: Judgement[] };
-        if (c.key === evalKey && c.judgements.length === scored.length) {
-          judged[m] = c.judgements;
+        const parsed = parseCacheJson(decoder.decode(cached));
+        const c = 'value' in parsed ? (parsed.value as { key?: unknown; judgements?: unknown } | null) : null;
+        const why =
+          'problem' in parsed
+            ? parsed.problem
+            : !c || typeof c !== 'object' || !Array.isArray(c.judgements)
+              ? 'no judgements in it'
+              : c.key !== evalKey
+                ? 'made with other settings or from other weights'
+                : c.judgements.length !== scored.length
+                  ? `${c.judgements.length} judgements for ${scored.length} examples`
+                  : null;
+        if (why === null) {
+          judged[m] = (c as { judgements: Judgement[] }).judgements;
           report.stageSeconds[dir][`eval:${m}`] = 0;
           await onEvent({ type: 'stage', seed, stage: `eval:${m}`, status: 'reused' });
           continue;
         }
+        emit({ type: 'log', message: `${cacheName} ignored (${why}): evaluating ${m} again` });
       }
       judged[m] = await stage(`eval:${m}`, async () => {
         const { judge, release } = judgeFor(params[m]!);
