@@ -108,6 +108,7 @@ describe('app: data', () => {
     expect(await byTestId('data-row').first().textContent()).toMatch(/spelling/);
     await byTestId('data-search').fill('what is');
     await waitText('data-total', 'parseInt(t) > 0 && parseInt(t) < 40');
+    await page.waitForFunction(() => /what is/i.test(document.querySelector('[data-testid="data-row"]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     await byTestId('data-row').first().click();
     await byTestId('data-detail').waitFor();
     // The detail is brought into view (it opens below the table).
@@ -176,6 +177,10 @@ describe('app: models', () => {
     expect(await text('current-model')).toMatch(/opened from disk/);
     await page.getByRole('button', { name: 'Use the ready judge' }).click();
     await waitText('current-model-name', 't === "tract-judge.safetensors"');
+    // The Playground's judgement (of the HTML example) was the old model's: it went with it.
+    await tab('playground');
+    expect(await byTestId('yhat').count()).toBe(0);
+    await tab('model');
     await shot('model');
   });
 });
@@ -238,10 +243,11 @@ describe('app: training', () => {
   });
 
   it('"Judge with it" opens the Playground with the new judge and no old judgement; the error banner stayed on the Train view', async () => {
-    // The Playground holds a judgement from the earlier tests.
     await tab('playground');
     expect(await byTestId('errors').count()).toBe(0); // the device-lost error was raised on the Train view
-    await byTestId('yhat').waitFor({ timeout: 10_000 });
+    // A judgement by the current judge (the Model view's change of model cleared the earlier one).
+    await byTestId('judge-button').click();
+    await byTestId('yhat').waitFor({ timeout: 120_000 });
     await tab('train');
     await byTestId('judge-with-seed-1/tract.safetensors').click();
     await page.waitForFunction(() => location.hash === '#playground', undefined, { timeout: 10_000 });

@@ -7,11 +7,12 @@
 // pretraining a base of one's own is the panel at the end (components/PretrainPanel.tsx).
 import { memo, useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
-import { Chart } from '../components/Chart.tsx';
+import { Chart, type ChartSeries } from '../components/Chart.tsx';
 import { CotBytes } from '../components/CotText.tsx';
 import { PretrainPanel } from '../components/PretrainPanel.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
-import { formatBytes, formatSeconds } from '../format.ts';
+import { formatBytes, formatSeconds, plural } from '../format.ts';
+import { runEta, stageCharts, type StageSeries } from '../run_charts.ts';
 import { RUN_PRESETS, runPreset } from '../presets.ts';
 import { planSeed, runSeedText, type ShippedBaseState } from '../seed.ts';
 import type { Action, State } from '../state.ts';
@@ -75,13 +76,33 @@ function StageBox({ name, st, main }: { name: StageName; st: StageState | undefi
   );
 }
 
-const Pipeline = memo(function Pipeline({ planned, stages }: { planned: StageName[]; stages: RunHistory['stages'] }) {
+/** The whole run: stages done, and while it runs, the time left for all of it (estimated from the stages so far). */
+function RunProgress({ planned, stages, running }: { planned: StageName[]; stages: RunHistory['stages']; running: boolean }) {
+  const finished = planned.filter((s) => stages[s]?.status === 'done' || stages[s]?.status === 'reused').length;
+  const spent = planned.reduce((t, s) => t + (stages[s]?.seconds ?? 0), 0);
+  const eta = running ? runEta(planned, stages, Date.now()) : null;
+  return (
+    <p className="run-progress" data-testid="run-eta">
+      Whole run: {finished}/{planned.length} stages done
+      {finished === planned.length
+        ? ` in ${formatSeconds(spent)} of stage time`
+        : running
+          ? eta
+            ? ` · about ${formatSeconds(eta.seconds)} left${eta.pending > 0 ? ` (${eta.pending === 1 ? 'the stage' : `the ${eta.pending} stages`} not yet measured estimated from those done)` : ''}`
+            : ' · time left: known once a stage reports progress'
+          : ''}
+    </p>
+  );
+}
+
+const Pipeline = memo(function Pipeline({ planned, stages, running }: { planned: StageName[]; stages: RunHistory['stages']; running: boolean }) {
   const h = { stages };
   const main = MAIN.filter((s) => planned.includes(s));
   const side = planned.filter((s) => !MAIN.includes(s) && !s.startsWith('eval:') && s !== 'cot-shift');
   const evals = planned.filter((s) => s.startsWith('eval:') || s === 'cot-shift');
   return (
     <div className="pipeline" data-testid="pipeline">
+      <RunProgress planned={planned} stages={stages} running={running} />
       <div className="pipeline-row">
         {main.map((s, i) => (
           <div className="pipeline-step" key={s}>
@@ -109,45 +130,27 @@ const Pipeline = memo(function Pipeline({ planned, stages }: { planned: StageNam
 });
 
 const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
-  const data = useMemo(() => {
-    const x = points.map((_, i) => i + 1);
-    const segments: { stage: string; from: number; to: number }[] = [];
-    points.forEach((p, i) => {
-      const last = segments[segments.length - 1];
-      if (last && last.stage === p.stage) last.to = i + 1;
-      else segments.push({ stage: p.stage, from: i + 1, to: i + 1 });
-    });
-    return {
-      x,
-      ce: points.map((p) => p.ce),
-      raft: points.map((p) => p.raft),
-      lr: points.map((p) => p.lr),
-      grad: points.map((p) => p.gradNorm),
-      tps: points.map((p) => p.tokensPerSec),
-      segments,
-    };
-  }, [points]);
+  const data = useMemo(() => stageCharts(points), [points]);
+  const label = (st: StageName) => stageTitle(st).replace(/^Stage (\d) · /, 'stage $1 ');
+  const per = (pick: (s: StageSeries) => (number | null)[], extra: Partial<ChartSeries> = {}, suffix = '') =>
+    data.stages.filter((s) => pick(s).some((v) => v !== null)).map((s): ChartSeries => ({ label: `${label(s.stage)}${suffix}`, color: s.color, values: pick(s), ...extra }));
   return (
     <>
       <div className="charts" data-testid="charts">
         <Chart
-          title="Loss parts: CE (CoT tokens) and RAFT (ŷ − y)²"
+          title="Loss parts per stage: CE on the CoT tokens (solid) and RAFT (ŷ − y)² (dashed, right axis)"
           testid="chart-loss"
+          xLabel="step within its stage"
           x={data.x}
-          series={[
-            { label: 'CE', color: '#2563eb', values: data.ce },
-            { label: 'RAFT', color: '#dc2626', values: data.raft, right: true },
-          ]}
+          series={[...per((s) => s.ce, {}, ' CE'), ...per((s) => s.raft, { right: true, dash: true }, ' RAFT')]}
         />
-        <Chart title="Learning rate (warmup + cosine per stage)" testid="chart-lr" x={data.x} series={[{ label: 'lr', color: '#7c3aed', values: data.lr }]} />
-        <Chart title="Gradient norm (before clipping)" testid="chart-grad" x={data.x} series={[{ label: '‖g‖', color: '#059669', values: data.grad }]} />
-        <Chart title="Tokens per second" testid="chart-tps" x={data.x} series={[{ label: 'tokens/s', color: '#d97706', values: data.tps }]} />
+        <Chart title="Learning rate per stage (warmup + cosine)" testid="chart-lr" xLabel="step within its stage" x={data.x} series={per((s) => s.lr)} />
+        <Chart title="Gradient norm per stage (before clipping)" testid="chart-grad" xLabel="step within its stage" x={data.x} series={per((s) => s.grad)} />
+        <Chart title="Tokens per second per stage" testid="chart-tps" xLabel="step within its stage" x={data.x} series={per((s) => s.tps)} />
       </div>
-      {data.segments.length > 0 && (
-        <p className="muted segments">
-          Steps: {data.segments.map((s) => `${s.from}–${s.to} ${stageTitle(s.stage as StageName)}`).join(' · ')}
-        </p>
-      )}
+      <p className="muted segments" data-testid="chart-stages">
+        One line per stage, each on its own step axis (its step 1 at the left): {data.stages.map((s) => `${label(s.stage)} ${plural(s.ce.filter((v) => v !== null).length, 'step')}`).join(' · ')}. Hover a chart for the values at a step; otherwise the legend shows each stage’s latest.
+      </p>
     </>
   );
 });
@@ -453,7 +456,7 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
               {meta.message}
             </p>
           )}
-          {h && <Pipeline planned={meta.stages} stages={h.stages} />}
+          {h && <Pipeline planned={meta.stages} stages={h.stages} running={meta.status === 'running' || meta.status === 'recovering'} />}
           {h && h.points.length > 0 && <Charts points={h.points} />}
           {h && h.points.length === 0 && !meta.shipped && <p className="muted">The charts fill in as steps finish.</p>}
           {meta.shipped && <p className="muted">The shipped run’s losses are in docs/report.md; its results are in the Evaluate view.</p>}
