@@ -16,7 +16,7 @@
 // Bytes out (no file system): the CLI writes them, a browser can offer them as downloads.
 import { BpeTokenizer } from '../data/tokenizers/bpe.ts';
 import { Llama2cTokenizer } from '../data/tokenizers/llama2c.ts';
-import { SCORE_PROMPT_SUFFIX, tokenizerFromDescription, type Tokenizer, type TokenizerDescription } from '../data/tokenizers/index.ts';
+import { SCORE_DIGITS, SCORE_PROMPT_SUFFIX, tokenizerFromDescription, type Tokenizer, type TokenizerDescription } from '../data/tokenizers/index.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { buildLayout, hfName, type ParamLayout } from '../model/layout.ts';
 import { convertRopeConvention } from '../model/ropePermute.ts';
@@ -113,20 +113,21 @@ export function exportHf(model: HfExportInput, o: HfExportOptions = {}): HfExpor
   if (tokJson !== undefined) files.push({ name: HF_FILES.tokenizer, data: json(tokJson) });
   if (tokConfig !== undefined) files.push({ name: HF_FILES.tokenizerConfig, data: json(tokConfig) });
 
-  let scoreIds: number[] | undefined;
+  // The score scale as the score head reads it (scoreScaleOf): the digits' tokens, valued as digits.
+  let scale: { ids: number[]; values: number[] } | undefined;
   if (tok) {
     try {
-      scoreIds = tok.scoreTokenIds();
+      scale = { ids: tok.scoreTokenIds(), values: SCORE_DIGITS.map(Number) };
     } catch (e) {
       notes.push(`no RAIL read-out recorded: ${(e as Error).message}`);
     }
   }
-  if (scoreIds) {
+  if (scale) {
     files.push({
       name: 'tract_judge.json',
       data: json({
-        score_token_ids: scoreIds,
-        score_values: [1, 2, 3, 4, 5],
+        score_token_ids: scale.ids,
+        score_values: scale.values,
         score_prompt_suffix: SCORE_PROMPT_SUFFIX,
         template: o.template ?? 'compact',
         cot_cut: 'So the overall',
@@ -142,7 +143,7 @@ export function exportHf(model: HfExportInput, o: HfExportOptions = {}): HfExpor
       }),
     });
   }
-  files.push({ name: 'README.md', data: new TextEncoder().encode(readme(config, dtype, scoreIds, scoreIds ? o.promptFit : undefined)) });
+  files.push({ name: 'README.md', data: new TextEncoder().encode(readme(config, dtype, scale?.ids, scale ? o.promptFit : undefined)) });
   return { files, notes };
 }
 

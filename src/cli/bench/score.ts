@@ -16,7 +16,7 @@ export async function bench(json: boolean): Promise<void> {
   for (const V of [32000, 512]) {
     const K = 5;
     const ids = Array.from({ length: K }, (_, k) => Math.floor((V * (k + 1)) / (K + 2)));
-    const tokens = uploadScoreTokens(gpu, ids, [1, 2, 3, 4, 5], V);
+    const tokens = uploadScoreTokens(gpu, ids, ids.map((_, k) => k + 1), V);
     const z = new Float32Array(N * V);
     for (let i = 0; i < z.length; i++) z[i] = Math.sin(i * 12.9898) * 4;
     const logits = uploadBuffer(gpu, 'logits', z);
