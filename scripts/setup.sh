@@ -3,7 +3,9 @@
 #   - Debian packages: libvulkan1 (the Vulkan loader Dawn uses), chromium (browser tests; its
 #     SwiftShader is also the fallback CPU Vulkan driver), and the libraries Mesa's lavapipe links to;
 #   - Mesa 25's lavapipe from bookworm-backports, unpacked into .vulkan/ (scripts/install-lavapipe.sh);
-#   - the npm packages, exactly as package-lock.json pins them (npm ci).
+#   - the npm packages, exactly as package-lock.json pins them (npm ci);
+#   - the Vulkan loader .debs the GPU check bundle carries (scripts/gpu-bundle.sh --fetch, into
+#     .gpu-bundle/debs), so building the bundle (test/cli/gpu_bundle.test.ts) needs no network.
 # Nothing is downloaded from anywhere but Debian's mirrors and the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
-pkgs=(libvulkan1 chromium
+pkgs=(libvulkan1 chromium xz-utils
   # lavapipe's runtime libraries from the main archive (the backported ones come with it):
   libllvm15 libz3-4 libxcb-dri3-0 libxcb-present0 libxcb-randr0 libxcb-sync1 libxcb-xfixes0 libxcb-shm0
   libxshmfence1 libx11-xcb1 libexpat1 libzstd1)
@@ -30,4 +32,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
+echo "setup: Vulkan loader .debs for the GPU check bundle"
+scripts/gpu-bundle.sh --fetch
 echo "setup: done. 'npm run tract -- info' shows the WebGPU adapter."

@@ -1,20 +1,24 @@
 // `tract bench generate`: decode tokens/s with the KV cache on the stories260K shape (random
 // weights of the same shape when the real file is not given) at context 64 and 256: the prompt
 // fills the context, then 32 new tokens are decoded one at a time, each read back.
+// TRACT_BENCH_GENERATE_CONFIGS=stories260K measures only the named shapes (the GPU check's smoke run).
 import { adapterName, requestGpu } from '../../gpu/index.ts';
 import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { initParams } from '../../model/init.ts';
 import { PRESETS } from '../../model/config.ts';
+import { envNames } from './env.ts';
 import { round } from './timing.ts';
 
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
   const adapter = adapterName(gpu.adapter);
-  for (const [name, config] of [
+  const configs = [
     ['stories260K', PRESETS.stories260K],
     ['llama-5M', { ...PRESETS.bench5M, seqLen: 512 }],
-  ] as const) {
+  ] as const;
+  const named = envNames('TRACT_BENCH_GENERATE_CONFIGS', configs.map(([n]) => n));
+  for (const [name, config] of configs.filter(([n]) => !named || named.includes(n))) {
     const model = new DeviceModel(gpu, config);
     model.upload(initParams(model.layout, 1));
     const newTokens = 32;

@@ -7,7 +7,8 @@
 // The model: stories260K from ../shared (a real Llama, 512 positions), or TRACT_BENCH_CHECKPOINT
 // (any model tract loads whose seqLen fits the judgment, with its tokenizer).
 // A second line measures the same in this Node process (ours on Dawn's adapter, lavapipe on a
-// CPU-only machine; ORT's wasm backend in Node) unless TRACT_BENCH_NODE=0.
+// CPU-only machine; ORT's wasm backend in Node) unless TRACT_BENCH_NODE=0; TRACT_BENCH_BROWSER=0
+// measures only that one (a machine without Chromium: the GPU check).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateRubricLab, renderPrompt, SCORE_PROMPT_SUFFIX } from '../../data/index.ts';
@@ -51,6 +52,11 @@ export async function bench(json: boolean): Promise<void> {
     scoreIds: tok.scoreTokenIds(),
     reps: Number(process.env.TRACT_BENCH_REPS ?? 3),
   };
+  const modelName = `${spec.split('/').pop()} (dim ${model.config.dim}, ${model.config.nLayers} layers, vocab ${model.config.vocabSize})`;
+  if (process.env.TRACT_BENCH_BROWSER === '0') {
+    await benchNode(args, model, modelName, json);
+    return;
+  }
   const session = await openBenchSession({ pagePath: JUDGE_PAGE });
   const results: JudgeBenchResult[] = [];
   try {
@@ -68,7 +74,7 @@ export async function bench(json: boolean): Promise<void> {
   const [ours, wasm, webgpu] = results;
   const line = {
     adapter: session.adapter,
-    model: `${spec.split('/').pop()} (dim ${model.config.dim}, ${model.config.nLayers} layers, vocab ${model.config.vocabSize})`,
+    model: modelName,
     promptTokens: prompt.length,
     cotTokens: COT_TOKENS,
     readoutTokens: need,

@@ -1,7 +1,9 @@
 // `tract bench matmul`: GFLOP/s of the matmul kernel the adapter gets (registers on CPU drivers,
-// tiled on GPUs) at 256³ and 512³, and of the other kernel for comparison. Median over repeats.
+// tiled on GPUs) at 256³ and 512³ (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others), and of the
+// other kernel for comparison. Median over repeats. f32 only: the engine has no f16 matmul yet.
 import { adapterName, createBuffer, requestGpu, uploadBuffer } from '../../gpu/index.ts';
 import { matmul, matmulVariantFor, type MatmulVariant } from '../../kernels/matmul.ts';
+import { envPositiveInts } from './env.ts';
 import { round, timeInterleaved } from './timing.ts';
 
 export async function bench(json: boolean): Promise<void> {
@@ -9,7 +11,7 @@ export async function bench(json: boolean): Promise<void> {
   const adapter = adapterName(gpu.adapter);
   const chosen = matmulVariantFor(gpu);
   const other: MatmulVariant = chosen === 'registers' ? 'tiled' : 'registers';
-  for (const size of [256, 512]) {
+  for (const size of envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512])) {
     const n = size * size;
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = Math.sin(i) * 0.5;
@@ -28,6 +30,7 @@ export async function bench(json: boolean): Promise<void> {
     const result = {
       adapter,
       size,
+      dtype: 'f32',
       gflops: round(flops / t.medianMs / 1e6, 2),
       kernel: chosen,
       ms: round(t.medianMs, 3),

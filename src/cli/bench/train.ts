@@ -1,12 +1,26 @@
 // `tract bench train`: our training step in Node on WebGPU (CPU lavapipe here) for the two shapes of
 // issue 3, with memory, then how step time grows with tokens per step and with model size.
+// TRACT_BENCH_TRAIN_SHAPES=stories260K,llama-25M,llama-100M runs only the named shapes (the GPU check
+// uses it; the ~25M and ~100M shapes are meant for a real GPU).
 import { adapterName, requestGpu } from '../../gpu/index.ts';
-import { TRAIN_SHAPES } from './chromium_train.ts';
+import { TRAIN_SHAPES, type TrainShape } from './chromium_train.ts';
 import { oursTrain } from './ours_train.ts';
 import type { TrainBenchArgs } from './pages/types.ts';
+import { envNames } from './env.ts';
 import { round } from './timing.ts';
 
 const STEPS = Number(process.env.TRACT_BENCH_STEPS ?? 4);
+
+/** Every named shape: issue 3's two, and two GPU-sized ones (issue 13) with hidden = 8·dim/3 rounded up to 32. */
+export const BENCH_TRAIN_SHAPES: Record<string, TrainShape> = {
+  [TRAIN_SHAPES.a.name]: TRAIN_SHAPES.a,
+  [TRAIN_SHAPES.b.name]: TRAIN_SHAPES.b,
+  // 23.2M: 6 layers × 3.16M + a tied 8192 × 512 embedding; 4 × 512 tokens per step.
+  'llama-25M': { name: 'llama-25M', args: { dim: 512, hidden: 1376, layers: 6, heads: 8, kvHeads: 8, vocab: 8192, seqLen: 512, batch: 4 } },
+  // 109.5M: 12 layers × 7.1M + a tied 32000 × 768 embedding (a Llama-sized vocabulary); 4 × 256 tokens
+  // per step keeps the [tokens, vocab] logits at 131 MB, under a 256 MiB storage-binding limit.
+  'llama-100M': { name: 'llama-100M', args: { dim: 768, hidden: 2048, layers: 12, heads: 12, kvHeads: 12, vocab: 32000, seqLen: 256, batch: 4 } },
+};
 
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
@@ -33,6 +47,12 @@ export async function bench(json: boolean): Promise<void> {
           `params ${(r.paramsBytes / 2 ** 20).toFixed(1)} MiB, grads ${(r.gradsBytes / 2 ** 20).toFixed(1)}, AdamW ${(r.optimizerBytes / 2 ** 20).toFixed(1)}, activations ${(r.activationBytes / 2 ** 20).toFixed(1)} MiB`,
       );
   };
+  const named = envNames('TRACT_BENCH_TRAIN_SHAPES', Object.keys(BENCH_TRAIN_SHAPES));
+  if (named) {
+    for (const n of named) await run(n, BENCH_TRAIN_SHAPES[n].args, 'shape');
+    gpu.destroy();
+    return;
+  }
   for (const s of [TRAIN_SHAPES.a, TRAIN_SHAPES.b]) await run(s.name, s.args, 'shape');
   // Step time vs tokens per step (stories260K shape).
   for (const [batch, seqLen] of [
