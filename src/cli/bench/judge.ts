@@ -17,7 +17,7 @@ import { adapterName, requestGpu } from '../../gpu/index.ts';
 import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { configureOrt, exportOnnx, OrtGenerator, OrtLlama } from '../../interop/index.ts';
-import { timeJudgments, type JudgeTiming } from './judge_run.ts';
+import { timeJudgments, type JudgeCounts, type JudgeTiming } from './judge_run.ts';
 import { repoRoot } from '../../../scripts/vulkan-env.mjs';
 import { loadModelFile, tokenizerForModel } from '../files.ts';
 import { openBenchSession } from './browser_bench.ts';
@@ -62,6 +62,8 @@ export async function bench(json: boolean): Promise<void> {
   try {
     results.push(await session.call<JudgeBenchResult>('ours', args, 10 * 60_000));
     results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'wasm' }, 10 * 60_000));
+    // Before issue 12's GPU sampling and fused decode, in the same run.
+    results.push(await session.call<JudgeBenchResult>('ours', { ...args, earlier: true }, 10 * 60_000));
     try {
       // ORT's webgpu provider is ~10× slower than its wasm one on SwiftShader: one timed run.
       results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'webgpu', reps: Math.min(args.reps, 1) }, 10 * 60_000));
@@ -71,7 +73,7 @@ export async function bench(json: boolean): Promise<void> {
   } finally {
     await session.close();
   }
-  const [ours, wasm, webgpu] = results;
+  const [ours, wasm, earlier, webgpu] = results;
   const line = {
     adapter: session.adapter,
     model: modelName,
@@ -81,6 +83,9 @@ export async function bench(json: boolean): Promise<void> {
     oursMs: round(ours.ms, 1),
     ortMs: round(wasm.ms, 1),
     ratio: round(wasm.ms / ours.ms, 2),
+    oursEarlierMs: round(earlier.ms, 1),
+    earlierRatio: round(wasm.ms / earlier.ms, 2),
+    counts: Object.fromEntries(results.filter((r) => r.counts).map((r) => [r.engine, r.counts])),
     ortWebgpuMs: webgpu ? round(webgpu.ms, 1) : null,
     ortWebgpuRatio: webgpu ? round(webgpu.ms / ours.ms, 2) : null,
     phasesMs: Object.fromEntries(results.map((r) => [r.engine, roundAll(r.phases)])),
@@ -93,11 +98,14 @@ export async function bench(json: boolean): Promise<void> {
   };
   if (json) console.log(JSON.stringify(line));
   else {
-    for (const r of results) console.log(`${r.engine.padEnd(11)} ${round(r.ms, 1)} ms per judgment (median of ${r.runs.length}; first ${round(r.firstMs, 0)} ms, load ${round(r.loadMs, 0)} ms)  ŷ ${r.yhat.toFixed(3)}  [${r.backend}; ${r.adapter}]`);
-    console.log(`judge ${line.model}: ${prompt.length}-token prompt + ${COT_TOKENS}-token CoT + read-out: ours ${line.oursMs} ms, onnxruntime-web wasm ${line.ortMs} ms: ours/ort speed-up ${line.ratio}×${webgpu ? `; ORT webgpu ${line.ortWebgpuMs} ms (${line.ortWebgpuRatio}×)` : ''}  [${session.adapter}]`);
+    for (const r of results) console.log(`${r.engine.padEnd(12)} ${round(r.ms, 1)} ms per judgment (median of ${r.runs.length}; first ${round(r.firstMs, 0)} ms, load ${round(r.loadMs, 0)} ms)  ŷ ${r.yhat.toFixed(3)}${countsText(r.counts)}  [${r.backend}; ${r.adapter}]`);
+    console.log(`judge ${line.model}: ${prompt.length}-token prompt + ${COT_TOKENS}-token CoT + read-out: ours ${line.oursMs} ms (earlier path ${line.oursEarlierMs} ms), onnxruntime-web wasm ${line.ortMs} ms: ours/ort speed-up ${line.ratio}× (earlier ${line.earlierRatio}×)${webgpu ? `; ORT webgpu ${line.ortWebgpuMs} ms (${line.ortWebgpuRatio}×)` : ''}  [${session.adapter}]`);
   }
   if (process.env.TRACT_BENCH_NODE !== '0') await benchNode(args, model, line.model, json);
 }
+
+const countsText = (c?: JudgeCounts) =>
+  c ? `  ${round(c.dispatchesPerDecodedToken, 1)} dispatches/decoded token, ${round(c.readbacksPerJudgment, 1)} readbacks and ${round(c.submitsPerJudgment, 1)} submits per judgment` : '';
 
 const roundAll = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, round(v, 1)]));
 
@@ -108,11 +116,15 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
   const dm = new DeviceModel(gpu, model.config);
   dm.upload(model.params);
   const gen = new Generator(dm, 1, Tmax);
+  const old = new Generator(dm, 1, Tmax, { sampler: 'cpu', decode: 'unfused' });
   let ours: JudgeTiming;
+  let earlier: JudgeTiming;
   try {
     ours = await timeJudgments(gen, args);
+    earlier = await timeJudgments(old, args); // before issue 12's GPU sampling and fused decode
   } finally {
     gen.destroy();
+    old.destroy();
     dm.destroy();
   }
   const adapter = adapterName(gpu.adapter);
@@ -130,11 +142,18 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
     oursMs: round(ours.ms, 1),
     ortMs: round(theirs.ms, 1),
     ratio: round(theirs.ms / ours.ms, 2),
+    oursEarlierMs: round(earlier.ms, 1),
+    earlierRatio: round(theirs.ms / earlier.ms, 2),
+    counts: { ours: ours.counts, 'ours-earlier': earlier.counts },
     ortThreads: ort.env.wasm.numThreads ?? 0,
-    phasesMs: { ours: roundAll(ours.phases), 'ort-wasm': roundAll(theirs.phases) },
-    yhat: { ours: round(ours.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
-    sameCot: ours.cot.join() === theirs.cot.join(),
+    phasesMs: { ours: roundAll(ours.phases), 'ours-earlier': roundAll(earlier.phases), 'ort-wasm': roundAll(theirs.phases) },
+    yhat: { ours: round(ours.yhat, 4), 'ours-earlier': round(earlier.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
+    sameCot: ours.cot.join() === theirs.cot.join() && earlier.cot.join() === theirs.cot.join(),
   };
   if (json) console.log(JSON.stringify(line));
-  else console.log(`judge in Node: ours ${line.oursMs} ms [${adapter}], onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads): ours/ort speed-up ${line.ratio}×`);
+  else {
+    console.log(`judge in Node: ours ${line.oursMs} ms${countsText(ours.counts)} [${adapter}]`);
+    console.log(`judge in Node: ours, earlier path ${line.oursEarlierMs} ms${countsText(earlier.counts)}`);
+    console.log(`judge in Node: onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads): ours/ort speed-up ${line.ratio}× (earlier path ${line.earlierRatio}×)`);
+  }
 }

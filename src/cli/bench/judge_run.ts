@@ -4,7 +4,7 @@
 // prompt + CoT + suffix and the RAIL ŷ. Shared by the bench page (Chromium) and `tract bench judge`
 // in Node — no Node-only or browser-only imports.
 import { readout } from '../../infer/judge.ts';
-import type { SequenceGenerator } from '../../infer/generate.ts';
+import type { GeneratorStats, SequenceGenerator } from '../../infer/generate.ts';
 import type { JudgeBenchArgs } from './pages/judge_types.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -14,10 +14,26 @@ export interface JudgeTiming {
   ms: number;
   runs: number[];
   firstMs: number;
-  /** Phases of the median-nearest run: prefill (to the first token), per decoded token, read-out. */
+  /** Phases of the median-nearest run: prefill (to the first token), per decoded token, read-out.
+   *  With chunked readback (our GPU sampler) tokens arrive in bursts: "prefill" then includes the
+   *  first chunk's decode steps, and the per-token figure spans the later chunks. */
   phases: { prefillMs: number; decodeMsPerToken: number; readoutMs: number };
   yhat: number;
   cot: number[];
+  /** Our GPU Generator only (it counts): dispatches per decoded token (decode step + sampler) and
+   *  GPU → CPU readbacks and submits per judgment. */
+  counts?: JudgeCounts;
+}
+
+export interface JudgeCounts {
+  dispatchesPerDecodedToken: number;
+  readbacksPerJudgment: number;
+  submitsPerJudgment: number;
+}
+
+function countsOf(gen: SequenceGenerator): GeneratorStats | null {
+  const s = (gen as { stats?: GeneratorStats }).stats;
+  return s ? { ...s } : null;
 }
 
 export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs): Promise<JudgeTiming> {
@@ -33,9 +49,20 @@ export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs): 
     return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat: r.yhat, cot: g.tokens[0] };
   };
   const first = await once();
+  const before = countsOf(gen);
   const all = [];
   for (let i = 0; i < a.reps; i++) all.push(await once());
+  const after = countsOf(gen);
+  const n = Math.max(1, a.reps);
+  const counts =
+    before && after
+      ? {
+          dispatchesPerDecodedToken: (after.decodeDispatches - before.decodeDispatches) / Math.max(1, after.decodeSteps - before.decodeSteps),
+          readbacksPerJudgment: (after.readbacks - before.readbacks) / n,
+          submitsPerJudgment: (after.submits - before.submits) / n,
+        }
+      : undefined;
   const ms = median(all.map((x) => x.ms));
   const mid = all.reduce((b, x) => (Math.abs(x.ms - ms) < Math.abs(b.ms - ms) ? x : b));
-  return { ms, runs: all.map((x) => x.ms), firstMs: first.ms, phases: mid.phases, yhat: mid.yhat, cot: mid.cot };
+  return { ms, runs: all.map((x) => x.ms), firstMs: first.ms, phases: mid.phases, yhat: mid.yhat, cot: mid.cot, counts };
 }

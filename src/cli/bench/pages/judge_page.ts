@@ -34,12 +34,15 @@ const bench = {
     const c = loadCheckpoint(fromBase64(a.checkpoint));
     const model = new DeviceModel(gpu, c.config);
     model.upload(c.params);
-    const gen = new Generator(model, 1, Math.min(c.config.seqLen, Tmax(a)));
+    const gen = new Generator(model, 1, Math.min(c.config.seqLen, Tmax(a)), a.earlier ? { sampler: 'cpu', decode: 'unfused' } : {});
     await gpu.sync();
     const loadMs = performance.now() - t0;
     try {
       const r = await timeJudgments(gen, a);
-      return { engine: 'ours', backend: 'webgpu (WGSL kernels)', adapter: adapterName(gpu.adapter), loadMs, ...counts(a), ...r, notes: ['KV cache; the logits row read back per token for sampling'] };
+      const notes = a.earlier
+        ? ['the earlier path: training kernels per decode step, the logits row read back per token and sampled on the CPU']
+        : ['KV cache; fused decode step; sampled on the GPU, the ids read back once per chunk of tokens'];
+      return { engine: a.earlier ? 'ours-earlier' : 'ours', backend: 'webgpu (WGSL kernels)', adapter: adapterName(gpu.adapter), loadMs, ...counts(a), ...r, notes };
     } finally {
       gen.destroy();
       model.destroy();

@@ -15,6 +15,9 @@ export interface JudgeBenchArgs {
   scoreIds: number[];
   /** Timed judgments after one untimed one. */
   reps: number;
+  /** Ours only: run the earlier path (training's forward per token, logits read back and sampled
+   *  on the CPU) to compare before/after in one run. */
+  earlier?: boolean;
   /** ORT's execution provider (ort only; default wasm). */
   executionProvider?: 'wasm' | 'webgpu';
 }
@@ -39,5 +42,7 @@ export interface JudgeBenchResult {
   /** The judgment itself: both engines should agree. */
   yhat: number;
   cot: number[];
+  /** Ours: dispatches per decoded token, GPU → CPU readbacks and submits per judgment. */
+  counts?: { dispatchesPerDecodedToken: number; readbacksPerJudgment: number; submitsPerJudgment: number };
   notes: string[];
 }
