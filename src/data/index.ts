@@ -65,3 +65,4 @@ export {
   type FitConfig,
   type JudgeCotSettings,
 } from './trained_fit.ts';
+export { splitExamples, defaultSplit, fileSplitUsable, withReferenceCot, type SplitChoice, type SplitData } from './split.ts';

@@ -151,6 +151,8 @@ export interface Report {
     dev: number;
     test: number;
     tokenizer: { vocabSize: number; name: string };
+    /** The user's file and how it was split (absent: Rubric Lab from config.data). */
+    source?: string;
     truncated: number;
     dropped: number;
     referenceCotsCut: number;
@@ -239,8 +241,20 @@ export interface SeedModel {
   tokenizer: Tokenizer;
 }
 
+/** The user's own examples, already split, instead of Rubric Lab (config.data's sizes are then not used). */
+export interface ExperimentData {
+  /** The file it came from, for the report. */
+  name: string;
+  /** How it was split, in words. */
+  how: string;
+  train: JudgeExample[];
+  dev: JudgeExample[];
+  test: JudgeExample[];
+}
+
 export interface ExperimentOptions {
   seedModel?: SeedModel;
+  data?: ExperimentData;
 }
 
 /** A cheap fingerprint of a parameter vector (FNV-1a over its bits, strided for big models). */
@@ -276,7 +290,9 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     const r = onEvent(e);
     if (r) r.catch(() => {});
   };
-  const lab = generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
+  const userData = options.data;
+  if (userData && (userData.train.length === 0 || userData[config.eval.split].length === 0)) throw new Error(`${userData.name}: the split (${userData.how}) leaves no train or no ${config.eval.split} examples`);
+  const lab = userData ?? generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
   const seedModel = options.seedModel;
   if (seedModel) checkSeedModel(seedModel);
   const tokenizer: Tokenizer = seedModel?.tokenizer ?? trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
@@ -286,7 +302,8 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   // A loaded seed keeps its own context length (a foreign tokenizer spends more tokens per example).
   const T = seedModel ? seedModel.config.seqLen : config.model.seqLen;
   const seedFingerprint = seedModel ? `${seedModel.name}/${paramsFingerprint(seedModel.params)}` : null;
-  const dataHash = hash32(stable({ data: config.data, tok: tokDesc.fingerprint })).toString(16);
+  // The user's data enters the cache key by its content (ids, labels, texts), not by config.data.
+  const dataHash = hash32(stable({ data: userData ? hash32(stable([userData.train, userData.dev, userData.test])) : config.data, tok: tokDesc.fingerprint })).toString(16);
 
   // One prompt-fit rule for every method and stage: T, and the longest CoT self-CoT sampling or
   // evaluation may produce.
@@ -304,6 +321,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       dev: lab.dev.length,
       test: lab.test.length,
       tokenizer: { vocabSize: tokenizer.vocabSize, name: tokenizer.name },
+      ...(userData ? { source: `${userData.name}, ${userData.how}` } : {}),
       truncated: prepared.reference.truncated,
       dropped: prepared.reference.dropped.length,
       referenceCotsCut: prepared.reference.cotCut,
