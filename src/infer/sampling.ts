@@ -1,6 +1,7 @@
-// Choosing the next token from one row of logits: greedy, temperature, top-p (nucleus) and a
-// repetition penalty. Runs on the CPU on a row read back from the GPU (a vocabulary of a few
-// thousand floats; the generation loop needs the id on the CPU anyway to feed it back).
+// Choosing the next token from one row of logits on the CPU: greedy, temperature, top-p (nucleus)
+// and a repetition penalty. The GPU Generator samples with shaders/sample_token.wgsl instead (same
+// rules, its own counter-based random stream); this sampler serves onnxruntime-web's generator,
+// the CPU reference model, and the Generator's earlier path ({ sampler: 'cpu' }).
 import { Rng } from '../model/rng.ts';
 
 export interface SamplingOptions {

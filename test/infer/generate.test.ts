@@ -136,8 +136,15 @@ describe('GPU generation with a KV cache (stories260K)', () => {
     const r = await gen.generate([[1], [1]], { maxNewTokens: 60, temperature: 0, stopTokens: [dot] });
     expect(r.finish).toEqual(['stop', 'stop']);
     expect(r.tokens[0].at(-1)).toBe(dot);
-    const s = await gen.generate([[1]], { maxNewTokens: 60, temperature: 0, stop: (_, g) => tokenizer.decode([1, ...g]).includes('Lily') });
+    // A stop string checked on each chunk read back: the stop lands inside a chunk (chunks of 4, 8, 16…),
+    // the output ends at it, nothing past it is streamed, and it is the prefix of the unstopped run.
+    const streamed: number[] = [];
+    const s = await gen.generate([[1]], { maxNewTokens: 60, temperature: 0, stop: (_, g) => tokenizer.decode([1, ...g]).includes('Lily'), onToken: (_, t) => streamed.push(t) });
     expect(tokenizer.decode([1, ...s.tokens[0]]).endsWith('Lily')).toBe(true);
+    expect(s.tokens[0].length).toBeGreaterThan(4);
+    expect(streamed).toEqual(s.tokens[0]);
+    const full = await gen.generate([[1]], { maxNewTokens: 60, temperature: 0 });
+    expect(full.tokens[0].slice(0, s.tokens[0].length)).toEqual(s.tokens[0]);
     const l = await gen.generate([[1]], { maxNewTokens: 3, temperature: 0 });
     expect(l.finish).toEqual(['length']);
   });
