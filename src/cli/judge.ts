@@ -156,6 +156,7 @@ export const command: Command = {
     const optional = (flag: 'max-cot-tokens' | 'prompt-cot-tokens') => (values[flag] === undefined ? undefined : numberFlag(flag, values[flag], 0, { integer: true, min: 1, max: MAX_CONFIG.seqLen }));
     const askedCot = optional('max-cot-tokens');
     const askedRoom = optional('prompt-cot-tokens');
+    if (values.report !== undefined) inputFile(values.report, '--report');
     const { example, gold } = await readExample(values.input);
     const loaded = await loadModelFile(values.checkpoint);
     const tokenizer = await tokenizerForModel(loaded, values.checkpoint, values.tokenizer);

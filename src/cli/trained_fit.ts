@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { trainedFitFromJudgeJson, trainedFitFromReport, trainedFitFromTraining, trainedOnText, type TrainedFit } from '../data/index.ts';
 import type { ModelConfig } from '../model/index.ts';
+import { inputFile } from './paths.ts';
 
 export interface FoundFit {
   fit?: TrainedFit;
@@ -48,6 +49,7 @@ export async function findTrainedFit(modelPath: string, model: { config: ModelCo
     // A Hugging Face export: tract_judge.json inside the folder.
     const judgeJson = join(resolve(modelPath), 'tract_judge.json');
     if (!existsSync(judgeJson)) return { missing: `${name} has no tract_judge.json` };
+    if (!statSync(judgeJson).isFile()) return { missing: `${name}/tract_judge.json is not a regular file` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(await readFile(judgeJson, 'utf8'));
@@ -62,8 +64,8 @@ export async function findTrainedFit(modelPath: string, model: { config: ModelCo
     return rel && !rel.startsWith('..') ? rel : p;
   };
   if (reportPath !== undefined) {
-    const p = resolve(reportPath);
-    if (!existsSync(p)) throw new Error(`--report: no such file '${reportPath}'`);
+    if (!existsSync(resolve(reportPath))) throw new Error(`--report: no such file '${reportPath}'`);
+    const p = inputFile(reportPath, '--report');
     let report: unknown;
     try {
       report = JSON.parse(await readFile(p, 'utf8'));
@@ -78,6 +80,11 @@ export async function findTrainedFit(modelPath: string, model: { config: ModelCo
   const skipped: string[] = [];
   for (const p of reportCandidates(modelPath)) {
     if (!existsSync(p)) continue;
+    // Only regular files (a FIFO named report.json would block the judge forever).
+    if (!statSync(p).isFile()) {
+      skipped.push(`${shown(p)} is not a regular file`);
+      continue;
+    }
     let report: unknown;
     try {
       report = JSON.parse(await readFile(p, 'utf8'));

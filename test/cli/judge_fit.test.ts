@@ -108,8 +108,14 @@ describe('tract judge', () => {
     const r = tract(['judge', '--checkpoint', ckptPath, '--input', input, '--greedy', '--json', ...flags]);
     expect(r.status, r.stderr).toBe(0);
     // Dawn's own notices about adapter limits are not ours.
-    const stderr = r.stderr.split('\n').filter((l) => !/^Warning: max\w+ artificially reduced/.test(l)).join('\n');
-    return { stderr, out: JSON.parse(r.stdout) };
+    const lines = r.stderr.split('\n').filter((l) => !/^Warning: max\w+ artificially reduced/.test(l));
+    // The read-out's own warnings (issue 16: a prompt cut to fit, ŷ off the scale) are checked apart.
+    const readout = /^warning: (the prompt was cut|ŷ|the score tokens hold)/;
+    const stderr = lines.filter((l) => !readout.test(l)).join('\n');
+    const out = JSON.parse(r.stdout);
+    expect(lines.filter((l) => readout.test(l)).map((l) => l.slice('warning: '.length))).toEqual(out.warnings.filter((w: string) => readout.test(`warning: ${w}`)));
+    if (out.prompt.cut) expect(out.warnings.join('\n')).toMatch(/the prompt was cut to fit the context/);
+    return { stderr, out };
   };
 
   it("uses the run's trained room for the prompt: the training prompt, cut as training cut it", async () => {

@@ -123,12 +123,34 @@ describe('the CLI on special paths (child processes; a hang fails by timeout)', 
     const j4 = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', dir], quick);
     expect(j4.stderr).toMatch(/--input: '.*' is a folder; give a file/);
     expect(j4.stderr).not.toMatch(/EISDIR/);
-    for (const r of [j1, j2, j3, j4]) expect(r.status).toBe(2);
+    const j5 = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', 'docs/example.json', '--report', fifo], quick);
+    expect(j5.stderr).toMatch(/--report: '.*fifo' is a FIFO/);
+    for (const r of [j1, j2, j3, j4, j5]) expect(r.status).toBe(2);
   });
   it('piped into a reader that has gone, a command exits quietly (no EPIPE trace)', () => {
     const r = spawnSync('bash', ['-c', `node bin/tract.mjs data rubric-lab --seed 3 --out ${join(dir, 'x.jsonl')} --json | true; echo "status \${PIPESTATUS[0]}" >&2`], { cwd: repoRoot, encoding: 'utf8', timeout: 90_000 });
     expect(r.stderr).toMatch(/status 0/);
     expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+  it('judge --input: a 100k-deep JSON, invalid UTF-8 and an oversized prompt get clear answers', () => {
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, '['.repeat(100_000) + ']'.repeat(100_000));
+    const d = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', deep], quick);
+    expect(d.status).toBe(1);
+    expect(d.stderr).toMatch(/deep\.json: JSON nested 100000 levels deep .*limit 64/);
+    const bad = join(dir, 'bad-utf8.json');
+    writeFileSync(bad, Buffer.concat([Buffer.from(readFileSync(join(repoRoot, 'docs/example.json'), 'utf8').slice(0, 40)), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]));
+    const u = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', bad], quick);
+    expect(u.status).toBe(1);
+    expect(u.stderr).toMatch(/bad-utf8\.json: not valid UTF-8 text/);
+    const big = join(dir, 'big.json');
+    writeFileSync(big, JSON.stringify({ ...JSON.parse(readFileSync(join(repoRoot, 'docs/example.json'), 'utf8')), response: 'word '.repeat(200_000) }));
+    const g = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', big, '--greedy', '--json'], quick);
+    expect(g.status, g.stderr).toBe(0);
+    expect(g.stderr).toMatch(/warning: the prompt was cut to fit the context/);
+    const out = JSON.parse(g.stdout);
+    expect(out.prompt.cut).toBe(true);
+    expect(out.warnings.join('\n')).toMatch(/the prompt was cut to fit/);
   });
   it('sizes in flags and --config are checked before use, naming the flag or field', () => {
     const j = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', 'docs/example.json', '--max-cot-tokens', '100000'], quick);
