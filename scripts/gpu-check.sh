@@ -42,8 +42,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 t_start=$(date +%s)
-# 9 minutes in all, less a margin for the last kill and the copies; the smoke run gets 3.
-budget=$([ $smoke = 1 ] && echo 180 || echo 525)
+# 9 minutes in all, less a margin for the last kill and the copies; the smoke run gets 5 (a loaded CI box).
+budget=$([ $smoke = 1 ] && echo 300 || echo 525)
 deadline=$((t_start + budget))
 
 if [ -z "$bundle" ]; then
@@ -91,7 +91,8 @@ if [ -n "$lavapipe" ]; then
 elif [ -n "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]; then
   icd="${VK_DRIVER_FILES:-$VK_ICD_FILENAMES}"; icd_from="VK_ICD_FILENAMES/VK_DRIVER_FILES as given"
 else
-  for d in /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d /usr/local/nvidia/etc/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+  # TRACT_GPU_ICD_DIRS replaces the list (the CI test plants a json there to exercise this search).
+  for d in ${TRACT_GPU_ICD_DIRS:-/usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d /usr/local/nvidia/etc/vulkan/icd.d /usr/local/share/vulkan/icd.d}; do
     for f in "$d"/nvidia*.json; do [ -f "$f" ] && { icd="$f"; icd_from="NVIDIA ICD $f"; break 2; }; done
   done
   if [ -z "$icd" ]; then
@@ -168,7 +169,7 @@ if [ $smoke = 1 ]; then
   c_info=60; c_mm=60; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
   mm_sizes=64,128; shapes=stories260K; steps=1; reps=1; gen_configs=stories260K
 else
-  c_info=30; c_mm=60; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540
+  c_info=30; c_mm=90; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540
   mm_sizes=512,1024,2048,4096; shapes=stories260K,llama-25M,llama-100M; steps=4; reps=3; gen_configs=
 fi
 

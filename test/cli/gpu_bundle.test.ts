@@ -45,10 +45,17 @@ describe('GPU check bundle', () => {
     mkdirSync(fakeBin);
     writeFileSync(join(fakeBin, 'node'), '#!/bin/sh\necho "gpu-check ran the system node" >&2\nexit 99\n');
     chmodSync(join(fakeBin, 'node'), 0o755);
+    // The driver is found as on the GPU machine, by searching ICD folders for nvidia*.json: here one
+    // planted there that names lavapipe (whose own libraries come through LD_LIBRARY_PATH).
+    const icdDir = join(tmp, 'icd.d');
+    mkdirSync(icdDir);
+    writeFileSync(join(icdDir, 'nvidia_icd.json'), readFileSync(join(repoRoot, '.vulkan', 'lvp_icd.json')));
+    const lavapipeLibs = readFileSync(join(repoRoot, '.vulkan', 'libdir'), 'utf8').trim();
     const results = join(tmp, 'results');
     const c = spawnSync(
       'env',
-      ['-i', `PATH=${fakeBin}:/usr/bin:/bin`, `TMPDIR=${tmp}`, 'bash', join(bundle, 'gpu-check.sh'), '--smoke', '--lavapipe', join(repoRoot, '.vulkan'), '--out', results],
+      ['-i', `PATH=${fakeBin}:/usr/bin:/bin`, `TMPDIR=${tmp}`, `TRACT_GPU_ICD_DIRS=/nonexistent ${icdDir}`, `LD_LIBRARY_PATH=${lavapipeLibs}`,
+        'bash', join(bundle, 'gpu-check.sh'), '--smoke', '--out', results],
       { encoding: 'utf8', timeout: 400_000 },
     );
     const text = (() => {
@@ -61,6 +68,7 @@ describe('GPU check bundle', () => {
     expect(c.status, `${c.stderr}\n${text}`).toBe(0);
     expect(c.stderr).not.toMatch(/system node/);
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    expect(lines[0].icd).toBe(`NVIDIA ICD ${join(icdDir, 'nvidia_icd.json')}`);
     const status = Object.fromEntries(lines.filter((l) => l.status && l.step).map((l) => [l.step, l.status]));
     expect(status).toEqual({ info: 'ok', matmul: 'ok', 'matmul-f16': 'skipped', score: 'ok', train: 'ok', generate: 'ok', judge: 'ok', 'judge-cli': 'ok', run: 'ok' });
     const results_ = (step: string) => lines.filter((l) => l.step === step && l.result).map((l) => l.result!);
