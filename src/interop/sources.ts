@@ -37,9 +37,19 @@ export async function readText(f: FileSource): Promise<string> {
   return new TextDecoder().decode(await f.read());
 }
 
-/** Parses a source as JSON; the error names the file. */
+/** JSON files of a model folder (config, index, tokenizer) larger than this are refused unread:
+ *  the largest real tokenizer.json files are tens of MB. */
+export const MAX_JSON_BYTES = 256 * 2 ** 20;
+
+/** Parses a source as JSON; the error names the file (too large, not UTF-8, not JSON). */
 export async function readJson(f: FileSource): Promise<unknown> {
-  const text = await readText(f);
+  if (f.size > MAX_JSON_BYTES) throw new InteropError(`${f.name}: ${f.size} bytes is too large for a JSON file of a model (limit ${MAX_JSON_BYTES})`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await f.read());
+  } catch {
+    throw new InteropError(`${f.name}: not valid UTF-8 text`);
+  }
   try {
     return JSON.parse(text);
   } catch (e) {

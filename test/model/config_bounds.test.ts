@@ -29,3 +29,13 @@ describe('model size bounds', () => {
     expect(() => configFromHf({ ...hf, max_position_embeddings: 16, hidden_size: 2 ** 20 }, { rope: 'half' })).toThrow(/model config: dim 1048576 is beyond .* \(field hidden_size\)/);
   });
 });
+
+describe('JSON files of a model folder', () => {
+  it('are refused when too large or not UTF-8, naming the file', async () => {
+    const { readJson, bytesSource, MAX_JSON_BYTES } = await import('../../src/interop/sources.ts');
+    const huge = { name: 'tokenizer.json', size: MAX_JSON_BYTES + 1, read: async () => { throw new Error('must not be read'); } };
+    await expect(readJson(huge)).rejects.toThrow(/tokenizer\.json: 268435457 bytes is too large for a JSON file of a model/);
+    await expect(readJson(bytesSource('config.json', new Uint8Array([0x7b, 0xff, 0x7d])))).rejects.toThrow(/config\.json: not valid UTF-8 text/);
+    await expect(readJson(bytesSource('config.json', '{"a": 1}'))).resolves.toEqual({ a: 1 });
+  });
+});
