@@ -81,6 +81,9 @@ export interface LoadedModel {
   optimizer?: { m: Float32Array; v: Float32Array };
 }
 
+/** The largest single model file loadModelFile reads (2 GiB − 1: Node's one-buffer read limit). */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
 /** A llama2.c .bin, one of our safetensors checkpoints, or a Hugging Face model folder. */
 export async function loadModelFile(spec: string, flag = '--checkpoint'): Promise<LoadedModel> {
   // A folder is a Hugging Face model; anything but a regular file (a FIFO, a device) is refused.
@@ -94,6 +97,9 @@ export async function loadModelFile(spec: string, flag = '--checkpoint'): Promis
       throw e;
     }
   }
+  // Read whole (Node cannot read a file over 2 GiB into one buffer): refuse larger files by name.
+  const size = statSync(path).size;
+  if (size > MAX_MODEL_FILE_BYTES) throw new Error(`${spec}: ${size} bytes is more than one model file the CLI reads (${MAX_MODEL_FILE_BYTES} bytes); save a large model as a Hugging Face folder with sharded safetensors`);
   const bytes = new Uint8Array(await readFile(path));
   const format = detectModelFormat(bytes);
   try {

@@ -152,6 +152,14 @@ describe('the CLI on special paths (child processes; a hang fails by timeout)', 
     expect(out.prompt.cut).toBe(true);
     expect(out.warnings.join('\n')).toMatch(/the prompt was cut to fit/);
   });
+  it('a model file over 2 GiB is refused by size, not with a raw RangeError', () => {
+    const big = join(dir, 'huge.bin');
+    execFileSync('truncate', ['-s', '3G', big]); // sparse: no disk used
+    const r = tract(['generate', '--checkpoint', big], quick);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/huge\.bin: 3221225472 bytes is more than one model file the CLI reads/);
+    rmSync(big);
+  });
   it('sizes in flags and --config are checked before use, naming the flag or field', () => {
     const j = tract(['judge', '--checkpoint', 'public/judge/tract-judge.safetensors', '--input', 'docs/example.json', '--max-cot-tokens', '100000'], quick);
     expect(j.status, j.stderr).toBe(2);
