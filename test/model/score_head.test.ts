@@ -10,6 +10,7 @@ import { planHeadRows, readoutOnHost, readoutRow, ScoreHead, scoreScaleOf, stepW
 import { scoreHeadObjectiveRef, scoreHeadReadoutRef } from '../../src/reference/score_head.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { storiesTokenizer } from '../helpers/stories.ts';
 import { normals, rng, toF64 } from '../helpers/random.ts';
 
 const V = 37; // not a multiple of 4 or of a workgroup
@@ -180,8 +181,18 @@ describe('RAIL read-out: the head’s fused kernel vs the twin vs the host read-
 });
 
 describe('score tokens and validation', () => {
-  it('a tokenizer’s scale is its "1".."5" valued 1..5', () => {
+  it('a tokenizer’s scale is its "1".."5" valued 1..5, or K other single-token levels', () => {
     expect(scoreScaleOf({ scoreTokenIds: () => [7, 8, 9, 10, 11] })).toEqual({ ids: [7, 8, 9, 10, 11], values: [1, 2, 3, 4, 5] });
+    const tok = storiesTokenizer();
+    const five = scoreScaleOf(tok);
+    expect(five.ids).toEqual(tok.scoreTokenIds());
+    const ten = scoreScaleOf(tok, Array.from({ length: 10 }, (_, k) => ({ label: String(k), value: k })));
+    expect(ten.values).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(new Set(ten.ids).size).toBe(10);
+    expect(ten.ids.slice(1, 6)).toEqual(five.ids);
+    const two = scoreScaleOf(tok, [{ label: '1', value: 0 }, { label: '2', value: 1 }]);
+    expect(two).toEqual({ ids: five.ids.slice(0, 2), values: [0, 1] });
+    expect(() => scoreScaleOf(tok, [{ label: '1', value: 1 }, { label: '10', value: 10 }])).toThrow(/score digit "10" is not a single token/);
   });
   it('names bad score tokens and options before anything runs', async () => {
     const gpu = await testGpu();

@@ -8,12 +8,13 @@ export const SCORE_PROMPT_SUFFIX = ' So the overall score is ';
 export const SCORE_DIGITS = ['1', '2', '3', '4', '5'] as const;
 
 /**
- * For each digit d, compare encode(context) with encode(context + d): the latter must be the former
- * plus exactly one token. Returns those tokens ("1".."5" in order) or throws naming the first failure.
+ * For each label d (the digits "1".."5" unless other score labels are given), compare
+ * encode(context) with encode(context + d): the latter must be the former plus exactly one token.
+ * Returns those tokens in label order or throws naming the first failure.
  */
-export function findScoreTokenIds(encode: (text: string) => number[], context = SCORE_PROMPT_SUFFIX.trimStart()): number[] {
+export function findScoreTokenIds(encode: (text: string) => number[], context = SCORE_PROMPT_SUFFIX.trimStart(), labels: readonly string[] = SCORE_DIGITS): number[] {
   const base = encode(context);
-  return SCORE_DIGITS.map((d) => {
+  return labels.map((d) => {
     const withDigit = encode(context + d);
     const samePrefix = withDigit.length === base.length + 1 && base.every((t, i) => withDigit[i] === t);
     if (!samePrefix) {
