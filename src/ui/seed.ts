@@ -28,13 +28,13 @@ function shapeText(c: { dim: number; nLayers: number; nHeads: number; nKvHeads: 
 
 /** What stage 0 does with a loaded seed under this config (stage0.adapt), in words. */
 export function loadedSeedStage0(config: ExperimentConfig): string {
-  return config.stage0.adapt ? `, then stage 0 continues its LM training on the run’s Rubric Lab texts (${config.stage0.epochs} epoch${config.stage0.epochs === 1 ? '' : 's'})` : ', no stage 0';
+  return config.stage0.adapt ? `, then stage 0 continues its LM training on the run’s training texts (${config.stage0.epochs} epoch${config.stage0.epochs === 1 ? '' : 's'})` : ', no stage 0';
 }
 
 export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: BaseMeta[], model: ModelSummary | null, config: ExperimentConfig): SeedPlan {
   const scratch = (why = ''): SeedPlan => ({
     seed: { kind: 'scratch' },
-    text: `stage 0: a seed pretrained from scratch on the run’s Rubric Lab texts${why}`,
+    text: `stage 0: a seed pretrained from scratch on the run’s training texts${why}`,
     name: null,
     tokenizer: `BPE ${config.data.vocabSize} tokens`,
     shape: `${shapeText(config.model)} (Model view)`,
@@ -88,7 +88,7 @@ export function planSeed(choice: RunSeed, shipped: ShippedBaseState, bases: Base
 /** A stored run's seed, in words. */
 export function runSeedText(meta: RunMeta): string {
   const s = meta.seedModel;
-  if (!s) return 'stage 0, pretrained from scratch on the run’s Rubric Lab texts';
+  if (!s) return 'stage 0, pretrained from scratch on the run’s training texts';
   if (s.origin === 'shipped-base') return `the shipped base (${s.name})`;
   if (s.origin === 'base') return `the base “${s.name}” pretrained in this browser`;
   return `${s.name} (a loaded model)`;

@@ -1,6 +1,7 @@
 // All UI state in one reducer. Components dispatch actions; the engine worker's replies arrive as
 // actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
 import type { AdapterSummary } from '../gpu/device.ts';
+import type { SplitChoice } from '../data/split.ts';
 import type { Rubric } from '../data/types.ts';
 import { defaultJudgeCotTokens } from '../data/trained_fit.ts';
 import { emptyHistory, foldEvents } from '../worker/history.ts';
@@ -134,7 +135,11 @@ export interface State {
   pretrainForm: PretrainForm;
   /** Runs (and bases) interrupted by a reload are resumed once per page load. */
   autoResumed: boolean;
+  /** What a new run trains on: Rubric Lab (config.data), or the file loaded in the Data view split so. */
+  trainData: TrainData;
 }
+
+export type TrainData = { source: 'rubric-lab' } | { source: 'file'; split: SplitChoice };
 
 function pretrainForm(preset: BasePresetName): PretrainForm {
   const p = basePreset(preset);
@@ -196,6 +201,7 @@ export const initialState: State = {
   base: null,
   pretrainForm: pretrainForm('smoke'),
   autoResumed: false,
+  trainData: { source: 'rubric-lab' },
 };
 
 export type Action =
@@ -223,6 +229,7 @@ export type Action =
   | { type: 'select-run'; runId: string }
   | { type: 'auto-resumed' }
   | { type: 'run-seed'; seed: RunSeed }
+  | { type: 'train-data'; data: TrainData }
   | { type: 'select-base'; baseId: string }
   | { type: 'pretrain-preset'; preset: BasePresetName }
   | { type: 'pretrain-form'; patch: Partial<Omit<PretrainForm, 'preset'>> }
@@ -278,7 +285,12 @@ function engine(state: State, msg: FromWorker): State {
     case 'notice':
       return { ...state, notices: [...state.notices, { text: msg.message }] };
     case 'data-loaded':
-      return { ...state, data: { ...state.data, loading: null, summary: msg.summary, offset: 0, detail: null, rows: [], total: 0 } };
+      return {
+        ...state,
+        data: { ...state.data, loading: null, summary: msg.summary, offset: 0, detail: null, rows: [], total: 0 },
+        // The Train view's file choice was about the file loaded before: back to Rubric Lab.
+        trainData: { source: 'rubric-lab' },
+      };
     case 'data-rows':
       if (msg.query !== state.data.query || msg.split !== state.data.split || msg.offset !== state.data.offset) return state; // stale
       return { ...state, data: { ...state.data, rows: msg.rows, total: msg.total } };
@@ -437,6 +449,8 @@ export function reducer(state: State, action: Action): State {
       return { ...state, autoResumed: true };
     case 'run-seed':
       return { ...state, runSeed: action.seed };
+    case 'train-data':
+      return { ...state, trainData: action.data };
     case 'select-base':
       return state.selectedBaseId === action.baseId ? state : { ...state, selectedBaseId: action.baseId, base: null };
     case 'pretrain-preset':

@@ -6,6 +6,7 @@
 import {
   allExamples,
   buildExample,
+  fileSplitUsable,
   generateRubricLab,
   loadJudgeData,
   promptBudget,
@@ -19,6 +20,7 @@ import {
   type TemplateName,
   type TextSource,
   type Tokenizer,
+  withReferenceCot,
 } from '../data/index.ts';
 import { defaultPromptFit } from './judge_fit.ts';
 import type { DatasetSummary, ExampleDetail, ExampleRow, RubricLabRequest } from './protocol.ts';
@@ -50,6 +52,8 @@ function summarize(name: string, kind: DatasetSummary['kind'], examples: JudgeEx
     errorCount: r.errors.length,
     splits,
     labelMean: examples.length ? sum / examples.length : null,
+    withReferenceCot: withReferenceCot(examples),
+    fileSplitProblem: fileSplitUsable(examples),
     labelHistogram: hist,
     bytes,
     ms,

@@ -8,6 +8,7 @@ import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRe
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
 import { describeBaseFile } from './base_file.ts';
 import { Dataset } from './dataset.ts';
+import { userRun } from './user_data.ts';
 import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
 import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenizerFilesOf, type LoadedModel, type NamedBytes } from './models.ts';
 import { dataViewFit, withRunFit } from './judge_fit.ts';
@@ -163,9 +164,15 @@ export class Engine {
         return this.deps.kv.set('model/current', { kind: 'run', runId: msg.runId, name: msg.name } satisfies StoredModel);
       case 'judge':
         return this.judge(msg);
-      case 'train-start':
+      case 'train-start': {
         this.onlyOneJob('start a run');
-        return this.training.start(msg.config, msg.label, await this.seedFor(msg.seed));
+        if (!msg.data) return this.training.start(msg.config, msg.label, await this.seedFor(msg.seed));
+        // The file loaded in the Data view, split as chosen.
+        const loaded = this.dataset.summary;
+        if (!loaded || loaded.kind !== 'file') throw new Error('no file is loaded in the Data view to train on');
+        const run = userRun(loaded.name, this.dataset.examples, msg.data, msg.config);
+        return this.training.start(run.config, msg.label, await this.seedFor(msg.seed), run);
+      }
       case 'train-resume':
         if (msg.runId !== this.training.activeId) this.onlyOneJob('resume a run');
         return this.training.resume(msg.runId);

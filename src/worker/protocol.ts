@@ -1,6 +1,7 @@
 // The typed message protocol between the UI (main thread) and the engine worker, which owns the
 // GPUDevice. Plain data only: everything here must survive structured cloning (File objects do).
 // Only types live here, so the UI importing this module pulls in no engine code.
+import type { SplitChoice } from '../data/split.ts';
 import type { JudgeExample, LoadIssue, Rubric, Split } from '../data/types.ts';
 import type { TemplateName } from '../data/templates.ts';
 import type { PromptFit } from '../data/example.ts';
@@ -74,6 +75,10 @@ export interface DatasetSummary {
   /** How many problems there were in all (errors may be cut short). */
   errorCount: number;
   splits: Partial<Record<Split | 'none', number>>;
+  /** Examples whose feedback gives a reference CoT (the CoT methods need them). */
+  withReferenceCot: number;
+  /** Why the file's own split field cannot split it for a run (null: it can). */
+  fileSplitProblem: string | null;
   labelMean: number | null;
   /** Examples per label rounded to 1..5. */
   labelHistogram: number[];
@@ -194,6 +199,8 @@ export interface RunMeta {
    * (runs stored before origins were recorded have none: the Model view's).
    */
   seedModel?: { name: string; files: string[]; origin?: SeedOrigin };
+  /** A run on the user's own file (its split examples are the artifact data.json). */
+  data?: { name: string; how: string; train: number; dev: number; test: number; withReferenceCot: number };
 }
 
 export type SeedOrigin = 'shipped-base' | 'base' | 'model';
@@ -342,7 +349,8 @@ export type ToWorker =
   | { type: 'model-ready' }
   | { type: 'model-from-run'; runId: string; name: string }
   | { type: 'judge'; request: JudgeRequest }
-  | { type: 'train-start'; config: ExperimentConfig; label: string; seed: RunSeed }
+  /** data: train on the file loaded in the Data view, split so (absent: Rubric Lab from config.data). */
+  | { type: 'train-start'; config: ExperimentConfig; label: string; seed: RunSeed; data?: SplitChoice }
   | { type: 'train-resume'; runId: string }
   | { type: 'train-pause' }
   | { type: 'train-cancel' }

@@ -1,9 +1,10 @@
 // A run's evaluation as the Evaluate view shows it: the test examples (regenerated from the run's
-// Rubric Lab settings — the generator is deterministic), their gold labels, and each model's
-// judgements read from the run's eval-<model>.json artifacts.
-import { generateRubricLab, referenceCot } from '../data/index.ts';
+// Rubric Lab settings — the generator is deterministic — or, for a run on the user's own file, read
+// from the split it stored as data.json), their gold labels, and each model's judgements read from
+// the run's eval-<model>.json artifacts.
+import { generateRubricLab, referenceCot, type JudgeExample } from '../data/index.ts';
 import { METHODS, type ExperimentConfig } from '../eval/config.ts';
-import { methodSpec, type ModelName } from '../eval/experiment.ts';
+import { methodSpec, type ExperimentData, type ModelName } from '../eval/experiment.ts';
 import type { Judgement } from '../infer/judge.ts';
 import type { EvalData } from './protocol.ts';
 
@@ -33,10 +34,19 @@ export function expandJudgement(j: CompactJudgement | Judgement): Judgement {
   };
 }
 
-export function testExamples(config: ExperimentConfig): EvalData['examples'] {
+/** Where a run on the user's own file keeps its split examples (so a resume and the Evaluate view read the same). */
+export const RUN_DATA_ARTIFACT = 'data.json';
+
+/** The run's own data (null: a Rubric Lab run). */
+export async function readRunData(read: (name: string) => Promise<Uint8Array | null>): Promise<ExperimentData | null> {
+  const bytes = await read(RUN_DATA_ARTIFACT);
+  return bytes ? (JSON.parse(decoder.decode(bytes)) as ExperimentData) : null;
+}
+
+export function testExamples(config: ExperimentConfig, scored?: readonly JudgeExample[]): EvalData['examples'] {
   const d = config.data;
-  const lab = generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise });
-  return lab.test.map((ex) => ({
+  const examples = scored ?? generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise }).test;
+  return examples.map((ex) => ({
     id: ex.id,
     gold: ex.label,
     family: typeof ex.extras?.family === 'string' ? ex.extras.family : undefined,
@@ -63,7 +73,8 @@ export async function evalFromArtifacts(config: ExperimentConfig, seed: number, 
     const parsed = JSON.parse(decoder.decode(bytes)) as { judgements: (Judgement | CompactJudgement)[] };
     judgements[m] = parsed.judgements.map(expandJudgement);
   }
-  return { examples: testExamples(config), judgements, methods };
+  const data = await readRunData(read);
+  return { examples: testExamples(config, data ? data[config.eval.split] : undefined), judgements, methods };
 }
 
 /** EvalData from the shipped eval.json (all models of one seed, compact). */

@@ -10,7 +10,8 @@ import type { Gpu } from '../gpu/index.ts';
 import { emptyHistory, recordEvent, trimUnfinished } from './history.ts';
 import type { FromWorker, RunHistory, RunMeta, RunStatus, SeedOrigin } from './protocol.ts';
 import { hfModelFromFiles, isHuggingFace, modelFromFiles, type LoadedModel, type NamedBytes } from './models.ts';
-import { evalFromArtifacts } from './results.ts';
+import { evalFromArtifacts, readRunData, RUN_DATA_ARTIFACT } from './results.ts';
+import type { UserRun } from './user_data.ts';
 import type { RunStorage } from './storage.ts';
 
 export class Cancelled extends Error {
@@ -61,7 +62,7 @@ export class TrainingController {
   }
 
   /** `seed`: a loaded model (the files it came from, and what it is) to start from instead of stage 0. */
-  async start(config: ExperimentConfig, label: string, seed?: { model: LoadedModel; files: NamedBytes[]; origin: SeedOrigin }): Promise<void> {
+  async start(config: ExperimentConfig, label: string, seed?: { model: LoadedModel; files: NamedBytes[]; origin: SeedOrigin }, user?: UserRun): Promise<void> {
     if (this.active) throw new Error(`"${this.active.meta.label}" is training: pause or cancel it before starting another run`);
     validateExperimentConfig(config, 'run settings');
     if (config.seeds.length !== 1) throw new Error('the app trains one seed per run; for several seeds use `npm run tract -- run --seeds 1,2,3`');
@@ -75,6 +76,11 @@ export class TrainingController {
       const files = seed.files.map((f) => `seed-model/${f.name}`);
       for (const f of seed.files) await store.write(`seed-model/${f.name}`, f.bytes);
       meta.seedModel = { name: seed.model.summary.name, files, origin: seed.origin };
+    }
+    if (user) {
+      // The split examples go with the run: a resume, and the Evaluate view, read the same ones.
+      await this.host.storage.artifactStore(id).write(RUN_DATA_ARTIFACT, JSON.stringify(user.data));
+      meta.data = user.meta;
     }
     const history = emptyHistory();
     await this.host.storage.saveMeta(meta);
@@ -200,7 +206,9 @@ export class TrainingController {
         if (a.meta.status === 'recovering') await this.setStatus(a, 'running', 'continuing on a new GPU device after the loss');
         try {
           const seedModel = meta.seedModel ? await this.loadSeed(meta) : undefined;
-          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e), { seedModel });
+          const data = meta.data ? await readRunData((n) => storage.readArtifact(meta.id, n)) : undefined;
+          if (meta.data && !data) throw new Error(`run "${meta.label}" lost its data (${RUN_DATA_ARTIFACT})`);
+          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e), { seedModel, data: data ?? undefined });
           await store.write('report.json', JSON.stringify(report));
           await store.write('report.md', renderMarkdown(report, `tract-web in the browser: run "${meta.label}"`));
           const evaluation = await evalFromArtifacts(meta.config, meta.config.seeds[0], (n) => storage.readArtifact(meta.id, n));

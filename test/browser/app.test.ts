@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Page } from 'playwright-core';
+import { allExamples, generateRubricLab } from '../../src/data/index.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { scoreExpectationRef } from '../../src/reference/score.ts';
 import { DEMO_LOGITS } from '../../src/worker/score_demo.ts';
@@ -341,6 +342,46 @@ describe('app: reload', () => {
     await page.getByRole('button', { name: /^Smoke run/ }).last().click();
     await waitAttr('chart-loss', 'data-points', 'Number(v) > 0', 30_000);
     expect(await text(`run-status-${firstRun}`)).toBe('done');
+  });
+});
+
+describe('app: training on your own file', () => {
+  it('trains a user-supplied 60-row JSONL through every stage with a split set in the Train view, and evaluates it', async () => {
+    // 60 rows in tract's JSONL format, with feedback (the reference CoTs) and no split field.
+    const rows = allExamples(generateRubricLab({ seed: 11, train: 60, dev: 0, test: 0 })).map((ex, i) => ({
+      id: `mine-${i}`,
+      instruction: ex.instruction,
+      response: ex.response,
+      reference_answer: ex.referenceAnswer,
+      rubric: ex.rubric,
+      feedback: ex.feedback,
+      score: ex.label,
+    }));
+    expect(rows).toHaveLength(60);
+    await tab('data');
+    await byTestId('data-file').setInputFiles({ name: 'mine.jsonl', mimeType: 'text/plain', buffer: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n') });
+    await waitText('data-summary', 't.includes("mine.jsonl")');
+    expect(Number(await text('data-accepted'))).toBe(60);
+    await tab('train');
+    await byTestId('preset-smoke').check();
+    await byTestId('seed-scratch').check();
+    await byTestId('train-data-file').check();
+    // No split field in the file: its own split is not offered, a random one is.
+    expect(await attr('split-file', 'disabled')).not.toBeNull();
+    await byTestId('split-random').check();
+    await byTestId('split-dev').fill('10');
+    await byTestId('split-test').fill('20');
+    expect(await text('split-sizes')).toBe('→ 42 train / 6 dev / 12 test');
+    expect(await text('run-summary')).toMatch(/Data: mine\.jsonl, 42 train \/ 6 dev \/ 12 test/);
+    await byTestId('train-start').click();
+    await waitText('run-status', 't === "running"', 30_000);
+    await waitText('run-status', 't === "done"', 300_000);
+    for (const st of ['seed', 'stage1', 'self-cot', 'tract', 'eval:stage1', 'eval:tract', 'cot-shift']) expect(await attr(`stage-${st}`, 'data-status'), st).toBe('done');
+    expect(Number(await text('selfcot-count'))).toBe(42);
+    await tab('evaluate');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 12, undefined, { timeout: 30_000 });
+    expect(await text('eval-source')).toMatch(/mine\.jsonl, a random split \(seed 1\): 20% test, 10% dev/);
+    await shot('own-data');
   });
 });
 

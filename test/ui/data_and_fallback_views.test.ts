@@ -27,7 +27,7 @@ describe('the Data view', () => {
   });
 
   const summary = (accepted: number, splits: DatasetSummary['splits']): State =>
-    reducer(initialState, { type: 'engine', msgs: [{ type: 'data-loaded', summary: { name: 'f.jsonl', kind: 'file', accepted, rejected: 0, fatal: false, errors: [], errorCount: 0, splits, labelMean: 3, labelHistogram: [0, 0, 1, 0, 0], ms: 1 } }] });
+    reducer(initialState, { type: 'engine', msgs: [{ type: 'data-loaded', summary: { name: 'f.jsonl', kind: 'file', accepted, rejected: 0, fatal: false, errors: [], errorCount: 0, splits, labelMean: 3, labelHistogram: [0, 0, 1, 0, 0], ms: 1, withReferenceCot: 0, fileSplitProblem: null } }] });
   const data = (s: State) => renderToStaticMarkup(createElement(DataView, { state: s, dispatch: () => {}, send: () => {} }));
 
   it('counts in words: "1 example", "1 example without a split", "1 match"', () => {

@@ -57,7 +57,7 @@ describe('the seed of a new run', () => {
     const s = engine(initialState, { type: 'shipped-base', base: shipped });
     expect(s.runSeed).toEqual({ kind: 'shipped-base' });
     const t = text(s);
-    expect(t).toContain('Seed: the shipped base (public/base/base.safetensors, 250.4K parameters, pretrained on the procedural corpus for 1500 steps), then stage 0 continues its LM training on the run’s Rubric Lab texts (1 epoch)');
+    expect(t).toContain('Seed: the shipped base (public/base/base.safetensors, 250.4K parameters, pretrained on the procedural corpus for 1500 steps), then stage 0 continues its LM training on the run’s training texts (1 epoch)');
     expect(t).toContain('the base’s tokenizer (procedural-bpe-1024)');
     expect(t).toContain('Model: dim 64, 4 layers, 4/2 heads, ctx 288');
     expect(t).toContain('New runs start from the shipped base by default: public/base/base.safetensors');
@@ -69,7 +69,7 @@ describe('the seed of a new run', () => {
     const plan = planSeed(s.runSeed, s.shippedBase, s.bases, null, s.config);
     expect(plan.seed).toEqual({ kind: 'scratch' });
     expect(plan.problem).toBeNull();
-    expect(text(s)).toContain('Seed: stage 0: a seed pretrained from scratch on the run’s Rubric Lab texts (no shipped base: public/base/base.safetensors is not in this build)');
+    expect(text(s)).toContain('Seed: stage 0: a seed pretrained from scratch on the run’s training texts (no shipped base: public/base/base.safetensors is not in this build)');
     expect(tag(s, 'seed-shipped-base')).toContain('disabled=""');
     expect(tag(s, 'seed-scratch')).toContain('checked=""');
   });
@@ -77,7 +77,7 @@ describe('the seed of a new run', () => {
   it('is a finished base on “start from this base”, and an unfinished one blocks Start', () => {
     let s = engine(initialState, { type: 'shipped-base', base: shipped }, { type: 'bases', bases: [base('b1', 'done', 'mine'), base('b2', 'paused')], active: null });
     s = reducer(s, { type: 'run-seed', seed: { kind: 'base', baseId: 'b1' } });
-    expect(text(s)).toContain('Seed: the base “mine” pretrained in this browser (111.0K parameters, 40 steps), then stage 0 continues its LM training on the run’s Rubric Lab texts (1 epoch)');
+    expect(text(s)).toContain('Seed: the base “mine” pretrained in this browser (111.0K parameters, 40 steps), then stage 0 continues its LM training on the run’s training texts (1 epoch)');
     expect(planSeed({ kind: 'base', baseId: 'b2' }, s.shippedBase, s.bases, null, s.config).problem).toBe('“b2” has not finished pretraining');
     s = reducer(s, { type: 'run-seed', seed: { kind: 'base', baseId: 'b2' } });
     expect(tag(s, 'train-start')).toContain('disabled=""');
@@ -85,7 +85,7 @@ describe('the seed of a new run', () => {
 
   it('of a stored run is stated in its view', () => {
     const meta = { id: 'r1', label: 'r', created: 1, updated: 1, config: initialState.config, status: 'done' as const, stages: ['seed' as const] };
-    expect(runSeedText(meta)).toBe('stage 0, pretrained from scratch on the run’s Rubric Lab texts');
+    expect(runSeedText(meta)).toBe('stage 0, pretrained from scratch on the run’s training texts');
     expect(runSeedText({ ...meta, seedModel: { name: 'base.safetensors', files: [], origin: 'shipped-base' } })).toBe('the shipped base (base.safetensors)');
     const s = engine(initialState, { type: 'run-status', meta: { ...meta, seedModel: { name: 'mine', files: [], origin: 'base' } }, active: false });
     expect(text(reducer(s, { type: 'select-run', runId: 'r1' }))).toContain('Seed: the base “mine” pretrained in this browser');

@@ -31,8 +31,8 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
         <section className="card">
           <h2>Rubric Lab (built in)</h2>
           <p className="muted">
-            Four small task families whose right score needs a small computation that the reference chain of thought spells out. These settings are also what the Train
-            view trains on.
+            Four small task families whose right score needs a small computation that the reference chain of thought spells out. These settings are what the Train view
+            trains on by default; it can train on a file opened here instead.
           </p>
           <div className="controls">
             {(['seed', 'train', 'dev', 'test'] as const).map((k) => (

@@ -136,7 +136,7 @@ function Summary({ report: r, shipped }: { report: Report; shipped: boolean }) {
   const bootstrap = r.config?.eval?.bootstrap;
   return (
     <p className="muted" data-testid="eval-summary">
-      {n ?? 'n/a'} {split ?? 'scored'} examples, {typeof r.parameters === 'number' ? r.parameters.toLocaleString('en-US') : 'n/a'}-parameter models, {seeds.length === 1 ? 'seed' : `${seeds.length} seeds:`}{' '}
+      {n ?? 'n/a'} {split ?? 'scored'} examples{r.data?.source ? <span data-testid="eval-source"> of {r.data.source}</span> : ''}, {typeof r.parameters === 'number' ? r.parameters.toLocaleString('en-US') : 'n/a'}-parameter models, {seeds.length === 1 ? 'seed' : `${seeds.length} seeds:`}{' '}
       {seeds.join(', ')}. Pearson r is the headline.{' '}
       {multiSeed(r)
         ? `Each metric is the mean ± sd over the seeds, with every seed’s value under it; every seed’s 95% bootstrap CI (${bootstrap ?? 'n/a'} resamples) is in the per-seed table.`

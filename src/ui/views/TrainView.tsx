@@ -9,14 +9,16 @@ import { memo, useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { Chart, type ChartSeries } from '../components/Chart.tsx';
 import { CotBytes } from '../components/CotText.tsx';
+import { splitSizes, TrainDataChoice } from '../components/TrainDataChoice.tsx';
 import { PretrainPanel } from '../components/PretrainPanel.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
 import { formatBytes, formatSeconds, plural } from '../format.ts';
 import { runEta, stageCharts, type StageSeries } from '../run_charts.ts';
 import { RUN_PRESETS, runPreset } from '../presets.ts';
 import { planSeed, runSeedText, type ShippedBaseState } from '../seed.ts';
-import type { Action, State } from '../state.ts';
-import type { BaseMeta, MethodName, RunHistory, RunMeta, RunSeed, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
+import type { Action, State, TrainData } from '../state.ts';
+import { LABEL_ONLY_METHODS, referenceCotProblem } from '../../worker/method_needs.ts';
+import type { BaseMeta, DatasetSummary, MethodName, RunHistory, RunMeta, RunSeed, StageName, StageState, StepPoint } from '../../worker/protocol.ts';
 
 const METHOD_LABELS: Record<MethodName, string> = {
   'label-ce-decode': 'label-only CE + decoding',
@@ -202,7 +204,7 @@ function SeedChoice({ choice, shipped, bases, model, dispatch }: SeedChoiceProps
       </label>
       <label>
         <input type="radio" name="run-seed" checked={choice.kind === 'scratch' || (choice.kind === 'shipped-base' && shippedMissing)} onChange={() => pick({ kind: 'scratch' })} data-testid="seed-scratch" /> from
-        scratch (stage 0): pretrain a seed on the run’s own Rubric Lab texts
+        scratch (stage 0): pretrain a seed on the run’s own training texts
       </label>
     </fieldset>
   );
@@ -219,11 +221,17 @@ interface SettingsProps {
   busy: boolean;
   gpuReady: boolean;
   gpuProbing?: boolean;
+  trainData: TrainData;
+  dataSummary: DatasetSummary | null;
   dispatch: Dispatch<Action>;
   send: Send;
 }
 
-const Settings = memo(function Settings({ config: c, model, runPreset: preset, runSeed, shipped, bases, busy, gpuReady, gpuProbing, dispatch, send }: SettingsProps) {
+const Settings = memo(function Settings({ config: c, model, runPreset: preset, runSeed, shipped, bases, busy, gpuReady, gpuProbing, trainData, dataSummary, dispatch, send }: SettingsProps) {
+  const file = trainData.source === 'file' && dataSummary?.kind === 'file' ? dataSummary : null;
+  // A file without feedback: the methods that need reference CoTs cannot train on it.
+  const cotProblem = (m: MethodName) => (file ? referenceCotProblem(m, file.withReferenceCot) : null);
+  const blockedMethods = c.methods.filter((m) => cotProblem(m));
   const plan = planSeed(runSeed, shipped, bases, model, c);
   // Why Start is disabled, said beside it (null: it is not).
   const startBlocked = !gpuReady
@@ -236,7 +244,9 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
         ? 'Pick at least one method to evaluate.'
         : plan.problem
           ? 'This seed cannot be used (see above).'
-          : null;
+          : blockedMethods.length > 0
+            ? `${blockedMethods.map((m) => METHOD_LABELS[m]).join(', ')} need reference CoTs, which ${file!.name} does not have: untick them.`
+            : null;
   const seeded = plan.seed.kind !== 'scratch';
   const setSteps = (section: 'stage0' | 'finetune', v: string) => {
     const n = Math.max(0, Math.round(Number(v) || 0));
@@ -258,10 +268,18 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
           </label>
         ))}
       </div>
+      <TrainDataChoice
+        choice={trainData}
+        summary={dataSummary}
+        lab={c.data}
+        dispatch={dispatch}
+        onFileWithoutCots={() => dispatch({ type: 'config', config: { ...c, methods: c.methods.filter((m) => LABEL_ONLY_METHODS.includes(m)).length > 0 ? c.methods.filter((m) => LABEL_ONLY_METHODS.includes(m)) : [...LABEL_ONLY_METHODS] } })}
+      />
       <SeedChoice choice={runSeed} shipped={shipped} bases={bases} model={model} dispatch={dispatch} />
       <p className="muted" data-testid="run-summary">
-        Seed: <span data-testid="run-seed-plan">{plan.text}</span> · Data: Rubric Lab seed {c.data.seed}, {c.data.train} train / {c.data.dev} dev / {c.data.test} test, {plan.tokenizer},{' '}
-        {c.data.template} template (Data view) · Model: {plan.shape}
+        Seed: <span data-testid="run-seed-plan">{plan.text}</span> · Data:{' '}
+        {file && trainData.source === 'file' ? `${file.name}, ${splitSizes(file, trainData.split)}` : `Rubric Lab seed ${c.data.seed}, ${c.data.train} train / ${c.data.dev} dev / ${c.data.test} test`}, {plan.tokenizer}, {c.data.template}{' '}
+        template (Data view) · Model: {plan.shape}
         {preset === 'custom' ? ' · edited' : ''}
       </p>
       {plan.problem && (
@@ -291,11 +309,15 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
       </div>
       <fieldset className="methods">
         <legend>Methods to evaluate (the models they need are trained)</legend>
-        {(Object.keys(METHOD_LABELS) as MethodName[]).map((m) => (
-          <label key={m}>
-            <input type="checkbox" checked={c.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} /> {METHOD_LABELS[m]}
-          </label>
-        ))}
+        {(Object.keys(METHOD_LABELS) as MethodName[]).map((m) => {
+          const why = cotProblem(m);
+          return (
+            <label key={m} title={why ?? ''}>
+              <input type="checkbox" checked={c.methods.includes(m)} disabled={!!why && !c.methods.includes(m)} onChange={(e) => toggle(m, e.target.checked)} data-testid={`method-check-${m}`} /> {METHOD_LABELS[m]}
+              {why && <span className="muted" data-testid={`method-why-${m}`}> — {why}</span>}
+            </label>
+          );
+        })}
       </fieldset>
       <button
         className="primary"
@@ -304,7 +326,8 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
         onClick={() => {
           const chosen = RUN_PRESETS.find((p) => p.name === preset);
           const label = `${chosen ? chosen.title : 'Custom run'} · ${new Date().toLocaleString()}`;
-          send({ type: 'train-start', config: c, label: plan.name ? `${label} · from ${plan.name}` : label, seed: plan.seed });
+          const named = file && trainData.source === 'file' ? `${label} · on ${file.name}` : label;
+          send({ type: 'train-start', config: c, label: plan.name ? `${named} · from ${plan.name}` : named, seed: plan.seed, data: file && trainData.source === 'file' ? trainData.split : undefined });
         }}
       >
         Start training
@@ -413,6 +436,8 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
         busy={!!state.activeRunId || !!state.activeBaseId}
         gpuReady={state.gpu.kind === 'ready'}
         gpuProbing={state.gpu.kind === 'probing'}
+        trainData={state.trainData}
+        dataSummary={state.data.summary}
         dispatch={dispatch}
         send={send}
       />
