@@ -139,7 +139,7 @@ export class Generator {
   private decodeActivations(B: number): DecodeActivations {
     let a = this.decodeActs.get(B);
     if (!a) {
-      a = createDecodeActivations(this.model.gpu, this.model.config, B, this.Tmax);
+      a = createDecodeActivations(this.model.gpu, this.model.config, B);
       this.decodeActs.set(B, a);
     }
     return a;

@@ -25,11 +25,10 @@ export interface DecodeActivations {
   q: GPUBuffer; // [B, H·hs]
   y: GPUBuffer; // [B, H·hs] attention output
   g: GPUBuffer; // [B, F] SwiGLU output
-  att: GPUBuffer; // [B, H, Tmax] attention scratch
   logits: GPUBuffer; // [B, V]
 }
 
-export function createDecodeActivations(gpu: Gpu, c: ModelConfig, B: number, Tmax: number): DecodeActivations {
+export function createDecodeActivations(gpu: Gpu, c: ModelConfig, B: number): DecodeActivations {
   const Q = c.nHeads * headSize(c);
   const make = (name: string, floats: number) => createBuffer(gpu, `decode.${name}`, floats * 4);
   return {
@@ -39,13 +38,12 @@ export function createDecodeActivations(gpu: Gpu, c: ModelConfig, B: number, Tma
     q: make('q', B * Q),
     y: make('y', B * Q),
     g: make('g', B * c.hiddenDim),
-    att: make('att', B * c.nHeads * Tmax),
     logits: make('logits', B * c.vocabSize),
   };
 }
 
 export function destroyDecodeActivations(a: DecodeActivations): void {
-  for (const b of [a.x, a.x1, a.q, a.y, a.g, a.att, a.logits]) b.destroy();
+  for (const b of [a.x, a.x1, a.q, a.y, a.g, a.logits]) b.destroy();
 }
 
 /** Dispatches one decode step records: the embedding, five per layer, the head. */
@@ -84,7 +82,7 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
       model.rope,
       { B, C, H, KH, hs, pos, Tmax, convention: c.rope, eps },
     );
-    decodeAttention(rec, acts.y, acts.att, acts.q, cache.k[l], cache.v[l], { B, H, KH, hs, Tmax, Tk: pos + 1 });
+    decodeAttention(rec, acts.y, acts.q, cache.k[l], cache.v[l], { B, H, KH, hs, Tmax, Tk: pos + 1 });
     decodeMatvec(rec, acts.x1, acts.y, W, { w: o('attention.wo') }, { B, K: Q, N: C, res: acts.x });
     decodeGateUp(rec, acts.g, acts.x1, W, { w1: o('feed_forward.w1'), w3: o('feed_forward.w3'), g: o('ffn_norm') }, { B, K: C, F, eps });
     decodeMatvec(rec, acts.x, acts.g, W, { w: o('feed_forward.w2') }, { B, K: F, N: C, res: acts.x1 });

@@ -64,12 +64,15 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
       const q = normals(B * Q, 5, 1.5);
       const kc = normals(B * Tmax * KV, 6);
       const vc = normals(B * Tmax * KV, 7);
-      const y = createBuffer(gpu, 'y', B * Q * 4);
-      const rec = new Recorder(gpu, 'att');
       const s = { B, H, KH, hs, Tmax, Tk: pos + 1 };
-      decodeAttention(rec, y, createBuffer(gpu, 'att', B * H * Tmax * 4), uploadBuffer(gpu, 'q', q), uploadBuffer(gpu, 'kc', kc), uploadBuffer(gpu, 'vc', vc), s);
-      rec.submit();
-      expectClose(await readF32(gpu, y, B * Q), decodeAttentionRef(q, kc, vc, s), TOL.matmul, 'y');
+      // The CPU drivers' workgroup (8) and the GPUs' (64).
+      for (const wg of [8, 64]) {
+        const y = createBuffer(gpu, 'y', B * Q * 4);
+        const rec = new Recorder(gpu, 'att');
+        decodeAttention(rec, y, uploadBuffer(gpu, 'q', q), uploadBuffer(gpu, 'kc', kc), uploadBuffer(gpu, 'vc', vc), { ...s, wg });
+        rec.submit();
+        expectClose(await readF32(gpu, y, B * Q), decodeAttentionRef(q, kc, vc, s), TOL.matmul, `y (workgroup ${wg})`);
+      }
     });
 
     it(`decode_gate_up and decode_matvec (${label}): norm folded in, SwiGLU and residual epilogues`, async () => {
@@ -106,7 +109,7 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
     expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 0, wk: 64, wv: 96, g: 128 }, b(100), s)).toThrow(/pos must be an integer in 0\.\.Tmax−1 \(2\), got 3/);
     expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 2, wk: 64, wv: 96, g: 128 }, b(100), { ...s, pos: 0 })).toThrow(/wq offset 2 is not a multiple of 4/);
     expect(() => decodeMatvec(rec, b(4), b(8), b(20), { w: 0 }, { B: 1, K: 8, N: 4 })).toThrow(/buffer 'w \(w\)' holds 80 bytes, needs 128/);
-    expect(() => decodeAttention(rec, b(8), b(6), b(8), b(12), b(12), { B: 1, H: 2, KH: 1, hs: 4, Tmax: 3, Tk: 4 })).toThrow(/Tk \(4\) exceeds the cache's 3 rows/);
+    expect(() => decodeAttention(rec, b(8), b(8), b(12), b(12), { B: 1, H: 2, KH: 1, hs: 4, Tmax: 3, Tk: 4 })).toThrow(/Tk \(4\) exceeds the cache's 3 rows/);
     expect(rec.dispatches).toBe(0);
   });
 });

@@ -13,13 +13,13 @@ import { testGpu } from '../helpers/gpu.ts';
 import { normals } from '../helpers/random.ts';
 
 /** Runs the sampler over rows [B, V] with histories [B, Tmax] (len each); returns next and history. */
-async function gpuSample(gpu: Gpu, logits: Float32Array, V: number, o: GpuSampling, hist?: { rows: Uint32Array; Tmax: number; len: number }) {
+async function gpuSample(gpu: Gpu, logits: Float32Array, V: number, o: GpuSampling, hist?: { rows: Uint32Array; Tmax: number; len: number }, wg?: number) {
   const B = logits.length / V;
   const h = hist ?? { rows: new Uint32Array(B), Tmax: 1, len: 0 };
   const history = uploadBuffer(gpu, 'history', h.rows);
   const next = createBuffer(gpu, 'next', B * 4);
   const rec = new Recorder(gpu, 'sample');
-  sampleTokens(rec, { next, history }, uploadBuffer(gpu, 'logits', logits), createBuffer(gpu, 'work', B * V * 4), { B, V, Tmax: h.Tmax, len: h.len }, o);
+  sampleTokens(rec, { next, history }, uploadBuffer(gpu, 'logits', logits), createBuffer(gpu, 'work', B * V * 4), { B, V, Tmax: h.Tmax, len: h.len, wg }, o);
   rec.submit();
   const r = { next: await readU32(gpu, next, B), history: await readU32(gpu, history, B * h.Tmax) };
   for (const b of [next, history]) b.destroy();
@@ -66,7 +66,9 @@ describe('GPU sampler vs its CPU twin', () => {
       const logits = normals(B * V, V + B, 3);
       const rows = new Uint32Array(B * Tmax).map((_, i) => (i * 2654435761) % V);
       const opts = { ...base, ...o, seed: 11, step: 3 };
-      const got = await gpuSample(gpu, logits, V, opts, { rows, Tmax, len });
+      // The CPU drivers' workgroup (8), the GPUs' (64, 256 for long rows), and one odd size.
+      for (const wg of [8, V > 2048 ? 256 : 64, 2]) {
+      const got = await gpuSample(gpu, logits, V, opts, { rows, Tmax, len }, wg);
       const bad: string[] = [];
       for (let b = 0; b < B; b++) {
         const u = counterUniform(opts.seed, opts.step, b);
@@ -75,7 +77,8 @@ describe('GPU sampler vs its CPU twin', () => {
         expect(got.history[b * Tmax + len]).toBe(got.next[b]);
         expect(got.history[b * Tmax]).toBe(rows[b * Tmax]); // the history before len is untouched
       }
-      expect(bad, bad.slice(0, 5).join('\n')).toEqual([]);
+      expect(bad, `workgroup ${wg}: ${bad.slice(0, 5).join('\n')}`).toEqual([]);
+      }
     });
   }
 

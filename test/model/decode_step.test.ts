@@ -43,7 +43,7 @@ describe('fused decode step vs the training forward at T = 1', () => {
       const tok = createBuffer(gpu, 'tok', B * 4);
       const pre = createActivations(gpu, config, B, P, Tmax);
       const one = createActivations(gpu, config, B, 1, Tmax);
-      const dec = createDecodeActivations(gpu, config, B, Tmax);
+      const dec = createDecodeActivations(gpu, config, B);
       let rec = new Recorder(gpu, 'prefill');
       for (const cache of caches) recordForward(rec, model, pre, prompt, cache);
       rec.submit();
