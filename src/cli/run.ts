@@ -1,6 +1,6 @@
-// `tract run`: the TRACT experiment on Rubric Lab (src/eval/experiment.ts) in Node, with a progress
+// `tract run`: the TRACT experiment on Rubric Lab or on your own file (--data) (src/eval/experiment.ts) in Node, with a progress
 // bar and ETA per stage; writes the report, the checkpoints and the self-CoT JSONL under --out.
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { adapterName, requestGpu } from '../gpu/index.ts';
 import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
 import { checkSeedModel, runExperiment, type ArtifactStore, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
+import { defaultSplit, formatIssue, loadJudgeData, type JudgeExample, type SplitChoice } from '../data/index.ts';
+import { userRun, type UserRun } from '../worker/user_data.ts';
 import { parseFlags, UsageError } from './args.ts';
 import type { Command } from './main.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
@@ -19,6 +21,7 @@ export const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>]
                  [--from-scratch | --seed-checkpoint <file|dir> [--tokenizer <file>]] [--json]
+                 [--data <file.json|file.jsonl> [--split file|<dev>,<test>]]
 
   Runs the TRACT experiment on the built-in Rubric Lab data: from the shipped base (public/base/, a
   small Llama pretrained on the procedural corpus by \`tract pretrain\`), the baselines, stage 1
@@ -40,6 +43,11 @@ const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,
     --out      output folder (default runs/default, or runs/quick); a rerun with the same settings
                reuses the checkpoints there and continues after the last finished stage
     --json     print report.json to stdout at the end
+    --data     train and evaluate on your own file instead of Rubric Lab: Prometheus JSON, Feedback
+               Collection JSONL or tract JSONL (\`tract data check\` validates one); reference CoTs
+               come from its feedback (without any, only label-ce-decode and label-raft-rail can run)
+    --split    how --data is split: 'file' (its own split field; the default when every row has one)
+               or dev and test fractions, e.g. 0.1,0.2 (the default otherwise; seeded by data.seed)
   Writes <out>/report.json, <out>/report.md, <out>/seed-N/<model>.safetensors, <out>/seed-N/self-cot.jsonl.`;
 
 /** Artifacts as files under a folder. */
@@ -56,6 +64,15 @@ export function fileStore(root: string): ArtifactStore {
       await writeFileAtomic(p, data);
     },
   };
+}
+
+/** --split: 'file', or dev and test fractions ("0.1,0.2"); absent: the file's own split when usable. */
+function parseSplit(value: string | undefined, examples: readonly JudgeExample[], seed: number): SplitChoice {
+  if (value === undefined) return defaultSplit(examples, seed);
+  if (value === 'file') return { kind: 'file' };
+  const parts = value.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x < 0 || x >= 1)) throw new UsageError(`--split: '${value}' is neither 'file' nor two fractions '<dev>,<test>' in [0, 1) (e.g. 0.1,0.2)`);
+  return { kind: 'random', dev: parts[0], test: parts[1], seed };
 }
 
 function list(flag: string, value: string): string[] {
@@ -78,7 +95,10 @@ export const command: Command = {
       'seed-checkpoint': { type: 'string' },
       tokenizer: { type: 'string' },
       'from-scratch': { type: 'boolean' },
+      data: { type: 'string' },
+      split: { type: 'string' },
     });
+    if (values.split && !values.data) throw new UsageError('--split goes with --data');
     if (values['from-scratch'] && values['seed-checkpoint']) throw new UsageError('--from-scratch and --seed-checkpoint exclude each other');
     if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
     let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
@@ -116,7 +136,20 @@ export const command: Command = {
       seedModel = { name: basename(resolve(seedPath)), config: m.config, params: m.params, tokenizer };
       checkSeedModel(seedModel);
     }
-    const defaultOut = explicitSeed ? `runs/seed-${seedModel!.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : values['from-scratch'] ? 'runs/scratch' : 'runs/default';
+    // The user's own file, split and checked (a row that does not load stops the run: fix it, or drop it).
+    let user: UserRun | undefined;
+    if (values.data) {
+      const path = inputFile(values.data, '--data');
+      const loaded = await loadJudgeData(createReadStream(path), { file: values.data });
+      if (loaded.fatal || loaded.rejected > 0) {
+        const shown = loaded.errors.slice(0, 5).map((e) => `  ${formatIssue(e)}`).join('\n');
+        throw new Error(`${values.data}: ${loaded.rejected} of ${loaded.accepted + loaded.rejected} rows were rejected${loaded.fatal ? ' and reading stopped early' : ''}:\n${shown}${loaded.errors.length > 5 ? `\n  …and ${loaded.errors.length - 5} more (tract data check ${values.data} lists them all)` : ''}`);
+      }
+      user = userRun(basename(path), loaded.examples, parseSplit(values.split, loaded.examples, config.data.seed), config);
+      config = user.config;
+      process.stderr.write(`tract run: ${user.meta.name}, ${user.meta.how}: ${user.meta.train} train / ${user.meta.dev} dev / ${user.meta.test} test, ${user.meta.withReferenceCot} training examples with a reference CoT\n`);
+    }
+    const defaultOut = values.data ? `runs/data-${basename(values.data).replace(/\.[^.]*$/, '')}` : explicitSeed ? `runs/seed-${seedModel!.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : values['from-scratch'] ? 'runs/scratch' : 'runs/default';
     const out = await outputDir(values.out ?? defaultOut, '--out');
     const gpu = await requestGpu();
     process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);
@@ -143,7 +176,7 @@ export const command: Command = {
         case 'self-cot':
           break;
       }
-    }, { seedModel });
+    }, { seedModel, data: user?.data });
     const command = `npm run tract -- run ${argv.join(' ')}`.trim();
     await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2));
     const md = renderMarkdown(report, command);
