@@ -5,7 +5,8 @@
 // RMSNorm's y = g ⊙ (x·s) times Wᵀ equals s · (x ⊙ g)·Wᵀ: the row's Σx² is summed in the same pass
 // over k that forms the product, so the norm costs no dispatch and no extra pass.
 // W and g are read from the model's flat parameter buffer at element offsets w_off, g_off (in Elems).
-// One invocation per output (b, n): i = gid.y · num_workgroups.x · WG + gid.x = b·N + n.
+// One invocation per NB = 4 consecutive outputs (b, n0..n0+3): each loaded x (and x·g) feeds NB
+// products. i = gid.y · num_workgroups.x · WG + gid.x = b·ceil(N / NB) + n0 / NB.
 // Written over Elem (f32 or vec4<f32>, by the prelude; vec4 needs K % 4 = 0 and offsets % 4 = 0).
 //
 // Bindings:
@@ -26,6 +27,7 @@ struct Params {
 override WG: u32 = 64u;
 override NORM: bool = false;
 override RESIDUAL: bool = false;
+const NB: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> x: array<Elem>;
@@ -35,14 +37,17 @@ override RESIDUAL: bool = false;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let blocks = (P.N + NB - 1u) / NB;
   let i = gid.y * nwg.x * WG + gid.x;
-  if (i >= P.B * P.N) { return; }
-  let b = i / P.N;
-  let n = i % P.N;
+  if (i >= P.B * blocks) { return; }
+  let b = i / blocks;
+  let n0 = (i % blocks) * NB;
   let Ke = P.K / W;
   let xb = b * Ke;
-  let wn = P.w_off + n * Ke;
-  var acc = splat(0.0);
+  // Rows past N are clamped to the last one (loads stay in bounds; those results are not stored).
+  var wr: array<u32, NB>;
+  for (var r = 0u; r < NB; r++) { wr[r] = P.w_off + min(n0 + r, P.N - 1u) * Ke; }
+  var acc: array<Elem, NB>;
   var ss = splat(0.0);
   for (var k = 0u; k < Ke; k++) {
     var xv = x[xb + k];
@@ -50,10 +55,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       ss = fma(xv, xv, ss);
       xv = xv * w[P.g_off + k];
     }
-    acc = fma(xv, w[wn + k], acc);
+    for (var r = 0u; r < NB; r++) { acc[r] = fma(xv, w[wr[r] + k], acc[r]); }
   }
-  var out = hsum(acc);
-  if (NORM) { out = out / sqrt(hsum(ss) / f32(P.K) + P.eps); }
-  if (RESIDUAL) { out += res[i]; }
-  y[i] = out;
+  var s = 1.0;
+  if (NORM) { s = 1.0 / sqrt(hsum(ss) / f32(P.K) + P.eps); }
+  for (var r = 0u; r < NB; r++) {
+    let n = n0 + r;
+    if (n >= P.N) { break; }
+    var out = hsum(acc[r]);
+    if (NORM) { out = out * s; }
+    if (RESIDUAL) { out += res[b * P.N + n]; }
+    y[b * P.N + n] = out;
+  }
 }

@@ -16,8 +16,9 @@ import gateUpWgsl from '../../shaders/decode_gate_up.wgsl?raw';
 const WG = 64;
 const qkvKernels = rowKernels('decode_qkv.wgsl', qkvWgsl, ['x', 'w', 'table', 'q', 'k_cache', 'v_cache']);
 const attentionKernels = rowKernels('decode_attention.wgsl', attentionWgsl, ['q', 'k_cache', 'v_cache', 'y']);
-/** Longest query row the attention kernel holds in registers, in Elems (MAXQ in the WGSL). */
-const MAXQ = 32;
+/** Query rows the attention kernel holds in registers: at most MAXQ Elems and MAXG heads. */
+const MAXQ = 64;
+const MAXG = 8;
 const matvecKernels = rowKernels('decode_matvec.wgsl', matvecWgsl, ['x', 'w', 'res', 'y']);
 const gateUpKernels = rowKernels('decode_gate_up.wgsl', gateUpWgsl, ['x', 'w', 'y']);
 
@@ -100,15 +101,19 @@ export function decodeAttention(rec: Recorder, y: BufferBinding, q: BufferBindin
   if (s.wg !== undefined && (!Number.isInteger(s.wg) || s.wg < 1 || (s.wg & (s.wg - 1)) !== 0)) throw new KernelArgumentError(name, `workgroup size must be a power of two, got ${s.wg}`);
   const w = hs % 4 === 0 ? 4 : 1;
   if (hs > MAXQ * w) throw new KernelArgumentError(name, `head size ${hs} exceeds the kernel's ${MAXQ * w}`);
+  // Query heads per workgroup: the most heads of one kv group whose rows fit the registers.
+  const G = H / KH;
+  let hpw = 1;
+  for (let d = 1; d <= Math.min(G, MAXG); d++) if (G % d === 0 && (d * hs) / w <= MAXQ) hpw = d;
   checkBuffer(name, 'q', q, B * H * hs);
   checkBuffer(name, 'y', y, B * H * hs);
   checkBuffer(name, 'k_cache', kCache, B * Tmax * KH * hs);
   checkBuffer(name, 'v_cache', vCache, B * Tmax * KH * hs);
   if (B * H > rec.gpu.limits.maxComputeWorkgroupsPerDimension) throw new KernelArgumentError(name, `B·H = ${B * H} exceeds maxComputeWorkgroupsPerDimension`);
   rec.run(attentionKernels.pick(hs), {
-    params: [B, H, KH, hs, Tmax, Tk, f32(Math.fround(Math.sqrt(hs)))],
+    params: [B, H, KH, hs, Tmax, Tk, f32(Math.fround(Math.sqrt(hs))), hpw],
     buffers: { q, k_cache: kCache, v_cache: vCache, y },
-    workgroups: B * H,
+    workgroups: (B * H) / hpw,
     // CPU drivers pay for every barrier across all invocations of a workgroup: 8 (one SIMD row on
     // lavapipe) measured ~2× faster than 64 at 256 keys and ~5× at 1.
     overrides: { WG: s.wg ?? (isCpuAdapter(rec.gpu.adapter) ? 8 : 64) },
@@ -150,7 +155,7 @@ export function decodeMatvec(
     params: [B, K, N, off.w / e, (off.g ?? 0) / e, f32(s.eps ?? 0)],
     // Without a residual the binding is unused: x is bound there (read-only aliasing is allowed).
     buffers: { x, w, res: s.res ?? x, y },
-    workgroups: elementGrid(rec.gpu, B * N, WG),
+    workgroups: elementGrid(rec.gpu, B * Math.ceil(N / 4), WG), // 4 outputs per invocation (NB)
     overrides: { WG, NORM: norm ? 1 : 0, RESIDUAL: s.res ? 1 : 0 },
   });
 }

@@ -2,7 +2,8 @@
 // chain): the RMSNorm folded into the product, Q/K/V in one product with RoPE and the cache write,
 // gate and up with SwiGLU, the residual epilogue, and single-query attention. Sizes: stories260K's
 // layer, widths not a multiple of 4 (the f32 variant), a head wider than the workgroup, more keys
-// than the workgroup, one row; offsets into one flat weight array as the model binds them.
+// than the workgroup, one row, query heads sharing a kv head in one workgroup (all of the group,
+// or part of it when their rows do not fit the registers); offsets into one flat weight array.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { uploadRopeTable } from '../../src/kernels/rope.ts';
@@ -29,6 +30,8 @@ const shapes = [
   { B: 1, C: 64, H: 8, KH: 4, hs: 8, F: 172, convention: 'interleaved' as const, pos: 5, Tmax: 12 },
   { B: 3, C: 6, H: 2, KH: 1, hs: 4, F: 10, convention: 'half' as const, pos: 0, Tmax: 3 },
   { B: 2, C: 32, H: 2, KH: 2, hs: 80, F: 40, convention: 'half' as const, pos: 69, Tmax: 71 },
+  // 8 query heads per kv head, rows too long for all 8 in registers: 2 heads per workgroup.
+  { B: 1, C: 16, H: 8, KH: 1, hs: 80, F: 8, convention: 'interleaved' as const, pos: 9, Tmax: 10 },
 ];
 
 describe('fused decode kernels vs the unfused chain on the CPU', () => {
