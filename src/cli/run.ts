@@ -184,6 +184,10 @@ export const command: Command = {
     if (values.json) console.log(JSON.stringify(report));
     else console.log(md);
     process.stderr.write(`wrote ${join(out, 'report.json')} and report.md (${(report.wallSeconds / 60).toFixed(1)} min)\n`);
+    // Prompts cut to fit change what every method sees: said here too, not only in the report.
+    const cut = report.data.promptCut;
+    const splits = (['train', 'dev', 'test'] as const).filter((s) => cut[s].cut > 0 || cut[s].dropped > 0);
+    if (splits.length) process.stderr.write(`warning: prompts cut to fit the context: ${splits.map((s) => `${s} ${cut[s].cut} of ${cut[s].n}${cut[s].dropped ? ` (${cut[s].dropped} dropped)` : ''}`).join(', ')} (report.json data.promptCut)\n`);
     gpu.destroy();
     return 0;
   },
