@@ -10,8 +10,10 @@
 # <out>/app.tar.xz     tract.mjs (the CLI bundled by scripts/gpu-bundle.mjs, WGSL inlined);
 #                      node_modules/webgpu (index.js + dist/linux-x64/dawn.node),
 #                      node_modules/onnxruntime-web (its Node entry and wasm) + onnxruntime-common;
-#                      lib/ (the Vulkan loader libvulkan.so.1 and libglvnd's libGLdispatch, unpacked
-#                      from Debian 12's .debs); public/base, public/judge, docs/example.json;
+#                      lib/ (the Vulkan loader libvulkan.so.1, unpacked from Debian 12's .deb);
+#                      lib-fallback/ (libGLdispatch, libX11, libXext and what they load: NVIDIA's
+#                      Vulkan driver links to them; used only where the machine lacks them);
+#                      public/base, public/judge, docs/example.json;
 #                      models/stories260K (stories260K.bin + tok512.bin, for bench judge) when
 #                      ../shared/models/stories260K is there
 # <out>/MANIFEST.txt   what is in it, versions, sizes and sha256 sums
@@ -39,11 +41,15 @@ debs="${TRACT_BUNDLE_DEBS:-$root/.gpu-bundle/debs}"
 say() { echo "gpu-bundle: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-# The Vulkan loader (libvulkan1) and libGLdispatch (libglvnd0; NVIDIA's Vulkan ICD, libGLX_nvidia,
-# links to it) from Debian 12 main, amd64, through a private apt state (the system's is untouched),
-# from the mirror in the machine's own apt sources, as scripts/install-lavapipe.sh does.
+# The Vulkan loader (libvulkan1), and the libraries NVIDIA's Vulkan driver (libGLX_nvidia.so.0) links
+# to, which a CUDA-only image may lack: libGLdispatch (libglvnd0), libX11 and libXext with theirs.
+# From Debian 12 main, amd64, through a private apt state (the system's is untouched), from the mirror
+# in the machine's own apt sources, as scripts/install-lavapipe.sh does.
+fallback_pkgs=(libglvnd0 libx11-6 libxext6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0)
 fetch_debs() {
-  if ls "$debs"/libvulkan1_*_amd64.deb "$debs"/libglvnd0_*_amd64.deb >/dev/null 2>&1; then return 0; fi
+  local p have=1
+  for p in libvulkan1 "${fallback_pkgs[@]}"; do ls "$debs/${p}"_*_amd64.deb >/dev/null 2>&1 || have=0; done
+  if [ $have = 1 ]; then return 0; fi
   local sources=/etc/apt/sources.list.d/debian.sources mirror="" work
   [ -f "$sources" ] && mirror=$(awk '/^URIs:/ {print $2; exit}' "$sources")
   if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
@@ -57,7 +63,7 @@ fetch_debs() {
     -o "Dir::Cache=$work/cache" -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0"
     -o "APT::Architecture=amd64" -o "APT::Architectures=amd64" -o "APT::Sandbox::User=root")
   apt-get "${opts[@]}" update -qq >&2 || die "apt-get update from $mirror bookworm failed"
-  (cd "$debs" && apt-get "${opts[@]}" download libvulkan1 libglvnd0 >&2) || die "apt-get download libvulkan1 libglvnd0 failed"
+  (cd "$debs" && apt-get "${opts[@]}" download libvulkan1 "${fallback_pkgs[@]}" >&2) || die "apt-get download libvulkan1 ${fallback_pkgs[*]} failed"
   rm -rf "$work"
   say "downloaded $(cd "$debs" && ls ./*.deb | tr '\n' ' ')"
 }
@@ -81,7 +87,7 @@ command -v xz >/dev/null || die "xz missing (apt-get install xz-utils; scripts/s
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 app="$stage/app"
-mkdir -p "$app/lib" "$app/node_modules" "$app/public" "$app/docs" "$out"
+mkdir -p "$app/lib" "$app/lib-fallback" "$app/node_modules" "$app/public" "$app/docs" "$out"
 
 say "bundling the CLI (esbuild)"
 node "$root/scripts/gpu-bundle.mjs" "$app/tract.mjs"
@@ -100,11 +106,14 @@ cp "$root/node_modules/onnxruntime-common/package.json" "$app/node_modules/onnxr
 cp -r "$root/node_modules/onnxruntime-common/dist/esm" "$app/node_modules/onnxruntime-common/dist/"
 
 # The loader libraries, unpacked (no dpkg, no root needed there: gpu-check.sh sets LD_LIBRARY_PATH).
-for deb in "$debs"/libvulkan1_*_amd64.deb "$debs"/libglvnd0_*_amd64.deb; do
-  dpkg-deb -x "$deb" "$stage/deb"
-done
-find "$stage/deb" \( -name 'libvulkan.so.1*' -o -name 'libGLdispatch.so.0*' \) -exec cp -P {} "$app/lib/" \;
+dpkg-deb -x "$(ls "$debs"/libvulkan1_*_amd64.deb | tail -n 1)" "$stage/deb"
+find "$stage/deb" -name 'libvulkan.so.1*' -exec cp -P {} "$app/lib/" \;
 [ -e "$app/lib/libvulkan.so.1" ] || die "libvulkan.so.1 not found in $(ls "$debs")"
+for p in "${fallback_pkgs[@]}"; do dpkg-deb -x "$(ls "$debs/${p}"_*_amd64.deb | tail -n 1)" "$stage/fallback"; done
+find "$stage/fallback" -name 'lib*.so.*' \( -type f -o -type l \) -exec cp -P {} "$app/lib-fallback/" \;
+for so in libGLdispatch.so.0 libX11.so.6 libXext.so.6 libxcb.so.1; do
+  [ -e "$app/lib-fallback/$so" ] || die "$so not found in the fallback packages"
+done
 
 cp -r "$root/public/base" "$root/public/judge" "$app/public/"
 cp "$root/docs/example.json" "$app/docs/"
@@ -135,7 +144,7 @@ total=$(du -cb "$out" | tail -n 1 | cut -f1)
 {
   echo "tract-web GPU check bundle, built $(date -u +%Y-%m-%dT%H:%M:%SZ) from $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "node $node_ver (sha256 $node_sum); webgpu $(node -p "require('$root/node_modules/webgpu/package.json').version"); onnxruntime-web $(node -p "require('$ortdir/package.json').version")"
-  echo "vulkan loader: $(cd "$debs" && ls ./libvulkan1_*.deb ./libglvnd0_*.deb | tr '\n' ' ')"
+  echo "vulkan loader and fallbacks: $(cd "$debs" && ls ./*.deb | tr '\n' ' ')"
   echo "total $((total / 1024)) KiB (limit ${limit_mib} MiB)"
   echo
   (cd "$app" && find . -type f -printf '%10s  %p\n' | sort -k2)

@@ -111,6 +111,21 @@ fi
 ld="$work/lib"
 [ -n "$extra_ld" ] && ld="$ld:$extra_ld"
 for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do [ -d "$d" ] && ld="$ld:$d"; done
+# The libraries NVIDIA's Vulkan driver links to (libGLdispatch, libX11, ...): the machine's own where
+# it has them, the bundle's (lib-fallback/) for each one it lacks, linked one by one into lib-missing/
+# so that none of the machine's is shadowed.
+rm -rf "$work/lib-missing" && mkdir -p "$work/lib-missing"
+missing_libs=()
+for f in "$work"/lib-fallback/*.so.*; do
+  so=$(basename "$f")
+  case "$so" in *.so.[0-9]) ;; *) continue ;; esac # sonames only (libX11.so.6, not libX11.so.6.4.0)
+  found=0
+  for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64 /usr/local/nvidia/lib64 /usr/local/nvidia/lib; do
+    [ -e "$d/$so" ] && { found=1; break; }
+  done
+  [ $found = 0 ] && { ln -s "$f" "$work/lib-missing/$so"; missing_libs+=("$so"); }
+done
+ld="$ld:$work/lib-missing"
 export LD_LIBRARY_PATH="$ld${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ -n "$icd" ]; then export VK_ICD_FILENAMES="$icd" VK_DRIVER_FILES="$icd"; fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}" HOME="${HOME:-/tmp}" TRACT_VULKAN=system TRACT_VULKAN_SOURCE="${icd_from:-no ICD found}"
@@ -161,7 +176,7 @@ step() {
 }
 
 gpu_names=$(nvidia-smi -L 2>/dev/null | tr '\n' ';' || true)
-note "{\"check\": \"tract-web gpu-check\", \"mode\": \"$([ $smoke = 1 ] && echo smoke || echo full)\", \"started\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"host\": $(json_str "$(uname -srm)"), \"nvidiaSmi\": $(json_str "$gpu_names"), \"icd\": $(json_str "${icd_from:-none found}"), \"node\": \"$("$NODE" -v)\", \"bundle\": $(json_str "$(head -n 1 "$bundle/MANIFEST.txt" 2>/dev/null)")}"
+note "{\"check\": \"tract-web gpu-check\", \"mode\": \"$([ $smoke = 1 ] && echo smoke || echo full)\", \"started\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"host\": $(json_str "$(uname -srm)"), \"nvidiaSmi\": $(json_str "$gpu_names"), \"icd\": $(json_str "${icd_from:-none found}"), \"bundledLibsUsed\": $(json_str "${missing_libs[*]:-}"), \"node\": \"$("$NODE" -v)\", \"bundle\": $(json_str "$(head -n 1 "$bundle/MANIFEST.txt" 2>/dev/null)")}"
 say "Vulkan driver: ${icd_from:-none found (Dawn will report no adapter)}"
 
 # --- the steps ----------------------------------------------------------------------------------
