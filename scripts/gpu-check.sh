@@ -5,7 +5,7 @@
 #
 #   bash .gpu-bundle/gpu-check.sh [--smoke] [--out <dir>] [--lavapipe <dir>] [--bundle <dir>]
 #
-# --smoke     tiny sizes and short caps (about a minute on lavapipe): CI runs this so the bundle
+# --smoke     tiny sizes and short caps (1-3 minutes on lavapipe): CI runs this so the bundle
 #             cannot rot (test/cli/gpu_bundle.test.ts)
 # --out       results folder (default: $OUT when set, else ./gpu-check-results):
 #             results.jsonl  one line per result {"step", "result"}, one status line per step
@@ -228,5 +228,8 @@ fi
 
 elapsed=$(( $(date +%s) - t_start ))
 note "{\"summary\": {\"passed\": $(json_str "${passed[*]:-}"), \"failed\": $(json_str "${failed[*]:-}"), \"seconds\": $elapsed}}"
+# The results, each line cut to 320 characters, last on stdout: the device tool returns the output's tail.
+echo "----- $results (lines cut to 320 characters)"
+cut -c1-320 "$results"
 say "done in ${elapsed}s: passed: ${passed[*]:-none}; failed or timed out: ${failed[*]:-none}; results in $out"
 [ ${#failed[@]} -eq 0 ]
