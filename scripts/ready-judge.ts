@@ -10,10 +10,11 @@
 //   npx tsx scripts/ready-judge.ts runs/default public/judge
 //
 // Reads only files; no GPU.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainedFitFromReport } from '../src/data/trained_fit.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.ts';
+import { writeFileAtomic } from '../src/cli/paths.ts';
 
 const [runDir = 'runs/default', outDir = 'public/judge', seed = '1'] = process.argv.slice(2);
 const seedDir = join(runDir, `seed-${seed}`);
@@ -34,8 +35,9 @@ const c = loadCheckpoint(readFileSync(ckptPath));
 const promptFit = { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens, ...(fit.evalCotTokens !== undefined ? { evalCotTokens: fit.evalCotTokens } : {}) };
 const training = { ...(c.training as Record<string, unknown> | undefined), promptFit };
 const bytes = saveCheckpoint({ config: c.config, params: c.params, tokenizer: c.tokenizer, training }, { dtype: 'F16' });
-writeFileSync(join(outDir, 'tract-judge.safetensors'), bytes);
-writeFileSync(join(outDir, 'report.json'), JSON.stringify(report));
+// Atomic writes: the app ships these files; a failed write must not leave half of one.
+await writeFileAtomic(join(outDir, 'tract-judge.safetensors'), bytes);
+await writeFileAtomic(join(outDir, 'report.json'), JSON.stringify(report));
 
 // eval.json: each model's judgements with numbers rounded to 4 decimals and the per-sample copy
 // dropped when there is one sample (it equals the mean); the app rebuilds the full form.
@@ -56,5 +58,5 @@ for (const m of ['label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'st
     ...(j.samples.length > 1 ? { samples: j.samples.map((s) => ({ ...s, probs: s.probs.map(r4), mass: r4(s.mass), yhat: r4(s.yhat) })) } : {}),
   }));
 }
-writeFileSync(join(outDir, 'eval.json'), JSON.stringify({ seed: Number(seed), judgements }));
+await writeFileAtomic(join(outDir, 'eval.json'), JSON.stringify({ seed: Number(seed), judgements }));
 console.log(`ready-judge: wrote ${outDir}/tract-judge.safetensors (${bytes.length} bytes; prompt fit seqLen ${promptFit.seqLen}, CoT room ${promptFit.maxCotTokens}), report.json, eval.json (${Object.keys(judgements).join(', ')})`);
