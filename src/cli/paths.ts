@@ -30,6 +30,7 @@ const PSEUDO_FS: Record<number, string> = {
 const PSEUDO_ROOTS = ['/proc', '/sys', '/dev'];
 
 function kindOf(s: Stats): string {
+  if (s.isFile()) return 'a file';
   if (s.isDirectory()) return 'a folder';
   if (s.isFIFO()) return 'a FIFO (named pipe)';
   if (s.isSocket()) return 'a socket';
@@ -106,7 +107,7 @@ export async function outputDir(spec: string, flag = '--out'): Promise<string> {
   const special = pseudoFs(path, at);
   if (special) throw new UsageError(`${flag}: cannot write into '${spec}': ${special}`);
   if (!stats.isDirectory()) {
-    throw new UsageError(at === path ? `${flag}: '${spec}' is ${kindOf(stats) === 'not a regular file' ? 'a file' : kindOf(stats)}, not a folder` : `${flag}: cannot create '${spec}': ${at} is a file, not a folder`);
+    throw new UsageError(at === path ? `${flag}: '${spec}' is ${kindOf(stats)}, not a folder` : `${flag}: cannot create '${spec}': ${at} is ${kindOf(stats)}, not a folder`);
   }
   await checkWritable(at, flag, spec);
   await mkdir(path, { recursive: true });
@@ -158,5 +159,13 @@ export async function writeFileAtomic(path: string, data: AtomicData): Promise<v
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
     throw e;
+  }
+  // The rename itself reaches the disk with the folder's entry (best effort: not every platform
+  // lets a folder be opened for fsync).
+  try {
+    const d = await open(dirname(path), 'r');
+    await d.sync().finally(() => d.close());
+  } catch {
+    // ignored: the data is already flushed; only the rename's durability is at stake
   }
 }
