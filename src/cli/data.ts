@@ -218,7 +218,7 @@ async function openInput(file: string): Promise<void> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  if (!s.isFile()) throw new Error(`cannot read '${file}': not a regular file`);
+  if (!s.isFile()) throw new Error(`cannot read '${file}': not a regular file (${s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a FIFO, which could block forever' : 'a device or socket'})`);
 }
 
 async function inspect(argv: string[]): Promise<number> {
