@@ -18,6 +18,7 @@ import { detectModelFormat, loadCheckpoint, readLlama2c, type ModelConfig } from
 import { hfFilesFromList, importHfModel, InteropError, type FileSource, type HfImportOptions } from '../interop/index.ts';
 import { UsageError } from './args.ts';
 import { inputFile } from './paths.ts';
+import { readJsonFile } from './jsonInput.ts';
 
 /** A file on disk as an interop FileSource (ranged reads, nothing held open between them). */
 export function pathSource(path: string): FileSource {
@@ -57,14 +58,10 @@ export async function loadTokenizer(spec: string, flag = '--tokenizer'): Promise
   const path = inputFile(spec, flag);
   if (extname(path) === '.bin') return llama2cTokenizerFromBytes(new Uint8Array(await readFile(path)), { name: basename(path) });
   if (extname(path) === '.json') {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(path, 'utf8'));
-    } catch (e) {
-      throw new Error(`${spec}: not valid JSON: ${(e as Error).message}`);
-    }
+    // tokenizer.json files are shallow but can be tens of MB (a 256k vocabulary).
+    const json = await readJsonFile(spec, flag, { maxBytes: 256 * 2 ** 20 });
     const cfgPath = join(dirname(path), 'tokenizer_config.json');
-    const config = existsSync(cfgPath) ? JSON.parse(await readFile(cfgPath, 'utf8')) : {};
+    const config = existsSync(cfgPath) ? await readJsonFile(cfgPath, `${flag} (the tokenizer_config.json beside it)`) : {};
     return tokenizerFromJson(json, config, { name: basename(path) });
   }
   throw new UsageError(`${flag}: '${spec}' is neither a .bin (llama2.c) nor a .json (Hugging Face) file`);

@@ -3,8 +3,6 @@
 // The prompt is fit by the prompt-fit rule with the CoT room the judge was trained with (its
 // checkpoint's tract.training, or its run's report.json: src/cli/trained_fit.ts), so it is the
 // prompt the judge saw in training; one line on stderr says which room is used and why.
-import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fitJudgePrompt, formatIssue, judgeCotSettings, loadJudgeData, promptBudget, type JudgeCotSettings, type JudgeExample, type TrainedFit } from '../data/index.ts';
 import { requestGpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
@@ -15,6 +13,7 @@ import { numberFlag, parseFlags, UsageError } from './args.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { findTrainedFit } from './trained_fit.ts';
 import { inputFile } from './paths.ts';
+import { readJsonFile } from './jsonInput.ts';
 import type { Command } from './main.ts';
 
 const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--n-cot N] [--greedy] [--template compact|prometheus]
@@ -71,48 +70,9 @@ export function judgeCliCotSettings(o: { trained?: TrainedFit; missing?: string;
   }
 }
 
-/** Deeper JSON than this is refused before parsing (a judge example nests 3 levels; a 100k-deep
- *  input would overflow the stack of whatever walks it). */
-export const MAX_INPUT_DEPTH = 64;
-/** Larger --input files are refused before reading (one example, even a long one, is far smaller). */
-export const MAX_INPUT_BYTES = 64 * 2 ** 20;
-
-/** The deepest nesting of [ and { outside strings in a JSON text (one linear scan). */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
-    else if (c === 93 || c === 125) depth--;
-  }
-  return max;
-}
-
 async function readExample(spec: string): Promise<{ example: JudgeExample; gold: number | null }> {
   const path = inputFile(spec, '--input');
-  const size = statSync(path).size;
-  if (size > MAX_INPUT_BYTES) throw new Error(`${path}: ${size} bytes is more than one example can be (limit ${MAX_INPUT_BYTES} bytes)`);
-  const bytes = await readFile(path);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes).trim();
-  } catch {
-    throw new Error(`${path}: not valid UTF-8 text`);
-  }
-  const depth = jsonDepth(text);
-  if (depth > MAX_INPUT_DEPTH) throw new Error(`${path}: JSON nested ${depth} levels deep (an example needs at most a few; limit ${MAX_INPUT_DEPTH})`);
-  let row: unknown;
-  try {
-    row = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON: ${(e as Error).message}`);
-  }
+  let row = await readJsonFile(spec, '--input');
   if (Array.isArray(row)) {
     if (row.length !== 1) throw new Error(`${path}: expected one example, found an array of ${row.length}`);
     row = row[0];

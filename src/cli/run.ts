@@ -15,6 +15,7 @@ import type { Command } from './main.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { ProgressBar } from './progress.ts';
 import { inputFile, outputDir, writeFileAtomic } from './paths.ts';
+import { readJsonFile } from './jsonInput.ts';
 
 /** The shipped base (public/base/, made by `tract pretrain`): every run's seed unless told otherwise. */
 export const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '../../public/base/base.safetensors');
@@ -103,13 +104,8 @@ export const command: Command = {
     if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
     let config: ExperimentConfig = structuredClone(values.quick ? QUICK_CONFIG : DEFAULT_CONFIG);
     if (values.config) {
-      const path = inputFile(values.config, '--config');
-      let json: unknown;
-      try {
-        json = JSON.parse(await readFile(path, 'utf8'));
-      } catch (e) {
-        throw new Error(`${values.config}: not valid JSON: ${(e as Error).message}`);
-      }
+      // A regular file, ≤ 1 MiB, UTF-8, at most 64 levels deep (a deep one overflowed the stack), JSON.
+      const json = await readJsonFile(values.config, '--config', { maxBytes: 2 ** 20 });
       config = mergeConfig(config, json, values.config);
     }
     if (values.methods) {

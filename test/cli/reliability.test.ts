@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inputFile, outputDir, outputFile, writeFileAtomic } from '../../src/cli/paths.ts';
-import { jsonDepth } from '../../src/cli/judge.ts';
+import { jsonDepth } from '../../src/cli/jsonInput.ts';
 import { repoRoot } from '../../scripts/vulkan-env.mjs';
 import { tract } from '../helpers/cli.ts';
 
@@ -170,5 +170,11 @@ describe('the CLI on special paths (child processes; a hang fails by timeout)', 
     const r = tract(['run', '--quick', '--config', proto, '--out', join(dir, 'run')], quick);
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/proto\.json: unknown section '__proto__'/);
+    const deep = join(dir, 'deep-config.json');
+    writeFileSync(deep, `{"methods": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const d = tract(['run', '--quick', '--config', deep, '--out', join(dir, 'run')], quick);
+    expect(d.status, d.stderr).toBe(1);
+    expect(d.stderr).toMatch(/deep-config\.json: JSON nested 100001 levels deep \(limit 64\)/);
+    expect(d.stderr).not.toMatch(/call stack/);
   });
 });

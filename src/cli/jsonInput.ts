@@ -1,0 +1,53 @@
+// Reading a small JSON file the user names (--input example, --config, tokenizer_config.json) with
+// every failure named: not a regular file, too large, not UTF-8, nested deeper than any such file
+// is (a 100k-deep input would overflow the stack of whatever walks it: JSON.stringify, toString,
+// validation), or not JSON.
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { inputFile } from './paths.ts';
+
+/** Deeper JSON than this is refused before parsing (an example nests 3 levels, a config 2). */
+export const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of [ and { outside strings in a JSON text (one linear scan). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
+/** Parses JSON text, refusing deep nesting first; errors name `where`. */
+export function parseJsonText(text: string, where: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  const depth = jsonDepth(text);
+  if (depth > maxDepth) throw new Error(`${where}: JSON nested ${depth} levels deep (limit ${maxDepth})`);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and parses a JSON file given by a flag; `spec` is what the user typed (named in errors). */
+export async function readJsonFile(spec: string, flag: string, o: { maxBytes?: number; maxDepth?: number } = {}): Promise<unknown> {
+  const path = inputFile(spec, flag);
+  const maxBytes = o.maxBytes ?? 64 * 2 ** 20;
+  const size = statSync(path).size;
+  if (size > maxBytes) throw new Error(`${spec}: ${size} bytes is more than a ${flag} file can be (limit ${maxBytes} bytes)`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readFile(path));
+  } catch {
+    throw new Error(`${spec}: not valid UTF-8 text`);
+  }
+  return parseJsonText(text, spec, o.maxDepth);
+}
