@@ -5,26 +5,12 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { inputFile } from './paths.ts';
+import { jsonDepth } from '../data/jsonRecords.ts';
+
+export { jsonDepth };
 
 /** Deeper JSON than this is refused before parsing (an example nests 3 levels, a config 2). */
 export const MAX_JSON_DEPTH = 64;
-
-/** The deepest nesting of [ and { outside strings in a JSON text (one linear scan). */
-export function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
-    else if (c === 93 || c === 125) depth--;
-  }
-  return max;
-}
 
 /** Parses JSON text, refusing deep nesting first; errors name `where`. */
 export function parseJsonText(text: string, where: string, maxDepth = MAX_JSON_DEPTH): unknown {

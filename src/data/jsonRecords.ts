@@ -108,6 +108,23 @@ export async function* textChunks(source: TextSource, maxBytes = DEFAULT_MAX_BYT
   if (tail) yield tail;
 }
 
+/** The deepest nesting of [ and { outside strings in a JSON text (one linear scan). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 /** The layouts jsonRecords tells apart (reported first, as a 'format' event). */
 export type JsonLayout = 'json-array' | 'jsonl' | 'json-objects';
 

@@ -2,6 +2,8 @@
 // File (or any Blob) reads its slices lazily, so a multi-gigabyte checkpoint can be checked from its
 // headers before anything large is read; Node paths come from src/cli/files.ts (pathSource).
 
+import { jsonDepth } from '../data/jsonRecords.ts';
+
 export interface FileSource {
   /** The file name (no directories): how an import recognises config.json, shards, … */
   readonly name: string;
@@ -50,6 +52,10 @@ export async function readJson(f: FileSource): Promise<unknown> {
   } catch {
     throw new InteropError(`${f.name}: not valid UTF-8 text`);
   }
+  // Model-folder JSON is shallow (tokenizer.json: ~5 levels); a deep one would overflow the stack of
+  // whatever walks it (a message's JSON.stringify, a validator).
+  const depth = jsonDepth(text);
+  if (depth > 64) throw new InteropError(`${f.name}: JSON nested ${depth} levels deep (limit 64)`);
   try {
     return JSON.parse(text);
   } catch (e) {

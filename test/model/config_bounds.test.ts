@@ -31,11 +31,12 @@ describe('model size bounds', () => {
 });
 
 describe('JSON files of a model folder', () => {
-  it('are refused when too large or not UTF-8, naming the file', async () => {
+  it('are refused when too large, not UTF-8 or nested deeper than 64, naming the file', async () => {
     const { readJson, bytesSource, MAX_JSON_BYTES } = await import('../../src/interop/sources.ts');
     const huge = { name: 'tokenizer.json', size: MAX_JSON_BYTES + 1, read: async () => { throw new Error('must not be read'); } };
     await expect(readJson(huge)).rejects.toThrow(/tokenizer\.json: 268435457 bytes is too large for a JSON file of a model/);
     await expect(readJson(bytesSource('config.json', new Uint8Array([0x7b, 0xff, 0x7d])))).rejects.toThrow(/config\.json: not valid UTF-8 text/);
     await expect(readJson(bytesSource('config.json', '{"a": 1}'))).resolves.toEqual({ a: 1 });
+    await expect(readJson(bytesSource('config.json', `{"architectures": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`))).rejects.toThrow(/config\.json: JSON nested 100001 levels deep \(limit 64\)/);
   });
 });
