@@ -7,7 +7,7 @@
 // Tensors are stored without the layout's alignment gaps, so a checkpoint does not depend on `align`.
 import { validateConfig, ModelConfigError, type ModelConfig } from './config.ts';
 import { buildLayout, type LayoutOptions, type ParamLayout } from './layout.ts';
-import { readSafetensorsHeader, decodeTensor, writeSafetensors, type FloatDtype, type TensorToWrite } from './safetensors.ts';
+import { readSafetensorsHeader, decodeTensor, jsonNesting, writeSafetensors, type FloatDtype, type TensorToWrite } from './safetensors.ts';
 import { describeBadWeight, findBadWeight, MAX_ABS_WEIGHT } from './weightCheck.ts';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -95,6 +95,9 @@ export function saveCheckpoint(c: CheckpointContents, options: SaveOptions = {})
 function parseMeta(metadata: Record<string, string>, key: string): unknown {
   const s = metadata[key];
   if (s === undefined) return undefined;
+  // Our metadata is a few levels deep; a deep value would overflow whatever walks it.
+  const depth = jsonNesting(s);
+  if (depth > 64) throw new CheckpointError(`metadata ${key} is nested ${depth} levels deep (limit 64)`);
   try {
     return JSON.parse(s);
   } catch (e) {

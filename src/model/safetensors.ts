@@ -55,6 +55,25 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+const MAX_HEADER_DEPTH = 16;
+
+/** The deepest nesting of [ and { outside strings of a JSON text (one linear scan). */
+export function jsonNesting(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 const asBytes = (data: ArrayBuffer | Uint8Array): Uint8Array => (data instanceof Uint8Array ? data : new Uint8Array(data));
 const describe = (v: unknown): string => (v === undefined ? 'missing' : JSON.stringify(v)?.slice(0, 80) ?? String(v));
 
@@ -80,6 +99,9 @@ export function readSafetensorsHeader(data: ArrayBuffer | Uint8Array, options: {
     throw new SafetensorsError('header is not valid UTF-8');
   }
   if (text[0] !== '{') throw new SafetensorsError(`header does not start with '{' (starts with ${JSON.stringify(text.slice(0, 16))})`);
+  // A header is 3 levels deep; a deep one would overflow the stack of the messages below.
+  const depth = jsonNesting(text);
+  if (depth > MAX_HEADER_DEPTH) throw new SafetensorsError(`header JSON is nested ${depth} levels deep (a header has 3)`);
   let json: unknown;
   try {
     json = JSON.parse(text);

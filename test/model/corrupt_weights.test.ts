@@ -124,3 +124,19 @@ describe('tract judge read-out check', () => {
     expect(checkJudgement(j(2, 0.3), false).warnings[0]).toMatch(/only 30\.0% of the probability/);
   });
 });
+
+describe('deeply nested JSON in a safetensors header or checkpoint metadata', () => {
+  it('is refused by name, not with a stack overflow', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    const text = new TextEncoder().encode(`{"a": ${deep}}`);
+    const file = new Uint8Array(8 + text.length);
+    new DataView(file.buffer).setUint32(0, text.length, true);
+    file.set(text, 8);
+    expect(() => readSafetensors(file)).toThrow(/safetensors: header JSON is nested 100001 levels deep/);
+    const p = new Float32Array(layout.size);
+    const ck = saveCheckpoint({ config, params: p });
+    const f = readSafetensors(ck);
+    const bytes = writeSafetensors([...f.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })), { ...f.metadata, 'tract.training': deep });
+    expect(() => loadCheckpoint(bytes)).toThrow(/checkpoint: metadata tract\.training is nested 100000 levels deep/);
+  });
+});
