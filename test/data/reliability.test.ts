@@ -2,7 +2,8 @@
 // chunks), rows over --max-row-bytes are refused one by one with a clear message, a single
 // pretty-printed JSON object is one row, every read says which layout it decided on, invalid UTF-8
 // is reported, and label statistics do not spread 100k+ arguments into Math.min.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labelReport } from '../../src/cli/data.ts';
@@ -95,5 +96,18 @@ describe('tract data inspect', () => {
     expect(j.warnings.join('\n')).toMatch(/1 of 1 prompts are cut to fit the prompt-fit rule \(seqLen 64, CoT room 8\)|do not fit even with an emptied prompt/);
     const t = tract(['data', 'inspect', 'docs/example.json']);
     expect(t.stdout).toMatch(/read as: +one JSON object/);
+  });
+  it('--max-row-bytes refuses an oversized row with a clear error and keeps the rest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tract-rows-'));
+    const f = join(dir, 'rows.jsonl');
+    writeFileSync(f, `${row('a')}\n${row('big', 'z'.repeat(5000))}\n${row('b')}\n`);
+    const r = tract(['data', 'inspect', f, '--json', '--max-row-bytes', '2000']);
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ format: 'jsonl', accepted: 2, rejected: 1 });
+    expect(j.errors[0]).toMatchObject({ line: 2, message: expect.stringMatching(/over the per-row limit of 2000 bytes/) });
+    const u = tract(['data', 'inspect', f, '--max-row-bytes', '0']);
+    expect(u.status).toBe(2);
+    expect(u.stderr).toMatch(/--max-row-bytes must be ≥ 1/);
   });
 });
