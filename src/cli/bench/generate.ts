@@ -35,7 +35,7 @@ export async function bench(json: boolean): Promise<void> {
           earlier: new Generator(model, batch, context + newTokens + 1, { sampler: 'cpu', decode: 'unfused' }),
         };
         const timed: Record<string, { prefill: number[]; decode: number[]; dispatches: number; readbacks: number }> = {};
-        for (let rep = 0; rep < 4; rep++) {
+        for (let rep = 0; rep < 4; rep++) { // one warm-up, three timed (median)
           for (const [k, gen] of Object.entries(variants)) {
             if (rep === 0) {
               await gen.generate(prompts, { maxNewTokens: 2, temperature: 0 }); // compile, allocate
