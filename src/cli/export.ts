@@ -1,7 +1,6 @@
 // `tract export`: a model as a Hugging Face folder or as ONNX, checked after writing: the HF folder
 // is imported back and compared parameter for parameter; the ONNX model runs in onnxruntime-web
 // (wasm) and its logits are compared with our WGSL engine's on the same tokens.
-import { join } from 'node:path';
 import { exportHf, exportOnnx, OrtLlama, configureOrt, llama2cTokenizerJson, verifyTokenizerJson, tokenizerConfigJson, type OnnxVariant } from '../interop/index.ts';
 import { BpeTokenizer, Llama2cTokenizer, type Tokenizer } from '../data/index.ts';
 import type { FloatDtype } from '../model/safetensors.ts';
@@ -14,7 +13,7 @@ import { parseFlags, UsageError } from './args.ts';
 import { importHfDirectory, loadModelFile, tokenizerForModel } from './files.ts';
 import { findTrainedFit } from './trained_fit.ts';
 import type { Command } from './main.ts';
-import { outputDir, writeFileAtomic } from './paths.ts';
+import { outputDir, writeFilesAtomic } from './paths.ts';
 
 const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --out <dir> [--dtype f32|f16|bf16]
                    [--variant logits|kv|both] [--tokenizer <file>] [--no-verify]
@@ -37,9 +36,10 @@ const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --ou
 
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 2 ** 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
 
-/** Each file by a temporary name and a rename: a full disk leaves no partial model.safetensors/onnx. */
+/** All files by temporary names, then renamed: a full disk leaves no partial model.safetensors/onnx
+ *  and no folder with some files of the export but not others. */
 async function writeAll(out: string, files: { name: string; data: Uint8Array }[]): Promise<void> {
-  for (const f of files) await writeFileAtomic(join(out, f.name), f.data);
+  await writeFilesAtomic(out, files);
   console.log(`wrote ${out}: ${files.map((f) => `${f.name} (${size(f.data.byteLength)})`).join(', ')}`);
 }
 

@@ -138,6 +138,31 @@ export type AtomicData = Uint8Array | string | Iterable<Uint8Array | string> | A
  * temporary and rethrows; `path` keeps its old contents. Data may be given in chunks.
  */
 export async function writeFileAtomic(path: string, data: AtomicData): Promise<void> {
+  const tmp = await writeTemp(path, data);
+  await renameInto(tmp, path);
+}
+
+/**
+ * Writes several files into one folder so that either all of them are replaced or none is: every
+ * file goes to its temporary name first (a full disk fails here, and every temporary is removed),
+ * and only then are they renamed into place (renames need no space).
+ */
+export async function writeFilesAtomic(dir: string, files: { name: string; data: AtomicData }[]): Promise<void> {
+  const done: { tmp: string; path: string }[] = [];
+  try {
+    for (const f of files) {
+      const path = join(dir, f.name);
+      done.push({ tmp: await writeTemp(path, f.data), path });
+    }
+  } catch (e) {
+    await Promise.all(done.map((d) => unlink(d.tmp).catch(() => undefined)));
+    throw e;
+  }
+  for (const d of done) await renameInto(d.tmp, d.path);
+}
+
+/** `data` written and flushed to a fresh temporary name beside `path`; returns that name. */
+async function writeTemp(path: string, data: AtomicData): Promise<string> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   const fh = await open(tmp, 'wx');
   let ok = false;
@@ -154,6 +179,11 @@ export async function writeFileAtomic(path: string, data: AtomicData): Promise<v
     await fh.close().catch(() => undefined);
     if (!ok) await unlink(tmp).catch(() => undefined);
   }
+  return tmp;
+}
+
+/** Renames a flushed temporary over `path` (removing it on failure) and flushes the folder. */
+async function renameInto(tmp: string, path: string): Promise<void> {
   try {
     await rename(tmp, path);
   } catch (e) {

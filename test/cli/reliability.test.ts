@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inputFile, outputDir, outputFile, writeFileAtomic } from '../../src/cli/paths.ts';
+import { inputFile, outputDir, outputFile, writeFileAtomic, writeFilesAtomic } from '../../src/cli/paths.ts';
 import { jsonDepth } from '../../src/cli/jsonInput.ts';
 import { repoRoot } from '../../scripts/vulkan-env.mjs';
 import { tract } from '../helpers/cli.ts';
@@ -70,6 +70,22 @@ describe('writeFileAtomic', () => {
     expect(readFileSync(target, 'utf8')).toBe('new contents');
   });
 
+  it('writeFilesAtomic replaces every file of a folder or none (injected failure in the second)', async () => {
+    const out = join(dir, 'export');
+    execFileSync('mkdir', ['-p', out]);
+    await writeFilesAtomic(out, [{ name: 'config.json', data: 'old config' }, { name: 'model.safetensors', data: 'old weights' }]);
+    async function* failing() {
+      yield 'half of the new weights';
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    await expect(writeFilesAtomic(out, [{ name: 'config.json', data: 'new config' }, { name: 'model.safetensors', data: failing() }])).rejects.toThrow(/ENOSPC/);
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('old config');
+    expect(readFileSync(join(out, 'model.safetensors'), 'utf8')).toBe('old weights');
+    expect(readdirSync(out).sort()).toEqual(['config.json', 'model.safetensors']);
+    await writeFilesAtomic(out, [{ name: 'config.json', data: 'new config' }, { name: 'model.safetensors', data: 'new weights' }]);
+    expect(readFileSync(join(out, 'model.safetensors'), 'utf8')).toBe('new weights');
+  });
+
   it('a full disk (64 KiB tmpfs when root may mount one) leaves no partial export', async () => {
     const mnt = join(dir, 'tmpfs');
     execFileSync('mkdir', ['-p', mnt]);
@@ -80,7 +96,8 @@ describe('writeFileAtomic', () => {
         const r = tract(['export', '--checkpoint', join(repoRoot, 'public/base/base.safetensors'), '--format', 'hf', '--out', join(mnt, 'hf'), '--no-verify'], quick);
         expect(r.status, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/ENOSPC|no space/i);
-        expect(readdirSync(join(mnt, 'hf')).filter((n) => n.endsWith('.tmp') || n === 'model.safetensors')).toEqual([]);
+        // Nothing of the export is there: no partial weights, no config.json without them, no temporary.
+        expect(readdirSync(join(mnt, 'hf'))).toEqual([]);
         // An old file survives a failed overwrite.
         writeFileSync(join(mnt, 'old.txt'), 'kept');
         await expect(writeFileAtomic(join(mnt, 'old.txt'), new Uint8Array(200_000))).rejects.toThrow(/ENOSPC/);
