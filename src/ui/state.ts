@@ -435,6 +435,7 @@ export function reducer(state: State, action: Action): State {
       return {
         ...state,
         view: 'playground',
+        errors: state.view === 'playground' ? state.errors : [],
         playground: { ...state.playground, fields: action.fields, exampleName: action.name, gold: action.gold, result: null, cots: [], error: null },
       };
     case 'pg-option':

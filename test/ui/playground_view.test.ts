@@ -53,6 +53,10 @@ describe('the Playground', () => {
     const noisy = render(judged('⟨0xE2⟩⟨0x82⟩ ⟨0x9F⟩⟨0xC3⟩⟨0x01⟩ x ⟨0xE2⟩⟨0x82⟩⟨0xA0⟩'));
     expect(noisy).toContain('<span class="byte-escape" title="a byte that is not part of any UTF-8 character">⟨0xE2⟩</span>');
     expect(noisy).toMatch(/data-testid="cot-untrained-0">Most of this is bytes that do not form text \(shown ⟨0xNN⟩\): the model looks untrained/);
+    // A "�" (from a text decoded before it reached the app) shows as a marked ⟨?⟩, never as "�".
+    const replaced = render(judged('ok \uFFFD\uFFFD'));
+    expect(replaced).toContain('<span class="byte-escape" title="bytes that did not form text (their values were not kept)">⟨?⟩</span>');
+    expect(replaced).not.toContain('\uFFFD');
     const clean = render(judged('count 3 of 4, so the answer is short by one'));
     expect(clean).not.toContain('cot-untrained-0');
     expect(clean).not.toContain('byte-escape');

@@ -1,5 +1,5 @@
-// A chain of thought as the model wrote it, readable: bytes that did not form text (⟨0xNN⟩, or "�"
-// where a decoder could not keep them) are marked as bytes, and when they are most of it the view
+// A chain of thought as the model wrote it, readable: bytes that did not form text (⟨0xNN⟩, or ⟨?⟩
+// for a "�" where a decoder did not keep them: a run's self-CoTs and evaluations) are marked as bytes, and when they are most of it the view
 // says the model looks untrained rather than leaving noise that reads as a bug. Text only, never HTML.
 import { BYTE_ESCAPE, looksUntrained } from '../../data/tokenizers/readable.ts';
 
@@ -19,8 +19,9 @@ export function CotBytes({ text }: { text: string }) {
         typeof p === 'string' ? (
           p
         ) : (
-          <span key={i} className="byte-escape" title="a byte that is not part of any UTF-8 character">
-            {p.byte}
+          // "�" comes from texts decoded before they reached the app (a run's self-CoTs and evaluations): the byte's value is not known.
+          <span key={i} className="byte-escape" title={p.byte === '\uFFFD' ? 'bytes that did not form text (their values were not kept)' : 'a byte that is not part of any UTF-8 character'}>
+            {p.byte === '\uFFFD' ? '⟨?⟩' : p.byte}
           </span>
         ),
       )}
