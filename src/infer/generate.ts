@@ -58,6 +58,8 @@ export interface GeneratorOptions {
   sampler?: 'gpu' | 'cpu';
   /** Decode step kernels: 'fused' (default) or 'unfused' (training's forward at T = 1). */
   decode?: 'fused' | 'unfused';
+  /** Prefill a prompt repeated in one batch once and copy its cache rows (default true). */
+  sharePrefill?: boolean;
   /** First chunk of tokens per readback (default 4) and the largest (default 32). */
   firstChunk?: number;
   maxChunk?: number;
@@ -83,6 +85,7 @@ export class Generator {
   readonly sampler: 'gpu' | 'cpu';
   readonly decode: 'fused' | 'unfused';
   readonly stats: GeneratorStats = { submits: 0, dispatches: 0, readbacks: 0, decodeSteps: 0, decodeDispatches: 0 };
+  private readonly sharePrefill: boolean;
   private readonly firstChunk: number;
   private readonly maxChunk: number;
   private readonly cache: KvCache;
@@ -96,6 +99,8 @@ export class Generator {
   /** [maxBatch, V] f32: the sampler's scratch. */
   private readonly workBuf: GPUBuffer;
   private readonly acts = new Map<string, Activations>();
+  /** Scratch for copying one sequence's prefill to another (made on first use). */
+  private copyBuf: GPUBuffer | null = null;
   private readonly decodeActs = new Map<number, DecodeActivations>();
 
   constructor(model: DeviceModel, maxBatch: number, Tmax = model.config.seqLen, o: GeneratorOptions = {}) {
@@ -108,6 +113,7 @@ export class Generator {
     this.sampler = o.sampler ?? (c.vocabSize <= MAX_SAMPLE_VOCAB ? 'gpu' : 'cpu');
     if (this.sampler === 'gpu' && c.vocabSize > MAX_SAMPLE_VOCAB) throw new Error(`the GPU sampler takes vocabularies up to ${MAX_SAMPLE_VOCAB}; this model has ${c.vocabSize}`);
     this.decode = o.decode ?? 'fused';
+    this.sharePrefill = o.sharePrefill ?? true;
     this.firstChunk = o.firstChunk ?? 4;
     this.maxChunk = o.maxChunk ?? 32;
     for (const [k, v] of Object.entries({ firstChunk: this.firstChunk, maxChunk: this.maxChunk })) {
@@ -162,6 +168,44 @@ export class Generator {
     }
     recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset }, head);
     return acts.logits;
+  }
+
+  /**
+   * Records the prefill of B prompts where several are the same (n CoTs of one example): each
+   * distinct prompt runs once, in slot u (its rank among distinct prompts), then its KV-cache rows
+   * and logits row are copied to every sequence b that has it, from the last b down — a distinct
+   * prompt's first sequence is at or after its slot, so no slot is overwritten before it is read.
+   * Returns the logits buffer with B rows, as recordPrompt does.
+   */
+  private recordSharedPrompts(rec: Recorder, prompts: number[][]): GPUBuffer {
+    const B = prompts.length;
+    const P = prompts[0].length;
+    const slot = new Map<string, number>();
+    const src = prompts.map((p) => {
+      const key = p.join(',');
+      if (!slot.has(key)) slot.set(key, slot.size);
+      return slot.get(key)!;
+    });
+    const U = slot.size;
+    // The prefill's logits buffer holds U·P rows: sharing needs room for B of them.
+    if (!this.sharePrefill || U === B || U * P < B) return this.recordPrompt(rec, prompts, 0);
+    const unique = prompts.filter((_, b) => !src.slice(0, b).includes(src[b]));
+    const logits = this.recordPrompt(rec, unique, 0);
+    const row = kvDim(this.model.config) * 4;
+    const V4 = this.model.config.vocabSize * 4;
+    // A buffer cannot be copied onto itself: each copy goes through a scratch buffer.
+    if (!this.copyBuf) this.copyBuf = createBuffer(this.model.gpu, 'generate.copy', Math.max(this.Tmax * row, V4));
+    const via = (buf: GPUBuffer, from: number, to: number, bytes: number) => {
+      rec.copy(buf, from, this.copyBuf!, 0, bytes);
+      rec.copy(this.copyBuf!, 0, buf, to, bytes);
+    };
+    for (let b = B - 1; b >= 0; b--) {
+      const u = src[b];
+      if (u === b) continue;
+      for (const buf of [...this.cache.k, ...this.cache.v]) via(buf, u * this.Tmax * row, b * this.Tmax * row, P * row);
+      via(logits, u * V4, b * V4, V4);
+    }
+    return logits;
   }
 
   /** Records one decode step of the B tokens in `tokens` (u32 [B]) at position pos; returns the
@@ -249,7 +293,7 @@ export class Generator {
       const rec = new Recorder(gpu, 'generate');
       for (let t = produced; t < produced + n; t++) {
         if (t === 0) {
-          sample(rec, this.recordPrompt(rec, prompts, 0), 0);
+          sample(rec, this.recordSharedPrompts(rec, prompts), 0);
         } else {
           const before = rec.dispatches;
           sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1), t);
@@ -323,6 +367,7 @@ export class Generator {
     for (const a of this.acts.values()) destroyActivations(a);
     for (const a of this.decodeActs.values()) destroyDecodeActivations(a);
     for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf, this.historyBuf, this.nextBuf, this.workBuf]) b.destroy();
+    this.copyBuf?.destroy();
   }
 }
 

@@ -119,6 +119,20 @@ describe('GPU generation with a KV cache (stories260K)', () => {
     old.destroy();
   });
 
+  it('a prompt repeated in one batch (n CoTs) is prefilled once and copied: the same tokens as prefilling each', async () => {
+    const { model, gen } = await setup();
+    const p = tokenizer.encode('Tom had a red car', { bos: true });
+    const q = tokenizer.encode('Sue saw a big cat', { bos: true });
+    const batch = [p, q, p, p];
+    const o = { maxNewTokens: 24, temperature: 1, topP: 0.9, seed: 9 };
+    const shared = await gen.generate(batch, o);
+    const each = new Generator(model, 4, 160, { sharePrefill: false });
+    const want = await each.generate(batch, o);
+    each.destroy();
+    expect(shared.tokens).toEqual(want.tokens);
+    expect(shared.tokens[0]).not.toEqual(shared.tokens[2]); // same prompt, other draws
+  });
+
   it('several sequences at once give what each gives alone; mixed prompt lengths are grouped', async () => {
     const { gen } = await setup();
     const p1 = tokenizer.encode('Tom had a red car', { bos: true });
