@@ -24,8 +24,21 @@ export interface StageCharts {
   stages: StageSeries[];
 }
 
-export function stageCharts(points: readonly StepPoint[]): StageCharts {
-  const order: StageName[] = [];
+/** The stages that train (and so have steps), in run order. */
+export function trainingStages(planned: readonly StageName[]): StageName[] {
+  return planned.filter((s) => s !== 'self-cot' && s !== 'cot-shift' && !s.startsWith('eval:'));
+}
+
+/** The stages whose loss has a RAFT part. */
+export const RAFT_STAGES: readonly StageName[] = ['stage1', 'tract', 'stage2-from-stage1', 'label-raft'];
+
+/**
+ * `planned`: the run's training stages, so every chart has its series from the start (a chart is
+ * rebuilt when its series change, which is a long task on a slow CPU); stages seen in the points but
+ * not planned (older runs) are added after them.
+ */
+export function stageCharts(points: readonly StepPoint[], planned: readonly StageName[] = []): StageCharts {
+  const order: StageName[] = [...planned];
   let maxStep = 0;
   for (const p of points) {
     if (!order.includes(p.stage)) order.push(p.stage);

@@ -5,7 +5,7 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/eval/config.ts';
-import { runEta, stageCharts } from '../../src/ui/run_charts.ts';
+import { runEta, stageCharts, trainingStages } from '../../src/ui/run_charts.ts';
 import { initialState, reducer, type State } from '../../src/ui/state.ts';
 import { TrainView } from '../../src/ui/views/TrainView.tsx';
 import type { RunHistory, StageName, StepPoint } from '../../src/worker/protocol.ts';
@@ -23,6 +23,12 @@ describe('charts per stage', () => {
     expect(c.stages[1].raft).toEqual([0.9, 0.7, null]);
     expect(c.stages[2].ce).toEqual([2.6, null, null]);
     expect(new Set(c.stages.map((s) => s.color)).size).toBe(3);
+  });
+
+  it('with the planned stages, every stage has its series from the start (the charts keep their series all run)', () => {
+    const c = stageCharts([pt('seed', 1, 5)], trainingStages(['seed', 'stage1', 'self-cot', 'tract', 'eval:tract', 'cot-shift']));
+    expect(c.stages.map((s) => s.stage)).toEqual(['seed', 'stage1', 'tract']);
+    expect(c.stages[1].ce).toEqual([null]);
   });
 
   it('the Train view labels each stage’s line and says how to read the charts', () => {

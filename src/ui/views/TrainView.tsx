@@ -13,7 +13,7 @@ import { splitSizes, TrainDataChoice } from '../components/TrainDataChoice.tsx';
 import { PretrainPanel } from '../components/PretrainPanel.tsx';
 import { saveFile, selfCotsJsonl } from '../exports.ts';
 import { formatBytes, formatSeconds, plural } from '../format.ts';
-import { runEta, stageCharts, type StageSeries } from '../run_charts.ts';
+import { RAFT_STAGES, runEta, stageCharts, trainingStages, type StageSeries } from '../run_charts.ts';
 import { RUN_PRESETS, runPreset } from '../presets.ts';
 import { planSeed, runSeedText, type ShippedBaseState } from '../seed.ts';
 import type { Action, State, TrainData } from '../state.ts';
@@ -131,11 +131,16 @@ const Pipeline = memo(function Pipeline({ planned, stages, running }: { planned:
   );
 });
 
-const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
-  const data = useMemo(() => stageCharts(points), [points]);
+const Charts = memo(function Charts({ points, planned }: { points: StepPoint[]; planned: StageName[] }) {
+  const training = useMemo(() => trainingStages(planned), [planned]);
+  const data = useMemo(() => stageCharts(points, training), [points, training]);
   const label = (st: StageName) => stageTitle(st).replace(/^Stage (\d) · /, 'stage $1 ');
-  const per = (pick: (s: StageSeries) => (number | null)[], extra: Partial<ChartSeries> = {}, suffix = '') =>
-    data.stages.filter((s) => pick(s).some((v) => v !== null)).map((s): ChartSeries => ({ label: `${label(s.stage)}${suffix}`, color: s.color, values: pick(s), ...extra }));
+  // Series for every planned training stage from the start (fixed series: the charts are never rebuilt
+  // mid-run); RAFT only for the stages that have it. A stage with no steps yet draws nothing.
+  const per = (pick: (s: StageSeries) => (number | null)[], extra: Partial<ChartSeries> = {}, suffix = '', only?: readonly StageName[]) =>
+    data.stages
+      .filter((s) => (only ? only.includes(s.stage) : true) && (training.includes(s.stage) || pick(s).some((v) => v !== null)))
+      .map((s): ChartSeries => ({ label: `${label(s.stage)}${suffix}`, color: s.color, values: pick(s), ...extra }));
   return (
     <>
       <div className="charts" data-testid="charts">
@@ -144,14 +149,14 @@ const Charts = memo(function Charts({ points }: { points: StepPoint[] }) {
           testid="chart-loss"
           xLabel="step within its stage"
           x={data.x}
-          series={[...per((s) => s.ce, {}, ' CE'), ...per((s) => s.raft, { right: true, dash: true }, ' RAFT')]}
+          series={[...per((s) => s.ce, {}, ' CE'), ...per((s) => s.raft, { right: true, dash: true }, ' RAFT', RAFT_STAGES)]}
         />
         <Chart title="Learning rate per stage (warmup + cosine)" testid="chart-lr" xLabel="step within its stage" x={data.x} series={per((s) => s.lr)} />
         <Chart title="Gradient norm per stage (before clipping)" testid="chart-grad" xLabel="step within its stage" x={data.x} series={per((s) => s.grad)} />
         <Chart title="Tokens per second per stage" testid="chart-tps" xLabel="step within its stage" x={data.x} series={per((s) => s.tps)} />
       </div>
       <p className="muted segments" data-testid="chart-stages">
-        One line per stage, each on its own step axis (its step 1 at the left): {data.stages.map((s) => `${label(s.stage)} ${plural(s.ce.filter((v) => v !== null).length, 'step')}`).join(' · ')}. Hover a chart for the values at a step; otherwise the legend shows each stage’s latest.
+        One line per stage, each on its own step axis (its step 1 at the left): {data.stages.filter((s) => s.ce.some((v) => v !== null)).map((s) => `${label(s.stage)} ${plural(s.ce.filter((v) => v !== null).length, 'step')}`).join(' · ')}. Hover a chart for the values at a step; otherwise the legend shows each stage’s latest.
       </p>
     </>
   );
@@ -482,7 +487,7 @@ export function TrainView({ state, dispatch, send }: { state: State; dispatch: D
             </p>
           )}
           {h && <Pipeline planned={meta.stages} stages={h.stages} running={meta.status === 'running' || meta.status === 'recovering'} />}
-          {h && h.points.length > 0 && <Charts points={h.points} />}
+          {h && h.points.length > 0 && <Charts points={h.points} planned={meta.stages} />}
           {h && h.points.length === 0 && !meta.shipped && <p className="muted">The charts fill in as steps finish.</p>}
           {meta.shipped && <p className="muted">The shipped run’s losses are in docs/report.md; its results are in the Evaluate view.</p>}
           {h && h.selfCots.length > 0 && <SelfCots runId={meta.id} selfCots={h.selfCots} history={h} />}
