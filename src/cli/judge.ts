@@ -15,6 +15,9 @@ import { findTrainedFit } from './trained_fit.ts';
 import { inputFile } from './paths.ts';
 import { readJsonFile } from './jsonInput.ts';
 import type { Command } from './main.ts';
+import { checkJudgement } from '../infer/judgement_check.ts';
+
+export { checkJudgement };
 
 const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--n-cot N] [--greedy] [--template compact|prometheus]
                   [--renormalize] [--seed S] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
@@ -34,32 +37,6 @@ const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--
                          seqLen + 1 − (room + " So the overall score is " + score + EOS) ids, as in training
     --report    the report.json of the run the judge comes from (instead of looking beside it)
     --json      print one JSON object (with promptFit: the room used and where it came from)`;
-
-/**
- * What `tract judge` may print of a judgement: a non-finite ŷ, probability or mass is an error (the
- * model's logits overflowed or its weights are corrupt; a number printed from it would mean
- * nothing); a ŷ off the 1..5 scale (RAIL without renormalisation, when the score tokens hold little
- * of the probability) is printed with a warning that says why.
- */
-export function checkJudgement(j: { yhat: number; mass: number; probs: number[]; samples: { yhat: number; mass: number }[] }, renormalize: boolean): { error?: string; warnings: string[] } {
-  const values = [j.yhat, j.mass, ...j.probs, ...j.samples.flatMap((s) => [s.yhat, s.mass])];
-  const bad = values.find((v) => !Number.isFinite(v));
-  if (bad !== undefined) {
-    return {
-      error: `the judge produced a non-finite score (ŷ ${j.yhat}, captured mass ${j.mass}): the model's logits are not finite numbers, so no score can be read; its weights are likely corrupt or overflow (retrain, or re-export in F32)`,
-      warnings: [],
-    };
-  }
-  const warnings: string[] = [];
-  if (j.yhat < 1 || j.yhat > 5) {
-    warnings.push(
-      `ŷ ${j.yhat.toFixed(3)} is off the 1..5 scale: the score tokens hold only ${(j.mass * 100).toFixed(1)}% of the probability${renormalize ? '' : ' and RAIL does not renormalise over them (--renormalize does)'}; the model does not behave as a judge here`,
-    );
-  } else if (j.mass < 0.5) {
-    warnings.push(`the score tokens hold only ${(j.mass * 100).toFixed(1)}% of the probability: ŷ is an expectation over little mass`);
-  }
-  return { warnings };
-}
 
 /** The CoT settings of `tract judge` for a model of context `seqLen`, from its trained fit (if known) and the flags. */
 export function judgeCliCotSettings(o: { trained?: TrainedFit; missing?: string; seqLen: number; maxCotTokens?: number; promptCotTokens?: number }): JudgeCotSettings {

@@ -12,6 +12,7 @@ import { userRun } from './user_data.ts';
 import { FALLBACK_BACKEND, OrtJudgeSession, fallbackStatus } from './fallback.ts';
 import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenizerFilesOf, type LoadedModel, type NamedBytes } from './models.ts';
 import { dataViewFit, withRunFit } from './judge_fit.ts';
+import { checkJudgement } from '../infer/judgement_check.ts';
 import { JudgeSession, playgroundCotSettings } from './playground.ts';
 import { PretrainController } from './pretraining.ts';
 import type { FromWorker, RunHistory, RunMeta, RunSeed, SeedOrigin, ShippedBase, StageName, ToWorker } from './protocol.ts';
@@ -412,7 +413,11 @@ export class Engine {
       const { judgement, tokens } = gpu ? await this.session.judge(gpu, model, r, onText) : await this.ortSession.judge(model, r, onText);
       flush();
       const backend = gpu ? `WebGPU on ${adapterName(gpu.adapter)}` : FALLBACK_BACKEND;
-      const { note, warnings } = playgroundCotSettings(model, r);
+      // Nothing corrupt is shown as a score: a non-finite read-out fails the judgement (issue 16).
+      const checked = checkJudgement(judgement, r.renormalize, 'the renormalise option does');
+      if (checked.error) throw new Error(checked.error);
+      const { note, warnings: fitWarnings } = playgroundCotSettings(model, r);
+      const warnings = [...fitWarnings, ...checked.warnings];
       this.post({ type: 'judge-result', requestId: r.requestId, judgement, ms: performance.now() - t0, tokens, gold: r.gold, backend, promptFit: { note, warnings } });
     } finally {
       if (timer !== null) clearTimeout(timer);

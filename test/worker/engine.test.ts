@@ -48,6 +48,20 @@ describe('engine: models and the Playground', () => {
     expect(r.tokens).toBeGreaterThan(3);
   });
 
+  it('refuses to show a non-finite judgement (issue 16): the Playground gets judge-failed, not a score', async () => {
+    const h = harness();
+    await h.send({ type: 'probe' });
+    await h.next('model');
+    // The read-out a model with overflowing logits gives: every number NaN.
+    const nan = { cots: ['x'], yhat: NaN, probs: [NaN, NaN, NaN, NaN, NaN], mass: NaN, decoded: 1, samples: [{ probs: [NaN, NaN, NaN, NaN, NaN], mass: NaN, yhat: NaN, decoded: 1, argmaxIsScore: false }] };
+    (h.engine as unknown as { session: { judge: () => Promise<unknown> } }).session.judge = async () => ({ judgement: nan, tokens: 1 });
+    const fields = { instruction: 'i', response: 'r', referenceAnswer: 'a', rubric: { criteria: 'c', score1: '1', score2: '2', score3: '3', score4: '4', score5: '5' } };
+    await h.send({ type: 'judge', request: { requestId: 9, fields, nCot: 1, greedy: true, seed: 1, maxCotTokens: 16, renormalize: false } });
+    const failed = await h.next('judge-failed', (m) => m.requestId === 9);
+    expect(failed.message).toMatch(/non-finite score/);
+    expect(h.msgs.some((m) => m.type === 'judge-result' && m.requestId === 9)).toBe(false);
+  });
+
   it('opens a llama2.c model with its tokenizer, and names the file of a bad one', async () => {
     const h = harness();
     await h.send({ type: 'probe' });
