@@ -10,6 +10,10 @@
 // Stops (stop tokens, the `stop` predicate such as the judge's "So the overall") are checked on
 // each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded.
 // A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler.
+// The Generator remembers which tokens fill each cache slot (`cachedTokens`: the prompt and every
+// token fed to a decode step, including those sampled past a stop, which a later run overwrites), so
+// a read-out can run only the tokens that differ on top of the cache (`continueAndRead`: the CoT's
+// suffix " So the overall score is ") instead of a forward over the whole sequence.
 // `{ sampler: 'cpu', decode: 'unfused' }` keeps the earlier path — training's forward per token,
 // the whole logits row read back and sampled on the CPU (src/infer/sampling.ts, its own Rng) — for
 // benchmarks and as the fallback for vocabularies too large for the GPU sampler.
@@ -102,6 +106,10 @@ export class Generator {
   /** Scratch for copying one sequence's prefill to another (made on first use). */
   private copyBuf: GPUBuffer | null = null;
   private readonly decodeActs = new Map<number, DecodeActivations>();
+  /** Activations of the last continuation (one shape kept; T is rounded up to limit new shapes). */
+  private contActs: Activations | null = null;
+  /** Per cache slot of the last run: the tokens whose keys and values fill its rows 0…n−1. */
+  private cached: number[][] = [];
 
   constructor(model: DeviceModel, maxBatch: number, Tmax = model.config.seqLen, o: GeneratorOptions = {}) {
     const c = model.config;
@@ -256,7 +264,65 @@ export class Generator {
   /** The logits at the last position of each prompt (one forward, no sampling): the RAIL read-out. */
   async lastLogits(prompts: number[][]): Promise<Float32Array[]> {
     this.check(prompts, 0);
-    return this.forward(prompts, 0);
+    this.cached = [];
+    const rows = await this.forward(prompts, 0);
+    this.cached = prompts.map((p) => [...p]);
+    return rows;
+  }
+
+  /** The tokens whose keys and values fill rows 0…n−1 of each cache slot of the last run (copies;
+   *  a generation's slot holds its prompt and every token fed to a decode step, so not the last
+   *  token sampled, and tokens sampled past a stop within a chunk are there too). */
+  cachedTokens(): number[][] {
+    return this.cached.map((t) => [...t]);
+  }
+
+  /**
+   * Runs seqs[b] on top of cache slot b (slots of the last run, b < its batch), records `then` on
+   * the logits at each sequence's last position — B rows of the returned buffer, in order — submits
+   * once and reads back `bytes` of `out`. Each sequence's longest prefix already in its slot is not
+   * run again (at least its last token is): the B tails run as one forward at the positions from
+   * the earliest tail start s, right-padded to the longest (causal: a last position never sees the
+   * padding after it), so the keys and values of rows ≥ s are rewritten from seqs. Afterwards slot
+   * b holds seqs[b] (then the padding).
+   */
+  async continueAndRead(seqs: readonly number[][], then: (rec: Recorder, logits: GPUBuffer, B: number) => void, out: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+    const B = seqs.length;
+    const V = this.model.config.vocabSize;
+    if (B === 0) throw new Error('continue: no sequences');
+    if (B > this.cached.length) throw new Error(`continue: ${B} sequences, but the cache holds ${this.cached.length} from the last run`);
+    const starts = seqs.map((q, b) => {
+      if (q.length === 0) throw new Error(`continue: sequence ${b} is empty (it needs at least BOS)`);
+      if (q.length > this.Tmax) throw new Error(`continue: sequence ${b} has ${q.length} tokens, more than the ${this.Tmax} positions of the cache`);
+      validateTokenIds(q, V, `sequence ${b}`);
+      const c = this.cached[b];
+      let n = 0;
+      while (n < q.length - 1 && n < c.length && c[n] === q[n]) n++;
+      return n;
+    });
+    const s = Math.min(...starts);
+    const end = Math.max(...seqs.map((q) => q.length));
+    // Round the width up (to 8) so that judgements of similar CoT lengths share one activation shape.
+    const T = Math.min(this.Tmax - s, Math.ceil((end - s) / 8) * 8);
+    const flat = new Uint32Array(B * T);
+    seqs.forEach((q, b) => flat.set(q.slice(s), b * T));
+    const gpu = this.model.gpu;
+    writeBuffer(gpu, this.tokenBuf, flat);
+    writeBuffer(gpu, this.lastRowsBuf, Uint32Array.from(seqs, (q, b) => b * T + q.length - 1 - s));
+    if (!this.contActs || this.contActs.B !== B || this.contActs.T !== T) {
+      if (this.contActs) destroyActivations(this.contActs);
+      this.contActs = null;
+      this.contActs = createActivations(gpu, this.model.config, B, T, this.Tmax);
+    }
+    const acts = this.contActs;
+    const rec = new Recorder(gpu, 'continue');
+    recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset: s }, { rows: this.lastRowsBuf, count: B });
+    then(rec, acts.logits, B);
+    this.submit(rec);
+    this.cached = seqs.map((q, b) => [...q, ...flat.subarray(b * T + q.length - s, (b + 1) * T)]).concat(this.cached.slice(B));
+    const data = await readBuffer(gpu, out, bytes);
+    this.stats.readbacks++;
+    return data;
   }
 
   /** Generates after each prompt (all the same length) until a stop or maxNewTokens. */
@@ -288,6 +354,8 @@ export class Generator {
       sampleTokens(rec, { next: this.nextBuf, history: this.historyBuf }, logits, this.workBuf, { B, V, Tmax, len: P + t }, { ...sampling, step: t });
     let produced = 0;
     let chunk = this.firstChunk;
+    let ids = history;
+    this.cached = [];
     while (produced < o.maxNewTokens && !done.every(Boolean)) {
       const n = Math.min(chunk, o.maxNewTokens - produced);
       const rec = new Recorder(gpu, 'generate');
@@ -302,7 +370,7 @@ export class Generator {
         }
       }
       this.submit(rec);
-      const ids = new Uint32Array(await readBuffer(gpu, this.historyBuf, B * Tmax * 4));
+      ids = new Uint32Array(await readBuffer(gpu, this.historyBuf, B * Tmax * 4));
       this.stats.readbacks++;
       // Step-major, as one token at a time would have delivered them.
       for (let t = produced; t < produced + n; t++) {
@@ -320,6 +388,9 @@ export class Generator {
       produced += n;
       chunk = Math.min(2 * chunk, this.maxChunk);
     }
+    // Decode step t fed token t − 1 at position P + t − 1: the cache holds the prompt and all tokens
+    // sampled but the last (those past a stop included).
+    this.cached = prompts.map((p, b) => [...p, ...ids.subarray(b * Tmax + P, b * Tmax + P + produced - 1)]);
     return { tokens: out, finish };
   }
 
@@ -334,7 +405,9 @@ export class Generator {
     const out: number[][] = prompts.map(() => []);
     const finish: ('stop' | 'length')[] = prompts.map(() => 'length');
     const done = prompts.map(() => false);
+    this.cached = [];
     let logits = await this.forward(prompts, 0);
+    const fed = prompts.map((p) => [...p]);
     for (let step = 0; step < o.maxNewTokens; step++) {
       const next = new Uint32Array(B);
       for (let b = 0; b < B; b++) {
@@ -356,24 +429,29 @@ export class Generator {
       this.stats.decodeSteps++;
       this.stats.decodeDispatches += rec.dispatches - before;
       this.submit(rec);
+      next.forEach((t, b) => fed[b].push(t));
       const all = new Float32Array(await readBuffer(this.model.gpu, buf, B * V * 4));
       this.stats.readbacks++;
       logits = Array.from({ length: B }, (_, b) => all.subarray(b * V, (b + 1) * V));
     }
+    this.cached = fed;
     return { tokens: out, finish };
   }
 
   destroy(): void {
     for (const a of this.acts.values()) destroyActivations(a);
     for (const a of this.decodeActs.values()) destroyDecodeActivations(a);
+    if (this.contActs) destroyActivations(this.contActs);
     for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf, this.historyBuf, this.nextBuf, this.workBuf]) b.destroy();
     this.copyBuf?.destroy();
   }
 }
 
 /** Generates for prompts of any lengths: groups them by length into batches of at most the
- *  generator's size, keeping the callbacks' sequence indices those of `prompts`. */
-export async function generateMany(gen: SequenceGenerator, prompts: number[][], o: GenerateOptions): Promise<Generation> {
+ *  generator's size, keeping the callbacks' sequence indices those of `prompts`. `afterBatch` runs
+ *  after each batch with its prompts' indices in cache-slot order, while the generator's cache still
+ *  holds that batch (the judge reads out there). */
+export async function generateMany(gen: SequenceGenerator, prompts: number[][], o: GenerateOptions, afterBatch?: (batch: number[]) => Promise<void>): Promise<Generation> {
   const byLength = new Map<number, number[]>();
   prompts.forEach((p, i) => byLength.set(p.length, [...(byLength.get(p.length) ?? []), i]));
   const tokens: number[][] = prompts.map(() => []);
@@ -395,6 +473,7 @@ export async function generateMany(gen: SequenceGenerator, prompts: number[][], 
         tokens[i] = r.tokens[b];
         finish[i] = r.finish[b];
       });
+      await afterBatch?.(group);
     }
   }
   return { tokens, finish };

@@ -8,6 +8,10 @@
 // (src/interop/ort.ts). Read-outs come from a ScoreReader (src/infer/readout.ts): with the GPU
 // Generator, the score head's fused kernel reads out on the GPU and only K + 4 floats per read-out
 // come back (never a logits row); otherwise the generator's logits rows are read out on the host.
+// CoT-RAIL on the GPU Generator reads out on its KV cache by default (readout: 'cache'): after each
+// batch of CoTs, only the tokens the cache does not hold (the suffix, and any CoT tokens re-encoded
+// differently from those sampled or sampled past the stop) run, on top of the prompt and CoT already
+// there; readout: 'sequence' runs the forward over the whole read-out sequence (the earlier path).
 //
 // Prompts follow the prompt-fit rule (src/data/example.ts) with seqLen = the generator's Tmax and
 // the CoT room `promptCotTokens` (default maxCotTokens): label-only read-outs, CoT sampling and
@@ -43,6 +47,9 @@ export interface JudgeOptions {
   /** Renormalise over the score tokens (default false: the whole-vocabulary probabilities). */
   renormalize?: boolean;
   seed?: number;
+  /** CoT-RAIL read-outs on the GPU Generator: 'cache' (default; only the tokens after what the KV
+   *  cache holds) or 'sequence' (a forward over prompt + CoT + suffix). Other generators: 'sequence'. */
+  readout?: 'cache' | 'sequence';
   /** Streaming: every new token of example i's sample j, as text. */
   onText?: (example: number, sample: number, text: string) => void;
   /** Every CoT as soon as its sample stops (cut at "So the overall"), in the order they finish. */
@@ -165,6 +172,26 @@ export class Judge {
 
   /** Samples CoTs: n per example, cut at "So the overall" (text only; no read-out). */
   async sampleCots(examples: readonly JudgeExample[], o: JudgeOptions): Promise<{ prompts: number[][]; cots: string[][] }> {
+    const r = await this.sample(examples, o, false);
+    return { prompts: r.prompts, cots: r.cots };
+  }
+
+  /** The GPU reader when CoT read-outs can run on the Generator's cache. */
+  private cacheReader(o: JudgeOptions): { gen: Generator; reader: GpuScoreReader } | null {
+    if ((o.readout ?? 'cache') !== 'cache') return null;
+    const gen = this.gen;
+    const reader = this.reader;
+    if (!(gen instanceof Generator) || !(reader instanceof GpuScoreReader) || reader.model !== gen.model || reader.maxBatch < gen.maxBatch) return null;
+    return { gen, reader };
+  }
+
+  /** Samples n CoTs per example; with `readOnCache`, reads each batch out on the generator's cache
+   *  as soon as it stops (reads[i][j]: example i's sample j, its fitted CoT in cots[i][j]). */
+  private async sample(
+    examples: readonly JudgeExample[],
+    o: JudgeOptions,
+    readOnCache: boolean,
+  ): Promise<{ prompts: number[][]; cots: string[][]; reads: ScoreReadout[][] }> {
     const n = o.nCot ?? 1;
     const maxCot = o.maxCotTokens ?? 64;
     if (promptCotRoom(o) < maxCot) throw new Error(`promptCotTokens (${o.promptCotTokens}) is less than maxCotTokens (${maxCot}): the prompts would leave no room for the CoTs sampled`);
@@ -196,30 +223,60 @@ export class Judge {
       }
       return done;
     };
-    await generateMany(this.gen, seqPrompts, {
-      temperature: 1,
-      topP: 0.9,
-      ...o.sampling,
-      maxNewTokens: maxCot,
-      rng: new Rng(o.seed ?? 0),
-      onToken: (s, id) => {
-        if (id === this.tokenizer.eos) return;
-        const piece = decoders[s].push(id);
-        texts[s] += piece;
-        o.onText?.(owner[s][0], owner[s][1], piece);
+    const room = promptCotRoom(o);
+    const onCache = readOnCache ? this.cacheReader(o) : null;
+    const reads: ScoreReadout[][] = examples.map(() => new Array(n));
+    const fitted: string[][] = examples.map(() => new Array(n));
+    // The batch just generated: its stopped-by-length samples finish here, then (on the cache) its
+    // read-outs run while the cache still holds it.
+    const afterBatch = async (batch: number[]) => {
+      for (const s of batch) if (final[s] === null) finish(s);
+      if (!onCache) return;
+      const seqs = batch.map((s) => {
+        const [i, j] = owner[s];
+        fitted[i][j] = fitCot(cotFromFeedback(final[s]!), this.tokenizer, room).cot;
+        const ids = Array.from(readoutIds(seqPrompts[s], fitted[i][j], this.tokenizer).ids);
+        if (ids.length > this.gen.Tmax) throw new Error(`a read-out of ${ids.length} tokens exceeds the model's ${this.gen.Tmax} positions (prompt ${seqPrompts[s].length})`);
+        return ids;
+      });
+      const rows = await onCache.reader.readoutsOnCache(onCache.gen, seqs, o.renormalize ?? false);
+      batch.forEach((s, b) => (reads[owner[s][0]][owner[s][1]] = rows[b]));
+    };
+    await generateMany(
+      this.gen,
+      seqPrompts,
+      {
+        temperature: 1,
+        topP: 0.9,
+        ...o.sampling,
+        maxNewTokens: maxCot,
+        rng: new Rng(o.seed ?? 0),
+        onToken: (s, id) => {
+          if (id === this.tokenizer.eos) return;
+          const piece = decoders[s].push(id);
+          texts[s] += piece;
+          o.onText?.(owner[s][0], owner[s][1], piece);
+        },
+        stop,
       },
-      stop,
-    });
+      afterBatch,
+    );
     for (let s = 0; s < seqPrompts.length; s++) if (final[s] === null) finish(s);
     o.onProgress?.(examples.length, examples.length);
     const cots: string[][] = examples.map(() => []);
     owner.forEach(([i], s) => cots[i].push(cotFromFeedback(final[s]!)));
-    return { prompts, cots };
+    if (!onCache) return { prompts, cots, reads: [] };
+    // On the cache: the CoTs as read out (cut to the room, as readAll cuts them).
+    return { prompts, cots: fitted, reads };
   }
 
   /** CoT-RAIL (and decoding at the same position): n sampled CoTs per example, each read out. */
   async cotRail(examples: readonly JudgeExample[], o: JudgeOptions): Promise<Judgement[]> {
     const n = o.nCot ?? 1;
+    if (this.cacheReader(o)) {
+      const r = await this.sample(examples, o, true);
+      return examples.map((_, i) => summarize(r.cots[i], r.reads[i]));
+    }
     const { prompts, cots } = await this.sampleCots(examples, o);
     const flatPrompts: number[][] = [];
     const flatCots: string[] = [];

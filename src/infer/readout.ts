@@ -2,7 +2,10 @@
 // sequence's last position — the K score probabilities, the captured mass, ŷ, the decoded score and
 // whether a score token is the whole-vocabulary argmax.
 //   GpuScoreReader: the model's forward and the score head's fused read-out (score_expectation.wgsl)
-//     on the GPU; what comes back is K + 4 floats per sequence, never a logits row.
+//     on the GPU; what comes back is K + 4 floats per sequence, never a logits row. `readouts` runs
+//     a forward over each whole sequence; `readoutsOnCache` runs only what a Generator's KV cache
+//     does not already hold (after a CoT: the suffix " So the overall score is "), one submit and
+//     one readback per batch.
 //   HostScoreReader: for generators without WebGPU (onnxruntime-web): their logits rows, read out
 //     on the host by the same definitions (readoutOnHost).
 import { readBuffer, Recorder, writeBuffer, createBuffer } from '../gpu/index.ts';
@@ -11,7 +14,7 @@ import { createActivations, destroyActivations, type Activations } from '../mode
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward } from '../model/forward.ts';
 import { readoutOnHost, readoutRow, ScoreHead, type ReadoutRow, type ScoreScale } from '../model/score_head.ts';
-import type { SequenceGenerator } from './generate.ts';
+import type { Generator, SequenceGenerator } from './generate.ts';
 
 export interface ScoreReader {
   /** One read-out per sequence (any lengths ≥ 1), at its last position. */
@@ -113,6 +116,22 @@ export class GpuScoreReader implements ScoreReader {
       group.forEach((i, b) => (out[i] = readoutRow(data, b, this.head.K)));
     }
     return out;
+  }
+
+  /**
+   * Read-outs of sequences that continue what `gen` (on this reader's model) holds in its KV cache:
+   * seqs[b] is read out on top of cache slot b of its last run (see Generator.continueAndRead), the
+   * same numbers as `readouts` (up to rounding) without the forward over the prompt and CoT.
+   */
+  async readoutsOnCache(gen: Generator, seqs: readonly number[][], renormalize: boolean): Promise<ReadoutRow[]> {
+    if (gen.model !== this.model) throw new Error('score reader: the generator runs another model');
+    if (seqs.length > this.maxBatch) throw new Error(`score reader: ${seqs.length} sequences, more than the ${this.maxBatch} of one read-out`);
+    const W = this.head.readoutWidth;
+    const B = seqs.length;
+    const data = new Float32Array(
+      await gen.continueAndRead(seqs, (rec, logits, n) => this.head.recordReadout(rec, this.out, logits, n, { renormalize }), this.out, B * W * 4),
+    );
+    return seqs.map((_, b) => readoutRow(data, b, this.head.K));
   }
 
   destroy(): void {
