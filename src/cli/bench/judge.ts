@@ -18,6 +18,7 @@ import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { configureOrt, exportOnnx, OrtGenerator, OrtLlama } from '../../interop/index.ts';
 import { timeJudgments, type JudgeCounts, type JudgeTiming } from './judge_run.ts';
+import { cacheReadOut } from './judge_run_ours.ts';
 import { repoRoot } from '../../../scripts/vulkan-env.mjs';
 import { loadModelFile, tokenizerForModel } from '../files.ts';
 import { openBenchSession } from './browser_bench.ts';
@@ -62,8 +63,9 @@ export async function bench(json: boolean): Promise<void> {
   try {
     results.push(await session.call<JudgeBenchResult>('ours', args, 10 * 60_000));
     results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'wasm' }, 10 * 60_000));
-    // Before issue 12's GPU sampling and fused decode, in the same run.
+    // Before issue 12's GPU sampling and fused decode, and before the read-out on the KV cache, in the same run.
     results.push(await session.call<JudgeBenchResult>('ours', { ...args, earlier: true }, 10 * 60_000));
+    results.push(await session.call<JudgeBenchResult>('ours', { ...args, readout: 'sequence' }, 10 * 60_000));
     try {
       // ORT's webgpu provider is ~10× slower than its wasm one on SwiftShader: one timed run.
       results.push(await session.call<JudgeBenchResult>('ort', { ...args, executionProvider: 'webgpu', reps: Math.min(args.reps, 1) }, 10 * 60_000));
@@ -73,7 +75,7 @@ export async function bench(json: boolean): Promise<void> {
   } finally {
     await session.close();
   }
-  const [ours, wasm, earlier, webgpu] = results;
+  const [ours, wasm, earlier, seqReadout, webgpu] = results;
   const line = {
     adapter: session.adapter,
     model: modelName,
@@ -85,6 +87,8 @@ export async function bench(json: boolean): Promise<void> {
     ratio: round(wasm.ms / ours.ms, 2),
     oursEarlierMs: round(earlier.ms, 1),
     earlierRatio: round(wasm.ms / earlier.ms, 2),
+    oursSeqReadoutMs: round(seqReadout.ms, 1),
+    seqReadoutRatio: round(wasm.ms / seqReadout.ms, 2),
     counts: Object.fromEntries(results.filter((r) => r.counts).map((r) => [r.engine, r.counts])),
     ortWebgpuMs: webgpu ? round(webgpu.ms, 1) : null,
     ortWebgpuRatio: webgpu ? round(webgpu.ms / ours.ms, 2) : null,
@@ -99,7 +103,7 @@ export async function bench(json: boolean): Promise<void> {
   if (json) console.log(JSON.stringify(line));
   else {
     for (const r of results) console.log(`${r.engine.padEnd(12)} ${round(r.ms, 1)} ms per judgment (median of ${r.runs.length}; first ${round(r.firstMs, 0)} ms, load ${round(r.loadMs, 0)} ms)  ŷ ${r.yhat.toFixed(3)}${countsText(r.counts)}  [${r.backend}; ${r.adapter}]`);
-    console.log(`judge ${line.model}: ${prompt.length}-token prompt + ${COT_TOKENS}-token CoT + read-out: ours ${line.oursMs} ms (earlier path ${line.oursEarlierMs} ms), onnxruntime-web wasm ${line.ortMs} ms: ours/ort speed-up ${line.ratio}× (earlier ${line.earlierRatio}×)${webgpu ? `; ORT webgpu ${line.ortWebgpuMs} ms (${line.ortWebgpuRatio}×)` : ''}  [${session.adapter}]`);
+    console.log(`judge ${line.model}: ${prompt.length}-token prompt + ${COT_TOKENS}-token CoT + read-out: ours ${line.oursMs} ms (whole-sequence read-out ${line.oursSeqReadoutMs} ms, earlier path ${line.oursEarlierMs} ms), onnxruntime-web wasm ${line.ortMs} ms: ours/ort speed-up ${line.ratio}× (whole-sequence read-out ${line.seqReadoutRatio}×, earlier ${line.earlierRatio}×)${webgpu ? `; ORT webgpu ${line.ortWebgpuMs} ms (${line.ortWebgpuRatio}×)` : ''}  [${session.adapter}]`);
   }
   if (process.env.TRACT_BENCH_NODE !== '0') await benchNode(args, model, line.model, json);
 }
@@ -117,12 +121,16 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
   dm.upload(model.params);
   const gen = new Generator(dm, 1, Tmax);
   const old = new Generator(dm, 1, Tmax, { sampler: 'cpu', decode: 'unfused' });
+  const onCache = cacheReadOut(gen, args.scoreIds);
   let ours: JudgeTiming;
+  let seqReadout: JudgeTiming;
   let earlier: JudgeTiming;
   try {
-    ours = await timeJudgments(gen, args);
+    ours = await timeJudgments(gen, args, onCache.readOut);
+    seqReadout = await timeJudgments(gen, args); // the read-out forward over the whole sequence
     earlier = await timeJudgments(old, args); // before issue 12's GPU sampling and fused decode
   } finally {
+    onCache.destroy();
     gen.destroy();
     old.destroy();
     dm.destroy();
@@ -144,16 +152,19 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
     ratio: round(theirs.ms / ours.ms, 2),
     oursEarlierMs: round(earlier.ms, 1),
     earlierRatio: round(theirs.ms / earlier.ms, 2),
-    counts: { ours: ours.counts, 'ours-earlier': earlier.counts },
+    oursSeqReadoutMs: round(seqReadout.ms, 1),
+    seqReadoutRatio: round(theirs.ms / seqReadout.ms, 2),
+    counts: { ours: ours.counts, 'ours-seq-readout': seqReadout.counts, 'ours-earlier': earlier.counts },
     ortThreads: ort.env.wasm.numThreads ?? 0,
-    phasesMs: { ours: roundAll(ours.phases), 'ours-earlier': roundAll(earlier.phases), 'ort-wasm': roundAll(theirs.phases) },
-    yhat: { ours: round(ours.yhat, 4), 'ours-earlier': round(earlier.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
-    sameCot: ours.cot.join() === theirs.cot.join() && earlier.cot.join() === theirs.cot.join(),
+    phasesMs: { ours: roundAll(ours.phases), 'ours-seq-readout': roundAll(seqReadout.phases), 'ours-earlier': roundAll(earlier.phases), 'ort-wasm': roundAll(theirs.phases) },
+    yhat: { ours: round(ours.yhat, 4), 'ours-seq-readout': round(seqReadout.yhat, 4), 'ours-earlier': round(earlier.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
+    sameCot: ours.cot.join() === theirs.cot.join() && seqReadout.cot.join() === theirs.cot.join() && earlier.cot.join() === theirs.cot.join(),
   };
   if (json) console.log(JSON.stringify(line));
   else {
     console.log(`judge in Node: ours ${line.oursMs} ms${countsText(ours.counts)} [${adapter}]`);
+    console.log(`judge in Node: ours, whole-sequence read-out ${line.oursSeqReadoutMs} ms${countsText(seqReadout.counts)}`);
     console.log(`judge in Node: ours, earlier path ${line.oursEarlierMs} ms${countsText(earlier.counts)}`);
-    console.log(`judge in Node: onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads): ours/ort speed-up ${line.ratio}× (earlier path ${line.earlierRatio}×)`);
+    console.log(`judge in Node: onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads): ours/ort speed-up ${line.ratio}× (whole-sequence read-out ${line.seqReadoutRatio}×, earlier path ${line.earlierRatio}×)`);
   }
 }

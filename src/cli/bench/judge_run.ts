@@ -1,7 +1,8 @@
 // One RAIL judgment timed on any generator with Generator's surface (ours on WebGPU, or
 // onnxruntime-web through OrtGenerator): the prompt's prefill, a greedy CoT of exactly `cotTokens`
 // tokens (no stop, so every engine does the same work), then the read-out forward of
-// prompt + CoT + suffix and the RAIL ŷ. Shared by the bench page (Chromium) and `tract bench judge`
+// prompt + CoT + suffix and the RAIL ŷ (or, given `readOut`, the engine's own read-out: ours on its
+// KV cache, only the suffix run). Shared by the bench page (Chromium) and `tract bench judge`
 // in Node — no Node-only or browser-only imports.
 import { readout } from '../../infer/judge.ts';
 import type { GeneratorStats, SequenceGenerator } from '../../infer/generate.ts';
@@ -36,17 +37,20 @@ function countsOf(gen: SequenceGenerator): GeneratorStats | null {
   return s ? { ...s } : null;
 }
 
-export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs): Promise<JudgeTiming> {
+/** ŷ of the read-out sequence (prompt + CoT + suffix), right after the CoT's generation. */
+export type ReadOut = (seq: number[]) => Promise<number>;
+
+export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs, readOut?: ReadOut): Promise<JudgeTiming> {
   const once = async () => {
     const stamps: number[] = [];
     const t0 = performance.now();
     const g = await gen.generate([a.prompt], { maxNewTokens: a.cotTokens, temperature: 0, onToken: () => stamps.push(performance.now()) });
     const t1 = performance.now();
-    const [row] = await gen.lastLogits([[...a.prompt, ...g.tokens[0], ...a.suffix]]);
-    const r = readout(row, a.scoreIds, false);
+    const seq = [...a.prompt, ...g.tokens[0], ...a.suffix];
+    const yhat = readOut ? await readOut(seq) : readout((await gen.lastLogits([seq]))[0], a.scoreIds, false).yhat;
     const t2 = performance.now();
     const decode = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / (stamps.length - 1) : 0;
-    return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat: r.yhat, cot: g.tokens[0] };
+    return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat, cot: g.tokens[0] };
   };
   const first = await once();
   const before = countsOf(gen);

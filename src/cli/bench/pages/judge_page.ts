@@ -3,6 +3,7 @@
 // webgpu execution provider), the same weights and token ids for both.
 import { adapterName, requestGpu } from '../../../gpu/index.ts';
 import { Generator } from '../../../infer/generate.ts';
+import { cacheReadOut } from '../judge_run_ours.ts';
 import { loadCheckpoint } from '../../../model/checkpoint.ts';
 import { DeviceModel } from '../../../model/device_model.ts';
 import { exportOnnx } from '../../../interop/onnx_export.ts';
@@ -38,11 +39,13 @@ const bench = {
     await gpu.sync();
     const loadMs = performance.now() - t0;
     try {
-      const r = await timeJudgments(gen, a);
+      const onCache = !a.earlier && a.readout !== 'sequence' ? cacheReadOut(gen, a.scoreIds) : null;
+      const r = await timeJudgments(gen, a, onCache?.readOut);
+      onCache?.destroy();
       const notes = a.earlier
         ? ['the earlier path: training kernels per decode step, the logits row read back per token and sampled on the CPU']
-        : ['KV cache; fused decode step; sampled on the GPU, the ids read back once per chunk of tokens'];
-      return { engine: a.earlier ? 'ours-earlier' : 'ours', backend: 'webgpu (WGSL kernels)', adapter: adapterName(gpu.adapter), loadMs, ...counts(a), ...r, notes };
+        : [`KV cache; fused decode step; sampled on the GPU, the ids read back once per chunk of tokens; ${onCache ? 'read-out on the KV cache (only the suffix runs), K + 4 floats read back' : 'read-out forward over the whole sequence, the logits row read back'}`];
+      return { engine: a.earlier ? 'ours-earlier' : onCache ? 'ours' : 'ours-seq-readout', backend: 'webgpu (WGSL kernels)', adapter: adapterName(gpu.adapter), loadMs, ...counts(a), ...r, notes };
     } finally {
       gen.destroy();
       model.destroy();

@@ -18,6 +18,9 @@ export interface JudgeBenchArgs {
   /** Ours only: run the earlier path (training's forward per token, logits read back and sampled
    *  on the CPU) to compare before/after in one run. */
   earlier?: boolean;
+  /** Ours only (not with `earlier`): the read-out on the KV cache (default 'cache': only the suffix
+   *  runs) or the forward over the whole sequence ('sequence', the path before the cache read-out). */
+  readout?: 'cache' | 'sequence';
   /** ORT's execution provider (ort only; default wasm). */
   executionProvider?: 'wasm' | 'webgpu';
 }
