@@ -34,7 +34,7 @@ export const RUN_PRESETS: RunPreset[] = [
   {
     name: 'quick',
     title: 'Quick run (tract run --quick)',
-    blurb: 'All nine methods on 96 training examples from the shipped base: measured 3.7 and 5.6 minutes in Chromium on SwiftShader (WebGPU on a 2-core CPU), much longer when the CPU is shared; a real GPU should be far faster (not measured here).',
+    blurb: 'All nine methods on 96 training examples from the shipped base: measured 3.7 and 5.6 minutes in Chromium on SwiftShader (WebGPU on a 2-core CPU), and 56 minutes with that CPU shared by other jobs; a real GPU should be far faster (not measured here).',
     config: QUICK_CONFIG,
   },
   {
