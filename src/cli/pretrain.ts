@@ -184,10 +184,11 @@ export const command: Command = {
       (e) => {
         if (e.type === 'resumed') {
           startStep = e.step;
+          if (e.lastDevCe !== undefined) lastDev = e.lastDevCe;
           bar.end(`pretrain: resuming from step ${e.step} (${resumePath})`);
           bar.begin('pretrain');
         } else if (e.type === 'dev') lastDev = e.ce;
-        else if (e.type === 'step') bar.update(e.step - startStep, e.steps - startStep, `step ${e.step}/${e.steps}  ce ${e.ce.toFixed(3)}  dev ${lastDev.toFixed(3)}  lr ${e.lr.toExponential(1)}  ${Math.round(e.tokensPerSec)} tok/s`);
+        else if (e.type === 'step') bar.update(e.step - startStep, e.steps - startStep, `step ${e.step}/${e.steps}  ce ${e.ce.toFixed(3)}  dev ${Number.isFinite(lastDev) ? lastDev.toFixed(3) : '–'}  lr ${e.lr.toExponential(1)}  ${Math.round(e.tokensPerSec)} tok/s`);
       },
     );
     bar.end(`pretrain: done, ${o.steps} steps, ${(log.seconds / 60).toFixed(1)} min of training`);

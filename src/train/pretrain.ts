@@ -63,7 +63,8 @@ export type PretrainEvent =
   | { type: 'step'; step: number; steps: number; ce: number; lr: number; tokensPerSec: number }
   | { type: 'dev'; step: number; ce: number }
   | { type: 'checkpoint'; step: number }
-  | { type: 'resumed'; step: number };
+  /** lastDevCe: the resumed run's latest dev loss, when it measured one. */
+  | { type: 'resumed'; step: number; lastDevCe?: number };
 
 /** Where the run's checkpoint lives (a file in Node, IndexedDB in the app). */
 export interface CheckpointStore {
@@ -123,7 +124,7 @@ export async function pretrainBase(
     model.uploadOptimizer(c.optimizer.m, c.optimizer.v);
     log = st.log;
     done = st.step;
-    await onEvent({ type: 'resumed', step: done });
+    await onEvent(log.dev.length ? { type: 'resumed', step: done, lastDevCe: log.dev[log.dev.length - 1].ce } : { type: 'resumed', step: done });
   } else {
     model.upload(initParams(model.layout, o.seed));
   }

@@ -105,7 +105,7 @@ describe('engine: pretraining a base', () => {
     await b.send({ type: 'pretrain-resume', baseId: id });
     await baseStatus(b, id, 'done');
     const events = b.msgs.flatMap((m) => (m.type === 'pretrain-events' && m.baseId === id ? m.events.map((x) => x.e) : []));
-    expect(events[0]).toEqual({ type: 'resumed', step: at });
+    expect(events[0]).toMatchObject({ type: 'resumed', step: at });
     expect(events.filter((e) => e.type === 'step').map((e) => e.step)[0]).toBe(at + 1);
 
     const resumed = await finalCheckpoint(b, id);
