@@ -117,7 +117,7 @@ describe('app: data', () => {
       const r = document.querySelector('[data-testid="data-detail"]')!.getBoundingClientRect();
       return r.top >= 0 && r.top < window.innerHeight;
     }, undefined, { timeout: 10_000 });
-    expect(await text('detail-prompt')).toMatch(/^Task: What is/);
+    expect(await text('detail-prompt')).toMatch(/^Rubric: .*\nTask: What is/s);
     expect(await text('detail-target')).toMatch(/So the overall score is [1-5]$/);
   });
 

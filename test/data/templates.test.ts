@@ -25,8 +25,8 @@ describe('templates', () => {
 
   it('renders the compact prompt exactly', () => {
     expect(renderPrompt(FIELDS, 'compact')).toBe(
-      'Task: What is 2 + 2?\nResponse: 2 + 2 = 5\nReference: 2 + 2 = 4\nRubric: Is the answer correct?\n' +
-        '1: off by 7 or more\n2: off by 4 to 6\n3: off by 2 or 3\n4: off by 1\n5: exactly right\nFeedback:',
+      'Rubric: Is the answer correct?\n1: off by 7 or more\n2: off by 4 to 6\n3: off by 2 or 3\n4: off by 1\n5: exactly right\n' +
+        'Task: What is 2 + 2?\nResponse: 2 + 2 = 5\nReference: 2 + 2 = 4\nFeedback:',
     );
   });
 

@@ -157,7 +157,7 @@ describe('engine: data', () => {
     expect(rows.rows.every((r) => /what is/i.test(r.instruction))).toBe(true);
     await h.send({ type: 'data-example', index: rows.rows[0].index, template: 'compact' });
     const d = await h.next('data-example');
-    expect(d.detail.prompt).toMatch(/^Task: What is/);
+    expect(d.detail.prompt).toMatch(/^Rubric: .*\nTask: What is/s);
     expect(d.detail.target).toMatch(/So the overall score is [1-5]$/);
 
     const good = { instruction: 'i', response: 'r', reference_answer: 'a', rubric: { criteria: 'c', score1: '1', score2: '2', score3: '3', score4: '4', score5: '5' }, score: 4 };
