@@ -63,8 +63,11 @@ export interface ExperimentConfig {
 export const DEFAULT_CONFIG: ExperimentConfig = {
   data: { seed: 1, train: 1000, dev: 200, test: 400, noise: 0.6, vocabSize: 512, template: 'compact' },
   model: { dim: 64, hiddenDim: 192, nLayers: 4, nHeads: 4, nKvHeads: 2, seqLen: 192 },
-  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, adapt: true },
-  finetune: { epochs: 1, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
+  // adapt off and 2 epochs at lr 2e-3: chosen on the dev split (docs/dev-table.md) — adapting the base
+  // on the judge texts cost stage 1 r 0.49 → 0.11; 2 epochs beat 1 for every method tried (3 beat 2
+  // but put one seed over the 15-minute budget).
+  stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, adapt: false },
+  finetune: { epochs: 2, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 1, renormalize: false, raftReduction: 'mean' },
   selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 160 },
   eval: { nCot: 1, temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 160, bootstrap: 1000, batch: 64, split: 'test' },
   methods: [...METHODS],

@@ -54,24 +54,15 @@ describe('tract run --quick', () => {
         else expect(x[k].value, `${m} ${k}`).toBeNull();
       }
     }
-    // It starts from the shipped base (public/base/), with its config and tokenizer, and stage 0
-    // continues the base's LM training on the train texts (stage0.adapt): the seed it writes is the
-    // base moved a little (the default run's 24 steps move it by 12% in relative L2; a model
-    // initialised afresh would be ≥ 100% away), and its loss fell.
-    expect(report.config.stage0.adapt).toBe(true);
+    // It starts from the shipped base (public/base/), with its config and tokenizer, fine-tuned as
+    // loaded (stage0.adapt is off by default, chosen on the dev split): no stage 0 runs, no seed
+    // checkpoint is written, and the report says the seed is the base.
+    expect(report.config.stage0.adapt).toBe(false);
     expect(report.seedModel?.name).toBe('base.safetensors');
     const base = loadCheckpoint(new Uint8Array(readFileSync(fileURLToPath(new URL('../../public/base/base.safetensors', import.meta.url)))));
     expect(report.modelConfig).toEqual(base.config);
-    const adapted = loadCheckpoint(new Uint8Array(readFileSync(join(out, 'seed-1', 'seed.safetensors')))).params;
-    let moved = 0;
-    let norm = 0;
-    for (let i = 0; i < base.params.length; i++) {
-      moved += (adapted[i] - base.params[i]) ** 2;
-      norm += base.params[i] ** 2;
-    }
-    expect(Math.sqrt(moved / norm)).toBeGreaterThan(0);
-    expect(Math.sqrt(moved / norm)).toBeLessThan(0.5);
-    expect(report.losses['seed-1'].seed.ceLast).toBeLessThan(report.losses['seed-1'].seed.ceFirst);
+    expect(existsSync(join(out, 'seed-1', 'seed.safetensors'))).toBe(false);
+    expect(r.stderr).toMatch(/seed.*loaded from base\.safetensors/);
     for (const s of ['label-ce', 'label-raft', 'cot-ce', 'stage1', 'selfcot-ce', 'stage2-from-stage1', 'tract']) {
       expect(existsSync(join(out, 'seed-1', `${s}.safetensors`)), s).toBe(true);
     }

@@ -140,7 +140,8 @@ describe('engine: pretraining a base', () => {
 describe('engine: what a run starts from', () => {
   const cfg = () => {
     const c = runPreset('smoke');
-    return { ...c, finetune: { ...c.finetune, maxSteps: 2 }, methods: ['label-raft-rail'] as typeof c.methods };
+    // stage0.adapt on (not the default): this also runs stage 0's adaptation of a loaded base in the app.
+    return { ...c, stage0: { ...c.stage0, adapt: true }, finetune: { ...c.finetune, maxSteps: 2 }, methods: ['label-raft-rail'] as typeof c.methods };
   };
 
   it('starts from the shipped base, with its config and tokenizer', async () => {
@@ -159,7 +160,7 @@ describe('engine: what a run starts from', () => {
     expect(results.report.seedModel).toEqual({ name: 'base.safetensors', parameters: results.report.parameters, tokenizer: 'procedural-bpe-512' });
     expect(results.report.modelConfig).toMatchObject({ dim: 64, seqLen: 288, vocabSize: 512 });
     const events = h.msgs.flatMap((m) => (m.type === 'train-events' ? m.events.map((x) => x.e) : []));
-    // Stage 0 continues the base's LM training on the run's texts (stage0.adapt, the default).
+    // Stage 0 continues the base's LM training on the run's texts (stage0.adapt, set above).
     expect(results.report.config.stage0.adapt).toBe(true);
     expect(events).toContainEqual(expect.objectContaining({ type: 'stage', seed: 1, stage: 'seed', status: 'done' }));
     expect(events.some((e) => e.type === 'stage' && e.stage === 'seed' && e.status === 'reused')).toBe(false);
