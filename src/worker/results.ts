@@ -45,7 +45,8 @@ export async function readRunData(read: (name: string) => Promise<Uint8Array | n
 
 export function testExamples(config: ExperimentConfig, scored?: readonly JudgeExample[]): EvalData['examples'] {
   const d = config.data;
-  const examples = scored ?? generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise }).test;
+  // The split the run scored (eval.split: 'test', or 'dev' for a run that chose settings).
+  const examples = scored ?? generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise })[config.eval.split];
   return examples.map((ex) => ({
     id: ex.id,
     gold: ex.label,
