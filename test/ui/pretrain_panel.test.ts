@@ -57,7 +57,7 @@ describe('the seed of a new run', () => {
     const s = engine(initialState, { type: 'shipped-base', base: shipped });
     expect(s.runSeed).toEqual({ kind: 'shipped-base' });
     const t = text(s);
-    expect(t).toContain('Seed: the shipped base (public/base/base.safetensors, 250.4K parameters, pretrained on the procedural corpus for 1500 steps), then stage 0 continues its LM training on the run’s training texts (1 epoch)');
+    expect(t).toContain('Seed: the shipped base (public/base/base.safetensors, 250.4K parameters, pretrained on the procedural corpus for 1500 steps), no stage 0 ·');
     expect(t).toContain('the base’s tokenizer (procedural-bpe-1024)');
     expect(t).toContain('Model: dim 64, 4 layers, 4/2 heads, ctx 288');
     expect(t).toContain('New runs start from the shipped base by default: public/base/base.safetensors');
@@ -77,7 +77,7 @@ describe('the seed of a new run', () => {
   it('is a finished base on “start from this base”, and an unfinished one blocks Start', () => {
     let s = engine(initialState, { type: 'shipped-base', base: shipped }, { type: 'bases', bases: [base('b1', 'done', 'mine'), base('b2', 'paused')], active: null });
     s = reducer(s, { type: 'run-seed', seed: { kind: 'base', baseId: 'b1' } });
-    expect(text(s)).toContain('Seed: the base “mine” pretrained in this browser (111.0K parameters, 40 steps), then stage 0 continues its LM training on the run’s training texts (1 epoch)');
+    expect(text(s)).toContain('Seed: the base “mine” pretrained in this browser (111.0K parameters, 40 steps), no stage 0 ·');
     expect(planSeed({ kind: 'base', baseId: 'b2' }, s.shippedBase, s.bases, null, s.config).problem).toBe('“b2” has not finished pretraining');
     s = reducer(s, { type: 'run-seed', seed: { kind: 'base', baseId: 'b2' } });
     expect(tag(s, 'train-start')).toContain('disabled=""');
