@@ -318,8 +318,9 @@ describe('app: evaluation', () => {
       else if (ch === '\n' && !quoted) records++;
     }
     expect(records).toBe(1 + 3 * 12);
-    // The shipped run (the ready judge's): one point per test example of its report.
-    const shippedTest = (JSON.parse(readFileSync(new URL('../../public/judge/report.json', import.meta.url), 'utf8')) as { data: { test: number } }).data.test;
+    // The shipped run (the ready judge's): one point per example of the split its report scored.
+    const shippedReport = JSON.parse(readFileSync(new URL('../../public/judge/report.json', import.meta.url), 'utf8')) as { data: { dev: number; test: number }; config: { eval: { split: 'dev' | 'test' } } };
+    const shippedTest = shippedReport.data[shippedReport.config.eval.split];
     await byTestId('eval-run').selectOption('shipped');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="scatter-point"]').length === n, shippedTest, { timeout: 30_000 });
   });
