@@ -124,7 +124,7 @@ export async function pretrainBase(
     model.uploadOptimizer(c.optimizer.m, c.optimizer.v);
     log = st.log;
     done = st.step;
-    await onEvent(log.dev.length ? { type: 'resumed', step: done, lastDevCe: log.dev[log.dev.length - 1].ce } : { type: 'resumed', step: done });
+    await onEvent({ type: 'resumed', step: done, lastDevCe: log.dev[log.dev.length - 1]?.ce });
   } else {
     model.upload(initParams(model.layout, o.seed));
   }

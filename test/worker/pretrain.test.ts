@@ -105,7 +105,10 @@ describe('engine: pretraining a base', () => {
     await b.send({ type: 'pretrain-resume', baseId: id });
     await baseStatus(b, id, 'done');
     const events = b.msgs.flatMap((m) => (m.type === 'pretrain-events' && m.baseId === id ? m.events.map((x) => x.e) : []));
-    expect(events[0]).toMatchObject({ type: 'resumed', step: at });
+    // It carries the dev loss the checkpoint's log last recorded (none when no dev step came before it).
+    const devBefore = a.msgs.flatMap((m) => (m.type === 'pretrain-events' && m.baseId === id ? m.events.map((x) => x.e) : [])).filter((e) => e.type === 'dev' && e.step <= at);
+    const lastDev = devBefore.length ? (devBefore[devBefore.length - 1] as { ce: number }).ce : undefined;
+    expect(events[0]).toStrictEqual({ type: 'resumed', step: at, lastDevCe: lastDev });
     expect(events.filter((e) => e.type === 'step').map((e) => e.step)[0]).toBe(at + 1);
 
     const resumed = await finalCheckpoint(b, id);
