@@ -1,6 +1,8 @@
-// The `tract` command: one subcommand per file in src/cli. Unknown subcommands and bad flags print
-// usage to stderr and exit with status 2; a failure exits with 1 and its message.
-import { UsageError } from './args.ts';
+// The `tract` command: one subcommand per file in src/cli. Errors and exit statuses are handled
+// here for every command alike (src/cli/errors.ts): unknown subcommands and bad flags print usage
+// to stderr and exit with status 2; rejected input and failures exit with 1 and their message; with
+// --json the error is also printed on stdout as JSON. Every --help ends with the exit-status rule.
+import { EXIT, EXIT_STATUS_HELP, reportError, wantsJson } from './errors.ts';
 
 export interface Command {
   /** One line for the overview. */
@@ -31,29 +33,24 @@ async function overview(): Promise<string> {
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await overview());
-    return name ? 0 : 2;
+    console.log(`${await overview()}\n\n${EXIT_STATUS_HELP}`);
+    return name ? EXIT.ok : EXIT.usage;
   }
   const load = commands[name];
   if (!load) {
     console.error(`tract: unknown command '${name}'\n\n${await overview()}`);
-    return 2;
+    if (wantsJson(rest)) console.log(JSON.stringify({ error: 'usage', message: `unknown command '${name}'` }));
+    return EXIT.usage;
   }
   const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(cmd.usage);
-    return 0;
+    console.log(`${cmd.usage}\n\n${EXIT_STATUS_HELP}`);
+    return EXIT.ok;
   }
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`tract ${name}: ${e.message}\n\n${cmd.usage}`);
-      return 2;
-    }
-    console.error(`tract ${name}: ${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.TRACT_DEBUG) console.error(e);
-    return 1;
+    return reportError(name, e, { json: wantsJson(rest), usage: cmd.usage, debug: !!process.env.TRACT_DEBUG });
   }
 }
 
