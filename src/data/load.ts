@@ -6,6 +6,7 @@ import { RowCheck, describeValue, isObject } from './rows/fields.ts';
 import { isFeedbackCollectionRow, parseFeedbackCollectionRow } from './rows/feedbackCollection.ts';
 import { isPrometheusBenchRow, parsePrometheusBenchRow } from './rows/prometheusBench.ts';
 import { parseTractRow } from './rows/tractJsonl.ts';
+import { statedScore } from './templates.ts';
 import type { JudgeExample, LoadIssue, LoadResult } from './types.ts';
 
 export type SchemaName = 'auto' | 'feedback-collection' | 'prometheus-bench' | 'tract-jsonl';
@@ -21,6 +22,32 @@ export interface LoadOptions {
   maxErrors?: number;
   /** Refuse rows (lines, array elements, objects) longer than this many bytes, one by one (default 4 MiB). */
   maxRowBytes?: number;
+  /** 'optional': a row without any label field (score/scores, orig_score, gpt4_score) is kept, with a
+   *  placeholder label, and its id listed in LoadResult.unlabelled (grading outputs that have no gold
+   *  score: `tract judge --out`, `tract eval`). Default 'required'. */
+  labels?: 'required' | 'optional';
+}
+
+/** The fields that hold a row's label, per schema. */
+const LABEL_FIELDS: Record<Exclude<SchemaName, 'auto'>, readonly string[]> = {
+  'tract-jsonl': ['score', 'scores'],
+  'feedback-collection': ['orig_score'],
+  'prometheus-bench': ['gpt4_score'],
+};
+
+/**
+ * A row without a label given a placeholder one that passes validation (the score its feedback
+ * states, else 3; one per feedback for Prometheus rows), or undefined when it has a label field.
+ */
+function withPlaceholderLabel(row: Record<string, unknown>, schema: Exclude<SchemaName, 'auto'>): Record<string, unknown> | undefined {
+  if (LABEL_FIELDS[schema].some((k) => row[k] !== undefined)) return undefined;
+  const feedback = schema === 'feedback-collection' ? row.orig_feedback : row.feedback;
+  const stated = typeof feedback === 'string' ? statedScore(feedback) : undefined;
+  const s = stated ?? (typeof row.feedback_score === 'number' && schema === 'tract-jsonl' ? row.feedback_score : 3);
+  if (schema === 'tract-jsonl') return { ...row, score: s };
+  if (schema === 'feedback-collection') return { ...row, orig_score: s };
+  const n = Array.isArray(row.gpt4_feedback) && row.gpt4_feedback.length > 0 ? row.gpt4_feedback.length : 1;
+  return { ...row, gpt4_score: new Array(n).fill(3) };
 }
 
 /** Which schema a row looks like. */
@@ -43,6 +70,7 @@ export async function loadJudgeData(source: TextSource, options: LoadOptions = {
   const examples: JudgeExample[] = [];
   const errors: LoadIssue[] = [];
   const firstSeen = new Map<string, number | undefined>();
+  const unlabelled: string[] = [];
   let rejected = 0;
   let fatal = false;
   let format: JsonLayout | undefined;
@@ -80,7 +108,9 @@ export async function loadJudgeData(source: TextSource, options: LoadOptions = {
         rejected++;
         continue;
       }
-      const ex = parseRow(value, check, options.schema ?? 'auto');
+      const schema = options.schema && options.schema !== 'auto' ? options.schema : detectSchema(value);
+      const placeholder = options.labels === 'optional' ? withPlaceholderLabel(value, schema) : undefined;
+      const ex = parseRow(placeholder ?? value, check, schema);
       if (ex && firstSeen.has(ex.id)) {
         const at = firstSeen.get(ex.id);
         check.fail('id', `duplicate id "${ex.id}" (first used ${at !== undefined ? `on line ${at}` : 'earlier'})`);
@@ -91,15 +121,16 @@ export async function loadJudgeData(source: TextSource, options: LoadOptions = {
         continue;
       }
       firstSeen.set(ex.id, ev.line);
+      if (placeholder) unlabelled.push(ex.id);
       examples.push(ex);
     }
   } catch (e) {
     if (e instanceof SizeLimitError) {
       report({ file, field: '(file)', message: e.message });
-      return { examples: [], accepted: 0, rejected: 0, errors, fatal: true, format, warnings };
+      return { examples: [], accepted: 0, rejected: 0, errors, fatal: true, format, warnings, ...(options.labels === 'optional' ? { unlabelled: [] } : {}) };
     }
     report({ file, field: '(file)', message: `could not be read: ${(e as Error).message}` });
-    return { examples, accepted: examples.length, rejected, errors, fatal: true, format, warnings };
+    return { examples, accepted: examples.length, rejected, errors, fatal: true, format, warnings, ...(options.labels === 'optional' ? { unlabelled } : {}) };
   }
-  return { examples, accepted: examples.length, rejected, errors, fatal, format, warnings };
+  return { examples, accepted: examples.length, rejected, errors, fatal, format, warnings, ...(options.labels === 'optional' ? { unlabelled } : {}) };
 }

@@ -65,6 +65,8 @@ export interface LoadResult {
   format?: 'json-array' | 'jsonl' | 'json-objects';
   /** What was changed without rejecting a row (e.g. invalid UTF-8 replaced). */
   warnings?: string[];
+  /** With labels: 'optional', the ids of the rows that had no label (their `label` is a placeholder). */
+  unlabelled?: string[];
 }
 
 /** "file:line (row 3) field: message" — the form every error is shown in. */
