@@ -8,7 +8,6 @@
 // seqLen + 1 − (CoT room + " So the overall score is " + score + EOS) ids, whatever the method): how
 // many a run would cut or drop, and with --show one example's prompt exactly as a judge sees it.
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
@@ -37,8 +36,9 @@ import { loadCheckpoint } from '../model/checkpoint.ts';
 import { MAX_CONFIG } from '../model/config.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
 import { loadTokenizer } from './files.ts';
+import { EXIT, issueRecord } from './errors.ts';
 import type { Command } from './main.ts';
-import { outputFile, writeFileAtomic } from './paths.ts';
+import { inputFile, outputFile, writeFileAtomic } from './paths.ts';
 
 const USAGE = `usage: tract data <subcommand> [flags]
 
@@ -48,8 +48,9 @@ const USAGE = `usage: tract data <subcommand> [flags]
       Collection, Prometheus benchmark or tract JSONL rows), say which layout it was read as, and
       report rows accepted/rejected with the first errors, the label distribution and mean, token
       lengths, and warnings (prompts cut to fit, invalid UTF-8 replaced).
-      Exit status: 0 when at least one row is usable, 1 when none is (or the file cannot be read),
-      2 for a usage error.
+      Exit status: 0 when every row loads; 1 when any row is rejected or reading stopped early (a
+      truncated or oversized file), the report is printed all the same (with --json, its errors
+      are the records described below); 2 for a usage error or a file that is not there.
         --tokenizer  a llama2.c tok*.bin, a tokenizer.json (tokenizer_config.json beside it is read),
                      or 'rubric-lab' (default: our BPE trained on the default Rubric Lab, 1024 tokens)
         --template   prometheus | compact | auto (default auto: compact when every row is Rubric Lab)
@@ -74,10 +75,15 @@ const USAGE = `usage: tract data <subcommand> [flags]
       dev ${RUBRIC_LAB_DEFAULTS.dev}, test ${RUBRIC_LAB_DEFAULTS.test}, noise ${RUBRIC_LAB_DEFAULTS.noise}. With --tokenizer-out, also train the BPE tokenizer on
       the train split (--vocab-size, default 1024) and save it as a Hugging Face tokenizer.json.`;
 
-type Stats = { count: number; mean: number; p50: number; p90: number; p99: number; min: number; max: number };
+/** A statistic over zero values is null (JSON) and prints as "–" (text), never NaN. */
+type Stat = number | null;
+type Stats = { count: number; mean: Stat; p50: Stat; p90: Stat; p99: Stat; min: Stat; max: Stat };
+
+/** How a statistic prints: "–" when there were no values to take it over. */
+export const stat = (x: Stat): string => (x === null || !Number.isFinite(x) ? '–' : String(x));
 
 function summarize(values: number[]): Stats {
-  if (values.length === 0) return { count: 0, mean: NaN, p50: NaN, p90: NaN, p99: NaN, min: NaN, max: NaN };
+  if (values.length === 0) return { count: 0, mean: null, p50: null, p90: null, p99: null, min: null, max: null };
   const s = values.slice().sort((a, b) => a - b);
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
@@ -107,11 +113,12 @@ export function labelReport(examples: readonly JudgeExample[]) {
     bins[`${lo.toFixed(1)}-${(lo + 0.5).toFixed(1)}`]!++;
   }
   return {
-    mean: labels.length ? Math.round(mean(labels) * 10000) / 10000 : NaN,
-    sd: labels.length ? Math.round(standardDeviation(labels) * 10000) / 10000 : NaN,
+    // Over zero labels there is no statistic: null, printed as "–".
+    mean: labels.length ? Math.round(mean(labels) * 10000) / 10000 : null,
+    sd: labels.length ? Math.round(standardDeviation(labels) * 10000) / 10000 : null,
     // A loop, not Math.min(...labels): spreading 100k+ arguments overflows the call stack.
-    min: labels.length ? labels.reduce((a, b) => (b < a ? b : a)) : NaN,
-    max: labels.length ? labels.reduce((a, b) => (b > a ? b : a)) : NaN,
+    min: labels.length ? labels.reduce((a, b) => (b < a ? b : a)) : null,
+    max: labels.length ? labels.reduce((a, b) => (b > a ? b : a)) : null,
     fractional: labels.filter((l) => !Number.isInteger(l)).length,
     histogram: bins,
     ...(Object.keys(distinct).length <= 25 ? { values: Object.fromEntries(Object.entries(distinct).sort(([a], [b]) => Number(a) - Number(b))) } : {}),
@@ -165,7 +172,7 @@ function fitReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, temp
     budget: promptBudget(tokenizer, rule),
     rows: n,
     cut: cutIds.length,
-    cutRate: n ? Math.round((cutIds.length / n) * 10000) / 10000 : 0,
+    cutRate: n ? Math.round((cutIds.length / n) * 10000) / 10000 : null,
     dropped: droppedIds.length,
     referenceCotsCut: cotCut,
     cutIds: cutIds.slice(0, 10),
@@ -206,19 +213,8 @@ function tokenReport(examples: readonly JudgeExample[], tokenizer: Tokenizer, te
 }
 
 function fitLine(f: ReturnType<typeof fitReport>): string {
-  const pct = (f.cutRate * 100).toFixed(1);
-  return `prompt fit: seqLen ${f.seqLen}, CoT room ${f.maxCotTokens} → at most ${f.budget} prompt ids (${f.source}): ${f.cut} of ${f.rows} prompts cut (${pct}%), ${f.dropped} dropped${f.referenceCotsCut ? `, ${f.referenceCotsCut} reference CoTs cut to the room` : ''}`;
-}
-
-async function openInput(file: string): Promise<void> {
-  let s;
-  try {
-    s = await stat(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  if (!s.isFile()) throw new Error(`cannot read '${file}': not a regular file (${s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a FIFO, which could block forever' : 'a device or socket'})`);
+  const pct = f.cutRate === null ? '–' : `${(f.cutRate * 100).toFixed(1)}%`;
+  return `prompt fit: seqLen ${f.seqLen}, CoT room ${f.maxCotTokens} → at most ${f.budget} prompt ids (${f.source}): ${f.cut} of ${f.rows} prompts cut (${pct}), ${f.dropped} dropped${f.referenceCotsCut ? `, ${f.referenceCotsCut} reference CoTs cut to the room` : ''}`;
 }
 
 async function inspect(argv: string[]): Promise<number> {
@@ -250,7 +246,8 @@ async function inspect(argv: string[]): Promise<number> {
     values['prompt-cot-tokens'] === undefined ? undefined : numberFlag('prompt-cot-tokens', values['prompt-cot-tokens'], 0, { min: 0, max: MAX_CONFIG.seqLen, integer: true }),
   );
   const file = positionals[0]!;
-  await openInput(file);
+  // A file that is not there (or not a regular file) is a usage error, as for every flag's file.
+  inputFile(file, 'inspect');
   const tokenizer = await loadTokenizer(values.tokenizer ?? 'rubric-lab');
   const result: LoadResult = await loadJudgeData(createReadStream(file), { file, maxBytes, maxRowBytes });
   const ex = result.examples;
@@ -275,7 +272,8 @@ async function inspect(argv: string[]): Promise<number> {
     rejected: result.rejected,
     fatal: result.fatal,
     errorCount: result.errors.length,
-    errors: result.errors.slice(0, showErrors),
+    // The CLI's error records (row, not the loader's index), as every command's --json gives them.
+    errors: result.errors.slice(0, showErrors).map(issueRecord),
     sources: countBy(ex, (e) => e.source),
     splits: countBy(ex, (e) => e.split ?? '(none)'),
     withFeedback: ex.filter((e) => e.feedback !== undefined).length,
@@ -288,7 +286,7 @@ async function inspect(argv: string[]): Promise<number> {
     console.log(JSON.stringify(report, null, 2));
   } else {
     const t = report.tokens;
-    const fmt = (s: Stats) => `p50 ${s.p50}  p90 ${s.p90}  p99 ${s.p99}  max ${s.max}  mean ${s.mean}`;
+    const fmt = (s: Stats) => `p50 ${stat(s.p50)}  p90 ${stat(s.p90)}  p99 ${stat(s.p99)}  max ${stat(s.max)}  mean ${stat(s.mean)}`;
     console.log(`file:      ${file}`);
     console.log(`read as:   ${result.format ? LAYOUT_TEXT[result.format] : '(nothing readable)'}`);
     console.log(`rows:      ${report.accepted} accepted, ${report.rejected} rejected${report.fatal ? '  (reading stopped early, see errors)' : ''}`);
@@ -296,7 +294,7 @@ async function inspect(argv: string[]): Promise<number> {
     console.log(`splits:    ${Object.entries(report.splits).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
     console.log(`feedback:  ${report.withFeedback} of ${ex.length} rows have a reference CoT`);
     const l = report.labels;
-    console.log(`labels:    mean ${l.mean}  sd ${l.sd}  min ${l.min}  max ${l.max}  fractional ${l.fractional}`);
+    console.log(`labels:    mean ${stat(l.mean)}  sd ${stat(l.sd)}  min ${stat(l.min)}  max ${stat(l.max)}  fractional ${l.fractional}`);
     console.log(`           ${Object.entries(l.histogram).map(([k, v]) => `${k}: ${v}`).join('  ')}`);
     console.log(`tokens:    ${t.tokenizer.name} (${t.tokenizer.kind}, ${t.tokenizer.vocabSize}), template ${t.template}${t.total.count < ex.length ? `, first ${t.total.count} rows` : ''}`);
     console.log(`  prompt   ${fmt(t.prompt)}`);
@@ -318,10 +316,11 @@ async function inspect(argv: string[]): Promise<number> {
     for (const w of warnings) console.log(`warning: ${w}`);
     if (result.errors.length) {
       console.log(`errors (${showErrors < result.errors.length ? `first ${showErrors} of ` : ''}${result.errors.length}):`);
-      for (const e of report.errors) console.log(`  ${formatIssue(e)}`);
+      for (const e of result.errors.slice(0, showErrors)) console.log(`  ${formatIssue(e)}`);
     }
   }
-  return result.accepted > 0 ? 0 : 1;
+  // Any rejected row, or a file that stopped early, is input rejected in part: 1, as for every command.
+  return result.accepted > 0 && result.rejected === 0 && !result.fatal && result.errors.length === 0 ? EXIT.ok : EXIT.rejected;
 }
 
 async function rubricLab(argv: string[]): Promise<number> {
@@ -374,12 +373,12 @@ async function rubricLab(argv: string[]): Promise<number> {
   console.log(`wrote ${all.length} rows to ${values.out} (train ${lab.train.length}, dev ${lab.dev.length}, test ${lab.test.length}; seed ${seed})`);
   for (const s of ['train', 'dev', 'test'] as const) {
     const l = summary.labels[s];
-    if (lab[s].length) console.log(`  ${s.padEnd(5)} label mean ${l.mean}  sd ${l.sd}  fractional ${l.fractional} of ${lab[s].length}`);
+    if (lab[s].length) console.log(`  ${s.padEnd(5)} label mean ${stat(l.mean)}  sd ${stat(l.sd)}  fractional ${l.fractional} of ${lab[s].length}`);
   }
   console.log('  train rows by family and rubric score (1..5):');
   for (const f of families) console.log(`    ${f.padEnd(11)} ${[1, 2, 3, 4, 5].map((k) => String(byFamilyScore[f]![String(k)] ?? 0).padStart(4)).join(' ')}`);
   const t = summary.tokens;
-  console.log(`  tokens (${t.tokenizer.name}, compact template): total p50 ${t.total.p50}  p90 ${t.total.p90}  max ${t.total.max}; target (CoT + score + EOS) p50 ${t.target.p50}  max ${t.target.max}`);
+  console.log(`  tokens (${t.tokenizer.name}, compact template): total p50 ${stat(t.total.p50)}  p90 ${stat(t.total.p90)}  max ${stat(t.total.max)}; target (CoT + score + EOS) p50 ${stat(t.target.p50)}  max ${stat(t.target.max)}`);
   console.log(`  ${fitLine(t.promptFit)}`);
   if (values['tokenizer-out']) console.log(`  tokenizer (${tokenizer.vocabSize} tokens) written to ${values['tokenizer-out']}`);
   return 0;

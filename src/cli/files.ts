@@ -17,6 +17,7 @@ import {
 import { detectModelFormat, loadCheckpoint, readLlama2c, type ModelConfig } from '../model/index.ts';
 import { hfFilesFromList, importHfModel, InteropError, type FileSource, type HfImportOptions } from '../interop/index.ts';
 import { UsageError } from './args.ts';
+import { InputError } from './errors.ts';
 import { inputFile } from './paths.ts';
 import { readJsonFile } from './jsonInput.ts';
 
@@ -90,13 +91,13 @@ export async function loadModelFile(spec: string, flag = '--checkpoint'): Promis
       const m = await importHfDirectory(path);
       return { config: m.config, params: m.params, format: 'hf', tokenizerInstance: m.tokenizer, tokenizer: m.tokenizer?.describe() };
     } catch (e) {
-      if (e instanceof InteropError) throw new Error(`${spec}: ${e.message}`);
+      if (e instanceof InteropError) throw new InputError(`${spec}: ${e.message}`, { where: { file: spec } });
       throw e;
     }
   }
   // Read whole (Node cannot read a file over 2 GiB into one buffer): refuse larger files by name.
   const size = statSync(path).size;
-  if (size > MAX_MODEL_FILE_BYTES) throw new Error(`${spec}: ${size} bytes is more than one model file the CLI reads (${MAX_MODEL_FILE_BYTES} bytes); save a large model as a Hugging Face folder with sharded safetensors`);
+  if (size > MAX_MODEL_FILE_BYTES) throw new InputError(`${spec}: ${size} bytes is more than one model file the CLI reads (${MAX_MODEL_FILE_BYTES} bytes); save a large model as a Hugging Face folder with sharded safetensors`, { where: { file: spec } });
   const bytes = new Uint8Array(await readFile(path));
   const format = detectModelFormat(bytes);
   try {
@@ -107,7 +108,7 @@ export async function loadModelFile(spec: string, flag = '--checkpoint'): Promis
     const c = loadCheckpoint(bytes);
     return { config: c.config, params: c.params, format, tokenizer: c.tokenizer as TokenizerDescription | undefined, training: c.training, optimizer: c.optimizer };
   } catch (e) {
-    throw new Error(`${spec}: ${(e as Error).message}`);
+    throw new InputError(`${spec}: ${(e as Error).message}`, { where: { file: spec } });
   }
 }
 
@@ -139,7 +140,7 @@ export async function tokenizerForModel(model: LoadedModel, modelPath: string, s
   if (!tok) throw new UsageError(`${modelPath} has no tokenizer of its own and none was found beside it: pass --tokenizer <tok.bin|tokenizer.json>`);
   // A Hugging Face model's vocabulary may be padded beyond its tokenizer's.
   if (tok.vocabSize !== model.config.vocabSize && !(model.format === 'hf' && tok.vocabSize < model.config.vocabSize)) {
-    throw new Error(`tokenizer ${tok.name} has ${tok.vocabSize} tokens but the model's vocabulary is ${model.config.vocabSize}`);
+    throw new InputError(`tokenizer ${tok.name} has ${tok.vocabSize} tokens but the model's vocabulary is ${model.config.vocabSize}`, { where: { file: spec ?? modelPath } });
   }
   return tok;
 }

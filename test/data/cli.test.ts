@@ -118,8 +118,10 @@ describe('tract data', () => {
     ['inspect without a file', ['inspect'], 2, /exactly one file, got 0/],
     ['inspect with an unknown flag', ['inspect', MT_BENCH, '--bogus'], 2, /Unknown option '--bogus'/],
     ['inspect with a bad template', ['inspect', MT_BENCH, '--template', 'fancy'], 2, /--template must be prometheus, compact or auto/],
-    ['inspect a missing file', ['inspect', '/nonexistent/x.json'], 1, /cannot read '\/nonexistent\/x.json': no such file/],
-    ['inspect a directory', ['inspect', '/tmp'], 1, /not a regular file/],
+    // A file that is not there is a usage error (2), as for every flag's file; a file that is there
+    // but rejected exits 1.
+    ['inspect a missing file', ['inspect', '/nonexistent/x.json'], 2, /inspect: no such file '\/nonexistent\/x.json'/],
+    ['inspect a directory', ['inspect', '/tmp'], 2, /'\/tmp' is a folder; give a file/],
     ['inspect with a missing tokenizer', ['inspect', MT_BENCH, '--tokenizer', '/nope.bin'], 2, /--tokenizer: no such file/],
     ['rubric-lab without --out', ['rubric-lab'], 2, /--out <file.jsonl> is required/],
     ['rubric-lab with a bad size', ['rubric-lab', '--out', '/tmp/x.jsonl', '--train', 'many'], 2, /--train expects an integer, got 'many'/],
