@@ -16,7 +16,7 @@ import type { Command } from './main.ts';
 import { outputDir, writeFilesAtomic } from './paths.ts';
 
 const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --out <dir> [--dtype f32|f16|bf16]
-                   [--variant logits|kv|both] [--tokenizer <file>] [--no-verify]
+                   [--variant logits|kv|both] [--tokenizer <file>] [--no-verify] [--json]
 
   Writes a model for other tools, then checks what it wrote.
     --checkpoint  a tract checkpoint (.safetensors), a llama2.c .bin, or a Hugging Face folder
@@ -31,6 +31,8 @@ const USAGE = `usage: tract export --checkpoint <file|dir> --format hf|onnx --ou
     --variant     which ONNX graphs (default both)
     --tokenizer   tok*.bin or tokenizer.json when the checkpoint carries none
     --no-verify   skip the check after writing
+    --json        print one JSON object {format, out, files, checks, notes} on stdout (the progress
+                  lines go to stderr)
   'tract judge --checkpoint <hf folder>' and 'tract generate --checkpoint <hf folder>' load an
   exported (or any Llama) Hugging Face folder.`;
 
@@ -38,9 +40,9 @@ const size = (n: number) => (n < 1024 ? `${n} B` : n < 2 ** 20 ? `${(n / 1024).t
 
 /** All files by temporary names, then renamed: a full disk leaves no partial model.safetensors/onnx
  *  and no folder with some files of the export but not others. */
-async function writeAll(out: string, files: { name: string; data: Uint8Array }[]): Promise<void> {
+async function writeAll(out: string, files: { name: string; data: Uint8Array }[], say: (line: string) => void): Promise<void> {
   await writeFilesAtomic(out, files);
-  console.log(`wrote ${out}: ${files.map((f) => `${f.name} (${size(f.data.byteLength)})`).join(', ')}`);
+  say(`wrote ${out}: ${files.map((f) => `${f.name} (${size(f.data.byteLength)})`).join(', ')}`);
 }
 
 /** tokenizer.json (+ config) for the ONNX folder, when the tokenizer has one we can write. */
@@ -71,6 +73,7 @@ export const command: Command = {
       variant: { type: 'string' },
       tokenizer: { type: 'string' },
       'no-verify': { type: 'boolean' },
+      json: { type: 'boolean' },
     });
     if (!values.checkpoint) throw new UsageError('--checkpoint is required');
     if (values.format !== 'hf' && values.format !== 'onnx') throw new UsageError(`--format must be hf or onnx, got ${values.format === undefined ? 'nothing' : `'${values.format}'`}`);
@@ -83,6 +86,22 @@ export const command: Command = {
     if (!['logits', 'kv', 'both'].includes(variant)) throw new UsageError(`--variant must be logits, kv or both, got '${variant}'`);
     const out = await outputDir(values.out, '--out');
     const verify = !values['no-verify'];
+    // With --json, stdout carries only the final object; what people read goes to stderr.
+    const say = values.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+    const checks: string[] = [];
+    const notes: string[] = [];
+    const check = (line: string) => {
+      checks.push(line.replace(/^checked: /, ''));
+      say(line);
+    };
+    const note = (line: string) => {
+      notes.push(line);
+      say(`note: ${line}`);
+    };
+    const done = (files: { name: string; data: Uint8Array }[]) => {
+      if (values.json) console.log(JSON.stringify({ format: values.format, out, files: files.map((f) => ({ name: f.name, bytes: f.data.byteLength })), verified: verify, checks, notes, promptFit: found.fit ?? null }));
+      return 0;
+    };
 
     const model = await loadModelFile(values.checkpoint);
     let tokenizer: Tokenizer | undefined;
@@ -90,19 +109,19 @@ export const command: Command = {
       tokenizer = await tokenizerForModel(model, values.checkpoint, values.tokenizer);
     } catch (e) {
       if (values.tokenizer) throw e;
-      console.log(`note: no tokenizer (${(e as Error).message.split(':')[0]}); exporting the weights only`);
+      note(`no tokenizer (${(e as Error).message.split(':')[0]}); exporting the weights only`);
     }
     const c = model.config;
     // A judge's trained prompt fit travels with the export (ONNX metadata tract.prompt_fit, HF
     // tract_judge.json prompt_fit), so whatever judges with it fits prompts as in training.
     const found = await findTrainedFit(values.checkpoint, model);
-    console.log(`model: dim ${c.dim}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, seqLen ${c.seqLen}, ${c.rope} RoPE${tokenizer ? `; tokenizer ${tokenizer.name} (${tokenizer.kind})` : ''}`);
+    say(`model: dim ${c.dim}, ${c.nLayers} layers, ${c.nHeads} heads (${c.nKvHeads} KV), vocab ${c.vocabSize}, seqLen ${c.seqLen}, ${c.rope} RoPE${tokenizer ? `; tokenizer ${tokenizer.name} (${tokenizer.kind})` : ''}`);
 
     if (values.format === 'hf') {
-      console.log(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded in tract_judge.json` : `prompt fit: none recorded (${found.missing})`);
+      say(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded in tract_judge.json` : `prompt fit: none recorded (${found.missing})`);
       const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype, promptFit: found.fit });
-      await writeAll(out, r.files);
-      for (const n of r.notes) console.log(`note: ${n}`);
+      await writeAll(out, r.files, say);
+      for (const n of r.notes) note(n);
       if (verify) {
         const back = await importHfDirectory(out);
         const layout = buildLayout(c);
@@ -115,19 +134,19 @@ export const command: Command = {
         const exact = worst === 0 && back.config.rope === c.rope;
         const tok = back.tokenizer ? `; tokenizer.json loads as ${back.tokenizer.kind} with ${back.tokenizer.vocabSize} tokens` : '';
         if (dtype === 'F32' && !exact) throw new Error(`check failed: importing ${out} gives parameters that differ by up to ${worst}`);
-        console.log(`checked: ${out} imports back to the same ${layout.count.toLocaleString('en-US')} parameters (${exact ? 'bit-identical' : `max |Δ| ${worst.toExponential(2)} from ${dtype} rounding`}, ${back.config.rope} RoPE)${tok}`);
+        check(`checked: ${out} imports back to the same ${layout.count.toLocaleString('en-US')} parameters (${exact ? 'bit-identical' : `max |Δ| ${worst.toExponential(2)} from ${dtype} rounding`}, ${back.config.rope} RoPE)${tok}`);
       }
-      return 0;
+      return done(r.files);
     }
 
     const variants: OnnxVariant[] = variant === 'both' ? ['logits', 'kv'] : [variant as OnnxVariant];
-    console.log(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded as tract.prompt_fit` : `prompt fit: none recorded (${found.missing})`);
+    say(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded as tract.prompt_fit` : `prompt fit: none recorded (${found.missing})`);
     const files = variants.map((v) => ({
       name: v === 'kv' ? 'model_kv.onnx' : 'model.onnx',
       data: exportOnnx({ config: c, params: model.params, tokenizer: tokenizer?.describe(), promptFit: found.fit }, { variant: v }),
     }));
     files.push(...tokenizerFiles(tokenizer, c.seqLen));
-    await writeAll(out, files);
+    await writeAll(out, files, say);
     if (verify) {
       await configureOrt({ numThreads: 1 });
       const T = Math.min(16, c.seqLen);
@@ -154,9 +173,9 @@ export const command: Command = {
           scale = Math.max(scale, Math.abs(ref[i]));
         }
         if (!(worst <= 1e-3 + 1e-3 * scale)) throw new Error(`check failed: ${f.name} in onnxruntime-web differs from our WGSL engine by up to ${worst} (logits up to ${scale.toFixed(2)})`);
-        console.log(`checked: ${f.name} in onnxruntime-web (wasm) gives our WGSL engine's logits for ${T} tokens: max |Δ| ${worst.toExponential(2)} (logits up to ${scale.toFixed(2)})`);
+        check(`checked: ${f.name} in onnxruntime-web (wasm) gives our WGSL engine's logits for ${T} tokens: max |Δ| ${worst.toExponential(2)} (logits up to ${scale.toFixed(2)})`);
       }
     }
-    return 0;
+    return done(files);
   },
 };

@@ -14,6 +14,7 @@ import { makeConfig, parameterCount } from '../model/config.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { corpusDevLoss, DEFAULT_PRETRAIN, pretrainBase, type PretrainLog, type PretrainOptions } from '../train/pretrain.ts';
 import { numberFlag, parseFlags } from './args.ts';
+import { InputError } from './errors.ts';
 import type { Command } from './main.ts';
 import { ProgressBar } from './progress.ts';
 import { outputDir, writeFileAtomic } from './paths.ts';
@@ -132,7 +133,7 @@ export const command: Command = {
     if (values.ship) {
       // Ship the run's current checkpoint (finished or not) without training.
       const from = join(resolve(values.out ?? 'runs/pretrain'), 'pretrain.safetensors');
-      if (!existsSync(from)) throw new Error(`--ship: no pretraining checkpoint at ${from} (give the run's --out)`);
+      if (!existsSync(from)) throw new InputError(`--ship: no pretraining checkpoint at ${from} (give the run's --out)`, { where: { file: from } });
       const gpu = await requestGpu();
       const record = await shipBase(gpu, from, resolve(values.ship), `npm run tract -- pretrain ${argv.filter((a, i) => a !== '--ship' && argv[i - 1] !== '--ship').join(' ')}`.trim());
       console.log(`base: ${join(resolve(values.ship), 'base.safetensors')}  step ${record.step}/${record.options.steps}  train CE ${record.trainCe.toFixed(4)}  dev CE ${record.devCe.toFixed(4)}`);

@@ -8,9 +8,10 @@ import { adapterName, requestGpu } from '../gpu/index.ts';
 import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
 import { checkSeedModel, runExperiment, type ArtifactStore, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
-import { defaultSplit, formatIssue, loadJudgeData, type JudgeExample, type SplitChoice } from '../data/index.ts';
+import { defaultSplit, loadJudgeData, type JudgeExample, type SplitChoice } from '../data/index.ts';
 import { userRun, type UserRun } from '../worker/user_data.ts';
 import { parseFlags, UsageError } from './args.ts';
+import { InputError } from './errors.ts';
 import type { Command } from './main.ts';
 import { loadModelFile, tokenizerForModel } from './files.ts';
 import { ProgressBar } from './progress.ts';
@@ -45,7 +46,7 @@ const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,
                reuses the checkpoints there and continues after the last finished stage
     --json     print report.json to stdout at the end
     --data     train and evaluate on your own file instead of Rubric Lab: Prometheus JSON, Feedback
-               Collection JSONL or tract JSONL (\`tract data check\` validates one); reference CoTs
+               Collection JSONL or tract JSONL (\`tract data inspect\` validates one); reference CoTs
                come from its feedback (without any, only label-ce-decode and label-raft-rail can run)
     --split    how --data is split: 'file' (its own split field; the default when every row has one)
                or dev and test fractions, e.g. 0.1,0.2 (the default otherwise; seeded by data.seed)
@@ -106,7 +107,14 @@ export const command: Command = {
     if (values.config) {
       // A regular file, ≤ 1 MiB, UTF-8, at most 64 levels deep (a deep one overflowed the stack), JSON.
       const json = await readJsonFile(values.config, '--config', { maxBytes: 2 ** 20 });
-      config = mergeConfig(config, json, values.config);
+      try {
+        config = mergeConfig(config, json, values.config);
+      } catch (e) {
+        // The config file is input: rejected with its name and, when the message names one, the field.
+        const message = (e as Error).message;
+        const field = /^[^:]*: (?:unknown (?:section|field) )?'([\w.]+)'/.exec(message)?.[1];
+        throw new InputError(message, { where: { file: values.config, ...(field ? { field } : {}) } });
+      }
     }
     if (values.methods) {
       const ms = list('methods', values.methods);
@@ -138,8 +146,8 @@ export const command: Command = {
       const path = inputFile(values.data, '--data');
       const loaded = await loadJudgeData(createReadStream(path), { file: values.data });
       if (loaded.fatal || loaded.rejected > 0) {
-        const shown = loaded.errors.slice(0, 5).map((e) => `  ${formatIssue(e)}`).join('\n');
-        throw new Error(`${values.data}: ${loaded.rejected} of ${loaded.accepted + loaded.rejected} rows were rejected${loaded.fatal ? ' and reading stopped early' : ''}:\n${shown}${loaded.errors.length > 5 ? `\n  …and ${loaded.errors.length - 5} more (tract data check ${values.data} lists them all)` : ''}`);
+        // main.ts lists the first issues under this line (and every one of them with --json).
+        throw new InputError(`${values.data}: ${loaded.rejected} of ${loaded.accepted + loaded.rejected} rows were rejected${loaded.fatal ? ' and reading stopped early' : ''} (tract data inspect ${values.data} reports them all):`, { where: { file: values.data }, issues: loaded.errors });
       }
       user = userRun(basename(path), loaded.examples, parseSplit(values.split, loaded.examples, config.data.seed), config);
       config = user.config;
