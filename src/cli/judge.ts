@@ -1,27 +1,27 @@
 // `tract judge`: score one example with a trained judge: CoT-RAIL (n sampled CoTs, their ŷ
 // averaged) and standard decoding, with the CoT text, the five score probabilities and the mass.
+// With --out, grade a whole file instead (src/cli/judge_batch.ts): one JSON line per row, resumable.
 // The prompt is fit by the prompt-fit rule with the CoT room the judge was trained with (its
 // checkpoint's tract.training, or its run's report.json: src/cli/trained_fit.ts), so it is the
 // prompt the judge saw in training; one line on stderr says which room is used and why.
-import { fitJudgePrompt, formatIssue, judgeCotSettings, loadJudgeData, promptBudget, type JudgeCotSettings, type JudgeExample, type TrainedFit } from '../data/index.ts';
-import { requestGpu } from '../gpu/index.ts';
-import { Generator } from '../infer/generate.ts';
-import { Judge, type JudgeOptions } from '../infer/judge.ts';
-import { DeviceModel } from '../model/device_model.ts';
-import { MAX_CONFIG } from '../model/config.ts';
-import { numberFlag, parseFlags, UsageError } from './args.ts';
-import { loadModelFile, tokenizerForModel } from './files.ts';
-import { findTrainedFit } from './trained_fit.ts';
+import { fitJudgePrompt, formatIssue, loadJudgeData, type JudgeExample } from '../data/index.ts';
+import { parseFlags, UsageError } from './args.ts';
+import { InputError } from './errors.ts';
+import { judgeFlags, judgeOptions, JUDGE_FLAGS, promptFitRecord, setupJudge } from './judge_setup.ts';
+import { judgeBatch } from './judge_batch.ts';
+import { openJudge } from './judge_file.ts';
 import { inputFile } from './paths.ts';
 import { readJsonFile } from './jsonInput.ts';
 import type { Command } from './main.ts';
 import { checkJudgement } from '../infer/judgement_check.ts';
 
 export { checkJudgement };
+export { judgeCliCotSettings } from './judge_setup.ts';
 
 const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--n-cot N] [--greedy] [--template compact|prometheus]
                   [--renormalize] [--seed S] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
                   [--tokenizer <file>] [--json]
+       tract judge --checkpoint <file> --input <rows.jsonl|rows.json> --out <graded.jsonl> [--batch N] [--limit N] [same flags]
 
   Scores one example with a trained judge (e.g. runs/default/seed-1/tract.safetensors).
     --input     a JSON object (or one JSONL row) in tract's format: instruction, response,
@@ -36,127 +36,82 @@ const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--
                          one folder up from seed-N/; else --max-cot-tokens). Prompts get
                          seqLen + 1 − (room + " So the overall score is " + score + EOS) ids, as in training
     --report    the report.json of the run the judge comes from (instead of looking beside it)
-    --json      print one JSON object (with promptFit: the room used and where it came from)`;
+    --json      print one JSON object (with promptFit: the room used and where it came from)
 
-/** The CoT settings of `tract judge` for a model of context `seqLen`, from its trained fit (if known) and the flags. */
-export function judgeCliCotSettings(o: { trained?: TrainedFit; missing?: string; seqLen: number; maxCotTokens?: number; promptCotTokens?: number }): JudgeCotSettings {
-  try {
-    return judgeCotSettings({ ...o, names: { maxCot: '--max-cot-tokens', promptCot: '--prompt-cot-tokens' } });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+  Batch judging (--out): grades every row of --input (tract JSONL, a Feedback Collection JSONL or a
+  Prometheus benchmark JSON; labels optional, shown as gold when present) and writes one JSON line
+  per row, in input order: {id, gold, yhat, decoded, probs, mass, cots, samples, prompt {ids, cut}}.
+  A prompt longer than the context leaves is cut as in single-row judging (prompt.cut, counted on
+  stderr); a row that cannot fit even emptied gets {id, skipped: "unfit", error} and no score.
+  Resumable: rows are appended a batch at a time and flushed; rerunning the same command continues
+  after the last complete line (a torn last line is dropped and redone), so the output holds each
+  input row exactly once, in order. An --out that holds another input's rows is refused.
+    --batch     sequences judged at once on the GPU (default 64, as tract run's evaluation)
+    --limit     judge at most N more rows in this run, then stop (a rerun continues)
+    --json      a summary object on stdout at the end (and errors as JSON)
+  Exit status 1 when any row of --input is rejected (nothing is judged then: fix or drop the row,
+  so that the output lines up with the input) or a row's score is not a finite number.`;
 
 async function readExample(spec: string): Promise<{ example: JudgeExample; gold: number | null }> {
   const path = inputFile(spec, '--input');
   let row = await readJsonFile(spec, '--input');
   if (Array.isArray(row)) {
-    if (row.length !== 1) throw new Error(`${path}: expected one example, found an array of ${row.length}`);
+    if (row.length !== 1) throw new InputError(`${path}: expected one example, found an array of ${row.length} (grade a file of rows with --out <graded.jsonl>)`, { where: { file: spec } });
     row = row[0];
   }
-  if (typeof row !== 'object' || row === null) throw new Error(`${path}: expected a JSON object`);
-  const o = row as Record<string, unknown>;
-  const labelled = o.score !== undefined || o.scores !== undefined || o.gpt4_score !== undefined || o.orig_score !== undefined;
-  // The judge needs no label, but the loader validates one: an unlabelled input gets a placeholder
-  // that is neither used nor shown.
-  const withLabel = labelled ? o : { ...o, score: 3 };
-  const r = await loadJudgeData(JSON.stringify(withLabel), { file: path });
-  if (r.examples.length !== 1) throw new Error(r.errors.map(formatIssue).join('\n') || `${path}: no example`);
+  if (typeof row !== 'object' || row === null) throw new InputError(`${path}: expected a JSON object`, { where: { file: spec } });
+  const r = await loadJudgeData(JSON.stringify(row), { file: path, labels: 'optional' });
+  if (r.examples.length !== 1) throw new InputError(r.errors.map(formatIssue).join('\n') || `${path}: no example`, { where: { file: spec }, issues: r.errors });
   const example = r.examples[0];
-  return { example, gold: labelled ? example.label : null };
+  return { example, gold: r.unlabelled?.includes(example.id) ? null : example.label };
 }
 
 export const command: Command = {
-  summary: 'score one example with a trained judge (CoT-RAIL and decoding)',
+  summary: 'score one example, or grade a file of rows (--out, resumable), with a trained judge',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseFlags(argv, {
-      checkpoint: { type: 'string' },
-      input: { type: 'string' },
-      'n-cot': { type: 'string' },
-      greedy: { type: 'boolean' },
-      template: { type: 'string' },
-      renormalize: { type: 'boolean' },
-      seed: { type: 'string' },
-      'max-cot-tokens': { type: 'string' },
-      'prompt-cot-tokens': { type: 'string' },
-      report: { type: 'string' },
-      tokenizer: { type: 'string' },
-      json: { type: 'boolean' },
-    });
-    if (!values.checkpoint) throw new UsageError('--checkpoint is required');
+    const { values } = parseFlags(argv, { ...JUDGE_FLAGS, input: { type: 'string' }, out: { type: 'string' }, batch: { type: 'string' }, limit: { type: 'string' } });
     if (!values.input) throw new UsageError('--input is required');
-    const template = values.template ?? 'compact';
-    if (template !== 'compact' && template !== 'prometheus') throw new UsageError(`--template must be compact or prometheus, got '${template}'`);
-    const nCot = numberFlag('n-cot', values['n-cot'], 1, { integer: true, min: 1, max: 64 });
-    const seed = numberFlag('seed', values.seed, 0, { integer: true, min: 0 });
-    const optional = (flag: 'max-cot-tokens' | 'prompt-cot-tokens') => (values[flag] === undefined ? undefined : numberFlag(flag, values[flag], 0, { integer: true, min: 1, max: MAX_CONFIG.seqLen }));
-    const askedCot = optional('max-cot-tokens');
-    const askedRoom = optional('prompt-cot-tokens');
-    if (values.report !== undefined) inputFile(values.report, '--report');
+    const flags = judgeFlags(values);
+    if (values.out !== undefined) return judgeBatch(flags, { input: values.input, out: values.out, batch: values.batch, limit: values.limit, json: !!values.json });
+    for (const f of ['batch', 'limit'] as const) if (values[f] !== undefined) throw new UsageError(`--${f} goes with --out`);
     const { example, gold } = await readExample(values.input);
-    const loaded = await loadModelFile(values.checkpoint);
-    const tokenizer = await tokenizerForModel(loaded, values.checkpoint, values.tokenizer);
-    // A CoT (or its room) as long as the context leaves no room for any prompt: a flag error, not the example's.
-    for (const [flag, n] of [['--max-cot-tokens', askedCot], ['--prompt-cot-tokens', askedRoom]] as const) {
-      if (n !== undefined && n >= loaded.config.seqLen) throw new UsageError(`${flag} ${n} must be less than the model's context of ${loaded.config.seqLen} tokens`);
-    }
-    const found = await findTrainedFit(values.checkpoint, loaded, values.report);
-    const cot = judgeCliCotSettings({ trained: found.fit, missing: found.missing, seqLen: loaded.config.seqLen, maxCotTokens: askedCot, promptCotTokens: askedRoom });
-    console.error(cot.note);
-    for (const w of cot.warnings) console.error(`warning: ${w}`);
-    const { maxCotTokens, promptCotTokens } = cot;
+    const s = await setupJudge(flags);
     // The prompt the judge gets (Judge.promptIds applies the same rule): checked before the GPU starts.
-    const rule = { seqLen: loaded.config.seqLen, maxCotTokens: promptCotTokens };
-    const budget = promptBudget(tokenizer, rule);
-    const fitted = fitJudgePrompt(example, tokenizer, template, rule);
-    if (!fitted) throw new Error(`${example.id}: even an emptied prompt exceeds the prompt budget of ${budget} ids (context ${rule.seqLen}, CoT room ${promptCotTokens} tokens)`);
+    const fitted = fitJudgePrompt(example, s.tokenizer, flags.template, s.rule);
+    if (!fitted) throw new InputError(`${example.id}: even an emptied prompt exceeds the prompt budget of ${s.budget} ids (context ${s.rule.seqLen}, CoT room ${s.rule.maxCotTokens} tokens)`, { where: { file: values.input } });
 
-    const gpu = await requestGpu();
-    const model = new DeviceModel(gpu, loaded.config);
-    model.upload(loaded.params);
-    const gen = new Generator(model, Math.min(nCot, 16), loaded.config.seqLen);
-    const judge = new Judge(gen, tokenizer);
-    const options: JudgeOptions = {
-      template,
-      nCot,
-      maxCotTokens,
-      promptCotTokens,
-      seed,
-      renormalize: !!values.renormalize,
-      sampling: values.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
-    };
+    const { judge, destroy } = await openJudge(s, Math.min(flags.nCot, 16));
+    const options = judgeOptions(s);
     const promptIds = judge.promptIds(example, options).length;
     const [j] = await judge.cotRail([example], options);
-    gen.destroy();
-    model.destroy();
-    gpu.destroy();
+    destroy();
     const checked = checkJudgement(j, options.renormalize ?? false);
     if (checked.error) throw new Error(`${example.id}: ${checked.error}`);
-    const warnings = [...cot.warnings, ...checked.warnings];
-    if (fitted.truncated) warnings.push(`the prompt was cut to fit the context (${promptIds} ids of a budget of ${budget}): the response and reference answer were shortened, marked "..."`);
-    for (const w of warnings.slice(cot.warnings.length)) console.error(`warning: ${w}`);
+    const warnings = [...s.cot.warnings, ...checked.warnings];
+    if (fitted.truncated) warnings.push(`the prompt was cut to fit the context (${promptIds} ids of a budget of ${s.budget}): the response and reference answer were shortened, marked "..."`);
+    for (const w of warnings.slice(s.cot.warnings.length)) console.error(`warning: ${w}`);
     const result = {
       id: example.id,
       cots: j.cots,
-      samples: j.samples.map((s) => ({ yhat: s.yhat, probs: s.probs, mass: s.mass, decoded: s.decoded })),
+      samples: j.samples.map((x) => ({ yhat: x.yhat, probs: x.probs, mass: x.mass, decoded: x.decoded })),
       probs: j.probs,
       mass: j.mass,
       yhat: j.yhat,
       decoded: j.decoded,
       gold,
-      promptFit: { seqLen: loaded.config.seqLen, promptCotTokens, maxCotTokens, asTrained: cot.asTrained, trained: found.fit ?? null },
-      prompt: { ids: promptIds, budget, cut: fitted.truncated },
+      promptFit: promptFitRecord(s),
+      prompt: { ids: promptIds, budget: s.budget, cut: fitted.truncated },
       warnings,
     };
     if (values.json) console.log(JSON.stringify(result));
     else {
-      console.log(`prompt: ${promptIds} ids of a budget of ${budget}${fitted.truncated ? ' (cut to fit: the response and reference answer shortened, marked "...")' : ''}`);
+      console.log(`prompt: ${promptIds} ids of a budget of ${s.budget}${fitted.truncated ? ' (cut to fit: the response and reference answer shortened, marked "...")' : ''}`);
       j.cots.forEach((c, i) => {
         console.log(`CoT ${i + 1}: ${c}`);
         console.log(`  ŷ ${j.samples[i].yhat.toFixed(3)}  p(1..5) ${j.samples[i].probs.map((p) => p.toFixed(3)).join(' ')}  mass ${j.samples[i].mass.toFixed(3)}`);
       });
-      console.log(`CoT-RAIL ŷ = ${j.yhat.toFixed(3)} (mean of ${nCot})   decoded score = ${j.decoded}   captured mass = ${j.mass.toFixed(3)}${gold !== null ? `   gold = ${gold.toFixed(2)}` : ''}`);
+      console.log(`CoT-RAIL ŷ = ${j.yhat.toFixed(3)} (mean of ${flags.nCot})   decoded score = ${j.decoded}   captured mass = ${j.mass.toFixed(3)}${gold !== null ? `   gold = ${gold.toFixed(2)}` : ''}`);
     }
     return 0;
   },

@@ -19,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.ts')).command,
   pretrain: async () => (await import('./pretrain.ts')).command,
   judge: async () => (await import('./judge.ts')).command,
+  eval: async () => (await import('./eval.ts')).command,
   data: async () => (await import('./data.ts')).command,
   export: async () => (await import('./export.ts')).command,
 };

@@ -1,0 +1,159 @@
+// What `tract eval` reports: row counts (scored, prompts cut, rows with no score and why, rejected
+// rows), agreement with the labels — src/eval/metrics.ts's Pearson, Spearman, Kendall τ-b and RMSE with
+// percentile-bootstrap CIs, of the CoT-RAIL ŷ and of the decoded score — overall and per rubric
+// (rows grouped by their rubric's criteria text, when the file has several). Undefined statistics
+// (fewer than 2 rows, a constant series) are null in JSON and "–" in text, never NaN.
+import { allMetrics, METRICS, type MetricSet } from '../eval/metrics.ts';
+import type { CliErrorRecord } from './errors.ts';
+import type { JudgeRows, PromptPlan, RowLine } from './judge_file.ts';
+
+export interface RubricGroup {
+  criteria: string;
+  rows: number;
+  /** Rows with a score and a label. */
+  n: number;
+  metrics: MetricSet | null;
+}
+
+export interface EvalSummary {
+  file: string;
+  checkpoint: string;
+  rows: number;
+  scored: number;
+  labelled: number;
+  /** Prompts cut (--max-prompt-tokens), and to how many ids (null: cutting was not asked for). */
+  cut: { count: number; to: number | null };
+  budget: number;
+  /** Rows whose prompt is over the budget (no score), with their prompt length. */
+  overflow: { id: string; promptIds: number }[];
+  /** Rows that cannot fit even emptied (no score). */
+  unfit: { id: string; promptIds: number }[];
+  /** Rows whose score was not a finite number. */
+  failed: { id: string; error: string }[];
+  rejected: number;
+  errors: CliErrorRecord[];
+  /** Against the labels (null when no scored row has one). */
+  metrics: { yhat: MetricSet; decoded: MetricSet; n: number } | null;
+  /** Per rubric, largest first (empty when the file has one rubric). */
+  rubrics: RubricGroup[];
+  promptFit: unknown;
+  settings: Record<string, unknown>;
+  seconds: number;
+  out: string | null;
+}
+
+export function evalSummary(o: {
+  file: string;
+  checkpoint: string;
+  rows: JudgeRows;
+  lines: readonly RowLine[];
+  plans: readonly PromptPlan[];
+  cutTo: number | undefined;
+  budget: number;
+  promptFit: unknown;
+  settings: Record<string, unknown> & { bootstrap: number };
+  seconds: number;
+  out: string | null;
+  errors: CliErrorRecord[];
+}): EvalSummary {
+  const { lines, plans } = o;
+  const boot = { samples: o.settings.bootstrap, seed: 1 };
+  const scored = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.yhat !== undefined);
+  const withGold = scored.filter(({ l }) => l.gold !== null);
+  const agreement = (xs: typeof withGold) => ({
+    yhat: allMetrics(xs.map(({ l }) => l.yhat!), xs.map(({ l }) => l.gold!), boot),
+    decoded: allMetrics(xs.map(({ l }) => l.decoded!), xs.map(({ l }) => l.gold!), boot),
+  });
+  const byCriteria = new Map<string, number[]>();
+  o.rows.examples.forEach((ex, i) => byCriteria.set(ex.rubric.criteria, [...(byCriteria.get(ex.rubric.criteria) ?? []), i]));
+  const rubrics: RubricGroup[] =
+    byCriteria.size < 2
+      ? []
+      : [...byCriteria].map(([criteria, idx]) => {
+          const set = new Set(idx);
+          const xs = withGold.filter(({ i }) => set.has(i));
+          return { criteria, rows: idx.length, n: xs.length, metrics: xs.length ? agreement(xs).yhat : null };
+        });
+  rubrics.sort((a, b) => b.rows - a.rows);
+  const listed = (kind: 'overflow' | 'unfit') =>
+    plans.flatMap((p, i) => (p.kind === kind ? [{ id: o.rows.examples[i].id, promptIds: p.uncut }] : []));
+  return {
+    file: o.file,
+    checkpoint: o.checkpoint,
+    rows: lines.length,
+    scored: scored.length,
+    labelled: lines.filter((l) => l.gold !== null).length,
+    cut: { count: plans.filter((p) => p.kind === 'cut').length, to: o.cutTo ?? null },
+    budget: o.budget,
+    overflow: listed('overflow'),
+    unfit: listed('unfit'),
+    failed: lines.flatMap((l) => (l.error && !l.skipped ? [{ id: l.id, error: l.error }] : [])),
+    rejected: o.rows.rejected,
+    errors: o.errors,
+    metrics: withGold.length ? { ...agreement(withGold), n: withGold.length } : null,
+    rubrics,
+    promptFit: o.promptFit,
+    settings: o.settings,
+    seconds: o.seconds,
+    out: o.out,
+  };
+}
+
+const NAMES = { pearson: 'Pearson r', spearman: 'Spearman ρ', kendall: 'Kendall τ-b', rmse: 'RMSE' } as const;
+
+/** A number to 3 places, or "–" when undefined. */
+export function num(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(3);
+}
+
+/** The lines of the text summary (stdout). */
+export function summaryText(s: EvalSummary, o: { maxRubrics?: number; maxListed?: number } = {}): string[] {
+  const maxRubrics = o.maxRubrics ?? 15;
+  const maxListed = o.maxListed ?? 20;
+  const out: string[] = [];
+  const noScore = s.overflow.length + s.unfit.length + s.failed.length;
+  out.push(`${s.file}: ${s.rows} rows judged${s.rejected ? `, ${s.rejected} rejected` : ''}; ${s.scored} scored, ${noScore} without a score; ${s.labelled} with a label`);
+  if (s.cut.to !== null) out.push(`prompts cut to fit (--max-prompt-tokens ${s.cut.to}): ${s.cut.count} of ${s.rows}`);
+  out.push(`over the context (prompt over the budget of ${s.budget} ids, not scored${s.cut.to === null ? '; --max-prompt-tokens cuts them instead' : ''}): ${s.overflow.length}`);
+  const list = (title: string, xs: { id: string; promptIds: number }[]) => {
+    if (!xs.length) return;
+    out.push(`  ${title}: ${xs.slice(0, maxListed).map((x) => `${x.id} (${x.promptIds} ids)`).join(', ')}${xs.length > maxListed ? `, …and ${xs.length - maxListed} more (--json or --out lists them all)` : ''}`);
+  };
+  list('over the context', s.overflow);
+  if (s.unfit.length) out.push(`cannot fit even with an emptied prompt (not scored): ${s.unfit.length}`);
+  list('cannot fit', s.unfit);
+  for (const f of s.failed.slice(0, maxListed)) out.push(`no finite score: ${f.id}: ${f.error}`);
+  if (!s.metrics) out.push(s.labelled ? 'no scored row has a label: no agreement to report' : 'the rows have no labels: no agreement to report');
+  else {
+    out.push('', `agreement with the labels (n = ${s.metrics.n}; percentile-bootstrap 95% CI, ${s.settings.bootstrap} resamples):`);
+    out.push(`  ${''.padEnd(12)} ${'CoT-RAIL ŷ'.padEnd(26)} decoded score`);
+    for (const m of METRICS) {
+      const e = s.metrics.yhat[m];
+      const d = s.metrics.decoded[m];
+      out.push(`  ${NAMES[m].padEnd(12)} ${`${num(e.value)} [${num(e.lo)}, ${num(e.hi)}]`.padEnd(26)} ${num(d.value)} [${num(d.lo)}, ${num(d.hi)}]`);
+    }
+  }
+  if (s.rubrics.length && s.metrics) {
+    out.push('', `per rubric (${s.rubrics.length} rubrics by criteria text; CoT-RAIL ŷ; largest first):`);
+    out.push(`  ${'rows'.padStart(5)} ${'n'.padStart(5)}  ${'r'.padStart(6)} ${'ρ'.padStart(6)} ${'τ-b'.padStart(6)} ${'RMSE'.padStart(6)}  criteria`);
+    for (const g of s.rubrics.slice(0, maxRubrics)) {
+      const v = (m: (typeof METRICS)[number]) => num(g.metrics?.[m].value).padStart(6);
+      const c = g.criteria.replace(/\s+/g, ' ');
+      out.push(`  ${String(g.rows).padStart(5)} ${String(g.n).padStart(5)}  ${v('pearson')} ${v('spearman')} ${v('kendall')} ${v('rmse')}  ${c.length > 60 ? c.slice(0, 57) + '...' : c}`);
+    }
+    if (s.rubrics.length > maxRubrics) out.push(`  …and ${s.rubrics.length - maxRubrics} more rubrics (--json lists them all, with CIs)`);
+  }
+  if (s.errors.length) {
+    out.push('', `rejected rows (${s.rejected}):`);
+    for (const e of s.errors.slice(0, maxListed)) out.push(`  ${e.file ?? ''}${e.line !== undefined ? `:${e.line}` : ''}${e.row !== undefined ? ` (row ${e.row})` : ''} ${e.field ?? ''}: ${e.message}`);
+    if (s.errors.length > maxListed) out.push(`  …and ${s.errors.length - maxListed} more (--json lists them all)`);
+  }
+  if (s.out) out.push('', `wrote ${s.out} (one JSON line per row)`);
+  return out;
+}
+
+export function printSummary(s: EvalSummary): void {
+  console.log(summaryText(s).join('\n'));
+}
+
+export { METRICS };
