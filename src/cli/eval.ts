@@ -16,7 +16,7 @@ import { ProgressBar } from './progress.ts';
 
 const USAGE = `usage: tract eval --checkpoint <model> --data <file> [--n-cot N] [--greedy] [--out results.jsonl] [--json]
                  [--max-prompt-tokens N|budget] [--batch N] [--bootstrap N] [--template compact|prometheus]
-                 [--renormalize] [--seed S] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
+                 [--renormalize] [--seed S] [--repetition-penalty R] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
                  [--tokenizer <file>]
 
   Judges every row of --data (a Prometheus benchmark JSON, a Feedback Collection JSONL or tract JSONL;
@@ -74,20 +74,24 @@ export const command: Command = {
     const plans = planPrompts(rows.examples, s.tokenizer, flags.template, s.rule, cutTo);
     const toJudge = plans.filter((p) => p.kind === 'fits' || p.kind === 'cut').length;
     const started = performance.now();
-    const { judge, destroy } = await openJudge(s, batch);
-    const bar = new ProgressBar();
-    bar.begin('eval');
+    // One call over every row (prompts of one length share a batch), as tract run's evaluation.
+    const room = cutTo === undefined ? undefined : cutRuleFor(s.rule, s.budget, cutTo).maxCotTokens;
+    const options = judgeOptions(s, { seed: flags.seed, promptCotTokens: room });
+    const range = { from: 0, to: rows.examples.length };
     let lines;
-    try {
-      // One call over every row (prompts of one length share a batch), as tract run's evaluation.
-      const room = cutTo === undefined ? undefined : cutRuleFor(s.rule, s.budget, cutTo).maxCotTokens;
-      const options = { ...judgeOptions(s, { seed: flags.seed, promptCotTokens: room }), onProgress: (d: number) => bar.update(d, toJudge) };
-      lines = await judgeRange(judge, s, rows, plans, { from: 0, to: rows.examples.length }, options);
-    } finally {
-      destroy();
+    if (toJudge === 0) lines = await judgeRange(null, s, rows, plans, range, options);
+    else {
+      const { judge, destroy } = await openJudge(s, batch);
+      const bar = new ProgressBar();
+      bar.begin('eval');
+      try {
+        lines = await judgeRange(judge, s, rows, plans, range, { ...options, onProgress: (d: number) => bar.update(d, toJudge) });
+      } finally {
+        destroy();
+      }
+      bar.end(`judged ${toJudge} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     const seconds = (performance.now() - started) / 1000;
-    bar.end(`judged ${toJudge} rows in ${seconds.toFixed(1)} s`);
     if (outPath) await writeFileAtomic(outPath, lines.map((l) => JSON.stringify(l) + '\n'));
     const summary = evalSummary({
       file: values.data,
@@ -98,7 +102,7 @@ export const command: Command = {
       cutTo,
       budget: s.budget,
       promptFit: promptFitRecord(s),
-      settings: { nCot: flags.nCot, greedy: flags.greedy, template: flags.template, renormalize: flags.renormalize, seed: flags.seed, batch, bootstrap: resamples },
+      settings: { nCot: flags.nCot, greedy: flags.greedy, repetitionPenalty: flags.repetitionPenalty, template: flags.template, renormalize: flags.renormalize, seed: flags.seed, batch, bootstrap: resamples },
       seconds,
       out: values.out ?? null,
       errors: rows.issues.map(issueRecord),

@@ -34,7 +34,7 @@ export interface EvalSummary {
   errors: CliErrorRecord[];
   /** Against the labels (null when no scored row has one). */
   metrics: { yhat: MetricSet; decoded: MetricSet; n: number } | null;
-  /** Per rubric, largest first (empty when the file has one rubric). */
+  /** Per rubric, most scored labelled rows first (empty when the file has one rubric). */
   rubrics: RubricGroup[];
   promptFit: unknown;
   settings: Record<string, unknown>;
@@ -74,7 +74,7 @@ export function evalSummary(o: {
           const xs = withGold.filter(({ i }) => set.has(i));
           return { criteria, rows: idx.length, n: xs.length, metrics: xs.length ? agreement(xs).yhat : null };
         });
-  rubrics.sort((a, b) => b.rows - a.rows);
+  rubrics.sort((a, b) => b.n - a.n || b.rows - a.rows);
   const listed = (kind: 'overflow' | 'unfit') =>
     plans.flatMap((p, i) => (p.kind === kind ? [{ id: o.rows.examples[i].id, promptIds: p.uncut }] : []));
   return {
@@ -112,7 +112,7 @@ export function summaryText(s: EvalSummary, o: { maxRubrics?: number; maxListed?
   const maxListed = o.maxListed ?? 20;
   const out: string[] = [];
   const noScore = s.overflow.length + s.unfit.length + s.failed.length;
-  out.push(`${s.file}: ${s.rows} rows judged${s.rejected ? `, ${s.rejected} rejected` : ''}; ${s.scored} scored, ${noScore} without a score; ${s.labelled} with a label`);
+  out.push(`${s.file}: ${s.rows} rows${s.rejected ? `, ${s.rejected} rejected` : ''}; ${s.scored} scored, ${noScore} without a score; ${s.labelled} with a label`);
   if (s.cut.to !== null) out.push(`prompts cut to fit (--max-prompt-tokens ${s.cut.to}): ${s.cut.count} of ${s.rows}`);
   out.push(`over the context (prompt over the budget of ${s.budget} ids, not scored${s.cut.to === null ? '; --max-prompt-tokens cuts them instead' : ''}): ${s.overflow.length}`);
   const list = (title: string, xs: { id: string; promptIds: number }[]) => {
@@ -134,14 +134,16 @@ export function summaryText(s: EvalSummary, o: { maxRubrics?: number; maxListed?
     }
   }
   if (s.rubrics.length && s.metrics) {
-    out.push('', `per rubric (${s.rubrics.length} rubrics by criteria text; CoT-RAIL ŷ; largest first):`);
+    const shown = s.rubrics.filter((g) => g.n > 0);
+    const none = s.rubrics.length - shown.length;
+    out.push('', `per rubric (${s.rubrics.length} rubrics by criteria text${none ? `, ${none} with no scored labelled row` : ''}; CoT-RAIL ŷ; n = scored labelled rows, most first):`);
     out.push(`  ${'rows'.padStart(5)} ${'n'.padStart(5)}  ${'r'.padStart(6)} ${'ρ'.padStart(6)} ${'τ-b'.padStart(6)} ${'RMSE'.padStart(6)}  criteria`);
-    for (const g of s.rubrics.slice(0, maxRubrics)) {
+    for (const g of shown.slice(0, maxRubrics)) {
       const v = (m: (typeof METRICS)[number]) => num(g.metrics?.[m].value).padStart(6);
       const c = g.criteria.replace(/\s+/g, ' ');
       out.push(`  ${String(g.rows).padStart(5)} ${String(g.n).padStart(5)}  ${v('pearson')} ${v('spearman')} ${v('kendall')} ${v('rmse')}  ${c.length > 60 ? c.slice(0, 57) + '...' : c}`);
     }
-    if (s.rubrics.length > maxRubrics) out.push(`  …and ${s.rubrics.length - maxRubrics} more rubrics (--json lists them all, with CIs)`);
+    if (shown.length > maxRubrics) out.push(`  …and ${shown.length - maxRubrics} more rubrics (--json lists them all, with CIs)`);
   }
   if (s.errors.length) {
     out.push('', `rejected rows (${s.rejected}):`);

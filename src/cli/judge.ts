@@ -19,7 +19,7 @@ export { checkJudgement };
 export { judgeCliCotSettings } from './judge_setup.ts';
 
 const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--n-cot N] [--greedy] [--template compact|prometheus]
-                  [--renormalize] [--seed S] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
+                  [--renormalize] [--seed S] [--repetition-penalty R] [--max-cot-tokens N] [--prompt-cot-tokens N] [--report <report.json>]
                   [--tokenizer <file>] [--json]
        tract judge --checkpoint <file> --input <rows.jsonl|rows.json> --out <graded.jsonl> [--batch N] [--limit N] [same flags]
 
@@ -28,6 +28,8 @@ const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--
                 reference_answer, rubric {criteria, score1..score5}; score/scores optional (shown as gold)
     --n-cot     CoTs to sample; CoT-RAIL averages their ŷ (default 1)
     --greedy    greedy CoTs instead of sampling (T = 1, top-p 0.9)
+    --repetition-penalty  of CoT sampling (default 1: off; the reference code and tract run's
+                evaluation use 1.03)
     --template  prompt template (default: compact, what tract run trains with)
     --max-cot-tokens     longest CoT sampled (default: the judge's run's eval.maxCotTokens, at most
                          its trained CoT room; 64 when neither is recorded)

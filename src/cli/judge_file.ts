@@ -145,10 +145,10 @@ export async function openJudge(s: JudgeSetup, batch: number): Promise<{ judge: 
 /**
  * Judges rows[from, to) (indices into `examples`): the rows with a prompt are judged in one batched
  * CoT-RAIL call (prompts of one length share a batch, as in `tract run`'s evaluation); the rest get
- * their skipped line. Lines come back in row order.
+ * their skipped line. Lines come back in row order. `judge` may be null when no row has a prompt.
  */
 export async function judgeRange(
-  judge: Judge,
+  judge: Judge | null,
   s: JudgeSetup,
   rows: Pick<JudgeRows, 'examples' | 'gold'>,
   plans: readonly PromptPlan[],
@@ -157,7 +157,8 @@ export async function judgeRange(
 ): Promise<RowLine[]> {
   const idx: number[] = [];
   for (let i = range.from; i < range.to; i++) if (plans[i].kind === 'fits' || plans[i].kind === 'cut') idx.push(i);
-  const judged = idx.length ? await judge.cotRail(idx.map((i) => rows.examples[i]), options) : [];
+  if (idx.length && !judge) throw new Error('judgeRange: rows to judge but no judge');
+  const judged = idx.length ? await judge!.cotRail(idx.map((i) => rows.examples[i]), options) : [];
   const byRow = new Map(idx.map((i, k) => [i, judged[k]]));
   const out: RowLine[] = [];
   for (let i = range.from; i < range.to; i++) {

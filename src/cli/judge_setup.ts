@@ -19,6 +19,7 @@ export const JUDGE_FLAGS = {
   template: { type: 'string' },
   renormalize: { type: 'boolean' },
   seed: { type: 'string' },
+  'repetition-penalty': { type: 'string' },
   'max-cot-tokens': { type: 'string' },
   'prompt-cot-tokens': { type: 'string' },
   report: { type: 'string' },
@@ -44,6 +45,8 @@ export interface JudgeFlags {
   nCot: number;
   seed: number;
   greedy: boolean;
+  /** CoT sampling's repetition penalty (1 = off, tract judge's default; tract run evaluates with 1.03). */
+  repetitionPenalty: number;
   renormalize: boolean;
   maxCotTokens?: number;
   promptCotTokens?: number;
@@ -63,6 +66,7 @@ export function judgeFlags(values: JudgeFlagValues): JudgeFlags {
     nCot: numberFlag('n-cot', values['n-cot'], 1, { integer: true, min: 1, max: 64 }),
     seed: numberFlag('seed', values.seed, 0, { integer: true, min: 0 }),
     greedy: !!values.greedy,
+    repetitionPenalty: numberFlag('repetition-penalty', values['repetition-penalty'], 1, { min: 0.5, max: 2 }),
     renormalize: !!values.renormalize,
     maxCotTokens: optional('max-cot-tokens'),
     promptCotTokens: optional('prompt-cot-tokens'),
@@ -112,7 +116,10 @@ export function judgeOptions(s: JudgeSetup, o: { seed?: number; promptCotTokens?
     promptCotTokens: o.promptCotTokens ?? s.cot.promptCotTokens,
     seed: o.seed ?? s.flags.seed,
     renormalize: s.flags.renormalize,
-    sampling: s.flags.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
+    sampling: {
+      ...(s.flags.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 }),
+      ...(s.flags.repetitionPenalty !== 1 ? { repetitionPenalty: s.flags.repetitionPenalty } : {}),
+    },
   };
 }
 
