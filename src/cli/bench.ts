@@ -11,6 +11,7 @@ const benches: Record<string, { summary: string; load: () => Promise<BenchModule
   train: { summary: 'training step time and tokens/s in Node: stories260K and ~5M shapes, scaling points', load: () => import('./bench/train.ts') },
   generate: { summary: 'decode tokens/s with the KV cache at context 64 and 256', load: () => import('./bench/generate.ts') },
   judge: { summary: 'one RAIL judgment (200-token prompt, 64-token CoT, read-out): ours vs onnxruntime-web in one headless Chromium run', load: () => import('./bench/judge.ts') },
+  eval: { summary: "tract eval vs tract run's evaluation on 500 Rubric Lab test rows with the ready judge (minutes)", load: () => import('./bench/eval.ts') },
   nanogpt: { summary: 'ours vs @genai-fi/nanogpt 1.3.0 training tokens/s in one headless Chromium run (slow: minutes)', load: () => import('./bench/nanogpt.ts') },
 };
 
