@@ -66,9 +66,11 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    // Dawn keeps the event loop alive; exit explicitly once the command is done.
+    // Dawn keeps the event loop alive; exit explicitly once the command is done — after stdout has
+    // taken everything written to it (a pipe takes a large write in pieces: exiting at once cut
+    // JSON lines off; the callback of an empty write runs once the writes before it are flushed).
     process.exitCode = code;
-    setImmediate(() => process.exit(code));
+    process.stdout.write('', () => setImmediate(() => process.exit(code)));
   },
   (e: unknown) => {
     console.error(e);
