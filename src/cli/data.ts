@@ -2,12 +2,14 @@
 //   tract data inspect <file> [--json] [--tokenizer <tok.bin|tokenizer.json|rubric-lab>] [--template …]
 //                      [--seq-len N] [--prompt-cot-tokens N] [--show <id>]
 //   tract data rubric-lab --out <file.jsonl> [--seed S] [--train N --dev N --test N] …
+//   tract data export --format feedback-collection (<file> | --rubric-lab | --self-cots <file>) [--out …]
 // The data code itself (src/data) never touches the file system; this file does the Node side:
 // paths, streams, the output file.
 // Prompts are also measured as the prompt-fit rule fits them (src/data/example.ts: the prompt gets
 // seqLen + 1 − (CoT room + " So the overall score is " + score + EOS) ids, whatever the method): how
 // many a run would cut or drop, and with --show one example's prompt exactly as a judge sees it.
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics';
@@ -17,6 +19,7 @@ import {
   LAYOUT_TEXT,
   RUBRIC_LAB_DEFAULTS,
   RUBRIC_LAB_FAMILIES,
+  allExamples,
   buildExample,
   formatIssue,
   generateRubricLab,
@@ -26,6 +29,7 @@ import {
   toTractJsonl,
   trainRubricLabTokenizer,
   type JudgeExample,
+  type LoadIssue,
   type LoadResult,
   type PromptFit,
   type TemplateName,
@@ -36,7 +40,10 @@ import { loadCheckpoint } from '../model/checkpoint.ts';
 import { MAX_CONFIG } from '../model/config.ts';
 import { UsageError, numberFlag, parseFlags } from './args.ts';
 import { loadTokenizer } from './files.ts';
-import { EXIT, issueRecord } from './errors.ts';
+import { toFeedbackCollectionRows } from '../data/rows/feedbackCollectionWrite.ts';
+import { EXIT, InputError, issueRecord } from './errors.ts';
+import { readJsonFile } from './jsonInput.ts';
+import { reportCandidates } from './trained_fit.ts';
 import type { Command } from './main.ts';
 import { inputFile, outputFile, writeFileAtomic } from './paths.ts';
 
@@ -73,7 +80,25 @@ const USAGE = `usage: tract data <subcommand> [flags]
       Write the built-in dataset as tract JSONL: one row per example, all splits in one file, each
       row naming its split ("split": "train" | "dev" | "test"). Defaults: seed ${RUBRIC_LAB_DEFAULTS.seed}, train ${RUBRIC_LAB_DEFAULTS.train},
       dev ${RUBRIC_LAB_DEFAULTS.dev}, test ${RUBRIC_LAB_DEFAULTS.test}, noise ${RUBRIC_LAB_DEFAULTS.noise}. With --tokenizer-out, also train the BPE tokenizer on
-      the train split (--vocab-size, default 1024) and save it as a Hugging Face tokenizer.json.`;
+      the train split (--vocab-size, default 1024) and save it as a Hugging Face tokenizer.json.
+
+  tract data export --format feedback-collection [--out <file.jsonl>] [--split train|dev|test] [--json]
+                    (<file> | --rubric-lab [--seed S --train N --dev N --test N --noise SD])
+                    [--self-cots runs/<dir>/seed-N/self-cot.jsonl]
+      Write judge data as Feedback Collection JSONL, the layout the official TRACT code
+      (github.com/d223302/TRACT) trains on: orig_instruction, orig_response, orig_reference_answer,
+      orig_criteria, orig_score1_description..orig_score5_description, orig_feedback, orig_score,
+      the Prometheus prompt as instruction, and output "<CoT> So the overall score is N [RESULT] N";
+      also id, split, and tract_label/tract_scores (the regression label, which may be fractional:
+      orig_score is the integer our target ends with). Rows go to stdout without --out.
+        <file>        a loaded file (any layout tract data inspect reads)
+        --rubric-lab  the built-in dataset (all splits unless --split)
+        --self-cots   a run's self-generated CoTs as stage 2 trains on them (each training
+                      example with its stage-1 model's CoT and the gold score); the examples come
+                      from <file> (a run on your data) or else from the run's report.json (Rubric Lab)
+        --split       only the rows of this split
+        --json        a summary object on stdout (needs --out)
+      Exit status 1 when any row is left out (no feedback to write, a CoT of an unknown example).`;
 
 /** A statistic over zero values is null (JSON) and prints as "–" (text), never NaN. */
 type Stat = number | null;
@@ -323,6 +348,18 @@ async function inspect(argv: string[]): Promise<number> {
   return result.accepted > 0 && result.rejected === 0 && !result.fatal && result.errors.length === 0 ? EXIT.ok : EXIT.rejected;
 }
 
+/** Rubric Lab's options from --seed, --train, --dev, --test, --noise (the defaults where absent). */
+function rubricLabOptions(values: { seed?: string; train?: string; dev?: string; test?: string; noise?: string }) {
+  const seedText = values.seed ?? String(RUBRIC_LAB_DEFAULTS.seed);
+  return {
+    seed: /^-?\d+$/.test(seedText) ? Number(seedText) : seedText,
+    train: numberFlag('train', values.train, RUBRIC_LAB_DEFAULTS.train, { min: 0, max: 1_000_000, integer: true }),
+    dev: numberFlag('dev', values.dev, RUBRIC_LAB_DEFAULTS.dev, { min: 0, max: 1_000_000, integer: true }),
+    test: numberFlag('test', values.test, RUBRIC_LAB_DEFAULTS.test, { min: 0, max: 1_000_000, integer: true }),
+    noise: numberFlag('noise', values.noise, RUBRIC_LAB_DEFAULTS.noise, { min: 0, max: 5 }),
+  };
+}
+
 async function rubricLab(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     out: { type: 'string' },
@@ -337,15 +374,8 @@ async function rubricLab(argv: string[]): Promise<number> {
   });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   if (!values.out) throw new UsageError('--out <file.jsonl> is required');
-  const seedText = values.seed ?? String(RUBRIC_LAB_DEFAULTS.seed);
-  const seed = /^-?\d+$/.test(seedText) ? Number(seedText) : seedText;
-  const opts = {
-    seed,
-    train: numberFlag('train', values.train, RUBRIC_LAB_DEFAULTS.train, { min: 0, max: 1_000_000, integer: true }),
-    dev: numberFlag('dev', values.dev, RUBRIC_LAB_DEFAULTS.dev, { min: 0, max: 1_000_000, integer: true }),
-    test: numberFlag('test', values.test, RUBRIC_LAB_DEFAULTS.test, { min: 0, max: 1_000_000, integer: true }),
-    noise: numberFlag('noise', values.noise, RUBRIC_LAB_DEFAULTS.noise, { min: 0, max: 5 }),
-  };
+  const opts = rubricLabOptions(values);
+  const seed = opts.seed;
   const vocabSize = numberFlag('vocab-size', values['vocab-size'], 1024, { min: 259, max: 65536, integer: true });
   const outPath = await outputFile(values.out, '--out');
   const tokOutPath = values['tokenizer-out'] === undefined ? undefined : await outputFile(values['tokenizer-out'], '--tokenizer-out');
@@ -384,13 +414,166 @@ async function rubricLab(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** A run's self-CoT file (runs/<dir>/seed-N/self-cot.jsonl: {id, cot, label, settings} per line) as id → CoT, with its labels and the lines that are not rows. */
+function readSelfCots(text: string, file: string): { cots: Map<string, string>; labels: Map<string, number>; at: Map<string, { line: number; index: number }>; issues: LoadIssue[] } {
+  const cots = new Map<string, string>();
+  const labels = new Map<string, number>();
+  const where = new Map<string, { line: number; index: number }>();
+  const issues: LoadIssue[] = [];
+  let index = 0;
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const at = { file, line: i + 1, index: index++ };
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (e) {
+      issues.push({ ...at, field: '(row)', message: `invalid JSON: ${(e as Error).message}` });
+      return;
+    }
+    const r = row as { id?: unknown; cot?: unknown; label?: unknown } | null;
+    if (typeof r?.id !== 'string' || r.id === '') issues.push({ ...at, field: 'id', message: 'expected the id of a training example' });
+    else if (typeof r.cot !== 'string') issues.push({ ...at, field: 'cot', message: 'expected the sampled CoT text' });
+    else if (cots.has(r.id)) issues.push({ ...at, field: 'id', message: `duplicate id "${r.id}"` });
+    else {
+      cots.set(r.id, r.cot);
+      where.set(r.id, { line: at.line, index: at.index });
+      if (typeof r.label === 'number') labels.set(r.id, r.label);
+    }
+  });
+  return { cots, labels, at: where, issues };
+}
+
+/** The Rubric Lab a run trained on, from its report.json (beside the self-CoT file's seed-N/ folder), or why it cannot be known. */
+async function runRubricLab(selfCotPath: string): Promise<{ lab: JudgeExample[]; from: string }> {
+  const candidates = reportCandidates(selfCotPath);
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new UsageError(`--self-cots: no report.json of its run (looked at ${candidates.join(', ')}); say which data the run trained on: the file it was given (--data), or --rubric-lab with its --seed/--train/--dev/--test/--noise`);
+  const report = (await readJsonFile(found, '--self-cots (its run\'s report.json)', { maxBytes: 256 * 2 ** 20 })) as { config?: { data?: { seed: number; train: number; dev: number; test: number; noise: number } }; data?: { source?: string } };
+  if (report.data?.source) throw new UsageError(`--self-cots: that run trained on a file of its own (${report.data.source}): give that file too`);
+  const d = report.config?.data;
+  if (!d) throw new InputError(`${found}: no config.data (not a tract run's report.json?)`, { where: { file: found, field: 'config.data' } });
+  return { lab: allExamples(generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise })), from: `Rubric Lab seed ${d.seed} (${found})` };
+}
+
+async function exportData(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      format: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      'rubric-lab': { type: 'boolean' },
+      seed: { type: 'string' },
+      train: { type: 'string' },
+      dev: { type: 'string' },
+      test: { type: 'string' },
+      noise: { type: 'string' },
+      'self-cots': { type: 'string' },
+      split: { type: 'string' },
+    },
+    true,
+  );
+  if (values.format !== 'feedback-collection') throw new UsageError(`--format must be feedback-collection, got ${values.format === undefined ? 'nothing' : `'${values.format}'`}`);
+  if (positionals.length > 1) throw new UsageError(`export takes at most one file, got ${positionals.length}`);
+  const file = positionals[0];
+  const lab = !!values['rubric-lab'];
+  if (file && lab) throw new UsageError('give a file or --rubric-lab, not both');
+  if (!file && !lab && !values['self-cots']) throw new UsageError('what to export: a file, --rubric-lab, or a run\'s --self-cots');
+  const labFlags = (['seed', 'train', 'dev', 'test', 'noise'] as const).filter((k) => values[k] !== undefined);
+  if (labFlags.length && !lab) throw new UsageError(`--${labFlags[0]} goes with --rubric-lab`);
+  const split = values.split;
+  if (split !== undefined && !['train', 'dev', 'test'].includes(split)) throw new UsageError(`--split must be train, dev or test, got '${split}'`);
+  // With --json the summary is stdout's one object, so the rows need a file of their own.
+  if (values.json && !values.out) throw new UsageError('--json needs --out (without it the rows go to stdout)');
+  const outPath = values.out === undefined ? undefined : await outputFile(values.out, '--out');
+  const selfCotPath = values['self-cots'] === undefined ? undefined : inputFile(values['self-cots'], '--self-cots');
+
+  const issues: LoadIssue[] = [];
+  let examples: JudgeExample[];
+  let source: string;
+  // Where a row that cannot be written came from: its file, and its row when that is known.
+  let where: (ex: JudgeExample, position: number) => Pick<LoadIssue, 'file' | 'line' | 'index'>;
+  if (file) {
+    inputFile(file, 'export');
+    const loaded = await loadJudgeData(createReadStream(file), { file });
+    issues.push(...loaded.errors);
+    examples = loaded.examples;
+    source = file;
+    // The n-th example is the file's row n only when no row before it was rejected.
+    const clean = loaded.rejected === 0 && !loaded.fatal;
+    where = (_ex, position) => (clean ? { file, index: position } : { file });
+  } else if (lab) {
+    const o = rubricLabOptions(values);
+    examples = allExamples(generateRubricLab(o));
+    source = `Rubric Lab seed ${o.seed}`;
+    where = () => ({ file: source });
+  } else {
+    const r = await runRubricLab(selfCotPath!);
+    examples = r.lab;
+    source = r.from;
+    where = () => ({ file: source });
+  }
+  let selfCots: Map<string, string> | undefined;
+  if (selfCotPath) {
+    const spec = values['self-cots']!;
+    const read = readSelfCots(await readFile(selfCotPath, 'utf8'), spec);
+    issues.push(...read.issues);
+    const byId = new Map(examples.map((e) => [e.id, e]));
+    // A CoT of an example the data does not have, or of one with another label, means the data is not the run's.
+    for (const [id] of read.cots) {
+      const ex = byId.get(id);
+      if (!ex) issues.push({ file: spec, ...read.at.get(id), field: 'id', message: `no example "${id}" in ${source}: is it the data the run trained on?` });
+      else if (read.labels.has(id) && Math.abs(read.labels.get(id)! - ex.label) > 1e-9) issues.push({ file: spec, ...read.at.get(id), field: 'label', message: `${id}: label ${read.labels.get(id)} here but ${ex.label} in ${source}: is it the data the run trained on?` });
+    }
+    selfCots = read.cots;
+    where = (ex) => ({ file: spec, ...read.at.get(ex.id) });
+    // Stage 2 trains on the training examples' own CoTs: only the examples that have one.
+    examples = examples.filter((e) => read.cots.has(e.id));
+    source = `the self-CoTs of ${spec} on ${source}`;
+  }
+  if (split !== undefined) examples = examples.filter((e) => e.split === split);
+  const made = toFeedbackCollectionRows(examples, { where, selfCots });
+  issues.push(...made.issues);
+  const rows = made.rows;
+  if (rows.length === 0 && issues.length) throw new InputError(`nothing to export from ${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, { issues });
+  const text = rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : '');
+  if (outPath) await writeFileAtomic(outPath, text);
+  // A pipe takes this in pieces; main.ts exits only once stdout has taken all of it.
+  else process.stdout.write(text);
+  const summary = {
+    format: 'feedback-collection',
+    source,
+    out: values.out ?? null,
+    rows: rows.length,
+    splits: countBy(examples, (e) => e.split ?? '(none)'),
+    fractionalLabels: rows.filter((r) => r.tract_label !== Number(r.orig_score)).length,
+    errorCount: issues.length,
+    errors: issues.slice(0, 100).map(issueRecord),
+  };
+  const say = (line: string) => (outPath ? console.log(line) : console.error(line));
+  if (values.json) console.log(JSON.stringify(summary, null, 2));
+  else {
+    say(`wrote ${rows.length} Feedback Collection rows from ${source}${outPath ? ` to ${values.out}` : ''}`);
+    if (summary.fractionalLabels) say(`note: ${summary.fractionalLabels} rows have a fractional label; orig_score and output carry the integer our target text ends with, tract_label the label itself`);
+    if (issues.length) {
+      console.error(`${issues.length} problem${issues.length === 1 ? '' : 's'} (those rows are left out):`);
+      for (const i of issues.slice(0, 10)) console.error(`  ${formatIssue(i)}`);
+      if (issues.length > 10) console.error(`  …and ${issues.length - 10} more`);
+    }
+  }
+  // Any row left out is input rejected in part: 1, as for every command.
+  return issues.length ? EXIT.rejected : EXIT.ok;
+}
+
 export const command: Command = {
-  summary: 'inspect judge data files; write the built-in Rubric Lab dataset',
+  summary: 'inspect judge data files; write Rubric Lab; export data for the official TRACT code',
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'inspect') return inspect(rest);
     if (sub === 'rubric-lab') return rubricLab(rest);
-    throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'a subcommand is required (inspect or rubric-lab)');
+    if (sub === 'export') return exportData(rest);
+    throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'a subcommand is required (inspect, rubric-lab or export)');
   },
 };
