@@ -23,7 +23,8 @@ const f3 = (x: number | null | undefined) => (typeof x === 'number' && Number.is
 const ci = (e: Estimate) => `${f3(e.value)} [${f3(e.lo)}, ${f3(e.hi)}]`;
 const spread = (s: SeedSpread) => `${f3(s.mean)} ± ${f3(s.sd)}`;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const cutText = (c: PromptCut) => `${c.cut}/${c.n} (${pct(c.rate)})${c.dropped > 0 ? `, ${c.dropped} too long even emptied` : ''}`;
+// A split with no examples has no rate of cut prompts: "–", not 0% (issue 14: no statistic over zero rows).
+const cutText = (c: PromptCut) => `${c.cut}/${c.n} (${c.n > 0 ? pct(c.rate) : '–'})${c.dropped > 0 ? `, ${c.dropped} too long even emptied` : ''}`;
 type MethodEntry = [MethodName, NonNullable<Report['methods'][MethodName]>];
 const METRIC_KEYS = ['pearson', 'spearman', 'kendall', 'rmse'] as const;
 

@@ -80,6 +80,12 @@ describe('report.md', () => {
     expect(md).toContain('Reference CoTs cut to 64 tokens: 4.');
   });
 
+  it('gives no rate of cut prompts for a split with no examples ("–")', () => {
+    const r = twoSeedReport();
+    r.data.promptCut.dev = { n: 0, cut: 0, rate: 0, dropped: 0 };
+    expect(renderMarkdown(r, 'npm run tract -- run')).toContain('Cut prompts: train 12/2000 (0.6%), dev 0/0 (–), test 3/500 (0.6%).');
+  });
+
   it('gives mean ± sd and every seed of every metric', () => {
     expect(md).toMatch(/\| TRACT \(stage 2 from the seed\) \+ CoT-RAIL `tract-cotrail` \| 0\.820 ± 0\.028 \(0\.800 \[0\.750, 0\.850\]\) \|/);
     expect(md).toContain('### Every metric per seed');
