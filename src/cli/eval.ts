@@ -74,9 +74,12 @@ export const command: Command = {
     const plans = planPrompts(rows.examples, s.tokenizer, flags.template, s.rule, cutTo);
     const toJudge = plans.filter((p) => p.kind === 'fits' || p.kind === 'cut').length;
     const started = performance.now();
-    // One call over every row (prompts of one length share a batch), as tract run's evaluation.
-    const room = cutTo === undefined ? undefined : cutRuleFor(s.rule, s.budget, cutTo).maxCotTokens;
-    const options = judgeOptions(s, { seed: flags.seed, promptCotTokens: room });
+    // One batched call over every row (prompts of one length share a batch), as tract run's evaluation;
+    // with --max-prompt-tokens below the budget, a second for the rows to cut (a wider CoT room cuts
+    // their prompts to it), so the rows that fit keep tract judge's options exactly.
+    const options = judgeOptions(s, { seed: flags.seed });
+    const cutRoom = cutTo === undefined || cutTo === s.budget ? undefined : cutRuleFor(s.rule, s.budget, cutTo).maxCotTokens;
+    const cutOptions = cutRoom === undefined ? undefined : judgeOptions(s, { seed: flags.seed, promptCotTokens: cutRoom });
     const range = { from: 0, to: rows.examples.length };
     let lines;
     if (toJudge === 0) lines = await judgeRange(null, s, rows, plans, range, options);
@@ -84,8 +87,9 @@ export const command: Command = {
       const { judge, destroy } = await openJudge(s, batch);
       const bar = new ProgressBar();
       bar.begin('eval');
+      const onProgress = (d: number) => bar.update(d, toJudge);
       try {
-        lines = await judgeRange(judge, s, rows, plans, range, { ...options, onProgress: (d: number) => bar.update(d, toJudge) });
+        lines = await judgeRange(judge, s, rows, plans, range, { ...options, onProgress }, cutOptions && { ...cutOptions, onProgress });
       } finally {
         destroy();
       }

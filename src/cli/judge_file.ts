@@ -59,7 +59,8 @@ export type PromptPlan =
 
 /**
  * Each row's prompt plan under `rule`. `cutTo`: undefined → rows over the budget overflow (no
- * score); a number ≤ the budget → prompts over it are cut to it.
+ * score); a number ≤ the budget → prompts over it are cut to it (Judge cuts them when given the
+ * room of cutRuleFor(rule, budget, cutTo)).
  */
 export function planPrompts(examples: readonly JudgeExample[], tokenizer: Tokenizer, template: TemplateName, rule: PromptFit, cutTo?: number): PromptPlan[] {
   const budget = promptBudget(tokenizer, rule);
@@ -77,7 +78,8 @@ export function planPrompts(examples: readonly JudgeExample[], tokenizer: Tokeni
 /**
  * The rule whose budget is `limit` (≤ the rule's): the same context with a CoT room wider by
  * budget − limit. Prompts within `limit` are the same under both; longer ones are cut to `limit`.
- * (Judge takes the room as promptCotTokens; CoTs are still sampled up to maxCotTokens.)
+ * (Judge takes the room as promptCotTokens; CoTs are still sampled up to maxCotTokens, but a read-out
+ * cuts a CoT to the wider room: so only the rows to cut are judged with it, see judgeRange.)
  */
 export function cutRuleFor(rule: PromptFit, budget: number, limit: number): PromptFit {
   return { seqLen: rule.seqLen, maxCotTokens: rule.maxCotTokens + (budget - limit) };
@@ -146,6 +148,9 @@ export async function openJudge(s: JudgeSetup, batch: number): Promise<{ judge: 
  * Judges rows[from, to) (indices into `examples`): the rows with a prompt are judged in one batched
  * CoT-RAIL call (prompts of one length share a batch, as in `tract run`'s evaluation); the rest get
  * their skipped line. Lines come back in row order. `judge` may be null when no row has a prompt.
+ * `cutOptions`: the options for rows whose prompt is cut (a wider CoT room that cuts them shorter,
+ * tract eval --max-prompt-tokens below the budget); they are judged in a second call, so that the
+ * rows that fit keep exactly `options` (the prompt and CoT room tract judge uses).
  */
 export async function judgeRange(
   judge: Judge | null,
@@ -154,12 +159,26 @@ export async function judgeRange(
   plans: readonly PromptPlan[],
   range: { from: number; to: number },
   options: JudgeOptions,
+  cutOptions?: JudgeOptions,
 ): Promise<RowLine[]> {
-  const idx: number[] = [];
-  for (let i = range.from; i < range.to; i++) if (plans[i].kind === 'fits' || plans[i].kind === 'cut') idx.push(i);
-  if (idx.length && !judge) throw new Error('judgeRange: rows to judge but no judge');
-  const judged = idx.length ? await judge!.cotRail(idx.map((i) => rows.examples[i]), options) : [];
-  const byRow = new Map(idx.map((i, k) => [i, judged[k]]));
+  const groups: { idx: number[]; options: JudgeOptions }[] = [{ idx: [], options }];
+  if (cutOptions) groups.push({ idx: [], options: cutOptions });
+  for (let i = range.from; i < range.to; i++) {
+    const k = plans[i].kind;
+    if (k === 'fits' || k === 'cut') groups[k === 'cut' && cutOptions ? 1 : 0].idx.push(i);
+  }
+  const total = groups.reduce((a, g) => a + g.idx.length, 0);
+  if (total && !judge) throw new Error('judgeRange: rows to judge but no judge');
+  const byRow = new Map<number, Judgement>();
+  let before = 0;
+  for (const g of groups) {
+    if (!g.idx.length) continue;
+    const offset = before;
+    const onProgress = g.options.onProgress && ((d: number) => g.options.onProgress!(offset + d, total));
+    const judged = await judge!.cotRail(g.idx.map((i) => rows.examples[i]), { ...g.options, onProgress });
+    g.idx.forEach((i, k) => byRow.set(i, judged[k]));
+    before += g.idx.length;
+  }
   const out: RowLine[] = [];
   for (let i = range.from; i < range.to; i++) {
     const ex = rows.examples[i];

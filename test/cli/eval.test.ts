@@ -120,6 +120,18 @@ describe('tract eval', () => {
     expect(out[2].yhat).toBe(j.yhat);
     // Rows that fit are unchanged by the flag.
     expect(out[0].yhat).toBe(readLines(res)[0].yhat);
+    // Below the budget: every prompt over N is cut to at most N ids; the others keep tract judge's ŷ.
+    const n = Math.max(...readLines(res).filter((l) => l.yhat !== undefined).map((l) => l.prompt.ids)) - 1;
+    const lower = join(dir, 'res-lower.jsonl');
+    const l = run(['eval', '--checkpoint', ckpt, '--data', data, '--greedy', '--json', '--out', lower, '--max-prompt-tokens', String(n), '--bootstrap', '50']);
+    const lowerLines = readLines(lower);
+    const over = rows.map((_, i) => i).filter((i) => encodePrompt(rows[i], tok, 'compact').length > n);
+    expect(l.json()).toMatchObject({ scored: 6, cut: { count: over.length, to: n } });
+    lowerLines.forEach((x, i) => {
+      expect(x.prompt.cut).toBe(over.includes(i));
+      if (over.includes(i)) expect(x.prompt.ids).toBeLessThanOrEqual(n);
+      else expect(x.yhat).toBe(readLines(res)[i].yhat);
+    });
   });
 
   it('batch judging resumes after --limit and after a torn last line: the input ids exactly once, in order', () => {
