@@ -90,7 +90,8 @@ const USAGE = `usage: tract data <subcommand> [flags]
       orig_criteria, orig_score1_description..orig_score5_description, orig_feedback, orig_score,
       the Prometheus prompt as instruction, and output "<CoT> So the overall score is N [RESULT] N";
       also id, split, and tract_label/tract_scores (the regression label, which may be fractional:
-      orig_score is the integer our target ends with). Rows go to stdout without --out.
+      orig_score is the integer our target ends with; tract's loaders read all of it back). Rows
+      go to stdout without --out.
         <file>        a loaded file (any layout tract data inspect reads)
         --rubric-lab  the built-in dataset (all splits unless --split)
         --self-cots   a run's self-generated CoTs as stage 2 trains on them (each training

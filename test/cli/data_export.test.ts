@@ -35,8 +35,8 @@ function tract(args: string[]): Promise<{ status: number | null; stdout: string;
 
 const rowsOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FeedbackCollectionRow);
 
-/** The fields the Feedback Collection layout carries, as our loader reads them back. */
-const carried = (e: JudgeExample) => ({ id: e.id, instruction: e.instruction, response: e.response, referenceAnswer: e.referenceAnswer, rubric: e.rubric, feedback: e.feedback, feedbackScore: e.feedbackScore });
+/** An example as an export carries it (everything but where it came from: source, extras). */
+const carried = (e: JudgeExample) => ({ id: e.id, split: e.split, instruction: e.instruction, response: e.response, referenceAnswer: e.referenceAnswer, rubric: e.rubric, feedback: e.feedback, feedbackScore: e.feedbackScore, scores: e.scores, label: e.label });
 
 /** What the official code reads from a row (finetuning_utils/prepare_dataset.py, inference/inference.py). */
 function officialView(r: FeedbackCollectionRow) {
@@ -61,7 +61,7 @@ describe('Feedback Collection rows (in process)', () => {
     expect(back.errors).toEqual([]);
     expect(back.examples.map(carried)).toEqual(examples.map(carried));
     for (const [i, e] of examples.entries()) {
-      expect(back.examples[i]!.label).toBe(targetScore(e));
+      expect(rows[i]!.orig_score).toBe(String(targetScore(e)));
       expect(rows[i]!.tract_label).toBe(e.label);
       expect(rows[i]!.tract_scores).toEqual(e.scores);
       expect(rows[i]!.split).toBe(e.split);
@@ -71,6 +71,16 @@ describe('Feedback Collection rows (in process)', () => {
     }
     // The fractional labels are there (the layout's integer score is not the whole story).
     expect(examples.some((e) => !Number.isInteger(e.label))).toBe(true);
+  });
+
+  it('a row of the official layout alone (no tract_* columns) loads with orig_score as its label; a tract_label that is not the mean of tract_scores is refused', async () => {
+    const e = examples.find((x) => !Number.isInteger(x.label))!;
+    const { tract_label: _l, tract_scores: _s, split: _p, id: _i, ...official } = toFeedbackCollectionRow(e) as FeedbackCollectionRow;
+    const plain = await loadJudgeData(JSON.stringify(official));
+    expect(plain.examples[0]).toMatchObject({ label: targetScore(e), scores: [targetScore(e)], feedback: e.feedback });
+    expect(plain.examples[0]!.split).toBeUndefined();
+    const wrong = await loadJudgeData(JSON.stringify({ ...official, tract_scores: [2, 3], tract_label: 2 }));
+    expect(wrong.errors).toEqual([expect.objectContaining({ field: 'tract_label', message: 'expected the mean of tract_scores, 2.5, got the number 2' })]);
   });
 
   it('a loaded Feedback Collection file goes out and back unchanged, label included', async () => {

@@ -14,10 +14,10 @@
 // So: output = "<CoT> So the overall score is N [RESULT] N" (N = the integer our own target text
 // ends with: the feedback's score, else the rounded label), orig_feedback = the feedback as loaded
 // (or, for a self-CoT, "<CoT> So the overall score is N"), instruction = the verbatim Prometheus
-// prompt, input = "" (as published). Our own loader (feedbackCollection.ts) reads every orig_* field
-// back to the same example. A fractional regression label (the mean of several annotators) has no
-// place in that layout: tract_label and tract_scores keep it (the official code drops unknown
-// columns), as id and split keep ours.
+// prompt, input = "" (as published). A fractional regression label (the mean of several annotators)
+// has no place in that layout: tract_label and tract_scores keep it (the official code drops unknown
+// columns), as id and split keep ours. Our own loader (feedbackCollection.ts) reads all of these
+// back, so an export loads as the examples it was written from (all but source and extras).
 import { renderPrompt, targetScore, targetText, cotFromFeedback } from '../templates.ts';
 import type { JudgeExample, LoadIssue } from '../types.ts';
 
