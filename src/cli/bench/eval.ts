@@ -6,13 +6,14 @@
 // planning, judging, metrics) and by its own "judged N rows in X s". Prints the ratios. Rows:
 // TRACT_BENCH_EVAL_ROWS (default 500).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRubricLab, toTractJsonl } from '../../data/index.ts';
 import { DEFAULT_CONFIG } from '../../eval/config.ts';
 import { requestGpu } from '../../gpu/index.ts';
+import { writeFileAtomic } from '../paths.ts';
 import { Generator } from '../../infer/generate.ts';
 import { Judge } from '../../infer/judge.ts';
 import { DeviceModel } from '../../model/device_model.ts';
@@ -58,7 +59,7 @@ export async function bench(json: boolean): Promise<void> {
   // tract eval on the same rows, as a user runs it.
   const dir = mkdtempSync(join(tmpdir(), 'tract-bench-eval-'));
   const data = join(dir, 'test.jsonl');
-  writeFileSync(data, rows.map((r) => toTractJsonl(r) + '\n').join(''));
+  await writeFileAtomic(data, rows.map((r) => toTractJsonl(r) + '\n').join(''));
   const args = ['eval', '--checkpoint', JUDGE, '--data', data, '--seed', '1', '--repetition-penalty', String(e.repetitionPenalty), '--max-cot-tokens', String(cotTokens), '--batch', String(e.batch), '--json'];
   const t1 = performance.now();
   const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tract.mjs'), ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
