@@ -5,8 +5,11 @@
 #   - Mesa 25's lavapipe from bookworm-backports, unpacked into .vulkan/ (scripts/install-lavapipe.sh);
 #   - the npm packages, exactly as package-lock.json pins them (npm ci);
 #   - the Vulkan loader .debs the GPU check bundle carries (scripts/gpu-bundle.sh --fetch, into
-#     .gpu-bundle/debs), so building the bundle (test/cli/gpu_bundle.test.ts) needs no network.
-# Nothing is downloaded from anywhere but Debian's mirrors and the npm registry.
+#     .gpu-bundle/debs), so building the bundle (test/cli/gpu_bundle.test.ts) needs no network;
+#   - the Python clients our exports are checked with (scripts/python-requirements.txt, pinned:
+#     onnxruntime, tokenizers, safetensors, numpy) into the virtual environment .venv-py/, from the
+#     Python package index pip is configured with (test/interop/python_clients.test.ts).
+# Nothing is downloaded from anywhere but Debian's mirrors, the npm registry and that Python index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +37,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 echo "setup: Vulkan loader .debs for the GPU check bundle"
 scripts/gpu-bundle.sh --fetch
+# Reinstalled when the pinned list is newer than the last install. --retries 0: an index that does
+# not answer (pip's default one, where only a local index is reachable) is skipped at once instead of
+# after five back-offs.
+if [ ! -x .venv-py/bin/python ] || [ scripts/python-requirements.txt -nt .venv-py/.installed ]; then
+  echo "setup: Python clients for the export checks -> .venv-py"
+  python3 -m venv .venv-py
+  .venv-py/bin/pip install --quiet --retries 0 --only-binary=:all: -r scripts/python-requirements.txt 2> >(grep -v -E 'Retrying|is ignored: it is neither' >&2)
+  touch .venv-py/.installed
+fi
 echo "setup: done. 'npm run tract -- info' shows the WebGPU adapter."
