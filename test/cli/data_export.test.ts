@@ -5,7 +5,6 @@
 // after "[RESULT]" in output, and with --cot_no_result the CoT + " So the overall score is N" that
 // our own target text is); self-CoTs replace the feedback as stage 2 trains on them; rows that
 // cannot be written are named (exit 1), usage errors exit 2.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,25 +12,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { allExamples, generateRubricLab, loadJudgeData, targetScore, targetText, cotFromFeedback, toTractJsonl, type JudgeExample } from '../../src/data/index.ts';
 import { toFeedbackCollectionRow, type FeedbackCollectionRow } from '../../src/data/rows/feedbackCollectionWrite.ts';
 import { repoRoot } from '../../scripts/vulkan-env.mjs';
+import { tractAsync } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tract-fc-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MT_BENCH = join(repoRoot, '..', 'shared', 'data', 'prometheus', 'mt_bench_eval.json');
 
-function tract(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tract.mjs'), ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+const tract = (args: string[]) => tractAsync(args);
 
 const rowsOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as FeedbackCollectionRow);
 

@@ -4,7 +4,6 @@
 // rows are rejected; statistics over zero rows print "–", never NaN. The shared piece
 // (src/cli/errors.ts) is checked in process; the commands run as users run them (node bin/tract.mjs),
 // several at a time, on small fixture files in a temporary folder.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,25 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.ts';
 import { EXIT_STATUS_HELP, InputError, errorJson, errorRecords, exitCode, wantsJson } from '../../src/cli/errors.ts';
 import { repoRoot } from '../../scripts/vulkan-env.mjs';
+import { tractAsync } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tract-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `tract …` in a child process, without blocking the event loop (so cases run side by side). */
-function tract(args: string[], timeoutMs = 120_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tract.mjs'), ...args], { cwd: repoRoot });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b) => (stdout += b));
-    child.stderr.on('data', (b) => (stderr += b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ status, stdout, stderr });
-    });
-  });
-}
+const tract = (args: string[], timeoutMs = 120_000) => tractAsync(args, { timeoutMs });
 
 /** stdout as JSON; the failure message shows what was printed when it is not. */
 function json(r: { stdout: string; stderr: string }): any {
