@@ -9,7 +9,8 @@ import { numberFlag, parseFlags, UsageError } from './args.ts';
 import { EXIT, issueRecord } from './errors.ts';
 import { evalSummary, printSummary } from './eval_summary.ts';
 import { judgeFlags, judgeOptions, JUDGE_FLAGS, promptFitRecord, setupJudge } from './judge_setup.ts';
-import { cutRuleFor, judgeRange, loadJudgeRows, openJudge, planPrompts } from './judge_file.ts';
+import { cutRuleFor, judgeRange, planPrompts } from '../eval/file_rows.ts';
+import { loadJudgeRows, openJudge } from './judge_file.ts';
 import type { Command } from './main.ts';
 import { outputFile, writeFileAtomic } from './paths.ts';
 import { ProgressBar } from './progress.ts';
@@ -82,14 +83,14 @@ export const command: Command = {
     const cutOptions = cutRoom === undefined ? undefined : judgeOptions(s, { seed: flags.seed, promptCotTokens: cutRoom });
     const range = { from: 0, to: rows.examples.length };
     let lines;
-    if (toJudge === 0) lines = await judgeRange(null, s, rows, plans, range, options);
+    if (toJudge === 0) lines = await judgeRange(null, s.budget, rows, plans, range, options);
     else {
       const { judge, destroy } = await openJudge(s, batch);
       const bar = new ProgressBar();
       bar.begin('eval');
       const onProgress = (d: number) => bar.update(d, toJudge);
       try {
-        lines = await judgeRange(judge, s, rows, plans, range, { ...options, onProgress }, cutOptions && { ...cutOptions, onProgress });
+        lines = await judgeRange(judge, s.budget, rows, plans, range, { ...options, onProgress }, cutOptions && { ...cutOptions, onProgress });
       } finally {
         destroy();
       }

@@ -1,103 +1,11 @@
-// What `tract eval` reports: row counts (scored, prompts cut, rows with no score and why, rejected
-// rows), agreement with the labels — src/eval/metrics.ts's Pearson, Spearman, Kendall τ-b and RMSE with
-// percentile-bootstrap CIs, of the CoT-RAIL ŷ and of the decoded score — overall and per rubric
-// (rows grouped by their rubric's criteria text, when the file has several). Undefined statistics
-// (fewer than 2 rows, a constant series) are null in JSON and "–" in text, never NaN.
-import { allMetrics, METRICS, type MetricSet } from '../eval/metrics.ts';
+// The text of `tract eval`'s summary (stdout); the summary itself is src/eval/file_summary.ts,
+// shared with the app.
+import { METRICS } from '../eval/metrics.ts';
+import type { EvalSummary } from '../eval/file_summary.ts';
 import type { CliErrorRecord } from './errors.ts';
-import type { JudgeRows, PromptPlan, RowLine } from './judge_file.ts';
 
-export interface RubricGroup {
-  criteria: string;
-  rows: number;
-  /** Rows with a score and a label. */
-  n: number;
-  metrics: MetricSet | null;
-}
-
-export interface EvalSummary {
-  file: string;
-  checkpoint: string;
-  rows: number;
-  scored: number;
-  labelled: number;
-  /** Prompts cut (--max-prompt-tokens), and to how many ids (null: cutting was not asked for). */
-  cut: { count: number; to: number | null };
-  budget: number;
-  /** Rows whose prompt is over the budget (no score), with their prompt length. */
-  overflow: { id: string; promptIds: number }[];
-  /** Rows that cannot fit even emptied (no score). */
-  unfit: { id: string; promptIds: number }[];
-  /** Rows whose score was not a finite number. */
-  failed: { id: string; error: string }[];
-  rejected: number;
-  errors: CliErrorRecord[];
-  /** Against the labels (null when no scored row has one). */
-  metrics: { yhat: MetricSet; decoded: MetricSet; n: number } | null;
-  /** Per rubric, most scored labelled rows first (empty when the file has one rubric). */
-  rubrics: RubricGroup[];
-  promptFit: unknown;
-  settings: Record<string, unknown>;
-  seconds: number;
-  out: string | null;
-}
-
-export function evalSummary(o: {
-  file: string;
-  checkpoint: string;
-  rows: JudgeRows;
-  lines: readonly RowLine[];
-  plans: readonly PromptPlan[];
-  cutTo: number | undefined;
-  budget: number;
-  promptFit: unknown;
-  settings: Record<string, unknown> & { bootstrap: number };
-  seconds: number;
-  out: string | null;
-  errors: CliErrorRecord[];
-}): EvalSummary {
-  const { lines, plans } = o;
-  const boot = { samples: o.settings.bootstrap, seed: 1 };
-  const scored = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.yhat !== undefined);
-  const withGold = scored.filter(({ l }) => l.gold !== null);
-  const agreement = (xs: typeof withGold) => ({
-    yhat: allMetrics(xs.map(({ l }) => l.yhat!), xs.map(({ l }) => l.gold!), boot),
-    decoded: allMetrics(xs.map(({ l }) => l.decoded!), xs.map(({ l }) => l.gold!), boot),
-  });
-  const byCriteria = new Map<string, number[]>();
-  o.rows.examples.forEach((ex, i) => byCriteria.set(ex.rubric.criteria, [...(byCriteria.get(ex.rubric.criteria) ?? []), i]));
-  const rubrics: RubricGroup[] =
-    byCriteria.size < 2
-      ? []
-      : [...byCriteria].map(([criteria, idx]) => {
-          const set = new Set(idx);
-          const xs = withGold.filter(({ i }) => set.has(i));
-          return { criteria, rows: idx.length, n: xs.length, metrics: xs.length ? agreement(xs).yhat : null };
-        });
-  rubrics.sort((a, b) => b.n - a.n || b.rows - a.rows);
-  const listed = (kind: 'overflow' | 'unfit') =>
-    plans.flatMap((p, i) => (p.kind === kind ? [{ id: o.rows.examples[i].id, promptIds: p.uncut }] : []));
-  return {
-    file: o.file,
-    checkpoint: o.checkpoint,
-    rows: lines.length,
-    scored: scored.length,
-    labelled: lines.filter((l) => l.gold !== null).length,
-    cut: { count: plans.filter((p) => p.kind === 'cut').length, to: o.cutTo ?? null },
-    budget: o.budget,
-    overflow: listed('overflow'),
-    unfit: listed('unfit'),
-    failed: lines.flatMap((l) => (l.error && !l.skipped ? [{ id: l.id, error: l.error }] : [])),
-    rejected: o.rows.rejected,
-    errors: o.errors,
-    metrics: withGold.length ? { ...agreement(withGold), n: withGold.length } : null,
-    rubrics,
-    promptFit: o.promptFit,
-    settings: o.settings,
-    seconds: o.seconds,
-    out: o.out,
-  };
-}
+export { evalSummary, type RubricGroup } from '../eval/file_summary.ts';
+export type { EvalSummary };
 
 const NAMES = { pearson: 'Pearson r', spearman: 'Spearman ρ', kendall: 'Kendall τ-b', rmse: 'RMSE' } as const;
 
@@ -107,7 +15,7 @@ export function num(x: number | null | undefined): string {
 }
 
 /** The lines of the text summary (stdout). */
-export function summaryText(s: EvalSummary, o: { maxRubrics?: number; maxListed?: number } = {}): string[] {
+export function summaryText(s: EvalSummary<CliErrorRecord>, o: { maxRubrics?: number; maxListed?: number } = {}): string[] {
   const maxRubrics = o.maxRubrics ?? 15;
   const maxListed = o.maxListed ?? 20;
   const out: string[] = [];
@@ -154,7 +62,7 @@ export function summaryText(s: EvalSummary, o: { maxRubrics?: number; maxListed?
   return out;
 }
 
-export function printSummary(s: EvalSummary): void {
+export function printSummary(s: EvalSummary<CliErrorRecord>): void {
   console.log(summaryText(s).join('\n'));
 }
 

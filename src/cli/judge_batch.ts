@@ -7,7 +7,8 @@ import { hash32 } from '../data/index.ts';
 import { numberFlag } from './args.ts';
 import { InputError } from './errors.ts';
 import { judgeOptions, setupJudge, type JudgeFlags } from './judge_setup.ts';
-import { judgeRange, loadJudgeRows, openJudge, planPrompts } from './judge_file.ts';
+import { judgeRange, planPrompts } from '../eval/file_rows.ts';
+import { loadJudgeRows, openJudge } from './judge_file.ts';
 import { outputFile } from './paths.ts';
 import { ProgressBar } from './progress.ts';
 import { openResumable } from './resumable_out.ts';
@@ -47,7 +48,7 @@ export async function judgeBatch(flags: JudgeFlags, o: { input: string; out: str
           const to = Math.min(stop, from + chunk);
           // Sampled CoTs: each chunk its own seed, from --seed and its first row (greedy ignores it).
           const options = { ...judgeOptions(s, { seed: hash32(`${flags.seed}/${from}`) }), onProgress: (d: number) => d < to - from && bar.update(from - start + d, stop - start) };
-          const lines = await judgeRange(judge, s, rows, plans, { from, to }, options);
+          const lines = await judgeRange(judge, s.budget, rows, plans, { from, to }, options);
           await out.append(lines.map((l) => JSON.stringify(l)));
           for (const l of lines) {
             if (l.skipped === 'unfit') unfit++;

@@ -3,7 +3,8 @@
 // counted by why, and undefined statistics shown as "–" (null in JSON), never NaN.
 import { describe, expect, it } from 'vitest';
 import { evalSummary, summaryText } from '../../src/cli/eval_summary.ts';
-import type { JudgeRows, PromptPlan, RowLine } from '../../src/cli/judge_file.ts';
+import type { JudgeRows } from '../../src/cli/judge_file.ts';
+import type { PromptPlan, RowLine } from '../../src/eval/file_rows.ts';
 import { generateRubricLab } from '../../src/data/index.ts';
 import { allMetrics } from '../../src/eval/metrics.ts';
 
