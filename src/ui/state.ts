@@ -7,6 +7,7 @@ import { defaultJudgeCotTokens } from '../data/trained_fit.ts';
 import { emptyHistory, foldEvents } from '../worker/history.ts';
 import { foldPretrainEvents } from '../worker/pretrain_history.ts';
 import type {
+  FileEvalResult,
   BaseHistory,
   BaseMeta,
   DatasetSummary,
@@ -137,6 +138,21 @@ export interface State {
   autoResumed: boolean;
   /** What a new run trains on: Rubric Lab (config.data), or the file loaded in the Data view split so. */
   trainData: TrainData;
+  fileEval: FileEvalState;
+}
+
+/** The Evaluate view's evaluation of the Data view's dataset with the current model. */
+export interface FileEvalState {
+  status: 'idle' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+  /** Rows judged of those with a prompt, and ms since the start (for the ETA). */
+  done: number;
+  total: number;
+  ms: number;
+  result: FileEvalResult | null;
+  error: string | null;
+  /** The dataset and model it was started on (a result is stale once either changes). */
+  dataset: string | null;
+  form: { nCot: number; greedy: boolean; cut: boolean; seed: number };
 }
 
 export type TrainData = { source: 'rubric-lab' } | { source: 'file'; split: SplitChoice };
@@ -202,6 +218,7 @@ export const initialState: State = {
   pretrainForm: pretrainForm('smoke'),
   autoResumed: false,
   trainData: { source: 'rubric-lab' },
+  fileEval: { status: 'idle', done: 0, total: 0, ms: 0, result: null, error: null, dataset: null, form: { nCot: 1, greedy: true, cut: false, seed: 1 } },
 };
 
 export type Action =
@@ -235,7 +252,10 @@ export type Action =
   | { type: 'pretrain-form'; patch: Partial<Omit<PretrainForm, 'preset'>> }
   | { type: 'eval-run'; runId: string }
   | { type: 'eval-method'; method: MethodName }
-  | { type: 'eval-example'; index: number | null };
+  | { type: 'eval-example'; index: number | null }
+  | { type: 'file-eval-form'; patch: Partial<FileEvalState['form']> }
+  | { type: 'file-eval-start'; dataset: string }
+  | { type: 'file-eval-cancel' };
 
 const RUBRIC_KEYS = ['criteria', 'score1', 'score2', 'score3', 'score4', 'score5'] as const;
 
@@ -320,6 +340,12 @@ function engine(state: State, msg: FromWorker): State {
       if (msg.requestId !== pg.requestId) return state;
       return { ...state, playground: { ...pg, running: false, result: { judgement: msg.judgement, ms: msg.ms, tokens: msg.tokens, gold: msg.gold, backend: msg.backend, promptFit: msg.promptFit } } };
     }
+    case 'eval-file-progress':
+      return state.fileEval.status === 'running' || state.fileEval.status === 'cancelling' ? { ...state, fileEval: { ...state.fileEval, done: msg.done, total: msg.total, ms: msg.ms } } : state;
+    case 'eval-file-result':
+      return { ...state, fileEval: { ...state.fileEval, status: 'done', result: msg.result, error: null, done: state.fileEval.total } };
+    case 'eval-file-failed':
+      return { ...state, fileEval: { ...state.fileEval, status: msg.cancelled ? 'cancelled' : 'failed', error: msg.cancelled ? null : msg.message } };
     case 'judge-failed': {
       const pg = state.playground;
       if (msg.requestId !== pg.requestId) return state;
@@ -464,6 +490,12 @@ export function reducer(state: State, action: Action): State {
       return { ...state, evaluation: { ...state.evaluation, method: action.method, example: null } };
     case 'eval-example':
       return { ...state, evaluation: { ...state.evaluation, example: action.index } };
+    case 'file-eval-form':
+      return { ...state, fileEval: { ...state.fileEval, form: { ...state.fileEval.form, ...action.patch } } };
+    case 'file-eval-start':
+      return { ...state, fileEval: { ...state.fileEval, status: 'running', done: 0, total: 0, ms: 0, result: null, error: null, dataset: action.dataset } };
+    case 'file-eval-cancel':
+      return state.fileEval.status === 'running' ? { ...state, fileEval: { ...state.fileEval, status: 'cancelling' } } : state;
   }
 }
 

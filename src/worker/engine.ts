@@ -14,6 +14,7 @@ import { estimateSize, hfModelFromFiles, isHuggingFace, modelFromFiles, tokenize
 import { dataViewFit, withRunFit } from './judge_fit.ts';
 import { checkJudgement } from '../infer/judgement_check.ts';
 import { JudgeSession, playgroundCotSettings } from './playground.ts';
+import { evaluateFile, FileEvalCancelled } from './file_eval.ts';
 import { PretrainController } from './pretraining.ts';
 import type { FromWorker, RunHistory, RunMeta, RunSeed, SeedOrigin, ShippedBase, StageName, ToWorker } from './protocol.ts';
 import { evalFromArtifacts, evalFromShipped } from './results.ts';
@@ -59,6 +60,8 @@ export class Engine {
   /** The files the current model was read from (a run's seed model is stored as these). */
   private modelFiles: NamedBytes[] = [];
   private judging = false;
+  /** The file evaluation in progress (its cancel flag), or null. */
+  private fileEval: { cancel: boolean } | null = null;
   private startedUp = false;
   private events: { runId: string; t: number; e: ExperimentEvent }[] = [];
   private eventTimer: ReturnType<typeof setTimeout> | null = null;
@@ -114,6 +117,7 @@ export class Engine {
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       if (msg.type === 'judge') this.post({ type: 'judge-failed', requestId: msg.request.requestId, message });
+      else if (msg.type === 'eval-file') this.post({ type: 'eval-file-failed', message, cancelled: e instanceof FileEvalCancelled });
       else this.post({ type: 'error', message, context: msg.type });
     }
   }
@@ -163,6 +167,11 @@ export class Engine {
       case 'model-from-run':
         await this.loadRunModel(msg.runId, msg.name);
         return this.deps.kv.set('model/current', { kind: 'run', runId: msg.runId, name: msg.name } satisfies StoredModel);
+      case 'eval-file':
+        return this.evalFile(msg.request);
+      case 'eval-file-cancel':
+        if (this.fileEval) this.fileEval.cancel = true;
+        return;
       case 'judge':
         return this.judge(msg);
       case 'train-start': {
@@ -422,6 +431,41 @@ export class Engine {
     } finally {
       if (timer !== null) clearTimeout(timer);
       this.judging = false;
+    }
+  }
+
+  /** Judges the Data view's dataset with the current model (src/worker/file_eval.ts). */
+  private async evalFile(r: Extract<ToWorker, { type: 'eval-file' }>['request']): Promise<void> {
+    if (this.fileEval) throw new Error('an evaluation is already running');
+    const gpu = await this.currentGpu();
+    if (!gpu) throw new Error('evaluating a file needs WebGPU (without it the Playground still judges one example at a time on onnxruntime-web)');
+    if (!this.model) throw new Error('no model is loaded yet: open one in the Model view');
+    const data = this.dataset.summary;
+    if (!data || this.dataset.examples.length === 0) throw new Error('the Data view has no examples to evaluate: open a file (or generate Rubric Lab) there first');
+    const state = { cancel: false };
+    this.fileEval = state;
+    const t0 = performance.now();
+    let last = -Infinity;
+    try {
+      const result = await evaluateFile(
+        gpu,
+        this.model,
+        { name: data.name, examples: this.dataset.examples, rejected: data.rejected, errors: data.errors },
+        r,
+        {
+          // At most four progress messages a second, and always the last one.
+          onProgress: (done, total) => {
+            const now = performance.now();
+            if (done < total && now - last < 250) return;
+            last = now;
+            this.post({ type: 'eval-file-progress', done, total, ms: now - t0 });
+          },
+          cancelled: () => state.cancel,
+        },
+      );
+      this.post({ type: 'eval-file-result', result });
+    } finally {
+      this.fileEval = null;
     }
   }
 

@@ -10,6 +10,8 @@ import type { AdapterSummary } from '../gpu/device.ts';
 import type { ExperimentConfig, MethodName } from '../eval/config.ts';
 import type { ExperimentEvent, ModelName, Report, StageName } from '../eval/experiment.ts';
 import type { Judgement } from '../infer/judge.ts';
+import type { RowLine } from '../eval/file_rows.ts';
+import type { EvalSummary } from '../eval/file_summary.ts';
 import type { ModelConfig } from '../model/config.ts';
 import type { PretrainEvent, PretrainOptions } from '../train/pretrain.ts';
 
@@ -175,6 +177,28 @@ export interface JudgeRequest {
   renormalize: boolean;
   /** Shown beside ŷ (from a Data view example). */
   gold?: number;
+}
+
+/** The Evaluate view's "judge the Data view's dataset" (tract eval's settings, from the UI). */
+export interface FileEvalRequest {
+  nCot: number;
+  greedy: boolean;
+  seed: number;
+  /** Cut prompts over the budget (as training does) instead of leaving those rows unscored. */
+  cut: boolean;
+  renormalize: boolean;
+  /** Bootstrap resamples for the CIs. */
+  bootstrap: number;
+}
+
+/** The file evaluation's outcome: tract eval's summary and its --out lines, one per row. */
+export interface FileEvalResult {
+  summary: EvalSummary;
+  lines: RowLine[];
+  model: string;
+  backend: string;
+  /** The CoT settings in a line (as the Playground says them) and what differs from training. */
+  promptFit: { note: string; warnings: string[] };
 }
 
 // ---- training and runs ----------------------------------------------------------------------
@@ -349,6 +373,9 @@ export type ToWorker =
   | { type: 'model-ready' }
   | { type: 'model-from-run'; runId: string; name: string }
   | { type: 'judge'; request: JudgeRequest }
+  /** Judge every example of the Data view's dataset with the current model (the Evaluate view). */
+  | { type: 'eval-file'; request: FileEvalRequest }
+  | { type: 'eval-file-cancel' }
   /** data: train on the file loaded in the Data view, split so (absent: Rubric Lab from config.data). */
   | { type: 'train-start'; config: ExperimentConfig; label: string; seed: RunSeed; data?: SplitChoice }
   | { type: 'train-resume'; runId: string }
@@ -386,6 +413,10 @@ export type FromWorker =
   /** promptFit: the CoT room the prompt was fit with, in a line, and what differs from training. */
   | { type: 'judge-result'; requestId: number; judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string; promptFit?: { note: string; warnings: string[] } }
   | { type: 'judge-failed'; requestId: number; message: string }
+  /** The file evaluation's progress: rows judged of those with a prompt (at most a few per second). */
+  | { type: 'eval-file-progress'; done: number; total: number; ms: number }
+  | { type: 'eval-file-result'; result: FileEvalResult }
+  | { type: 'eval-file-failed'; message: string; cancelled: boolean }
   | { type: 'runs'; runs: RunMeta[]; active: string | null }
   /** active: the run is the one this worker is training (running, pausing, paused or recovering now). */
   | { type: 'run-status'; meta: RunMeta; active: boolean }

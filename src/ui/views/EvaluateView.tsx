@@ -3,12 +3,14 @@
 // Pearson per task family, the paper's orderings with paired CIs, the CoT shift, the prompt-fit
 // rule and its cut rates, where the run started from and its deviations — then a scatter plot of
 // one method's predictions against the gold labels and a drill-down per scored example: its CoT(s),
-// the five score probabilities, ŷ, the decoded score and the gold label.
+// the five score probabilities, ŷ, the decoded score and the gold label. Below, the dataset of the
+// Data view judged by the current model, as `tract eval` judges a file (FileEvalPanel).
 import { CotBytes } from '../components/CotText.tsx';
 import { useMemo, type Dispatch } from 'react';
 import type { Send } from '../App.tsx';
 import { CotShiftTable } from '../components/CotShiftTable.tsx';
 import { FamilyTable } from '../components/FamilyTable.tsx';
+import { FileEvalPanel } from '../components/FileEvalPanel.tsx';
 import { MethodsTable, PerSeedTable } from '../components/MethodsTable.tsx';
 import { OrderingTable } from '../components/OrderingTable.tsx';
 import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
@@ -177,7 +179,7 @@ function ReportDetails({ report }: { report: Report }) {
   );
 }
 
-export function EvaluateView({ state, dispatch, runId }: { state: State; dispatch: Dispatch<Action>; send: Send; runId: string | null }) {
+export function EvaluateView({ state, dispatch, send, runId }: { state: State; dispatch: Dispatch<Action>; send: Send; runId: string | null }) {
   const res = runId ? state.results[runId] : undefined;
   const candidates = state.runs.filter((r) => r.status === 'done');
   const methods = res ? (Object.keys(res.report.methods) as MethodName[]) : [];
@@ -241,6 +243,7 @@ export function EvaluateView({ state, dispatch, runId }: { state: State; dispatc
           </section>
         </div>
       )}
+      <FileEvalPanel state={state} dispatch={dispatch} send={send} />
     </div>
   );
 }
