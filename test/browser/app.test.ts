@@ -383,6 +383,16 @@ describe('app: training on your own file', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="scatter-point"]').length === 12, undefined, { timeout: 30_000 });
     expect(await text('eval-source')).toMatch(/mine\.jsonl, a random split \(seed 1\): 20% test, 10% dev/);
     await shot('own-data');
+    // The whole file judged by the current model, as tract eval judges it: progress, then the
+    // agreement table and one exported line per row.
+    await byTestId('file-eval-start').click();
+    await byTestId('file-eval-result').waitFor({ timeout: 180_000 });
+    expect(await text('file-eval-counts')).toMatch(/^mine\.jsonl: 60 rows; \d+ scored, \d+ without a score; 60 with a label\. Judged by .* \(WebGPU on /);
+    expect(await byTestId('file-eval-metrics').textContent()).toMatch(/Pearson r-?\d\.\d{3} \[|Pearson r–/);
+    const [jsonl] = await Promise.all([page.waitForEvent('download'), byTestId('file-eval-jsonl').click()]);
+    const lines = readFileSync((await jsonl.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    expect(lines.map((l) => l.id)).toEqual(rows.map((r) => r.id));
+    await shot('file-eval');
   });
 });
 

@@ -77,7 +77,7 @@ function Result({ r }: { r: FileEvalResult }) {
         {r.model} in {s.seconds.toFixed(1)} s ({r.backend}).
       </p>
       <p className="muted">
-        {r.promptFit.note}
+        {r.promptFit.note.replace(/\.?\s*$/, '.')}
         {s.cut.to !== null ? ` Prompts over the budget of ${s.budget} ids were cut to it: ${s.cut.count}.` : ` Prompts over the budget of ${s.budget} ids are not cut: ${s.overflow.length} rows over it have no score.`}
       </p>
       {r.promptFit.warnings.map((w, i) => (
