@@ -76,18 +76,21 @@ const USAGE = `usage: tract data <subcommand> [flags]
         --json       one JSON object instead of text
 
   tract data rubric-lab --out <file.jsonl> [--seed S] [--train N] [--dev N] [--test N]
-                        [--noise SD] [--tokenizer-out <tokenizer.json>] [--vocab-size N] [--json]
+                        [--noise SD] [--levels 5|10] [--tokenizer-out <tokenizer.json>] [--vocab-size N] [--json]
       Write the built-in dataset as tract JSONL: one row per example, all splits in one file, each
       row naming its split ("split": "train" | "dev" | "test"). Defaults: seed ${RUBRIC_LAB_DEFAULTS.seed}, train ${RUBRIC_LAB_DEFAULTS.train},
       dev ${RUBRIC_LAB_DEFAULTS.dev}, test ${RUBRIC_LAB_DEFAULTS.test}, noise ${RUBRIC_LAB_DEFAULTS.noise}. With --tokenizer-out, also train the BPE tokenizer on
       the train split (--vocab-size, default 1024) and save it as a Hugging Face tokenizer.json.
+      --levels 10: the 1–10 variant (rubrics with ten levels, labels "1".."9" and "0" for 10; the
+      arithmetic and word-limit families, whose defects span ten bands). Default 5, the paper's 1..5.
 
   tract data export --format feedback-collection [--out <file.jsonl>] [--split train|dev|test] [--json]
-                    (<file> | --rubric-lab [--seed S --train N --dev N --test N --noise SD])
+                    (<file> | --rubric-lab [--seed S --train N --dev N --test N --noise SD --levels 5|10])
                     [--self-cots runs/<dir>/seed-N/self-cot.jsonl]
       Write judge data as Feedback Collection JSONL, the layout the official TRACT code
       (github.com/d223302/TRACT) trains on: orig_instruction, orig_response, orig_reference_answer,
-      orig_criteria, orig_score1_description..orig_score5_description, orig_feedback, orig_score,
+      orig_criteria, orig_score1_description..orig_score5_description (other digit scales: theirs,
+      which the official code does not read), orig_feedback, orig_score,
       the Prometheus prompt as instruction, and output "<CoT> So the overall score is N [RESULT] N";
       also id, split, and tract_label/tract_scores (the regression label, which may be fractional:
       orig_score is the integer our target ends with; tract's loaders read all of it back). Rows
@@ -350,9 +353,11 @@ async function inspect(argv: string[]): Promise<number> {
 }
 
 /** Rubric Lab's options from --seed, --train, --dev, --test, --noise (the defaults where absent). */
-function rubricLabOptions(values: { seed?: string; train?: string; dev?: string; test?: string; noise?: string }) {
+function rubricLabOptions(values: { seed?: string; train?: string; dev?: string; test?: string; noise?: string; levels?: string }) {
   const seedText = values.seed ?? String(RUBRIC_LAB_DEFAULTS.seed);
+  if (values.levels !== undefined && values.levels !== '5' && values.levels !== '10') throw new UsageError(`--levels must be 5 (the paper's 1..5) or 10 (the 1–10 variant), got '${values.levels}'`);
   return {
+    levels: (values.levels === '10' ? 10 : 5) as 5 | 10,
     seed: /^-?\d+$/.test(seedText) ? Number(seedText) : seedText,
     train: numberFlag('train', values.train, RUBRIC_LAB_DEFAULTS.train, { min: 0, max: 1_000_000, integer: true }),
     dev: numberFlag('dev', values.dev, RUBRIC_LAB_DEFAULTS.dev, { min: 0, max: 1_000_000, integer: true }),
@@ -369,6 +374,7 @@ async function rubricLab(argv: string[]): Promise<number> {
     dev: { type: 'string' },
     test: { type: 'string' },
     noise: { type: 'string' },
+    levels: { type: 'string' },
     'tokenizer-out': { type: 'string' },
     'vocab-size': { type: 'string' },
     json: { type: 'boolean' },
@@ -406,8 +412,8 @@ async function rubricLab(argv: string[]): Promise<number> {
     const l = summary.labels[s];
     if (lab[s].length) console.log(`  ${s.padEnd(5)} label mean ${stat(l.mean)}  sd ${stat(l.sd)}  fractional ${l.fractional} of ${lab[s].length}`);
   }
-  console.log('  train rows by family and rubric score (1..5):');
-  for (const f of families) console.log(`    ${f.padEnd(11)} ${[1, 2, 3, 4, 5].map((k) => String(byFamilyScore[f]![String(k)] ?? 0).padStart(4)).join(' ')}`);
+  console.log(`  train rows by family and rubric score (1..${opts.levels}):`);
+  for (const f of families) console.log(`    ${f.padEnd(11)} ${Array.from({ length: opts.levels }, (_, i) => String(byFamilyScore[f]![String(i + 1)] ?? 0).padStart(4)).join(' ')}`);
   const t = summary.tokens;
   console.log(`  tokens (${t.tokenizer.name}, compact template): total p50 ${stat(t.total.p50)}  p90 ${stat(t.total.p90)}  max ${stat(t.total.max)}; target (CoT + score + EOS) p50 ${stat(t.target.p50)}  max ${stat(t.target.max)}`);
   console.log(`  ${fitLine(t.promptFit)}`);
@@ -450,11 +456,11 @@ async function runRubricLab(selfCotPath: string): Promise<{ lab: JudgeExample[];
   const candidates = reportCandidates(selfCotPath);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new UsageError(`--self-cots: no report.json of its run (looked at ${candidates.join(', ')}); say which data the run trained on: the file it was given (--data), or --rubric-lab with its --seed/--train/--dev/--test/--noise`);
-  const report = (await readJsonFile(found, '--self-cots (its run\'s report.json)', { maxBytes: 256 * 2 ** 20 })) as { config?: { data?: { seed: number; train: number; dev: number; test: number; noise: number } }; data?: { source?: string } };
+  const report = (await readJsonFile(found, '--self-cots (its run\'s report.json)', { maxBytes: 256 * 2 ** 20 })) as { config?: { data?: { seed: number; train: number; dev: number; test: number; noise: number; levels?: 5 | 10 } }; data?: { source?: string } };
   if (report.data?.source) throw new UsageError(`--self-cots: that run trained on a file of its own (${report.data.source}): give that file too`);
   const d = report.config?.data;
   if (!d) throw new InputError(`${found}: no config.data (not a tract run's report.json?)`, { where: { file: found, field: 'config.data' } });
-  return { lab: allExamples(generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise })), from: `Rubric Lab seed ${d.seed} (${found})` };
+  return { lab: allExamples(generateRubricLab({ seed: d.seed, train: d.train, dev: d.dev, test: d.test, noise: d.noise, ...(d.levels ? { levels: d.levels } : {}) })), from: `Rubric Lab seed ${d.seed} (${found})` };
 }
 
 async function exportData(argv: string[]): Promise<number> {
@@ -470,6 +476,7 @@ async function exportData(argv: string[]): Promise<number> {
       dev: { type: 'string' },
       test: { type: 'string' },
       noise: { type: 'string' },
+    levels: { type: 'string' },
       'self-cots': { type: 'string' },
       split: { type: 'string' },
     },

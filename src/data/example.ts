@@ -17,9 +17,11 @@
 //   promptBudget = seqLen + 1 − (maxCotTokens + tokens of " So the overall score is " + score + EOS),
 // so the same example gets the same prompt ids everywhere and no method sees a cut another does not.
 // A CoT longer than maxCotTokens is cut (fitCot, at a word boundary) instead of the prompt.
-import { renderPrompt, scorePrefix, targetScore, cotFromFeedback, SCORE_PROMPT_SUFFIX, type PromptFields, type TemplateName } from './templates.ts';
+import { renderPrompt, scorePrefix, targetLevelIndex, cotFromFeedback, SCORE_PROMPT_SUFFIX, type PromptFields, type TemplateName } from './templates.ts';
+import { levelTokenIds } from './tokenizers/scoreTokens.ts';
 import type { Tokenizer } from './tokenizers/types.ts';
 import type { JudgeExample } from './types.ts';
+import type { ScoreLevel } from './levels.ts';
 
 export const TRUNCATION_MARK = '...';
 
@@ -39,10 +41,15 @@ export interface BuildOptions {
 export interface BuiltExample {
   id: string;
   prompt: string;
-  /** The target text without EOS: `<cot> So the overall score is N`. */
+  /** The target text without EOS: `<cot> So the overall score is L`. */
   target: string;
   cot: string;
+  /** The value of the target's level (its label ends the target). */
   scoreDigit: number;
+  /** Its index in the rubric's levels (the score token is levelTokenIds(…)[scoreLevel]). */
+  scoreLevel: number;
+  /** The rubric's levels: the scale RAFT reads this example's score on. */
+  levels: readonly ScoreLevel[];
   label: number;
   ids: Int32Array;
   /** Index in ids of the first target (CoT) token. */
@@ -175,8 +182,9 @@ export function buildExample(ex: JudgeExample, options: BuildOptions): BuildResu
   if (rule && options.maxIds !== undefined) throw new Error('buildExample: give maxIds or fit, not both');
   const given = (options.cot ?? referenceCot(ex)).trim();
   const { cot, cut: cotCut } = rule ? fitCot(given, tokenizer, rule.maxCotTokens) : { cot: given, cut: false };
-  const digit = targetScore(ex);
-  const scoreIds = tokenizer.scoreTokenIds();
+  const level = targetLevelIndex(ex);
+  const { label, value } = ex.rubric.levels[level];
+  const scoreIds = levelTokenIds(tokenizer, ex.rubric.levels);
   const targetIds = tokenizer.encode(scorePrefix(cot));
   const tail = targetIds.length + 2; // + score + EOS
   const maxIds = rule ? rule.seqLen + 1 : options.maxIds ?? Infinity;
@@ -190,16 +198,18 @@ export function buildExample(ex: JudgeExample, options: BuildOptions): BuildResu
     return { ok: false, id: ex.id, reason };
   }
   const { prompt, ids: promptIds } = fit;
-  const ids = Int32Array.from([...promptIds, ...targetIds, scoreIds[digit - 1]!, tokenizer.eos]);
+  const ids = Int32Array.from([...promptIds, ...targetIds, scoreIds[level]!, tokenizer.eos]);
   if (ids.length > maxIds) throw new Error(`example ${ex.id}: ${ids.length} ids exceed ${maxIds} (the prompt-fit rule's reserve is too small for this tokenizer)`);
   return {
     ok: true,
     example: {
       id: ex.id,
       prompt,
-      target: scorePrefix(cot) + digit,
+      target: scorePrefix(cot) + label,
       cot,
-      scoreDigit: digit,
+      scoreDigit: value,
+      scoreLevel: level,
+      levels: ex.rubric.levels,
       label: ex.label,
       ids,
       targetStart: promptIds.length,

@@ -1,6 +1,8 @@
 // Judge data: what the TRACT pipeline, the app and the CLI import. Nothing here touches Node APIs,
 // so all of it runs in a browser Web Worker too.
 export * from './types.ts';
+export * from './levels.ts';
+export { rubricJson } from './rows/rubricFields.ts';
 export { loadJudgeData, detectSchema, parseRow, type LoadOptions, type SchemaName } from './load.ts';
 export { DEFAULT_MAX_BYTES, DEFAULT_MAX_ROW_BYTES, LAYOUT_TEXT, type JsonLayout, type TextSource, type TextChunk } from './jsonRecords.ts';
 export { parsePrometheusPrompt, parseRubricSection } from './promptSections.ts';
@@ -14,6 +16,10 @@ export {
   rewriteFeedback,
   statedScore,
   targetScore,
+  targetLevel,
+  targetLevelIndex,
+  prometheusTaskDescription,
+  referenceAnswerHeader,
   parseJudgeOutput,
   SCORE_PROMPT_SUFFIX,
   TEMPLATE_NAMES,

@@ -5,6 +5,7 @@
 import { PROMETHEUS_HEADERS } from './templates.ts';
 import type { PromptFields } from './templates.ts';
 import type { Rubric } from './types.ts';
+import type { ScoreLevel } from './levels.ts';
 
 /** On failure, `field` names the section ('response', 'reference answer', 'score rubric', …). */
 export type SectionResult = { ok: true; fields: PromptFields } | { ok: false; field: string; message: string };
@@ -29,37 +30,68 @@ function stripSeparators(body: string): string {
   return s;
 }
 
-/** Splits "[criteria]\nScore 1: …\n…Score 5: …" into a rubric. */
+/** The label sequences a rubric section may use: digits from 1 (10 written "0"), from 0, or letters from A. */
+const SEQUENCES: { labels: string[]; values: number[] }[] = [
+  { labels: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'], values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+  { labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+  { labels: ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J'], values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+];
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Splits "[criteria]\nScore 1: …\n…Score K: …" into a rubric: the "Score L:" lines in order, L
+ * running 1, 2, … (10 written 0), or 0, 1, …, or A, B, … (valued 1..K), 2 ≤ K ≤ 10.
+ */
 export function parseRubricSection(text: string): { ok: true; rubric: Rubric } | { ok: false; message: string } {
-  const starts: number[] = [];
-  let from = 0;
-  for (let k = 1; k <= 5; k++) {
-    const re = new RegExp(`(^|\\n)[ \\t]*Score ${k}\\s*:`, 'g');
+  const find = (label: string, from: number) => {
+    const re = new RegExp(`(^|\\n)[ \\t]*Score ${escape(label)}\\s*:`, 'g');
     re.lastIndex = from;
-    const m = re.exec(text);
-    if (!m) return { ok: false, message: `expected a line starting "Score ${k}:" in the rubric${k > 1 ? ` after "Score ${k - 1}:"` : ''}` };
+    return re.exec(text);
+  };
+  const seq = SEQUENCES.find((q) => find(q.labels[0], 0)) ?? SEQUENCES[0];
+  const starts: number[] = [];
+  const heads: number[] = [];
+  let from = 0;
+  for (const label of seq.labels) {
+    const m = find(label, from);
+    if (!m) break;
     starts.push(m.index + m[1]!.length);
+    heads.push(m.index + m[0].length);
     from = m.index + m[0].length;
+  }
+  // Fewer than two levels, or a "Score …:" line after the last one in sequence (a level skipped):
+  // name the label that should come next.
+  const stray = starts.length > 0 && /(^|\n)[ \t]*Score \S{1,3}\s*:/.test(text.slice(from));
+  if (starts.length < 2 || (stray && starts.length < seq.labels.length)) {
+    const want = seq.labels[starts.length];
+    return { ok: false, message: `expected a line starting "Score ${want}:" in the rubric${starts.length ? ` after "Score ${seq.labels[starts.length - 1]}:"` : ''}` };
   }
   let criteria = text.slice(0, starts[0]).trim();
   if (criteria.startsWith('[') && criteria.endsWith(']')) criteria = criteria.slice(1, -1);
-  if (criteria.trim() === '') return { ok: false, message: 'expected the criteria (e.g. "[Is the answer correct?]") before "Score 1:"' };
-  const desc: string[] = [];
-  for (let k = 0; k < 5; k++) {
-    const body = text.slice(starts[k], k < 4 ? starts[k + 1]! - 1 : text.length);
-    const d = body.replace(/^[ \t]*Score \d\s*:[ \t]?/, '').replace(/\s+$/, '');
-    if (d.trim() === '') return { ok: false, message: `the description of "Score ${k + 1}:" is empty` };
-    desc.push(d);
+  if (criteria.trim() === '') return { ok: false, message: `expected the criteria (e.g. "[Is the answer correct?]") before "Score ${seq.labels[0]}:"` };
+  const levels: ScoreLevel[] = [];
+  for (let k = 0; k < starts.length; k++) {
+    const body = text.slice(heads[k], k < starts.length - 1 ? starts[k + 1]! - 1 : text.length);
+    const d = body.replace(/^[ \t]?/, '').replace(/\s+$/, '');
+    if (d.trim() === '') return { ok: false, message: `the description of "Score ${seq.labels[k]}:" is empty` };
+    levels.push({ label: seq.labels[k], value: seq.values[k], description: d });
   }
-  return { ok: true, rubric: { criteria, score1: desc[0]!, score2: desc[1]!, score3: desc[2]!, score4: desc[3]!, score5: desc[4]! } };
+  return { ok: true, rubric: { criteria, levels } };
 }
 
 /** The sections of a Prometheus prompt; on failure, which section could not be found and why. */
 export function parsePrometheusPrompt(prompt: string): SectionResult {
   const pos: number[] = [];
+  const lens: number[] = [];
   let from = 0;
   for (const key of ORDER) {
-    const header = PROMETHEUS_HEADERS[key];
+    let header: string = PROMETHEUS_HEADERS[key];
+    // The reference answer's header names the scale's top label: "(Score 5)" on 1..5.
+    if (key === 'referenceAnswer') {
+      const m = /###Reference Answer \(Score [^)\n]{1,4}\):/.exec(prompt.slice(from));
+      if (m) header = m[0];
+    }
     const i = prompt.indexOf(header, from);
     if (i < 0) {
       const anywhere = prompt.indexOf(header) >= 0;
@@ -72,9 +104,10 @@ export function parsePrometheusPrompt(prompt: string): SectionResult {
       };
     }
     pos.push(i);
+    lens.push(header.length);
     from = i + header.length;
   }
-  const body = (k: number) => stripSeparators(prompt.slice(pos[k]! + PROMETHEUS_HEADERS[ORDER[k]!].length, pos[k + 1]));
+  const body = (k: number) => stripSeparators(prompt.slice(pos[k]! + lens[k]!, pos[k + 1]));
   const instruction = body(0);
   const response = body(1);
   const referenceAnswer = body(2);

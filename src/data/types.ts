@@ -1,17 +1,13 @@
 // The one normalised judge example that the TRACT pipeline, the app and the CLI consume, whatever
 // file it came from, and the shape of a load's report.
 
-/** A rubric: what is judged, and what each score 1..5 means. */
+import type { ScoreLevel } from './levels.ts';
+
+/** A rubric: what is judged, and its K levels lowest first (src/data/levels.ts; the paper's 1..5 by default). */
 export interface Rubric {
   criteria: string;
-  score1: string;
-  score2: string;
-  score3: string;
-  score4: string;
-  score5: string;
+  levels: ScoreLevel[];
 }
-
-export const SCORE_KEYS = ['score1', 'score2', 'score3', 'score4', 'score5'] as const;
 
 export type Split = 'train' | 'dev' | 'test';
 
@@ -27,9 +23,9 @@ export interface JudgeExample {
   rubric: Rubric;
   /** The reference feedback / chain of thought as given (may still end in "[RESULT] N"). */
   feedback?: string;
-  /** The integer score that `feedback` argues for, when known; the target text ends with it. */
+  /** The level value that `feedback` argues for, when known; the target text ends with its label. */
   feedbackScore?: number;
-  /** Individual annotator scores, each a number in [1, 5]. Never empty. */
+  /** Individual annotator scores, each within the rubric's value range. Never empty. */
   scores: number[];
   /** The regression label: the mean of `scores`. */
   label: number;

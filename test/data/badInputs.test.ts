@@ -2,6 +2,7 @@
 // error must name the file, the line (and row index) and the field, and say what was expected.
 import { describe, expect, it } from 'vitest';
 import { formatIssue, loadJudgeData, renderPrompt, type LoadOptions } from '../../src/data/index.ts';
+import { fivePoint } from '../../src/data/levels.ts';
 
 const rubric = { criteria: 'Is it right?', score1: 'no', score2: 'barely', score3: 'partly', score4: 'mostly', score5: 'yes' };
 type Row = Record<string, unknown>;
@@ -29,7 +30,7 @@ const fc = (over: Row = {}): Row => ({
   orig_score: '4',
   ...over,
 });
-const prompt = renderPrompt({ instruction: 'Add 2 and 2.', response: '5', referenceAnswer: '4', rubric }, 'prometheus');
+const prompt = renderPrompt({ instruction: 'Add 2 and 2.', response: '5', referenceAnswer: '4', rubric: { criteria: rubric.criteria, levels: fivePoint([rubric.score1, rubric.score2, rubric.score3, rubric.score4, rubric.score5]) } }, 'prometheus');
 const prom = (idx: number, over: Row = {}): Row => ({ idx, instruction: prompt, gpt4_score: [4, 4, 5], gpt4_feedback: ['a', 'b', 'c'], ...over });
 
 /** JSONL text: a good row, the bad line, a good row. */
@@ -144,9 +145,10 @@ describe('good inputs in every schema', () => {
         ['7:gpt', 'prometheus-bench', 13 / 3, 4],
         ['t2', 'tract-jsonl', 2.5, undefined],
       ]);
-      expect(r.examples[0]).toMatchObject({ split: 'dev', extras: { family: 'x' }, referenceAnswer: '4', rubric });
-      expect(r.examples[1]!.rubric).toEqual(rubric);
-      expect(r.examples[2]).toMatchObject({ instruction: 'Add 2 and 2.', response: '5', referenceAnswer: '4', rubric, extras: { category: 'math' } });
+      const levelled = { criteria: rubric.criteria, levels: fivePoint([rubric.score1, rubric.score2, rubric.score3, rubric.score4, rubric.score5]) };
+      expect(r.examples[0]).toMatchObject({ split: 'dev', extras: { family: 'x' }, referenceAnswer: '4', rubric: levelled });
+      expect(r.examples[1]!.rubric).toEqual(levelled);
+      expect(r.examples[2]).toMatchObject({ instruction: 'Add 2 and 2.', response: '5', referenceAnswer: '4', rubric: levelled, extras: { category: 'math' } });
     }
   });
 

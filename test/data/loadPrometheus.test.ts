@@ -14,7 +14,8 @@ describe('mt_bench_eval.json', () => {
     expect(mean).toBeCloseTo(3.49, 2);
     const raw = JSON.parse(readFileSync(MT_BENCH, 'utf8')) as { instruction: string; gpt4_score: number[] }[];
     r.examples.forEach((ex, i) => {
-      for (const v of [ex.instruction, ex.response, ex.referenceAnswer, ...Object.values(ex.rubric)]) expect(v.trim().length).toBeGreaterThan(0);
+      for (const v of [ex.instruction, ex.response, ex.referenceAnswer, ex.rubric.criteria, ...ex.rubric.levels.map((l) => l.description)]) expect(v.trim().length).toBeGreaterThan(0);
+      expect(ex.rubric.levels.map((l) => `${l.label}=${l.value}`)).toEqual(['1=1', '2=2', '3=3', '4=4', '5=5']);
       // Re-rendering the parsed sections gives the original prompt byte for byte.
       expect(renderPrompt(ex, 'prometheus')).toBe(raw[i]!.instruction);
       expect(ex.scores).toEqual(raw[i]!.gpt4_score);

@@ -1,12 +1,13 @@
 // Templates, the feedback rewrite and the judgement parser.
 import { describe, expect, it } from 'vitest';
 import { SCORE_PROMPT_SUFFIX, cotFromFeedback, parseJudgeOutput, renderPrompt, rewriteFeedback, statedScore, targetScore, targetText, type PromptFields } from '../../src/data/index.ts';
+import { fivePoint } from '../../src/data/levels.ts';
 
 const FIELDS: PromptFields = {
   instruction: 'What is 2 + 2?',
   response: '2 + 2 = 5',
   referenceAnswer: '2 + 2 = 4',
-  rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+  rubric: { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) },
 };
 
 describe('templates', () => {
@@ -44,9 +45,9 @@ describe('templates', () => {
     expect(statedScore('x [RESULT] Score: 1.')).toBe(1);
     expect(statedScore('x [RESULT] 4')).toBe(4);
     expect(statedScore('no score')).toBeUndefined();
-    expect(targetScore({ label: 3.67 })).toBe(4);
-    expect(targetScore({ label: 3.67, feedbackScore: 3 })).toBe(3);
-    expect(targetScore({ label: 1 })).toBe(1);
+    expect(targetScore({ label: 3.67, rubric: FIELDS.rubric })).toBe(4);
+    expect(targetScore({ label: 3.67, feedbackScore: 3, rubric: FIELDS.rubric })).toBe(3);
+    expect(targetScore({ label: 1, rubric: FIELDS.rubric })).toBe(1);
   });
 });
 

@@ -6,6 +6,7 @@ import { renderPrompt, SCORE_PROMPT_SUFFIX, TEMPLATE_NAMES } from '../templates.
 import { trainBpe } from '../tokenizers/bpeTrainer.ts';
 import type { BpeTokenizer } from '../tokenizers/bpe.ts';
 import { corpusDocuments } from './corpus.ts';
+import { fivePoint } from '../levels.ts';
 
 export interface ProceduralTokenizerOptions {
   /** Corpus seed (the documents the merges are learned from). */
@@ -18,7 +19,7 @@ export interface ProceduralTokenizerOptions {
 
 /** The templates with empty fields, as often as a typical stretch of fine-tuning data would show them. */
 function templateTexts(copies: number): string[] {
-  const empty = { instruction: '', response: '', referenceAnswer: '', rubric: { criteria: '', score1: '', score2: '', score3: '', score4: '', score5: '' } };
+  const empty = { instruction: '', response: '', referenceAnswer: '', rubric: { criteria: '', levels: fivePoint(['', '', '', '', '']) } };
   const one = [...TEMPLATE_NAMES.map((t) => renderPrompt(empty, t)), SCORE_PROMPT_SUFFIX];
   return Array.from({ length: copies }, () => one).flat();
 }

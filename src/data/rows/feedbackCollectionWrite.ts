@@ -18,7 +18,9 @@
 // has no place in that layout: tract_label and tract_scores keep it (the official code drops unknown
 // columns), as id and split keep ours. Our own loader (feedbackCollection.ts) reads all of these
 // back, so an export loads as the examples it was written from (all but source and extras).
-import { renderPrompt, targetScore, targetText, cotFromFeedback } from '../templates.ts';
+import { renderPrompt, targetLevel, targetScore, targetText, cotFromFeedback } from '../templates.ts';
+import { describeScale } from '../levels.ts';
+import { digitKeyed } from './rubricFields.ts';
 import type { JudgeExample, LoadIssue } from '../types.ts';
 
 export interface FeedbackCollectionRow {
@@ -28,11 +30,9 @@ export interface FeedbackCollectionRow {
   orig_response: string;
   orig_reference_answer: string;
   orig_criteria: string;
-  orig_score1_description: string;
-  orig_score2_description: string;
-  orig_score3_description: string;
-  orig_score4_description: string;
-  orig_score5_description: string;
+  /** One per level: orig_score1..5_description on the paper's scale (the official code reads these
+   *  five); other digit scales write theirs (orig_score1..K or orig_score0..9), which our loader reads. */
+  [description: `orig_score${number}_description`]: string;
   orig_feedback: string;
   orig_score: string;
   instruction: string;
@@ -49,12 +49,14 @@ export interface FeedbackCollectionRow {
  * nor a self-CoT has no target to train a CoT judge on: a reason, not a row.
  */
 export function toFeedbackCollectionRow(ex: JudgeExample, selfCot?: string): FeedbackCollectionRow | { reason: string; field: string } {
+  if (!digitKeyed(ex.rubric.levels)) return { field: 'rubric.levels', reason: `the layout names levels by digit (orig_scoreN_description); this rubric's levels are ${describeScale(ex.rubric.levels)}` };
   const score = targetScore(ex);
+  const label = targetLevel(ex).label;
   let feedback: string;
   let cot: string;
   if (selfCot !== undefined) {
     cot = cotFromFeedback(selfCot);
-    feedback = targetText(cot, score);
+    feedback = targetText(cot, label);
   } else {
     if (ex.feedback === undefined || ex.feedback.trim() === '') return { field: 'feedback', reason: 'no feedback (reference CoT) to write as orig_feedback and output' };
     feedback = ex.feedback;
@@ -62,6 +64,7 @@ export function toFeedbackCollectionRow(ex: JudgeExample, selfCot?: string): Fee
   }
   if (cot === '') return { field: selfCot !== undefined ? 'cot' : 'feedback', reason: 'the CoT before "So the overall score is" / "[RESULT]" is empty' };
   const r = ex.rubric;
+  const descriptions = Object.fromEntries(r.levels.map((l) => [`orig_score${l.value}_description`, l.description]));
   return {
     id: ex.id,
     ...(ex.split ? { split: ex.split } : {}),
@@ -69,16 +72,12 @@ export function toFeedbackCollectionRow(ex: JudgeExample, selfCot?: string): Fee
     orig_response: ex.response,
     orig_reference_answer: ex.referenceAnswer,
     orig_criteria: r.criteria,
-    orig_score1_description: r.score1,
-    orig_score2_description: r.score2,
-    orig_score3_description: r.score3,
-    orig_score4_description: r.score4,
-    orig_score5_description: r.score5,
+    ...descriptions,
     orig_feedback: feedback,
     orig_score: String(score),
     instruction: renderPrompt(ex, 'prometheus'),
     input: '',
-    output: `${targetText(cot, score)} [RESULT] ${score}`,
+    output: `${targetText(cot, label)} [RESULT] ${score}`,
     tract_label: ex.label,
     tract_scores: ex.scores,
   };

@@ -53,32 +53,6 @@ export function optionalText(c: RowCheck, row: Record<string, unknown>, key: str
   return requireText(c, row, key, path);
 }
 
-/** A score: a finite number in [1, 5] (integer when `integer`). Numeric strings only when `allowString`. */
-export function checkScore(c: RowCheck, v: unknown, path: string, opts: { integer?: boolean; allowString?: boolean } = {}): number | undefined {
-  let n: number;
-  if (typeof v === 'number') n = v;
-  else if (opts.allowString && typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) n = Number(v);
-  else return c.fail(path, `expected a score (a number from 1 to 5), got ${describeValue(v)}`);
-  if (!Number.isFinite(n)) return c.fail(path, `expected a score from 1 to 5, got ${n}`);
-  if (n < 1 || n > 5) return c.fail(path, `score ${n} is outside 1..5`);
-  if (opts.integer && !Number.isInteger(n)) return c.fail(path, `expected an integer score from 1 to 5, got ${n}`);
-  return n;
-}
-
-/** A non-empty array of scores. */
-export function checkScoreList(c: RowCheck, v: unknown, path: string, opts: { integer?: boolean } = {}): number[] | undefined {
-  if (!Array.isArray(v)) return c.fail(path, `expected an array of scores from 1 to 5, got ${describeValue(v)}`);
-  if (v.length === 0) return c.fail(path, 'expected at least one score, got an empty array');
-  const out: number[] = [];
-  let bad = false;
-  v.forEach((x, i) => {
-    const s = checkScore(c, x, `${path}[${i}]`, opts);
-    if (s === undefined) bad = true;
-    else out.push(s);
-  });
-  return bad ? undefined : out;
-}
-
 /** An id: a non-empty string or an integer. */
 export function optionalId(c: RowCheck, row: Record<string, unknown>, key: string): string | undefined {
   const v = row[key];

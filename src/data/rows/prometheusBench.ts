@@ -5,7 +5,8 @@
 // one the target states.
 import { parsePrometheusPrompt } from '../promptSections.ts';
 import type { JudgeExample } from '../types.ts';
-import { RowCheck, checkScoreList, describeValue, mean, requireText } from './fields.ts';
+import { RowCheck, describeValue, mean, requireText } from './fields.ts';
+import { checkScoresOn } from './rubricFields.ts';
 
 export function isPrometheusBenchRow(row: Record<string, unknown>): boolean {
   return 'gpt4_score' in row || (typeof row.instruction === 'string' && row.instruction.includes('###Response to evaluate:') && !('response' in row));
@@ -19,7 +20,14 @@ export function parsePrometheusBenchRow(row: Record<string, unknown>, c: RowChec
   const source = row.response_source;
   if (source !== undefined && typeof source !== 'string') c.fail('response_source', `expected a string, got ${describeValue(source)}`);
   const prompt = requireText(c, row, 'instruction');
-  const scores = checkScoreList(c, row.gpt4_score, 'gpt4_score', { integer: true });
+  let sections;
+  if (prompt !== undefined) {
+    const parsed = parsePrometheusPrompt(prompt);
+    if (parsed.ok) sections = parsed.fields;
+    else c.fail(`instruction (${parsed.field} section)`, parsed.message);
+  }
+  // Scores are the rubric's level values (1..5 unless the prompt's rubric has other levels).
+  const scores = checkScoresOn(c, row.gpt4_score, 'gpt4_score', sections?.rubric.levels, { level: true });
   let feedbacks: string[] | undefined;
   if (row.gpt4_feedback !== undefined) {
     const f = row.gpt4_feedback;
@@ -31,12 +39,6 @@ export function parsePrometheusBenchRow(row: Record<string, unknown>, c: RowChec
       if (scores && f.length !== scores.length) c.fail('gpt4_feedback', `expected ${scores.length} feedbacks (one per gpt4_score), got ${f.length}`);
       feedbacks = f as string[];
     }
-  }
-  let sections;
-  if (prompt !== undefined) {
-    const parsed = parsePrometheusPrompt(prompt);
-    if (parsed.ok) sections = parsed.fields;
-    else c.fail(`instruction (${parsed.field} section)`, parsed.message);
   }
   if (!c.ok || !sections || !scores) return undefined;
   const label = mean(scores);

@@ -5,9 +5,12 @@
 import { distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
+import { digitLevels, fivePoint } from '../levels.ts';
 
 /** Score -> allowed |answer − correct|. */
 const BANDS: Record<number, [number, number]> = { 5: [0, 0], 4: [1, 1], 3: [2, 3], 2: [4, 6], 1: [7, 12] };
+/** The 1–10 variant: score -> allowed |answer − correct|. */
+const BANDS_10: Record<number, [number, number]> = { 10: [0, 0], 9: [1, 1], 8: [2, 2], 7: [3, 3], 6: [4, 4], 5: [5, 6], 4: [7, 8], 3: [9, 10], 2: [11, 13], 1: [14, 18] };
 
 function problem(rng: Rng): { a: number; op: string; b: number; correct: number } {
   const op = rng.pick(['+', '-', '*']);
@@ -30,15 +33,18 @@ export const arithmetic: Family = {
   name: 'arithmetic',
   rubric: {
     criteria: 'Is the answer correct?',
-    score1: 'off by 7 or more',
-    score2: 'off by 4 to 6',
-    score3: 'off by 2 or 3',
-    score4: 'off by 1',
-    score5: 'exactly right',
+    levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']),
   },
-  generate(rng, score) {
+  tenLevels: {
+    rubric: {
+      criteria: 'Is the answer correct?',
+      levels: digitLevels(['off by 14 or more', 'off by 11 to 13', 'off by 9 or 10', 'off by 7 or 8', 'off by 5 or 6', 'off by 4', 'off by 3', 'off by 2', 'off by 1', 'exactly right']),
+    },
+    bands: BANDS_10,
+  },
+  generate(rng, score, bands = BANDS) {
     const { a, op, b, correct } = problem(rng);
-    const [lo, hi] = BANDS[score]!;
+    const [lo, hi] = bands[score]!;
     const off = rng.int(lo, hi);
     const given = off === 0 ? correct : correct - off < 0 || rng.next() < 0.5 ? correct + off : correct - off;
     const expr = `${a} ${op} ${b}`;

@@ -10,7 +10,7 @@ export interface FamilyExample {
   referenceAnswer: string;
   /** The check spelled out, without the final "So the overall score is N". */
   cot: string;
-  /** The rubric score the check gives, 1..5. */
+  /** The rubric score the check gives, 1..5 (1..10 in the 1–10 variant). */
   score: number;
   /**
    * Quality on a continuous scale: the score plus a small offset for where the defect sits inside
@@ -24,7 +24,11 @@ export interface FamilyExample {
 export interface Family {
   name: string;
   rubric: Rubric;
-  generate(rng: Rng, score: number): FamilyExample;
+  /** The 1–10 variant (Rubric Lab's levels: 10), for the families whose defects span ten bands:
+   *  its rubric (labels "1".."9","0", valued 1..10) and score → defect band. */
+  tenLevels?: { rubric: Rubric; bands: Record<number, [number, number]> };
+  /** An example with the given score; `bands` replaces the family's five (the 1–10 variant). */
+  generate(rng: Rng, score: number, bands?: Record<number, [number, number]>): FamilyExample;
 }
 
 /**

@@ -28,8 +28,11 @@ export interface RubricLabOptions {
   noise?: number;
   /** Number of annotators per example (default 3). */
   annotators?: number;
-  /** Restrict to some families by name (default all). */
+  /** Restrict to some families by name (default all; with levels 10, those that have a 1–10 variant). */
   families?: string[];
+  /** The rubric scale: 5 (the paper's 1..5, default) or 10 (the 1–10 variant, labels "1".."9","0";
+   *  the arithmetic and word-limit families, whose defects span ten bands). */
+  levels?: 5 | 10;
 }
 
 export interface RubricLab {
@@ -40,9 +43,9 @@ export interface RubricLab {
 
 export const RUBRIC_LAB_DEFAULTS = { seed: 1, train: 2000, dev: 200, test: 500, noise: 0.6, annotators: 3 } as const;
 
-function annotate(rng: Rng, latent: number, noise: number, n: number): number[] {
+function annotate(rng: Rng, latent: number, noise: number, n: number, top: number): number[] {
   const out: number[] = [];
-  for (let j = 0; j < n; j++) out.push(Math.min(5, Math.max(1, Math.round(latent + noise * rng.normal()))));
+  for (let j = 0; j < n; j++) out.push(Math.min(top, Math.max(1, Math.round(latent + noise * rng.normal()))));
   return out;
 }
 
@@ -53,13 +56,17 @@ export function generateRubricLab(options: RubricLabOptions = {}): RubricLab {
   }
   if (o.annotators < 1) throw new RangeError('annotators must be at least 1');
   if (!(o.noise >= 0)) throw new RangeError(`noise must be >= 0, got ${o.noise}`);
-  const families = options.families ? RUBRIC_LAB_FAMILIES.filter((f) => options.families!.includes(f.name)) : RUBRIC_LAB_FAMILIES;
-  if (families.length === 0) throw new RangeError(`no family matches ${JSON.stringify(options.families)}; known: ${RUBRIC_LAB_FAMILIES.map((f) => f.name).join(', ')}`);
+  const top = options.levels ?? 5;
+  if (top !== 5 && top !== 10) throw new RangeError(`levels must be 5 or 10, got ${String(options.levels)}`);
+  const known = top === 10 ? RUBRIC_LAB_FAMILIES.filter((f) => f.tenLevels) : RUBRIC_LAB_FAMILIES;
+  const families = options.families ? known.filter((f) => options.families!.includes(f.name)) : known;
+  if (families.length === 0) throw new RangeError(`no family matches ${JSON.stringify(options.families)}; known${top === 10 ? ' with a 1–10 variant' : ''}: ${known.map((f) => f.name).join(', ')}`);
+  const rubricOf = (f: Family) => (top === 10 ? f.tenLevels!.rubric : f.rubric);
 
   const used = new Set<string>();
   const make = (split: Split, count: number): JudgeExample[] => {
     const rng = createRng(o.seed, `rubric-lab/${split}`);
-    const cells = families.flatMap((f) => [1, 2, 3, 4, 5].map((score) => ({ f, score })));
+    const cells = families.flatMap((f) => Array.from({ length: top }, (_, k) => ({ f, score: k + 1 })));
     const out: JudgeExample[] = [];
     let block: typeof cells = [];
     while (out.length < count) {
@@ -67,7 +74,7 @@ export function generateRubricLab(options: RubricLabOptions = {}): RubricLab {
       const { f, score } = block.pop()!;
       let ex;
       for (let attempt = 0; ; attempt++) {
-        ex = f.generate(rng, score);
+        ex = top === 10 ? f.generate(rng, score, f.tenLevels!.bands) : f.generate(rng, score);
         const key = `${ex.instruction}\n${ex.response}`;
         if (!used.has(key)) {
           used.add(key);
@@ -75,15 +82,17 @@ export function generateRubricLab(options: RubricLabOptions = {}): RubricLab {
         }
         if (attempt > 1000) throw new Error(`rubric lab: family ${f.name} cannot make another distinct example with score ${score}`);
       }
-      const scores = annotate(rng, ex.latent, o.noise, o.annotators);
+      const scores = annotate(rng, ex.latent, o.noise, o.annotators, top);
+      const rubric = rubricOf(f);
+      const label = rubric.levels.find((l) => l.value === ex.score)!.label;
       const i = out.length;
       out.push({
         id: `rubric-lab-${split}-${String(i).padStart(5, '0')}`,
         instruction: ex.instruction,
         response: ex.response,
         referenceAnswer: ex.referenceAnswer,
-        rubric: { ...f.rubric },
-        feedback: ex.cot + SCORE_PROMPT_SUFFIX + ex.score,
+        rubric: { criteria: rubric.criteria, levels: rubric.levels.map((l) => ({ ...l })) },
+        feedback: ex.cot + SCORE_PROMPT_SUFFIX + label,
         feedbackScore: ex.score,
         scores,
         label: scores.reduce((a, b) => a + b, 0) / scores.length,

@@ -4,6 +4,7 @@
 import { positionSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
+import { fivePoint } from '../levels.ts';
 
 const LENGTH = 6;
 /** Score -> allowed number of wrong positions (exactly one wrong position is impossible). */
@@ -22,11 +23,7 @@ export const order: Family = {
   name: 'order',
   rubric: {
     criteria: 'Are the letters in the right order?',
-    score1: '5 or 6 wrong',
-    score2: '4 wrong',
-    score3: '3 wrong',
-    score4: '2 wrong',
-    score5: 'all in place',
+    levels: fivePoint(['5 or 6 wrong', '4 wrong', '3 wrong', '2 wrong', 'all in place']),
   },
   generate(rng, score) {
     const letters = rng.shuffled(LETTERS).slice(0, LENGTH);

@@ -4,6 +4,7 @@ import { positionSteps } from '../procedural/steps.ts';
 import { misspell as typo } from '../procedural/vocabulary.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
+import { fivePoint } from '../levels.ts';
 
 const WORDS = [
   'apple', 'river', 'stone', 'bread', 'green', 'house', 'water', 'light', 'chair', 'table',
@@ -22,11 +23,7 @@ export const spelling: Family = {
   name: 'spelling',
   rubric: {
     criteria: 'Are the words copied exactly?',
-    score1: '4 or more errors',
-    score2: '3 errors',
-    score3: '2 errors',
-    score4: '1 error',
-    score5: 'no errors',
+    levels: fivePoint(['4 or more errors', '3 errors', '2 errors', '1 error', 'no errors']),
   },
   generate(rng, score) {
     const words = rng.shuffled(WORDS).slice(0, COUNT);

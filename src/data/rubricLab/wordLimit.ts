@@ -4,9 +4,12 @@
 import { compareSteps, countableWords, countingSteps, distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
+import { digitLevels, fivePoint } from '../levels.ts';
 
 /** Score -> allowed (words − limit). */
 const BANDS: Record<number, [number, number]> = { 5: [-2, 0], 4: [1, 1], 3: [2, 2], 2: [3, 4], 1: [5, 6] };
+/** The 1–10 variant: score -> allowed (words − limit). */
+const BANDS_10: Record<number, [number, number]> = { 10: [-2, 0], 9: [1, 1], 8: [2, 2], 7: [3, 3], 6: [4, 4], 5: [5, 5], 4: [6, 6], 3: [7, 7], 2: [8, 8], 1: [9, 9] };
 
 const ANIMALS = ['cat', 'dog', 'bird', 'fish', 'fox', 'frog', 'duck', 'horse', 'cow', 'bee'];
 const VERBS = ['sat', 'ran', 'slept', 'played', 'jumped', 'sang', 'swam', 'walked', 'hid', 'ate'];
@@ -54,16 +57,20 @@ export const wordLimit: Family = {
   name: 'word-limit',
   rubric: {
     criteria: 'Does it keep to the word limit?',
-    score1: '5 or more words over',
-    score2: '3 or 4 words over',
-    score3: '2 words over',
-    score4: '1 word over',
-    score5: 'within the limit',
+    levels: fivePoint(['5 or more words over', '3 or 4 words over', '2 words over', '1 word over', 'within the limit']),
   },
-  generate(rng, score) {
-    const limit = rng.int(4, 7);
+  tenLevels: {
+    rubric: {
+      criteria: 'Does it keep to the word limit?',
+      levels: digitLevels(['9 or more words over', '8 words over', '7 words over', '6 words over', '5 words over', '4 words over', '3 words over', '2 words over', '1 word over', 'within the limit']),
+    },
+    bands: BANDS_10,
+  },
+  generate(rng, score, bands = BANDS) {
+    const [lo, hi] = bands[score]!;
+    // A sentence has at most 13 words: a long overrun needs a short limit (7 for every five-level band).
+    const limit = rng.int(4, Math.min(7, 13 - Math.max(hi, 0)));
     const animal = rng.pick(ANIMALS);
-    const [lo, hi] = BANDS[score]!;
     const over = rng.int(Math.max(lo, 3 - limit), hi); // a sentence has at least 3 words
     const words = limit + over;
     const response = sentence(rng, animal, words);

@@ -10,7 +10,7 @@ export { trainBpe, type BpeTrainOptions } from './bpeTrainer.ts';
 export { Llama2cTokenizer, llama2cTokenizerFromBytes, type Llama2cStreamOptions } from './llama2c.ts';
 export { HuggingfaceTokenizer, huggingfaceTokenizer, type HuggingfaceTokenizerOptions } from './huggingface.ts';
 export { byteEscape, byteNoiseShare, looksUntrained, readableUtf8, ReadableUtf8Stream, BYTE_ESCAPE } from './readable.ts';
-export { SCORE_PROMPT_SUFFIX, SCORE_DIGITS, findScoreTokenIds } from './scoreTokens.ts';
+export { SCORE_PROMPT_SUFFIX, SCORE_DIGITS, findScoreTokenIds, levelTokenIds } from './scoreTokens.ts';
 
 /** A tokenizer.json: ours (written by BpeTokenizer) comes back as a BpeTokenizer, any other through @huggingface/tokenizers. */
 export function tokenizerFromJson(json: unknown, config?: unknown, options: HuggingfaceTokenizerOptions = {}): Tokenizer {

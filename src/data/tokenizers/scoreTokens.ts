@@ -2,6 +2,7 @@
 // suffix, each digit "1".."5" is exactly one more token and the tokens before it do not change.
 // Then the logits at the last position of the read-out prompt are the ones for the score token.
 import { hash32 } from '../rng.ts';
+import type { Tokenizer } from './types.ts';
 
 /** The text the score digit follows, in training targets and at CoT-RAIL read-out. */
 export const SCORE_PROMPT_SUFFIX = ' So the overall score is ';
@@ -37,4 +38,26 @@ export function fingerprint(parts: Iterable<string>): string {
     h2 = hash32(p, h2 ^ ++n);
   }
   return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+const levelIds = new WeakMap<object, Map<string, number[]>>();
+
+/**
+ * The token ids of a scale's labels after the score prompt (findScoreTokenIds), cached per tokenizer
+ * and scale; the default labels "1".."5" are the tokenizer's own scoreTokenIds(). Throws naming the
+ * label that is not a single token.
+ */
+export function levelTokenIds(tokenizer: Pick<Tokenizer, 'scoreTokenIds' | 'encode'>, levels: readonly { label: string }[]): number[] {
+  const labels = levels.map((l) => l.label);
+  if (labels.join() === SCORE_DIGITS.join()) return tokenizer.scoreTokenIds();
+  let byScale = levelIds.get(tokenizer);
+  if (!byScale) levelIds.set(tokenizer, (byScale = new Map()));
+  const key = labels.join('\u0000');
+  let ids = byScale.get(key);
+  if (!ids) {
+    ids = findScoreTokenIds((t) => tokenizer.encode(t), undefined, labels);
+    if (new Set(ids).size !== ids.length) throw new Error(`score labels ${labels.map((l) => JSON.stringify(l)).join(', ')} do not map to distinct tokens`);
+    byScale.set(key, ids);
+  }
+  return ids;
 }
