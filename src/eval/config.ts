@@ -42,7 +42,8 @@ export interface TrainSettings {
 }
 
 export interface ExperimentConfig {
-  data: { seed: number; train: number; dev: number; test: number; noise: number; vocabSize: number; template: TemplateName };
+  /** levels: Rubric Lab's scale, 5 (the paper's 1..5; the default when absent) or 10 (its 1–10 variant). */
+  data: { seed: number; train: number; dev: number; test: number; noise: number; vocabSize: number; template: TemplateName; levels?: 5 | 10 };
   model: { dim: number; hiddenDim: number; nLayers: number; nHeads: number; nKvHeads: number; seqLen: number };
   /** Stage 0 trains on windows of model.seqLen tokens, as long as the fine-tuning sequences.
    *  adapt: with a loaded seed model (the shipped base), continue its language-model training on
@@ -96,6 +97,9 @@ function isObject(x: unknown): x is Json {
 }
 
 /** `base` with the fields of `patch` (a parsed --config file) merged in, checked field by field. */
+/** Fields a config may set that the defaults leave out (their type). */
+const OPTIONAL_FIELDS: Record<string, 'number' | 'string' | 'boolean'> = { 'data.levels': 'number' };
+
 export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'config'): ExperimentConfig {
   if (!isObject(patch)) throw new Error(`${where}: expected a JSON object`);
   const out = structuredClone(base) as unknown as Json;
@@ -111,8 +115,10 @@ export function mergeConfig(base: ExperimentConfig, patch: unknown, where = 'con
       for (const [k, v] of Object.entries(value)) {
         const removed = REMOVED_FIELDS[`${section}.${k}`];
         if (removed) throw new Error(`${where}: '${section}.${k}' was removed: ${removed}`);
-        if (!Object.hasOwn(current, k)) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${Object.keys(current).join(', ')})`);
-        if (typeof v !== typeof current[k]) throw new Error(`${where}: '${section}.${k}' must be a ${typeof current[k]}, got ${JSON.stringify(v)}`);
+        const optional = OPTIONAL_FIELDS[`${section}.${k}`];
+        if (!Object.hasOwn(current, k) && !optional) throw new Error(`${where}: unknown field '${section}.${k}' (known: ${[...Object.keys(current), ...Object.keys(OPTIONAL_FIELDS).filter((f) => f.startsWith(`${section}.`)).map((f) => f.slice(section.length + 1))].join(', ')})`);
+        const want = Object.hasOwn(current, k) ? typeof current[k] : optional;
+        if (typeof v !== want) throw new Error(`${where}: '${section}.${k}' must be a ${want}, got ${JSON.stringify(v)}`);
         current[k] = v;
       }
     }
@@ -149,6 +155,7 @@ export function validateExperimentConfig(c: ExperimentConfig, where = 'config'):
   range('data.noise', c.data.noise, 0, 5);
   int('data.vocabSize', c.data.vocabSize, 259, 65536);
   if (!['compact', 'prometheus'].includes(c.data.template)) throw new Error(`${where}: 'data.template' must be 'compact' or 'prometheus'`);
+  if (c.data.levels !== undefined && c.data.levels !== 5 && c.data.levels !== 10) fail('data.levels', '5 or 10 (Rubric Lab\'s 1..5 or its 1–10 variant)', c.data.levels);
   for (const k of Object.keys(c.model) as (keyof ExperimentConfig['model'])[]) posInt(`model.${k}`, c.model[k], MAX_CONFIG[k]);
   try {
     validateConfig({ ...c.model, vocabSize: c.data.vocabSize, ropeTheta: 10000, normEps: 1e-5, tied: true, rope: 'interleaved' });

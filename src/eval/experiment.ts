@@ -26,6 +26,8 @@
 import {
   fitJudgePrompt,
   generateRubricLab,
+  describeScale,
+  scaleKey,
   lmTexts,
   lmTokenStream,
   prepareJudgeSequences,
@@ -153,6 +155,8 @@ export interface Report {
     tokenizer: { vocabSize: number; name: string };
     /** The user's file and how it was split (absent: Rubric Lab from config.data). */
     source?: string;
+    /** The score scale every example is read out on (describeScale; absent in reports made before scales). */
+    scale?: string;
     truncated: number;
     dropped: number;
     referenceCotsCut: number;
@@ -292,7 +296,12 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   };
   const userData = options.data;
   if (userData && (userData.train.length === 0 || userData[config.eval.split].length === 0)) throw new Error(`${userData.name}: the split (${userData.how}) leaves no train or no ${config.eval.split} examples`);
-  const lab = userData ?? generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise });
+  const lab = userData ?? generateRubricLab({ seed: config.data.seed, train: config.data.train, dev: config.data.dev, test: config.data.test, noise: config.data.noise, ...(config.data.levels ? { levels: config.data.levels } : {}) });
+  // RAFT and RAIL read one scale per run: every example must share its rubric's levels.
+  const everyExample = [...lab.train, ...lab.dev, ...lab.test];
+  const scale = everyExample[0]?.rubric.levels;
+  const odd = scale && everyExample.find((ex) => scaleKey(ex.rubric.levels) !== scaleKey(scale));
+  if (odd) throw new Error(`${userData?.name ?? 'the data'}: examples ${everyExample[0].id} and ${odd.id} have different score scales (${describeScale(scale!)} and ${describeScale(odd.rubric.levels)}): a run trains and scores on one scale`);
   const seedModel = options.seedModel;
   if (seedModel) checkSeedModel(seedModel);
   const tokenizer: Tokenizer = seedModel?.tokenizer ?? trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });
@@ -322,6 +331,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       test: lab.test.length,
       tokenizer: { vocabSize: tokenizer.vocabSize, name: tokenizer.name },
       ...(userData ? { source: `${userData.name}, ${userData.how}` } : {}),
+      ...(scale ? { scale: describeScale(scale) } : {}),
       truncated: prepared.reference.truncated,
       dropped: prepared.reference.dropped.length,
       referenceCotsCut: prepared.reference.cotCut,

@@ -109,7 +109,8 @@ export function renderMarkdown(r: Report, command?: string): string {
   lines.push('# TRACT in miniature: Rubric Lab results', '');
   if (command) lines.push('Made by:', '', '```', command, '```', '');
   lines.push(
-    `Data: Rubric Lab (seed ${r.config.data.seed}), ${r.data.train} train / ${r.data.dev} dev / ${r.data.test} test examples, labels = mean of 3 noisy annotators; ` +
+    `Data: ${r.data.source ?? `Rubric Lab (seed ${r.config.data.seed})`}, ${r.data.train} train / ${r.data.dev} dev / ${r.data.test} test examples${r.data.source ? '' : ', labels = mean of 3 noisy annotators'}; ` +
+      `score scale ${r.data.scale ?? '1..5'}; ` +
       `template ${r.config.data.template}; ${r.seedModel ? `tokenizer ${r.data.tokenizer.name}` : 'BPE tokenizer'} ${r.data.tokenizer.vocabSize} tokens. ` +
       `Methods scored on the ${split} split (${methods[0]?.[1].perSeed[0].n ?? r.data[split]} examples)${split === 'dev' ? ': a run for choosing settings; the test split is read once, by the final run' : ''}.`,
     ...promptLines(r),

@@ -23,6 +23,9 @@ import {
   readoutIds,
   referenceCot,
   cotFromFeedback,
+  describeScale,
+  isDefaultScale,
+  scaleKey,
   type JudgeExample,
   type TemplateName,
   type Tokenizer,
@@ -122,16 +125,37 @@ function gpuReaderFor(gen: Generator, scale: ScoreScale): GpuScoreReader {
 export class Judge {
   readonly gen: SequenceGenerator;
   readonly tokenizer: Tokenizer;
+  /** The default scale, "1".."5" valued 1..5; examples whose rubric has other levels are read out
+   *  on theirs (every example of one call must share a scale). */
   readonly scale: ScoreScale;
   /** Where read-outs come from: the GPU score head with the GPU Generator (unless `reader` is
    *  given), else the host read-out of the generator's logits rows. */
   readonly reader: ScoreReader;
+  private readonly fixedReader: boolean;
 
   constructor(gen: SequenceGenerator, tokenizer: Tokenizer, reader?: ScoreReader) {
     this.gen = gen;
     this.tokenizer = tokenizer;
     this.scale = scoreScaleOf(tokenizer);
+    this.fixedReader = reader !== undefined;
     this.reader = reader ?? (gen instanceof Generator ? gpuReaderFor(gen, this.scale) : new HostScoreReader(gen, this.scale));
+  }
+
+  /** The score scale of a call's examples (their rubric's levels), the same for all of them. */
+  scaleOf(examples: readonly JudgeExample[]): ScoreScale {
+    if (examples.length === 0) return this.scale;
+    const key = scaleKey(examples[0].rubric.levels);
+    const other = examples.find((ex) => scaleKey(ex.rubric.levels) !== key);
+    if (other) throw new Error(`examples ${examples[0].id} and ${other.id} have different score scales (${describeScale(examples[0].rubric.levels)} and ${describeScale(other.rubric.levels)}): judge them in separate calls`);
+    return isDefaultScale(examples[0].rubric.levels) ? this.scale : scoreScaleOf(this.tokenizer, examples[0].rubric.levels);
+  }
+
+  /** The reader for a scale: the judge's own for its default scale, else one made for it. */
+  private readerFor(scale: ScoreScale): ScoreReader {
+    const same = (a: ScoreScale) => a.ids.join() === scale.ids.join() && a.values.join() === scale.values.join();
+    if (same(this.reader.scale)) return this.reader;
+    if (this.fixedReader) throw new Error('this judge reads out on a fixed score scale; examples on another scale need a judge of their own');
+    return this.gen instanceof Generator ? gpuReaderFor(this.gen, scale) : new HostScoreReader(this.gen, scale);
   }
 
   /** The prompt ids of an example under the prompt-fit rule (seqLen = Tmax, CoT room of `o`). */
@@ -143,20 +167,21 @@ export class Judge {
   }
 
   /** Reads out each (prompt, CoT); the CoTs are cut to `room` tokens first, as training cuts them. */
-  private async readAll(prompts: number[][], cots: string[], room: number, renormalize: boolean): Promise<{ cots: string[]; reads: ScoreReadout[] }> {
+  private async readAll(reader: ScoreReader, prompts: number[][], cots: string[], room: number, renormalize: boolean): Promise<{ cots: string[]; reads: ScoreReadout[] }> {
     const fitted = cots.map((c) => fitCot(c, this.tokenizer, room).cot);
     const seqs = prompts.map((p, i) => {
       const ids = Array.from(readoutIds(p, fitted[i], this.tokenizer).ids);
       if (ids.length > this.gen.Tmax) throw new Error(`a read-out of ${ids.length} tokens exceeds the model's ${this.gen.Tmax} positions (prompt ${p.length})`);
       return ids;
     });
-    return { cots: fitted, reads: await this.reader.readouts(seqs, renormalize) };
+    return { cots: fitted, reads: await reader.readouts(seqs, renormalize) };
   }
 
   /** ŷ given given CoTs (reference CoTs for the CoT-shift diagnostic; '' for label-only RAIL). */
   async withCots(examples: readonly JudgeExample[], cots: readonly string[], o: PromptOptions & Pick<JudgeOptions, 'renormalize'>): Promise<Judgement[]> {
+    const reader = this.readerFor(this.scaleOf(examples));
     const prompts = examples.map((ex) => this.promptIds(ex, o));
-    const r = await this.readAll(prompts, [...cots], promptCotRoom(o), o.renormalize ?? false);
+    const r = await this.readAll(reader, prompts, [...cots], promptCotRoom(o), o.renormalize ?? false);
     return r.reads.map((s, i) => summarize([r.cots[i]], [s]));
   }
 
@@ -177,10 +202,9 @@ export class Judge {
   }
 
   /** The GPU reader when CoT read-outs can run on the Generator's cache. */
-  private cacheReader(o: JudgeOptions): { gen: Generator; reader: GpuScoreReader } | null {
+  private cacheReader(o: JudgeOptions, reader: ScoreReader): { gen: Generator; reader: GpuScoreReader } | null {
     if ((o.readout ?? 'cache') !== 'cache') return null;
     const gen = this.gen;
-    const reader = this.reader;
     if (!(gen instanceof Generator) || !(reader instanceof GpuScoreReader) || reader.model !== gen.model || reader.maxBatch < gen.maxBatch) return null;
     return { gen, reader };
   }
@@ -224,7 +248,7 @@ export class Judge {
       return done;
     };
     const room = promptCotRoom(o);
-    const onCache = readOnCache ? this.cacheReader(o) : null;
+    const onCache = readOnCache ? this.cacheReader(o, this.readerFor(this.scaleOf(examples))) : null;
     const reads: ScoreReadout[][] = examples.map(() => new Array(n));
     const fitted: string[][] = examples.map(() => new Array(n));
     // The batch just generated: its stopped-by-length samples finish here, then (on the cache) its
@@ -273,7 +297,8 @@ export class Judge {
   /** CoT-RAIL (and decoding at the same position): n sampled CoTs per example, each read out. */
   async cotRail(examples: readonly JudgeExample[], o: JudgeOptions): Promise<Judgement[]> {
     const n = o.nCot ?? 1;
-    if (this.cacheReader(o)) {
+    const reader = this.readerFor(this.scaleOf(examples));
+    if (this.cacheReader(o, reader)) {
       const r = await this.sample(examples, o, true);
       return examples.map((_, i) => summarize(r.cots[i], r.reads[i]));
     }
@@ -281,7 +306,7 @@ export class Judge {
     const flatPrompts: number[][] = [];
     const flatCots: string[] = [];
     examples.forEach((_, i) => cots[i].forEach((c) => (flatPrompts.push(prompts[i]), flatCots.push(c))));
-    const r = await this.readAll(flatPrompts, flatCots, promptCotRoom(o), o.renormalize ?? false);
+    const r = await this.readAll(reader, flatPrompts, flatCots, promptCotRoom(o), o.renormalize ?? false);
     return examples.map((_, i) => summarize(r.cots.slice(i * n, (i + 1) * n), r.reads.slice(i * n, (i + 1) * n)));
   }
 }

@@ -17,6 +17,8 @@ import { readoutOnHost, readoutRow, ScoreHead, type ReadoutRow, type ScoreScale 
 import type { Generator, SequenceGenerator } from './generate.ts';
 
 export interface ScoreReader {
+  /** The score tokens and values it reads out. */
+  readonly scale: ScoreScale;
   /** One read-out per sequence (any lengths ≥ 1), at its last position. */
   readouts(seqs: readonly number[][], renormalize: boolean): Promise<ReadoutRow[]>;
 }
@@ -66,6 +68,10 @@ export class GpuScoreReader implements ScoreReader {
   private readonly lastRows: GPUBuffer;
   private readonly out: GPUBuffer;
   private acts: Activations | null = null;
+
+  get scale(): ScoreScale {
+    return this.head.scale!;
+  }
 
   constructor(model: DeviceModel, scale: ScoreScale, maxBatch: number, Tmax = model.config.seqLen) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`score reader: maxBatch must be a positive integer, got ${maxBatch}`);

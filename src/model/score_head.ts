@@ -32,7 +32,7 @@ import { crossEntropyBackward } from '../kernels/cross_entropy.ts';
 import { validateTokenIds } from '../kernels/embedding.ts';
 import { axpy } from '../kernels/residual.ts';
 import { MAX_SCORE_TOKENS, raftLossBackward, READOUT_EXTRA, readoutRow, scoreExpectation, uploadScoreTokens, validateScoreTokens, type ReadoutRow, type ScoreTokens } from '../kernels/score.ts';
-import { findScoreTokenIds, SCORE_DIGITS } from '../data/tokenizers/scoreTokens.ts';
+import { levelTokenIds, SCORE_DIGITS } from '../data/tokenizers/scoreTokens.ts';
 import type { Tokenizer } from '../data/tokenizers/types.ts';
 import type { TrainBatch } from '../data/batching.ts';
 
@@ -51,8 +51,7 @@ export interface ScoreScale {
 export function scoreScaleOf(tokenizer: Pick<Tokenizer, 'scoreTokenIds'> & Partial<Pick<Tokenizer, 'encode'>>, levels?: readonly { label: string; value: number }[]): ScoreScale {
   if (!levels) return { ids: tokenizer.scoreTokenIds(), values: SCORE_DIGITS.map(Number) };
   if (!tokenizer.encode) throw new Error('score levels other than "1".."5" need a tokenizer that encodes');
-  const encode = tokenizer.encode.bind(tokenizer);
-  const ids = findScoreTokenIds((t) => encode(t), undefined, levels.map((l) => l.label));
+  const ids = levelTokenIds(tokenizer as Pick<Tokenizer, 'scoreTokenIds' | 'encode'>, levels);
   return { ids, values: levels.map((l) => l.value) };
 }
 

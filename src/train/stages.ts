@@ -2,7 +2,7 @@
 // and judge fine-tuning (CE over the target tokens + λ·RAFT at the score position; λ = 0 for the CE
 // baselines). Each is a loop of TrainStep steps with a warmup + cosine schedule, reporting every
 // step (both loss parts, learning rate, gradient norm, tokens/s) to a callback.
-import { judgeBatches, lmBatches, type BuiltExample, type Tokenizer, type TrainBatch } from '../data/index.ts';
+import { describeScale, judgeBatches, lmBatches, scaleKey, type BuiltExample, type ScoreLevel, type Tokenizer, type TrainBatch } from '../data/index.ts';
 import { scoreScaleOf } from '../model/score_head.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.ts';
@@ -119,6 +119,14 @@ export function rowLength(seqs: readonly BuiltExample[]): number {
   return Math.max(...seqs.map((s) => s.ids.length - 1));
 }
 
+/** The score scale every sequence shares (RAFT reads one scale per step); names two that differ. */
+export function sharedLevels(seqs: readonly BuiltExample[]): readonly ScoreLevel[] {
+  const key = scaleKey(seqs[0].levels);
+  const other = seqs.find((s) => scaleKey(s.levels) !== key);
+  if (other) throw new Error(`examples ${seqs[0].id} and ${other.id} have different score scales (${describeScale(seqs[0].levels)} and ${describeScale(other.levels)}): train on one scale at a time`);
+  return seqs[0].levels;
+}
+
 /** Fine-tunes `model` in place on judge sequences. */
 export async function trainJudge(model: DeviceModel, seqs: readonly BuiltExample[], tokenizer: Tokenizer, o: JudgeRunOptions, onStep?: OnStep): Promise<RunLog> {
   if (seqs.length === 0) throw new Error('no training sequences');
@@ -126,7 +134,7 @@ export async function trainJudge(model: DeviceModel, seqs: readonly BuiltExample
   if (T > model.config.seqLen) throw new Error(`the longest sequence needs ${T} positions; the model has ${model.config.seqLen}`);
   const B = Math.min(o.batchSize, seqs.length);
   const step = new TrainStep(model, B, T, {
-    scoreTokens: o.lambda > 0 ? scoreScaleOf(tokenizer) : undefined,
+    scoreTokens: o.lambda > 0 ? scoreScaleOf(tokenizer, sharedLevels(seqs)) : undefined,
     lambda: o.lambda,
     raftReduction: o.raftReduction,
     renormalize: o.renormalize,

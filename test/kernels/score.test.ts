@@ -51,6 +51,9 @@ const cases: Case[] = [
   { name: 'V = 9001: a long row not a multiple of 4, streamed (no register cache)', N: 2, V: 9001, ids: [9000, 1, 4500, 3, 7], logits: gaussian(2, 8) },
   { name: 'V = 40000: a long vec4 row, streamed (no register cache)', N: 2, V: 40000, ids: [39999, 0, 20000, 5, 6], logits: gaussian(2, 9), mask: [0, 1] },
   { name: 'V = 32000 (a Llama vocabulary)', N: 3, V: 32000, ids: [29896, 29906, 29941, 29946, 29945], logits: gaussian(3, 7), mask: [1, 1, 0] },
+  // Other score scales (issue 14): ten levels (a 1–10 rubric, "0" for 10 last) and two.
+  { name: 'K = 10 levels, V = 600', N: 4, V: 600, ids: [52, 53, 54, 55, 56, 57, 58, 59, 60, 51], logits: gaussian(3, 12), mask: [1, 0, 1, 1] },
+  { name: 'K = 2 levels, V = 64', N: 3, V: 64, ids: [40, 7], logits: gaussian(2, 13) },
 ];
 
 async function runCase(c: Case, renormalize: boolean, accumulate: boolean) {
