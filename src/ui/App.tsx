@@ -49,15 +49,15 @@ export function App() {
 
   // The score demo (Learn view) runs on the GPU whenever a slider or the gold label changes
   // (debounced, so dragging does not queue a run per pixel).
-  const { logits, gold, view } = state;
+  const { logits, gold, view, demoLevels } = state;
   useEffect(() => {
     if (!ready || view !== 'learn') return;
     const timer = setTimeout(() => {
       dispatch({ type: 'demo-requested' });
-      send({ type: 'score-demo', logits: logits ?? undefined, gold });
+      send({ type: 'score-demo', logits: logits ?? undefined, gold, levels: demoLevels });
     }, 60);
     return () => clearTimeout(timer);
-  }, [ready, view, logits, gold, send]);
+  }, [ready, view, logits, gold, demoLevels, send]);
 
   // The selected run's history and results.
   const { selectedRunId } = state;

@@ -1,6 +1,7 @@
 // Prefilled Playground examples: one per Rubric Lab task family (the ready judge's training
 // domain, from `generateRubricLab({ seed: 7 })`'s test split), and one outside it.
 import type { JudgeFields } from '../worker/protocol.ts';
+import { fivePoint } from '../data/levels.ts';
 
 export interface PlaygroundExample extends JudgeFields {
   name: string;
@@ -8,7 +9,7 @@ export interface PlaygroundExample extends JudgeFields {
   gold?: number;
 }
 
-const ARITHMETIC = { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' };
+const ARITHMETIC = { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) };
 
 export const PLAYGROUND_EXAMPLES: PlaygroundExample[] = [
   {
@@ -32,7 +33,7 @@ export const PLAYGROUND_EXAMPLES: PlaygroundExample[] = [
     instruction: 'Write about a cat in at most 4 words.',
     response: 'The little cat swam on the grass in the sun.',
     referenceAnswer: 'The cat sang.',
-    rubric: { criteria: 'Does it keep to the word limit?', score1: '5 or more words over', score2: '3 or 4 words over', score3: '2 words over', score4: '1 word over', score5: 'within the limit' },
+    rubric: { criteria: 'Does it keep to the word limit?', levels: fivePoint(['5 or more words over', '3 or 4 words over', '2 words over', '1 word over', 'within the limit']) },
     gold: 1,
   },
   {
@@ -40,7 +41,7 @@ export const PLAYGROUND_EXAMPLES: PlaygroundExample[] = [
     instruction: 'Copy these words: stone night water smile river',
     response: 'stone niht water smile river',
     referenceAnswer: 'stone night water smile river',
-    rubric: { criteria: 'Are the words copied exactly?', score1: '4 or more errors', score2: '3 errors', score3: '2 errors', score4: '1 error', score5: 'no errors' },
+    rubric: { criteria: 'Are the words copied exactly?', levels: fivePoint(['4 or more errors', '3 errors', '2 errors', '1 error', 'no errors']) },
     gold: 3.67,
   },
   {
@@ -48,7 +49,7 @@ export const PLAYGROUND_EXAMPLES: PlaygroundExample[] = [
     instruction: 'Sort these letters: y p l c f s',
     response: 'l c p f s y',
     referenceAnswer: 'c f l p s y',
-    rubric: { criteria: 'Are the letters in the right order?', score1: '5 or 6 wrong', score2: '4 wrong', score3: '3 wrong', score4: '2 wrong', score5: 'all in place' },
+    rubric: { criteria: 'Are the letters in the right order?', levels: fivePoint(['5 or 6 wrong', '4 wrong', '3 wrong', '2 wrong', 'all in place']) },
     gold: 2,
   },
   {
@@ -56,6 +57,6 @@ export const PLAYGROUND_EXAMPLES: PlaygroundExample[] = [
     instruction: 'Explain why the sky is blue in two sentences.',
     response: 'Sunlight scatters off air molecules, and blue light scatters the most. So we see blue everywhere we look.',
     referenceAnswer: 'Rayleigh scattering: shorter (blue) wavelengths scatter far more than red ones in the atmosphere, so scattered skylight looks blue.',
-    rubric: { criteria: 'Is the explanation correct and complete?', score1: 'wrong', score2: 'mostly wrong', score3: 'partly right', score4: 'right but incomplete', score5: 'right and complete' },
+    rubric: { criteria: 'Is the explanation correct and complete?', levels: fivePoint(['wrong', 'mostly wrong', 'partly right', 'right but incomplete', 'right and complete']) },
   },
 ];

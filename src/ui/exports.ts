@@ -18,7 +18,7 @@ export function selfCotsJsonl(h: RunHistory): string {
   return h.selfCots.map((c) => JSON.stringify(c)).join('\n') + (h.selfCots.length ? '\n' : '');
 }
 
-/** One row per test example and method: gold, ŷ, decoded, the five probabilities, mass, CoT. */
+/** One row per test example and method: gold, ŷ, decoded, the K probabilities (p1..pK), mass, CoT. */
 export function evaluationRows(ev: EvalData): Record<string, string | number>[] {
   const rows: Record<string, string | number>[] = [];
   for (const [method, spec] of Object.entries(ev.methods) as [MethodName, NonNullable<EvalData['methods'][MethodName]>][]) {
@@ -36,11 +36,7 @@ export function evaluationRows(ev: EvalData): Record<string, string | number>[] 
         prediction: spec.score === 'yhat' ? j.yhat : j.decoded,
         yhat: j.yhat,
         decoded: j.decoded,
-        p1: j.probs[0],
-        p2: j.probs[1],
-        p3: j.probs[2],
-        p4: j.probs[3],
-        p5: j.probs[4],
+        ...Object.fromEntries(j.probs.map((p, k) => [`p${k + 1}`, p])),
         mass: j.mass,
         cot: j.cots.join(' ||| '),
       });

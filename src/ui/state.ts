@@ -2,7 +2,7 @@
 // actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { SplitChoice } from '../data/split.ts';
-import type { Rubric } from '../data/types.ts';
+import { DIGIT_SCALES, resizeLevels, type ScoreLevel } from '../data/levels.ts';
 import { defaultJudgeCotTokens } from '../data/trained_fit.ts';
 import { emptyHistory, foldEvents } from '../worker/history.ts';
 import { foldPretrainEvents } from '../worker/pretrain_history.ts';
@@ -78,6 +78,8 @@ export interface PlaygroundState {
   /** Streamed text per sample. */
   cots: string[];
   result: { judgement: Judgement; ms: number; tokens: number; gold?: number; backend: string; promptFit?: { note: string; warnings: string[] } } | null;
+  /** The rubric levels of the judgement running or shown (its bars are labelled with them). */
+  judgedLevels: ScoreLevel[];
   error: string | null;
 }
 
@@ -109,6 +111,8 @@ export interface State {
   /** The demo's logits as the sliders set them (null until the first run returns the defaults). */
   logits: number[] | null;
   gold: number;
+  /** The score demo's scale: 5 or 10 score tokens (the Learn view follows K). */
+  demoLevels: 5 | 10;
   errors: string[];
   notices: Notice[];
   data: DataState;
@@ -180,6 +184,7 @@ export const initialState: State = {
   demoRunning: false,
   logits: null,
   gold: 3.67,
+  demoLevels: 5,
   errors: [],
   notices: [],
   data: { loading: null, summary: null, query: '', split: 'all', offset: 0, total: 0, rows: [], detail: null, template: 'compact' },
@@ -197,6 +202,7 @@ export const initialState: State = {
     running: false,
     cots: [],
     result: null,
+    judgedLevels: defaultFields().rubric.levels,
     error: null,
   },
   config: runPreset('smoke'),
@@ -227,6 +233,7 @@ export type Action =
   | { type: 'demo-requested' }
   | { type: 'logit'; token: number; value: number }
   | { type: 'gold'; value: number }
+  | { type: 'demo-levels'; levels: 5 | 10 }
   | { type: 'error'; message: string }
   | { type: 'dismiss-errors' }
   | { type: 'dismiss-notices' }
@@ -238,7 +245,10 @@ export type Action =
   | { type: 'data-template'; template: TemplateName }
   | { type: 'data-close-detail' }
   | { type: 'model-loading'; what: string }
-  | { type: 'pg-field'; field: keyof Omit<JudgeFields, 'rubric'> | keyof Rubric; value: string }
+  /** A text field, or (a number) the description of the rubric level at that index. */
+  | { type: 'pg-field'; field: 'instruction' | 'response' | 'referenceAnswer' | 'criteria' | number; value: string }
+  /** The rubric's scale: one of DIGIT_SCALES' ids ("1..5", "1..10", "0..9", …). */
+  | { type: 'pg-scale'; scale: string }
   | { type: 'pg-example'; name: string; fields: JudgeFields; gold?: number }
   | { type: 'pg-option'; patch: Partial<Pick<PlaygroundState, 'nCot' | 'greedy' | 'seed' | 'maxCotTokens' | 'renormalize'>> }
   | { type: 'pg-start'; requestId: number }
@@ -257,7 +267,6 @@ export type Action =
   | { type: 'file-eval-start'; dataset: string }
   | { type: 'file-eval-cancel' };
 
-const RUBRIC_KEYS = ['criteria', 'score1', 'score2', 'score3', 'score4', 'score5'] as const;
 
 function upsertRun<T extends { id: string }>(runs: T[], meta: T): T[] {
   const i = runs.findIndex((r) => r.id === meta.id);
@@ -293,6 +302,8 @@ function engine(state: State, msg: FromWorker): State {
         errors: [...state.errors, `GPU device lost: ${msg.message.replace(/\.+$/, '')}.${msg.recovering ? ' Getting a new device; a training run continues from its last finished stage, a pretraining from its last checkpoint.' : ''}`],
       };
     case 'score-demo':
+      // A demo of the scale no longer chosen (the toggle moved while it ran) is dropped.
+      if (msg.result.scoreIds.length !== state.demoLevels) return { ...state, demoRunning: false };
       return { ...state, demo: msg.result, demoRunning: false, logits: state.logits ?? msg.result.logits };
     case 'error':
       return {
@@ -428,6 +439,9 @@ export function reducer(state: State, action: Action): State {
     }
     case 'gold':
       return { ...state, gold: action.value };
+    case 'demo-levels':
+      // New logits for the new vocabulary come with the next demo; the gold label stays within the scale.
+      return action.levels === state.demoLevels ? state : { ...state, demoLevels: action.levels, logits: null, demo: null, gold: Math.min(state.gold, action.levels) };
     case 'error':
       return { ...state, errors: [...state.errors, action.message] };
     case 'dismiss-errors':
@@ -452,9 +466,20 @@ export function reducer(state: State, action: Action): State {
       return { ...state, model: { ...state.model, loading: action.what } };
     case 'pg-field': {
       const f = state.playground.fields;
-      const fields: JudgeFields = (RUBRIC_KEYS as readonly string[]).includes(action.field)
-        ? { ...f, rubric: { ...f.rubric, [action.field]: action.value } }
-        : { ...f, [action.field]: action.value };
+      const field = action.field;
+      const fields: JudgeFields =
+        typeof field === 'number'
+          ? { ...f, rubric: { ...f.rubric, levels: f.rubric.levels.map((l, i) => (i === field ? { ...l, description: action.value } : l)) } }
+          : field === 'criteria'
+            ? { ...f, rubric: { ...f.rubric, criteria: action.value } }
+            : { ...f, [field]: action.value };
+      return { ...state, playground: { ...state.playground, fields, exampleName: 'your own', gold: undefined } };
+    }
+    case 'pg-scale': {
+      const scale = DIGIT_SCALES.find((d) => d.id === action.scale);
+      if (!scale) return state;
+      const f = state.playground.fields;
+      const fields: JudgeFields = { ...f, rubric: { ...f.rubric, levels: resizeLevels(f.rubric.levels, scale.first, scale.k) } };
       return { ...state, playground: { ...state.playground, fields, exampleName: 'your own', gold: undefined } };
     }
     case 'pg-example':
@@ -467,7 +492,7 @@ export function reducer(state: State, action: Action): State {
     case 'pg-option':
       return { ...state, playground: { ...state.playground, ...action.patch } };
     case 'pg-start':
-      return { ...state, playground: { ...state.playground, requestId: action.requestId, running: true, cots: [], result: null, error: null } };
+      return { ...state, playground: { ...state.playground, requestId: action.requestId, running: true, cots: [], result: null, error: null, judgedLevels: state.playground.fields.rubric.levels } };
     case 'config':
       return { ...state, config: action.config, runPreset: action.preset ?? 'custom' };
     case 'select-run':

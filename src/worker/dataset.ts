@@ -8,6 +8,9 @@ import {
   buildExample,
   fileSplitUsable,
   generateRubricLab,
+  nearestLevel,
+  scaleKey,
+  describeScale,
   loadJudgeData,
   promptBudget,
   referenceCot,
@@ -34,12 +37,13 @@ function preview(s: string): string {
 
 function summarize(name: string, kind: DatasetSummary['kind'], examples: JudgeExample[], r: Pick<LoadResult, 'accepted' | 'rejected' | 'fatal' | 'errors'>, ms: number, bytes?: number): DatasetSummary {
   const splits: DatasetSummary['splits'] = {};
-  const hist = [0, 0, 0, 0, 0];
+  // Labels counted by the level they round to (the nearest level of the example's own rubric).
+  const hist: number[] = new Array(Math.max(5, ...examples.map((ex) => ex.rubric.levels.length))).fill(0);
   let sum = 0;
   for (const ex of examples) {
     const s = ex.split ?? 'none';
     splits[s] = (splits[s] ?? 0) + 1;
-    hist[Math.min(5, Math.max(1, Math.round(ex.label))) - 1]++;
+    hist[nearestLevel(ex.rubric.levels, ex.label)]++;
     sum += ex.label;
   }
   return {
@@ -55,6 +59,7 @@ function summarize(name: string, kind: DatasetSummary['kind'], examples: JudgeEx
     withReferenceCot: withReferenceCot(examples),
     fileSplitProblem: fileSplitUsable(examples),
     labelHistogram: hist,
+    scale: sharedScale(examples),
     bytes,
     ms,
   };
@@ -71,11 +76,12 @@ export class Dataset {
       if (!Number.isInteger(v) || v < 0 || (k !== 'seed' && v > 100_000)) throw new Error(`Rubric Lab: ${k} must be an integer between 0 and 100000, got ${v}`);
     }
     if (req.train + req.dev + req.test === 0) throw new Error('Rubric Lab: all three split sizes are 0');
-    const lab = generateRubricLab({ seed: req.seed, train: req.train, dev: req.dev, test: req.test });
+    if (req.levels !== undefined && req.levels !== 5 && req.levels !== 10) throw new Error(`Rubric Lab: levels must be 5 or 10, got ${String(req.levels)}`);
+    const lab = generateRubricLab({ seed: req.seed, train: req.train, dev: req.dev, test: req.test, ...(req.levels ? { levels: req.levels } : {}) });
     this.examples = allExamples(lab);
     this.lastQuery = null;
     const n = this.examples.length;
-    this.summary = summarize(`Rubric Lab (seed ${req.seed})`, 'rubric-lab', this.examples, { accepted: n, rejected: 0, fatal: false, errors: [] }, performance.now() - t0);
+    this.summary = summarize(`Rubric Lab (seed ${req.seed}${req.levels === 10 ? ', 1–10' : ''})`, 'rubric-lab', this.examples, { accepted: n, rejected: 0, fatal: false, errors: [] }, performance.now() - t0);
     return this.summary;
   }
 
@@ -149,6 +155,14 @@ export class Dataset {
   }
 }
 
+/** The scale every example shares, or null (none, or several). */
+function sharedScale(examples: readonly JudgeExample[]): DatasetSummary['scale'] {
+  if (examples.length === 0) return null;
+  const key = scaleKey(examples[0].rubric.levels);
+  if (examples.some((ex) => scaleKey(ex.rubric.levels) !== key)) return null;
+  return { text: describeScale(examples[0].rubric.levels), labels: examples[0].rubric.levels.map((l) => l.label) };
+}
+
 /** The family (Rubric Lab) or category (Prometheus files) the table shows under an id. */
 function familyOf(ex: JudgeExample): string | undefined {
   return typeof ex.extras?.family === 'string' ? ex.extras.family : typeof ex.extras?.category === 'string' ? ex.extras.category : undefined;
@@ -157,7 +171,7 @@ function familyOf(ex: JudgeExample): string | undefined {
 /** Every field the table and the detail show, so a search finds what the user sees. */
 function haystack(ex: JudgeExample): string {
   const r = ex.rubric;
-  return [ex.id, familyOf(ex) ?? '', ex.split ?? '', ex.instruction, ex.response, ex.referenceAnswer, ex.feedback ?? '', r.criteria, r.score1, r.score2, r.score3, r.score4, r.score5, String(ex.label)]
+  return [ex.id, familyOf(ex) ?? '', ex.split ?? '', ex.instruction, ex.response, ex.referenceAnswer, ex.feedback ?? '', r.criteria, ...r.levels.map((l) => l.description), String(ex.label)]
     .join('\n')
     .toLowerCase();
 }

@@ -127,7 +127,7 @@ export class Engine {
       case 'probe':
         return this.probe();
       case 'score-demo': {
-        const result = await runScoreDemo(await this.gpu(), msg.logits, msg.gold);
+        const result = await runScoreDemo(await this.gpu(), msg.logits, msg.gold, msg.levels ?? 5);
         return this.post({ type: 'score-demo', result });
       }
       case 'data-rubric-lab':

@@ -51,6 +51,8 @@ export interface RubricLabRequest {
   train: number;
   dev: number;
   test: number;
+  /** The scale: 5 (the paper's 1..5, default) or 10 (the 1–10 variant). */
+  levels?: 5 | 10;
 }
 
 /** One row of the examples table (long texts cut to a preview). */
@@ -84,6 +86,8 @@ export interface DatasetSummary {
   labelMean: number | null;
   /** Examples per label rounded to 1..5. */
   labelHistogram: number[];
+  /** The examples' score scale in words (describeScale) and its level labels, when they share one. */
+  scale?: { text: string; labels: string[] } | null;
   bytes?: number;
   ms: number;
 }
@@ -361,7 +365,8 @@ export interface ShippedBase {
 
 export type ToWorker =
   | { type: 'probe' }
-  | { type: 'score-demo'; logits?: number[]; gold?: number }
+  /** levels: the demo's scale, 5 (default) or 10 score tokens. */
+  | { type: 'score-demo'; logits?: number[]; gold?: number; levels?: 5 | 10 }
   | { type: 'data-rubric-lab'; request: RubricLabRequest }
   | { type: 'data-file'; file: File }
   | { type: 'data-query'; query: string; split: Split | 'all'; offset: number; limit: number }

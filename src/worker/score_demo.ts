@@ -8,12 +8,24 @@ import type { ScoreDemoResult, ScoreReadout } from './protocol.ts';
 
 export const DEMO_TOKENS = ['</s>', ' So', ' the', ' score', ' is', '1', '2', '3', '4', '5', ' good', ' bad'];
 export const DEMO_LOGITS = [-1.0, -2.5, -3.0, -2.0, -1.5, -0.5, 0.4, 1.8, 2.2, 0.9, -1.0, -0.7];
-const SCORE_IDS = [5, 6, 7, 8, 9];
-/** Each score token is valued at the digit it spells. */
-const SCORE_VALUES = SCORE_IDS.map((i) => Number(DEMO_TOKENS[i]));
 
-export async function runScoreDemo(gpu: Gpu, logits: number[] = DEMO_LOGITS, gold = 3.67): Promise<ScoreDemoResult> {
-  const V = DEMO_TOKENS.length;
+/** The demo on a 1..5 scale (the paper's) or 1..10 (ten score tokens, "0" for 10, as a 1–10 rubric writes it). */
+export function demoVocabulary(levels: 5 | 10): { tokens: string[]; logits: number[]; scoreIds: number[]; scoreValues: number[] } {
+  if (levels === 5) return { tokens: DEMO_TOKENS, logits: DEMO_LOGITS, scoreIds: [5, 6, 7, 8, 9], scoreValues: [1, 2, 3, 4, 5] };
+  const digits = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+  return {
+    tokens: ['</s>', ' So', ' the', ' score', ' is', ...digits, ' good', ' bad'],
+    logits: [-1.0, -2.5, -3.0, -2.0, -1.5, -1.2, -0.5, 0.2, 0.8, 1.6, 2.1, 2.3, 1.5, 0.4, -0.6, -1.0, -0.7],
+    scoreIds: digits.map((_, k) => 5 + k),
+    scoreValues: digits.map((_, k) => k + 1),
+  };
+}
+
+export async function runScoreDemo(gpu: Gpu, logitsIn?: number[], gold = 3.67, levels: 5 | 10 = 5): Promise<ScoreDemoResult> {
+  if (levels !== 5 && levels !== 10) throw new Error(`score demo: levels must be 5 or 10, got ${String(levels)}`);
+  const { tokens: TOKENS, logits: defaults, scoreIds: SCORE_IDS, scoreValues: SCORE_VALUES } = demoVocabulary(levels);
+  const logits = logitsIn ?? defaults;
+  const V = TOKENS.length;
   if (logits.length !== V || logits.some((x) => !Number.isFinite(x))) {
     throw new Error(`score demo: expected ${V} finite logits, got ${logits.length}`);
   }
@@ -54,7 +66,7 @@ export async function runScoreDemo(gpu: Gpu, logits: number[] = DEMO_LOGITS, gol
   const maxAbsDiff = Math.max(...pairs.map(([x, y]) => Math.abs(x - y)));
   for (const buf of [z, goldBuf, maskBuf, tokens.table, tokens.ids, tokens.values, plain, renorm, ...Object.values(raft)]) buf.destroy();
   return {
-    tokens: DEMO_TOKENS,
+    tokens: TOKENS,
     logits,
     scoreIds: SCORE_IDS,
     scoreValues: SCORE_VALUES,

@@ -22,7 +22,7 @@ describe('the Data view', () => {
     expect(spelling.total).toBe(d.examples.filter((ex) => ex.extras?.family === 'spelling').length);
     expect(spelling.rows.every((r) => r.family === 'spelling' || /spelling/i.test(r.instruction + r.response))).toBe(true);
     expect(d.query('dev', 'all', 0, 100).total).toBeGreaterThanOrEqual(4);
-    const score1 = d.examples[0].rubric.score1;
+    const score1 = d.examples[0].rubric.levels[0].description;
     expect(d.query(score1.slice(0, 20), 'all', 0, 100).total).toBeGreaterThan(0);
   });
 

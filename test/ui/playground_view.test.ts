@@ -27,18 +27,18 @@ describe('the Playground', () => {
     const html = render(judged('count 3 of 4'));
     const at = (needle: string) => html.indexOf(needle);
     expect(html).toMatch(/data-testid="yhat">3\.95<\/span><span class="out-of">out of 5/);
-    expect(html).toMatch(/data-testid="pg-explain">The score <strong>ŷ<\/strong> is the average of the digits 1–5 weighted by how probable the judge finds each/);
+    expect(html).toMatch(/data-testid="pg-explain">The score <strong>ŷ<\/strong> is the average of the 5 levels’ values \(1\.\.5\) weighted by how probable the judge finds each/);
     expect(html).toMatch(/plain decoding — would answer <strong data-testid="decoded">5<\/strong>/);
     expect(at('data-testid="yhat"')).toBeLessThan(at('data-testid="probs"'));
     expect(at('data-testid="probs"')).toBeLessThan(at('data-testid="cot-0"'));
     // The mass is explained where it appears.
-    expect(html).toMatch(/captured mass Σ p\(k\)<span class="gloss"> — how much of the model’s probability is on the five digits/);
+    expect(html).toMatch(/captured mass Σ p\(k\)<span class="gloss"> — how much of the model’s probability is on the rubric’s score tokens/);
   });
 
   it('puts Judge before the fields, the sampling settings under Advanced, and sizes fields to their text', () => {
     const base = reducer(initialState, { type: 'engine', msgs: [{ type: 'model', model }] });
     const long = 'The response is off by 7 or more from the right count, or it gives no number at all, or it answers another question';
-    const s = reducer(base, { type: 'pg-field', field: 'score1', value: long });
+    const s = reducer(base, { type: 'pg-field', field: 0, value: long });
     const html = render(s);
     expect(html.indexOf('data-testid="judge-button"')).toBeLessThan(html.indexOf('data-testid="pg-instruction"'));
     const advanced = html.slice(html.indexOf('data-testid="pg-advanced"'));

@@ -9,6 +9,7 @@ import type { ExampleDetail, ModelSummary } from '../../src/worker/protocol.ts';
 import { initialState, reducer, type State } from '../../src/ui/state.ts';
 import { DataView } from '../../src/ui/views/DataView.tsx';
 import { PlaygroundView } from '../../src/ui/views/PlaygroundView.tsx';
+import { fivePoint } from '../../src/data/levels.ts';
 
 const config = { dim: 16, hiddenDim: 48, nLayers: 1, nHeads: 2, nKvHeads: 1, vocabSize: 384, seqLen: 288, ropeTheta: 10000, normEps: 1e-5, tied: true, rope: 'interleaved' as const };
 const judge = (extra: Partial<ModelSummary> = {}): ModelSummary => ({
@@ -74,7 +75,7 @@ describe('the Playground and the trained CoT room', () => {
 });
 
 describe('the Data view and the prompt-fit rule', () => {
-  const example = { id: 'x1', instruction: 'i', response: 'r', referenceAnswer: 'a', rubric: { criteria: 'c', score1: '1', score2: '2', score3: '3', score4: '4', score5: '5' }, scores: [3], label: 3, source: 'rubric-lab' as const };
+  const example = { id: 'x1', instruction: 'i', response: 'r', referenceAnswer: 'a', rubric: { criteria: 'c', levels: fivePoint(['1', '2', '3', '4', '5']) }, scores: [3], label: 3, source: 'rubric-lab' as const };
   const detail = (tokens: ExampleDetail['tokens']): string => {
     const s = reducer(initialState, { type: 'engine', msgs: [{ type: 'data-example', detail: { index: 0, example, template: 'compact', prompt: 'Task: i ...', target: 'So the overall score is 3', tokens } }] });
     return renderToStaticMarkup(createElement(DataView, { state: s, dispatch: () => {}, send: () => {} }));

@@ -14,6 +14,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { exportHf } from '../../src/interop/hf_export.ts';
 import type { TokenizerDescription } from '../../src/data/index.ts';
 import { harness, PUBLIC } from './harness.ts';
+import { fivePoint } from '../../src/data/levels.ts';
 
 const smoke = () => runPreset('smoke');
 
@@ -33,7 +34,7 @@ describe('engine: models and the Playground', () => {
       instruction: 'What is 62 - 31?',
       response: '62 - 31 = 25',
       referenceAnswer: '62 - 31 = 31',
-      rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+      rubric: { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) },
     };
     await h.send({ type: 'judge', request: { requestId: 7, fields, nCot: 3, greedy: false, seed: 1, maxCotTokens: 48, renormalize: false } });
     const r = await h.next('judge-result', (m) => m.requestId === 7);
@@ -55,7 +56,7 @@ describe('engine: models and the Playground', () => {
     // The read-out a model with overflowing logits gives: every number NaN.
     const nan = { cots: ['x'], yhat: NaN, probs: [NaN, NaN, NaN, NaN, NaN], mass: NaN, decoded: 1, samples: [{ probs: [NaN, NaN, NaN, NaN, NaN], mass: NaN, yhat: NaN, decoded: 1, argmaxIsScore: false }] };
     (h.engine as unknown as { session: { judge: () => Promise<unknown> } }).session.judge = async () => ({ judgement: nan, tokens: 1 });
-    const fields = { instruction: 'i', response: 'r', referenceAnswer: 'a', rubric: { criteria: 'c', score1: '1', score2: '2', score3: '3', score4: '4', score5: '5' } };
+    const fields = { instruction: 'i', response: 'r', referenceAnswer: 'a', rubric: { criteria: 'c', levels: fivePoint(['1', '2', '3', '4', '5']) } };
     await h.send({ type: 'judge', request: { requestId: 9, fields, nCot: 1, greedy: true, seed: 1, maxCotTokens: 16, renormalize: false } });
     const failed = await h.next('judge-failed', (m) => m.requestId === 9);
     expect(failed.message).toMatch(/non-finite score/);
@@ -88,7 +89,7 @@ describe('engine: Hugging Face files', () => {
       instruction: 'What is 62 - 31?',
       response: '62 - 31 = 25',
       referenceAnswer: '62 - 31 = 31',
-      rubric: { criteria: 'Is the answer correct?', score1: 'off by 7 or more', score2: 'off by 4 to 6', score3: 'off by 2 or 3', score4: 'off by 1', score5: 'exactly right' },
+      rubric: { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) },
     };
     const request = (requestId: number) => ({ requestId, fields, nCot: 1, greedy: true, seed: 0, maxCotTokens: 32, renormalize: false });
     await h.send({ type: 'judge', request: request(1) });
@@ -113,7 +114,7 @@ describe('engine: without WebGPU', () => {
       instruction: 'Write the word "necessary".',
       response: 'neccessary',
       referenceAnswer: 'necessary',
-      rubric: { criteria: 'Is the word spelled correctly?', score1: 'three or more letters wrong', score2: 'two letters wrong', score3: 'one letter wrong', score4: 'right but oddly cased', score5: 'exactly right' },
+      rubric: { criteria: 'Is the word spelled correctly?', levels: fivePoint(['three or more letters wrong', 'two letters wrong', 'one letter wrong', 'right but oddly cased', 'exactly right']) },
     };
     const request = { requestId: 3, fields, nCot: 2, greedy: true, seed: 0, maxCotTokens: 40, renormalize: false };
 
@@ -306,7 +307,7 @@ describe('engine: training', () => {
     expect(events).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused' });
     // The Playground works on the new device too.
     await h.send({ type: 'model-ready' });
-    const fields = { instruction: 'What is 2 + 2?', response: '5', referenceAnswer: '4', rubric: { criteria: 'Correct?', score1: 'a', score2: 'b', score3: 'c', score4: 'd', score5: 'e' } };
+    const fields = { instruction: 'What is 2 + 2?', response: '5', referenceAnswer: '4', rubric: { criteria: 'Correct?', levels: fivePoint(['a', 'b', 'c', 'd', 'e']) } };
     await h.send({ type: 'judge', request: { requestId: 1, fields, nCot: 1, greedy: true, seed: 0, maxCotTokens: 16, renormalize: false } });
     expect((await h.next('judge-result')).judgement.probs).toHaveLength(5);
   });

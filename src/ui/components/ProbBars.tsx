@@ -1,13 +1,15 @@
-// The five score probabilities p(1)..p(5) as bars, with ŷ, the decoded score and the captured mass.
+// The K score probabilities p(1)..p(K) as bars (labelled with the rubric's level labels when given),
+// and the scale with markers for ŷ, the decoded score and the gold label.
 import { fmt } from '../format.ts';
 
-export function ProbBars({ probs, testid }: { probs: number[]; testid?: string }) {
+export function ProbBars({ probs, labels, testid }: { probs: number[]; labels?: readonly string[]; testid?: string }) {
+  const named = labels && labels.length === probs.length ? labels : null;
   const max = Math.max(...probs, 1e-9);
   return (
     <div className="prob-bars" data-testid={testid}>
       {probs.map((p, k) => (
         <div className="prob-row" key={k}>
-          <span className="prob-label">p({k + 1})</span>
+          <span className="prob-label">p({named ? named[k] : k + 1})</span>
           <span className="prob-track">
             <span className={`prob-fill${p === max ? ' top' : ''}`} style={{ width: `${Math.max(0.5, p * 100)}%` }} />
           </span>
@@ -20,13 +22,15 @@ export function ProbBars({ probs, testid }: { probs: number[]; testid?: string }
   );
 }
 
-/** A 1..5 scale with markers for ŷ (and the gold label). */
-export function ScoreScale({ yhat, decoded, gold }: { yhat: number; decoded?: number; gold?: number }) {
-  const at = (v: number) => `${((Math.min(5, Math.max(1, v)) - 1) / 4) * 100}%`;
+/** The scale's values (default 1..5) with markers for ŷ (and the decoded score and gold label). */
+export function ScoreScale({ yhat, decoded, gold, values = [1, 2, 3, 4, 5] }: { yhat: number; decoded?: number; gold?: number; values?: readonly number[] }) {
+  const lo = values[0];
+  const hi = values[values.length - 1];
+  const at = (v: number) => `${((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * 100}%`;
   return (
-    <div className="scale" aria-label={`ŷ ${fmt(yhat, 2)} on the scale 1 to 5`}>
+    <div className="scale" aria-label={`ŷ ${fmt(yhat, 2)} on the scale ${lo} to ${hi}`}>
       <div className="scale-line" />
-      {[1, 2, 3, 4, 5].map((k) => (
+      {values.map((k) => (
         <span key={k} className="scale-tick" style={{ left: at(k) }}>
           {k}
         </span>

@@ -19,6 +19,9 @@ export function ScoreDemo({ state, dispatch }: { state: State; dispatch: Dispatc
     );
   }
   const logits = state.logits ?? demo.logits;
+  const K = demo.scoreValues.length;
+  const lo = demo.scoreValues[0];
+  const hi = demo.scoreValues[K - 1];
   const argmaxK = demo.gpu.probs.reduce((best, p, k, all) => (p > all[best] ? k : best), 0);
   const maxGrad = Math.max(...demo.raftGradient.map(Math.abs), 1e-12);
   return (
@@ -26,9 +29,18 @@ export function ScoreDemo({ state, dispatch }: { state: State; dispatch: Dispatc
       <h2>RAIL and RAFT on the GPU</h2>
       <p className="muted">
         One position of a judge model: the logits over a toy vocabulary at the token after “So the overall score is”. RAIL reads
-        out the expected score over the tokens 1–5 from the softmax over the <em>whole</em> vocabulary; RAFT’s gradient pulls that
+        out the expected score over the {K} score tokens ({lo}–{hi}{hi >= 10 ? ', 10 written 0' : ''}) from the softmax over the <em>whole</em> vocabulary; RAFT’s gradient pulls that
         expectation toward the gold label. Drag a logit.
       </p>
+      <div className="controls">
+        <label>
+          score scale{' '}
+          <select value={state.demoLevels} onChange={(e) => dispatch({ type: 'demo-levels', levels: e.target.value === '10' ? 10 : 5 })} data-testid="demo-levels">
+            <option value={5}>1..5 (5 score tokens)</option>
+            <option value={10}>1..10 (10 score tokens)</option>
+          </select>
+        </label>
+      </div>
       <div className="demo-grid">
         <table className="score-table">
           <thead>
@@ -84,7 +96,9 @@ export function ScoreDemo({ state, dispatch }: { state: State; dispatch: Dispatc
           <dd data-testid="yhat">{fmt(demo.gpu.yhat)}</dd>
           <dt>captured mass Σ p</dt>
           <dd data-testid="mass">{fmt(demo.gpu.mass)}</dd>
-          <dt>ŷ renormalised over 1–5</dt>
+          <dt>
+            ŷ renormalised over {lo}–{hi}
+          </dt>
           <dd>{fmt(demo.gpu.renormYhat)}</dd>
           <dt>argmax score (decoding)</dt>
           <dd>{demo.scoreValues[argmaxK]}</dd>
@@ -95,13 +109,13 @@ export function ScoreDemo({ state, dispatch }: { state: State; dispatch: Dispatc
             <input
               id="gold"
               type="number"
-              min={1}
-              max={5}
+              min={lo}
+              max={hi}
               step={0.01}
               value={state.gold}
               onChange={(e) => {
                 const v = Number(e.target.value);
-                if (Number.isFinite(v) && v >= 1 && v <= 5) dispatch({ type: 'gold', value: v });
+                if (Number.isFinite(v) && v >= lo && v <= hi) dispatch({ type: 'gold', value: v });
               }}
             />
           </dd>

@@ -6,7 +6,7 @@ export const GLOSSARY = {
   yhat: 'the judge’s score: the expected value Σ k·p(k) over the five score digits',
   rail: 'RAIL: read the score as that expected value instead of the single most probable digit',
   decoded: 'what plain decoding would answer: the most probable score digit',
-  mass: 'how much of the model’s probability is on the five digits at all (1 = sure a score goes here)',
+  mass: 'how much of the model’s probability is on the rubric’s score tokens at all (1 = sure a score goes here)',
   cot: 'chain of thought: the reasoning the judge writes before its score',
   renormalise: 'divide p(1)..p(5) by their sum, so ŷ ignores the probability left on other tokens',
   pearson: 'linear agreement with the gold labels (1 perfect, 0 none)',

@@ -23,7 +23,7 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
   }, [detailIndex]);
   const generate = () => {
     dispatch({ type: 'data-loading', what: 'Rubric Lab' });
-    send({ type: 'data-rubric-lab', request: { seed: lab.seed, train: lab.train, dev: lab.dev, test: lab.test } });
+    send({ type: 'data-rubric-lab', request: { seed: lab.seed, train: lab.train, dev: lab.dev, test: lab.test, ...(lab.levels === 10 ? { levels: 10 as const } : {}) } });
   };
   return (
     <div className="view data">
@@ -40,6 +40,20 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
                 {k} <input type="number" min={0} value={lab[k]} onChange={(e) => setLab(k, e.target.value)} data-testid={`lab-${k}`} />
               </label>
             ))}
+            <label title="the paper's 1..5, or the 1–10 variant (ten levels, 10 written 0; the arithmetic and word-limit families)">
+              scale{' '}
+              <select
+                value={lab.levels ?? 5}
+                onChange={(e) => {
+                  const { levels: _old, ...rest } = lab;
+                  dispatch({ type: 'config', config: { ...state.config, data: e.target.value === '10' ? { ...rest, levels: 10 } : rest } });
+                }}
+                data-testid="lab-levels"
+              >
+                <option value={5}>1..5</option>
+                <option value={10}>1..10</option>
+              </select>
+            </label>
             <button onClick={generate} data-testid="lab-generate">
               Generate
             </button>
@@ -77,7 +91,9 @@ export function DataView({ state, dispatch, send }: { state: State; dispatch: Di
             {s.labelMean !== null ? ` · mean label ${fmt(s.labelMean, 2)}` : ''}
             {Object.keys(s.splits).length > 0 ? <span data-testid="data-splits"> · {splitsText(s.splits)}</span> : ''}
           </p>
-          <p className="muted">Labels (rounded): {s.labelHistogram.map((n, k) => `${k + 1}: ${n}`).join(' · ')}</p>
+          <p className="muted" data-testid="data-labels">
+            Labels (rounded){s.scale ? ` on the scale ${s.scale.text}` : ''}: {s.labelHistogram.map((n, k) => `${s.scale?.labels[k] ?? k + 1}: ${n}`).join(' · ')}
+          </p>
           {s.errorCount > 0 && (
             <details open className="load-errors">
               <summary>

@@ -3,7 +3,7 @@
 // Pearson per task family, the paper's orderings with paired CIs, the CoT shift, the prompt-fit
 // rule and its cut rates, where the run started from and its deviations — then a scatter plot of
 // one method's predictions against the gold labels and a drill-down per scored example: its CoT(s),
-// the five score probabilities, ŷ, the decoded score and the gold label. Below, the dataset of the
+// the K score probabilities, ŷ, the decoded score and the gold label. Below, the dataset of the
 // Data view judged by the current model, as `tract eval` judges a file (FileEvalPanel).
 import { CotBytes } from '../components/CotText.tsx';
 import { useMemo, type Dispatch } from 'react';
@@ -34,18 +34,23 @@ function Scatter({ ev, method, selected, onPick }: { ev: EvalData; method: Metho
   const W = 360,
     H = 320,
     P = 36;
-  const sx = (v: number) => P + ((v - 0.8) / 4.4) * (W - P - 10);
-  const sy = (v: number) => H - P - ((v - 0.8) / 4.4) * (H - P - 10);
+  // The axes span the scale the run scored on: 1..5 unless its labels or predictions reach further.
+  const lo = Math.min(1, Math.floor(Math.min(...ev.examples.map((e) => e.gold), ...pred)));
+  const hi = Math.max(5, Math.ceil(Math.max(...ev.examples.map((e) => e.gold), ...pred)));
+  const span = hi - lo + 0.4;
+  const sx = (v: number) => P + ((v - lo + 0.2) / span) * (W - P - 10);
+  const sy = (v: number) => H - P - ((v - lo + 0.2) / span) * (H - P - 10);
+  const ticks = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
   // Tiny deterministic jitter so identical decoded scores do not hide each other.
   const jit = (i: number) => (((i * 2654435761) >>> 0) % 1000) / 1000 - 0.5;
   const decoded = ev.methods[method]!.score === 'decoded';
   return (
     <svg className="scatter" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${method}: predicted score against the gold label, ${pred.length} scored examples`} data-testid="scatter">
-      <line x1={sx(1)} y1={sy(1)} x2={sx(5)} y2={sy(5)} className="diag" />
-      {[1, 2, 3, 4, 5].map((k) => (
+      <line x1={sx(lo)} y1={sy(lo)} x2={sx(hi)} y2={sy(hi)} className="diag" />
+      {ticks.map((k) => (
         <g key={k}>
-          <line x1={sx(k)} y1={sy(0.9)} x2={sx(k)} y2={sy(5.1)} className="grid" />
-          <line x1={sx(0.9)} y1={sy(k)} x2={sx(5.1)} y2={sy(k)} className="grid" />
+          <line x1={sx(k)} y1={sy(lo - 0.1)} x2={sx(k)} y2={sy(hi + 0.1)} className="grid" />
+          <line x1={sx(lo - 0.1)} y1={sy(k)} x2={sx(hi + 0.1)} y2={sy(k)} className="grid" />
           <text x={sx(k)} y={H - P + 16} textAnchor="middle">
             {k}
           </text>

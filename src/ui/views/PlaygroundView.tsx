@@ -14,16 +14,15 @@ import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
 import { PLAYGROUND_EXAMPLES } from '../examples.ts';
 import { fmt, formatCount, plural } from '../format.ts';
 import type { Action, State } from '../state.ts';
+import { DIGIT_SCALES, describeScale, resizeLevels, scaleKey, type ScoreLevel } from '../../data/levels.ts';
 
 let nextRequest = 1;
 
-const RUBRIC_FIELDS = [
-  ['score1', 'Score 1'],
-  ['score2', 'Score 2'],
-  ['score3', 'Score 3'],
-  ['score4', 'Score 4'],
-  ['score5', 'Score 5'],
-] as const;
+/** The DIGIT_SCALES id of a rubric's levels, or '' when they are not a digit scale. */
+function scaleId(levels: readonly ScoreLevel[]): string {
+  const d = DIGIT_SCALES.find((x) => scaleKey(resizeLevels(levels, x.first, x.k)) === scaleKey(levels) && x.k === levels.length);
+  return d?.id ?? '';
+}
 
 export function PlaygroundView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
   const pg = state.playground;
@@ -45,6 +44,8 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
   };
   const r = pg.result;
   const j = r?.judgement;
+  /** The levels the shown judgement was made on (its probabilities are theirs). */
+  const levels = pg.judgedLevels;
   const setText = (field: Parameters<typeof fieldAction>[0], value: string) => dispatch(fieldAction(field, value));
   return (
     <div className="view playground">
@@ -97,9 +98,21 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
           <TextField label="Response to evaluate" value={f.response} onChange={(v) => setText('response', v)} testid="pg-response" />
           <TextField label="Reference answer (what a score of 5 looks like)" value={f.referenceAnswer} onChange={(v) => setText('referenceAnswer', v)} testid="pg-reference" />
           <TextField label="Criteria (the rubric’s question)" value={f.rubric.criteria} onChange={(v) => setText('criteria', v)} testid="pg-criteria" />
+          <label className="field inline">
+            <span className="field-label">Score scale</span>
+            <select value={scaleId(f.rubric.levels)} onChange={(e) => dispatch({ type: 'pg-scale', scale: e.target.value })} data-testid="pg-scale">
+              {scaleId(f.rubric.levels) === '' && <option value="">{describeScale(f.rubric.levels)}</option>}
+              {DIGIT_SCALES.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.first === 1 && d.k === 10 ? '1..10 (10 written 0)' : d.id}
+                  {d.id === '1..5' ? ' (the paper’s)' : ''}
+                </option>
+              ))}
+            </select>
+          </label>
           <div className="score-fields">
-            {RUBRIC_FIELDS.map(([k, label]) => (
-              <TextField key={k} label={label} value={f.rubric[k]} onChange={(v) => setText(k, v)} testid={`pg-${k}`} inline />
+            {f.rubric.levels.map((l, i) => (
+              <TextField key={i} label={`Score ${l.label}`} value={l.description} onChange={(v) => setText(i, v)} testid={`pg-score${i + 1}`} inline />
             ))}
           </div>
           <details className="advanced" data-testid="pg-advanced">
@@ -165,15 +178,15 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 <span className="big-score" data-testid="yhat">
                   {fmt(j.yhat, 2)}
                 </span>
-                <span className="out-of">out of 5</span>
+                <span className="out-of">out of {levels[levels.length - 1].value}</span>
                 {r.gold !== undefined && <span className="muted"> · gold label {fmt(r.gold, 2)}</span>}
               </div>
               <p className="explain" data-testid="pg-explain">
-                The score <strong>ŷ</strong> is the average of the digits 1–5 weighted by how probable the judge finds each (ŷ = Σ k·p(k){j.samples.length > 1 ? `, then the mean over ${j.samples.length} CoTs` : ''}
-                ; this read-out is called RAIL). Taking just the most probable digit — plain decoding — would answer <strong data-testid="decoded">{j.decoded}</strong>.
+                The score <strong>ŷ</strong> is the average of the {levels.length} levels’ values ({describeScale(levels)}) weighted by how probable the judge finds each (ŷ = Σ s_k·p(k){j.samples.length > 1 ? `, then the mean over ${j.samples.length} CoTs` : ''}
+                ; this read-out is called RAIL). Taking just the most probable level — plain decoding — would answer <strong data-testid="decoded">{j.decoded}</strong>.
               </p>
-              <ProbBars probs={j.probs} testid="probs" />
-              <ScoreScale yhat={j.yhat} decoded={j.decoded} gold={r.gold} />
+              <ProbBars probs={j.probs} labels={levels.map((l) => l.label)} testid="probs" />
+              <ScoreScale yhat={j.yhat} decoded={j.decoded} gold={r.gold} values={levels.map((l) => l.value)} />
               {r.promptFit?.warnings.map((w, i) => (
                 <p className="warning" key={i} data-testid="pg-fit-warning">
                   {w}
