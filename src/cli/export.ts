@@ -119,7 +119,9 @@ export const command: Command = {
 
     if (values.format === 'hf') {
       say(found.fit ? `prompt fit: CoT room ${found.fit.maxCotTokens} in a context of ${found.fit.seqLen} (from ${found.fit.source}), recorded in tract_judge.json` : `prompt fit: none recorded (${found.missing})`);
-      const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype, promptFit: found.fit });
+      const levels = (model.training as { scoreLevels?: { label: string; value: number }[] } | undefined)?.scoreLevels;
+      if (levels) say(`score scale: ${levels.map((l) => `${l.label}=${l.value}`).join(', ')} (from tract.training), recorded in tract_judge.json`);
+      const r = exportHf({ config: c, params: model.params, tokenizer }, { dtype, promptFit: found.fit, ...(levels ? { scoreLevels: levels } : {}) });
       await writeAll(out, r.files, say);
       for (const n of r.notes) note(n);
       if (verify) {

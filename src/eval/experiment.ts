@@ -27,6 +27,7 @@ import {
   fitJudgePrompt,
   generateRubricLab,
   describeScale,
+  isDefaultScale,
   scaleKey,
   lmTexts,
   lmTokenStream,
@@ -419,7 +420,9 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
         training: { stage: m, step: log.steps, seed, dataHash, settingsHash: settingsHash(m), options: m === 'seed' ? config.stage0 : { ...config.finetune, ...MODEL_SPEC[m] }, log,
           // A fine-tuned judge carries the prompt-fit rule it was trained with (src/data/trained_fit.ts
           // reads it), so tract judge and the app fit its prompts as here; stage 0 judges nothing.
-          ...(m === 'seed' ? {} : { promptFit: { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens, evalCotTokens: config.eval.maxCotTokens } }) },
+          ...(m === 'seed' ? {} : { promptFit: { seqLen: fit.seqLen, maxCotTokens: fit.maxCotTokens, evalCotTokens: config.eval.maxCotTokens } }),
+          // A judge trained on another scale than 1..5 says which (its exports record it).
+          ...(m !== 'seed' && scale && !isDefaultScale(scale) ? { scoreLevels: scale.map((l) => ({ label: l.label, value: l.value })) } : {}) },
       });
       await store.write(`${dir}/${m}.safetensors`, bytes);
     };

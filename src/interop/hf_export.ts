@@ -16,7 +16,7 @@
 // Bytes out (no file system): the CLI writes them, a browser can offer them as downloads.
 import { BpeTokenizer } from '../data/tokenizers/bpe.ts';
 import { Llama2cTokenizer } from '../data/tokenizers/llama2c.ts';
-import { SCORE_DIGITS, SCORE_PROMPT_SUFFIX, tokenizerFromDescription, type Tokenizer, type TokenizerDescription } from '../data/tokenizers/index.ts';
+import { levelTokenIds, SCORE_DIGITS, SCORE_PROMPT_SUFFIX, tokenizerFromDescription, type Tokenizer, type TokenizerDescription } from '../data/tokenizers/index.ts';
 import { validateConfig, type ModelConfig } from '../model/config.ts';
 import { buildLayout, hfName, type ParamLayout } from '../model/layout.ts';
 import { convertRopeConvention } from '../model/ropePermute.ts';
@@ -46,6 +46,8 @@ export interface HfExportOptions {
   template?: string;
   /** The prompt-fit rule the judge was trained with (src/data/trained_fit.ts), recorded in tract_judge.json. */
   promptFit?: { seqLen: number; maxCotTokens: number; evalCotTokens?: number };
+  /** The score scale it was trained on (its checkpoint's training.scoreLevels; default "1".."5" valued 1..5). */
+  scoreLevels?: readonly { label: string; value: number }[];
 }
 
 export interface HfExport {
@@ -113,11 +115,13 @@ export function exportHf(model: HfExportInput, o: HfExportOptions = {}): HfExpor
   if (tokJson !== undefined) files.push({ name: HF_FILES.tokenizer, data: json(tokJson) });
   if (tokConfig !== undefined) files.push({ name: HF_FILES.tokenizerConfig, data: json(tokConfig) });
 
-  // The score scale as the score head reads it (scoreScaleOf): the digits' tokens, valued as digits.
-  let scale: { ids: number[]; values: number[] } | undefined;
+  // The score scale as the score head reads it (scoreScaleOf): the trained scale's label tokens and
+  // values (the digits "1".."5" valued 1..5 unless the judge was trained on another scale).
+  let scale: { ids: number[]; values: number[]; labels: string[] } | undefined;
   if (tok) {
     try {
-      scale = { ids: tok.scoreTokenIds(), values: SCORE_DIGITS.map(Number) };
+      const levels = o.scoreLevels ?? SCORE_DIGITS.map((d) => ({ label: d, value: Number(d) }));
+      scale = { ids: levelTokenIds(tok, levels), values: levels.map((l) => l.value), labels: levels.map((l) => l.label) };
     } catch (e) {
       notes.push(`no RAIL read-out recorded: ${(e as Error).message}`);
     }
@@ -128,6 +132,7 @@ export function exportHf(model: HfExportInput, o: HfExportOptions = {}): HfExpor
       data: json({
         score_token_ids: scale.ids,
         score_values: scale.values,
+        score_labels: scale.labels,
         score_prompt_suffix: SCORE_PROMPT_SUFFIX,
         template: o.template ?? 'compact',
         cot_cut: 'So the overall',

@@ -1,7 +1,8 @@
 // A 1–10 score scale end to end (issue 14, item 3): `tract run --quick` on Rubric Lab's 1–10 variant
 // ({"data": {"levels": 10}}) trains with RAFT on ten score tokens and scores with ten-way RAIL; the
 // report names the scale; every judgement has ten probabilities and ŷ within 1..10; `tract data
-// rubric-lab --levels 10` writes the variant and `tract eval` judges it with the trained judge.
+// rubric-lab --levels 10` writes the variant and `tract eval` judges it with the trained judge; its
+// Hugging Face export records the scale in tract_judge.json.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,5 +43,14 @@ describe('a 1–10 score scale through tract run and tract eval', () => {
       expect(l.probs!.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1 + 1e-5);
     }
     expect(JSON.parse(e.stdout).metrics.n).toBe(12);
+
+    // Its Hugging Face export records the scale it was trained on.
+    const hf = join(out, 'hf');
+    const x = tract(['export', '--checkpoint', join(out, 'run', 'seed-1', 'tract.safetensors'), '--format', 'hf', '--out', hf, '--no-verify']);
+    expect(x.status, x.stderr).toBe(0);
+    const judgeJson = JSON.parse(readFileSync(join(hf, 'tract_judge.json'), 'utf8')) as { score_labels: string[]; score_values: number[]; score_token_ids: number[] };
+    expect(judgeJson.score_labels.join('')).toBe('1234567890');
+    expect(judgeJson.score_values).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(new Set(judgeJson.score_token_ids).size).toBe(10);
   }, 700_000);
 });
