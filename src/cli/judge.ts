@@ -25,7 +25,8 @@ const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--
 
   Scores one example with a trained judge (e.g. runs/default/seed-1/tract.safetensors).
     --input     a JSON object (or one JSONL row) in tract's format: instruction, response,
-                reference_answer, rubric {criteria, score1..score5}; score/scores optional (shown as gold)
+                reference_answer, rubric {criteria, score1..score5} (or K levels: score1..scoreK,
+                score0..9, or levels [{label, value, description}]); score/scores optional (shown as gold)
     --n-cot     CoTs to sample; CoT-RAIL averages their ŷ (default 1)
     --greedy    greedy CoTs instead of sampling (T = 1, top-p 0.9)
     --repetition-penalty  of CoT sampling (default 1: off; the reference code and tract run's
