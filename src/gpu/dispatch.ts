@@ -69,11 +69,22 @@ export interface RunArgs<B extends string> {
 
 let nextBufferId = 1;
 const bufferIds = new WeakMap<GPUBuffer, number>();
+/** What to forget when a buffer is destroyed: the bind groups that name it (they would keep it and
+ *  their descriptor sets alive: on lavapipe every live descriptor pool is memory maps of its own, and
+ *  a long evaluation that made new buffers per batch ran the process out of them and crashed). */
+const onDestroy = new Map<number, Set<() => void>>();
 function bufferId(b: GPUBuffer): number {
   let id = bufferIds.get(b);
   if (id === undefined) {
-    id = nextBufferId++;
+    const mine = nextBufferId++;
+    id = mine;
     bufferIds.set(b, id);
+    const destroy = b.destroy.bind(b);
+    b.destroy = () => {
+      for (const forget of [...(onDestroy.get(mine) ?? [])]) forget();
+      onDestroy.delete(mine);
+      destroy();
+    };
   }
   return id;
 }
@@ -85,6 +96,8 @@ const MAX_CACHED = 4096;
 class DispatchCaches {
   readonly uniforms = new Map<string, GPUBuffer>();
   readonly bindGroups = new WeakMap<GPUComputePipeline, Map<string, GPUBindGroup>>();
+  /** Bind groups held now, over all pipelines (dispatchCacheStats). */
+  liveBindGroups = 0;
 
   uniform(gpu: Gpu, label: string, words: Uint32Array<ArrayBuffer>): GPUBuffer {
     const key = `${label}|${words.join(',')}`;
@@ -112,13 +125,30 @@ class DispatchCaches {
     const key = parts.join(',');
     let bg = perPipeline.get(key);
     if (!bg) {
-      if (perPipeline.size >= MAX_CACHED) perPipeline.clear();
+      if (perPipeline.size >= MAX_CACHED) {
+        this.liveBindGroups -= perPipeline.size;
+        perPipeline.clear();
+      }
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
       bindings.forEach((b, k) => {
         entries.push({ binding: k + 1, resource: isPlainBuffer(b) ? { buffer: b } : b });
       });
       bg = gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
       perPipeline.set(key, bg);
+      this.liveBindGroups++;
+      // Forgotten when any buffer it names is destroyed (the cached uniform never is); forgetting
+      // also unhooks it from the others, so long-lived buffers (weights) collect no stale hooks.
+      const cache = perPipeline;
+      const ids = [...new Set(bindings.map((b) => bufferId(isPlainBuffer(b) ? b : b.buffer)))];
+      const forget = () => {
+        if (cache.delete(key)) this.liveBindGroups--;
+        for (const id of ids) onDestroy.get(id)?.delete(forget);
+      };
+      for (const id of ids) {
+        let hooks = onDestroy.get(id);
+        if (!hooks) onDestroy.set(id, (hooks = new Set()));
+        hooks.add(forget);
+      }
     }
     return bg;
   }
@@ -137,6 +167,12 @@ function cachesFor(gpu: Gpu): DispatchCaches {
     caches.set(gpu, c);
   }
   return c;
+}
+
+/** How many uniform buffers and bind groups the dispatch caches of a device hold now (tests). */
+export function dispatchCacheStats(gpu: Gpu): { uniforms: number; bindGroups: number } {
+  const c = caches.get(gpu);
+  return { uniforms: c?.uniforms.size ?? 0, bindGroups: c?.liveBindGroups ?? 0 };
 }
 
 /** Records dispatches and copies into one command buffer; `submit()` sends it. */
