@@ -89,7 +89,7 @@ describe('app: first visit and the Playground', () => {
     expect(yhat).toBeGreaterThan(0);
     expect(yhat).toBeLessThanOrEqual(5);
     expect(Number(await text('decoded'))).toBeGreaterThanOrEqual(1);
-    expect(await text('pg-explain')).toMatch(/ŷ = Σ k·p\(k\).*RAIL.*decoding/s);
+    expect(await text('pg-explain')).toMatch(/ŷ = Σ s_k·p\(k\).*RAIL.*decoding/s);
     expect(await text('sample-yhat-0')).toMatch(/ŷ \d\.\d{3}/);
     expect(await text('sample-yhat-1')).toMatch(/ŷ \d\.\d{3}/);
     expect(await text('sample-mean')).toMatch(/mean/);

@@ -39,7 +39,7 @@ writeFileSync(join(dir, 'report.json'), JSON.stringify({ config: runConfig, mode
 const lines = (xs: readonly string[]) => xs.map((l) => l + '\n').join('');
 // The eval file: the six rows, then one that does not load (line 7, row 6).
 const data = join(dir, 'data.jsonl');
-const badRow = JSON.stringify({ ...JSON.parse(toTractJsonl(rows[0])), id: 'bad', rubric: { ...rows[0].rubric, score3: '' } });
+const badRow = JSON.stringify({ ...JSON.parse(toTractJsonl(rows[0])), id: 'bad', rubric: { ...JSON.parse(toTractJsonl(rows[0])).rubric, score3: '' } });
 writeFileSync(data, lines([...rows.map(toTractJsonl), badRow]));
 // The batch file: the same rows without labels.
 const unlabelled = join(dir, 'rows.jsonl');

@@ -58,6 +58,7 @@ describe('score levels', () => {
       row({ criteria: 'c', score1: 'a', score2: 'b', score3: 'c' }, { score: 4 }),
       row(tenKeys, { score: 5, feedback_score: 5.5 }),
       row({ criteria: 'c', levels: [{ label: 'A', value: 2, description: 'x' }, { label: 'B', value: 1, description: 'y' }] }, { score: 1 }),
+      row({ criteria: 'c', levels: [{ label: 'A', value: 1, description: 'x' }, { label: 'B', value: 2, description: 'y' }], score3: 'z' }, { score: 1 }),
     ].join('\n');
     const r = await loadJudgeData(text, { file: 'scales.jsonl' });
     expect(r.examples).toHaveLength(3);
@@ -71,6 +72,7 @@ describe('score levels', () => {
     expect(errors).toContain('4 score: score 4 is outside 1..3 (the rubric\'s 3 levels)');
     expect(errors).toContain('5 feedback_score: expected an integer score from 1 to 10, got 5.5');
     expect(errors.some((e) => /^6 rubric\.levels: level 2: values must increase/.test(e))).toBe(true);
+    expect(errors).toContain('7 rubric.levels: give the levels either as "levels" or as score1 … keys, not both (found "score3" too)');
     // Written and read back: the same levels (keys for digit scales, a list for letters).
     const back = await loadJudgeData(r.examples.map((ex) => toTractJsonl(ex)).join('\n'), { file: 'back.jsonl' });
     expect(back.examples.map((ex) => ex.rubric)).toEqual(r.examples.map((ex) => ex.rubric));

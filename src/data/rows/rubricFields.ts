@@ -11,6 +11,8 @@ export function readLevels(c: RowCheck, obj: Record<string, unknown>, path: stri
   const at = (k: string) => (path ? `${path}.${k}` : k);
   if (keys.levels && obj[keys.levels] !== undefined) {
     const list = obj[keys.levels];
+    const keyed = Object.keys(obj).find((k) => new RegExp(`^${keys.prefix}\\d+${keys.suffix ?? ''}$`).test(k));
+    if (keyed) return c.fail(at(keys.levels), `give the levels either as "${keys.levels}" or as ${keys.prefix}1${keys.suffix ?? ''} … keys, not both (found "${keyed}" too)`);
     if (!Array.isArray(list)) return c.fail(at(keys.levels), `expected an array of levels {label, value, description}, got ${describeValue(list)}`);
     const out: ScoreLevel[] = [];
     list.forEach((l, i) => {
