@@ -139,7 +139,10 @@ describe('score levels', () => {
       expect(b.example.ids[b.example.scoreIndex]).toBe(ids[b.example.scoreLevel]);
       expect(b.example.target.endsWith(`score is ${ex.rubric.levels[b.example.scoreLevel].label}`)).toBe(true);
     }
-    expect(() => levelTokenIds(tok, [{ label: 'ten' }, { label: 'two words' }])).toThrow(/score digit "ten" is not a single token/);
+    expect(() => levelTokenIds(tok, [{ label: 'ten' }, { label: 'two words' }])).toThrow(/score label "ten" is not a single token/);
+    // Letters: our byte-level BPEs attach the space before a word, so "A" after "… is " changes the
+    // last token of the prompt: refused with that reason (a tokenizer that splits them would take them).
+    expect(() => levelTokenIds(tok, [{ label: 'A' }, { label: 'B' }])).toThrow(/score label "A" is not a single token after "So the overall score is "/);
   });
 
   it('Rubric Lab\'s 1–10 variant: ten balanced scores from the two families with ten bands, annotators within 1..10', () => {

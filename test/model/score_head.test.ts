@@ -192,7 +192,7 @@ describe('score tokens and validation', () => {
     expect(ten.ids.slice(1, 6)).toEqual(five.ids);
     const two = scoreScaleOf(tok, [{ label: '1', value: 0 }, { label: '2', value: 1 }]);
     expect(two).toEqual({ ids: five.ids.slice(0, 2), values: [0, 1] });
-    expect(() => scoreScaleOf(tok, [{ label: '1', value: 1 }, { label: '10', value: 10 }])).toThrow(/score digit "10" is not a single token/);
+    expect(() => scoreScaleOf(tok, [{ label: '1', value: 1 }, { label: '10', value: 10 }])).toThrow(/score label "10" is not a single token/);
   });
   it('names bad score tokens and options before anything runs', async () => {
     const gpu = await testGpu();

@@ -20,7 +20,7 @@ export function findScoreTokenIds(encode: (text: string) => number[], context = 
     const samePrefix = withDigit.length === base.length + 1 && base.every((t, i) => withDigit[i] === t);
     if (!samePrefix) {
       throw new Error(
-        `score digit "${d}" is not a single token after ${JSON.stringify(context)}: ` +
+        `score label "${d}" is not a single token after ${JSON.stringify(context)}: ` +
           `encode(context) = [${base.join(', ')}], encode(context + "${d}") = [${withDigit.join(', ')}]`,
       );
     }
