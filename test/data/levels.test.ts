@@ -20,8 +20,12 @@ import {
   targetLevel,
   toTractJsonl,
   trainRubricLabTokenizer,
+  tokenizerFromDescription,
   type JudgeExample,
+  type TokenizerDescription,
 } from '../../src/data/index.ts';
+import { readFileSync } from 'node:fs';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { toFeedbackCollectionRow } from '../../src/data/rows/feedbackCollectionWrite.ts';
 
 const TEN = ['none', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'all'];
@@ -140,9 +144,13 @@ describe('score levels', () => {
       expect(b.example.target.endsWith(`score is ${ex.rubric.levels[b.example.scoreLevel].label}`)).toBe(true);
     }
     expect(() => levelTokenIds(tok, [{ label: 'ten' }, { label: 'two words' }])).toThrow(/score label "ten" is not a single token/);
-    // Letters: our byte-level BPEs attach the space before a word, so "A" after "… is " changes the
-    // last token of the prompt: refused with that reason (a tokenizer that splits them would take them).
-    expect(() => levelTokenIds(tok, [{ label: 'A' }, { label: 'B' }])).toThrow(/score label "A" is not a single token after "So the overall score is "/);
+    // Letters depend on the tokenizer: this Rubric Lab BPE reads "A" and "B" as one token each after
+    // the score prompt; the shipped base's procedural BPE attaches the space to the word, which changes
+    // the prompt's last token, and is refused with that reason.
+    expect(new Set(levelTokenIds(tok, [{ label: 'A' }, { label: 'B' }])).size).toBe(2);
+    const shipped = loadCheckpoint(new Uint8Array(readFileSync(new URL('../../public/judge/tract-judge.safetensors', import.meta.url))));
+    const procedural = tokenizerFromDescription(shipped.tokenizer as TokenizerDescription);
+    expect(() => levelTokenIds(procedural, [{ label: 'A' }, { label: 'B' }])).toThrow(/score label "A" is not a single token after "So the overall score is "/);
   });
 
   it('Rubric Lab\'s 1–10 variant: ten balanced scores from the two families with ten bands, annotators within 1..10', () => {
