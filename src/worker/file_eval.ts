@@ -15,6 +15,7 @@ import { Generator } from '../infer/generate.ts';
 import { Judge, type JudgeOptions } from '../infer/judge.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import type { LoadedModel } from './models.ts';
+import { cotRailOptions } from './playground.ts';
 import type { FileEvalRequest, FileEvalResult } from './protocol.ts';
 import { readableTokenizer } from './readable_tokenizer.ts';
 
@@ -55,15 +56,7 @@ export async function evaluateFile(
   const cutTo = r.cut ? budget : undefined;
   const plans = planPrompts(dataset.examples, tokenizer, template, rule, cutTo);
   const rows = { examples: dataset.examples, gold: dataset.examples.map((ex) => ex.label) };
-  const options: JudgeOptions = {
-    template,
-    nCot: r.nCot,
-    maxCotTokens: cot.maxCotTokens,
-    promptCotTokens: cot.promptCotTokens,
-    seed: r.seed,
-    renormalize: r.renormalize,
-    sampling: r.greedy ? { temperature: 0 } : { temperature: 1, topP: 0.9 },
-  };
+  const options: JudgeOptions = cotRailOptions(template, cot, r);
   // Cutting (to the budget) is the rule's own prompt fit, so one set of options serves every row.
   const toJudge = plans.filter((p) => p.kind === 'fits' || p.kind === 'cut').length;
   const started = performance.now();

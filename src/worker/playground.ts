@@ -1,7 +1,7 @@
 // The Playground's judge: the current model on the GPU (kept between requests), CoT-RAIL on one
 // example with n sampled CoTs, every CoT streamed piece by piece as it is generated. Prompts are fit
 // with the CoT room the model was trained with (ModelSummary.promptFit), on either backend.
-import { judgeCotSettings, type JudgeCotSettings, type JudgeExample } from '../data/index.ts';
+import { judgeCotSettings, type JudgeCotSettings, type JudgeExample, type TemplateName } from '../data/index.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
 import { Judge, type JudgeOptions, type Judgement } from '../infer/judge.ts';
@@ -111,9 +111,13 @@ export function playgroundCotSettings(loaded: LoadedModel, r: Pick<JudgeRequest,
 
 /** The CoT-RAIL options of a Playground request (without the streaming callback), for the GPU or the ORT judge. */
 export function judgeOptions(loaded: LoadedModel, r: JudgeRequest): Omit<JudgeOptions, 'onText'> {
-  const cot = playgroundCotSettings(loaded, r);
+  return cotRailOptions(loaded.summary.template, playgroundCotSettings(loaded, r), r);
+}
+
+/** CoT-RAIL options from CoT settings and the app's sampling choices (T 1, top-p 0.9; greedy: T 0): the Playground's and the file evaluation's. */
+export function cotRailOptions(template: TemplateName, cot: Pick<JudgeCotSettings, 'maxCotTokens' | 'promptCotTokens'>, r: { nCot: number; seed: number; renormalize: boolean; greedy: boolean }): Omit<JudgeOptions, 'onText'> {
   return {
-    template: loaded.summary.template,
+    template,
     nCot: r.nCot,
     maxCotTokens: cot.maxCotTokens,
     promptCotTokens: cot.promptCotTokens,
