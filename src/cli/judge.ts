@@ -48,7 +48,8 @@ const USAGE = `usage: tract judge --checkpoint <file> --input <example.json> [--
   stderr); a row that cannot fit even emptied gets {id, skipped: "unfit", error} and no score.
   Resumable: rows are appended a batch at a time and flushed; rerunning the same command continues
   after the last complete line (a torn last line is dropped and redone), so the output holds each
-  input row exactly once, in order. An --out that holds another input's rows is refused.
+  input row exactly once, in order. An --out that holds another input's rows, or that was
+  started with another model or other judging flags (recorded in <out>.judge.json), is refused.
     --batch     sequences judged at once on the GPU (default 64, as tract run's evaluation)
     --limit     judge at most N more rows in this run, then stop (a rerun continues)
     --json      a summary object on stdout at the end (and errors as JSON)

@@ -9,9 +9,40 @@ import { InputError } from './errors.ts';
 import { judgeOptions, setupJudge, type JudgeFlags } from './judge_setup.ts';
 import { judgeRange, planPrompts } from '../eval/file_rows.ts';
 import { loadJudgeRows, openJudge } from './judge_file.ts';
-import { outputFile } from './paths.ts';
+import { outputFile, writeFileAtomic } from './paths.ts';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { JudgeSetup } from './judge_setup.ts';
 import { ProgressBar } from './progress.ts';
 import { openResumable } from './resumable_out.ts';
+
+/**
+ * What decides an output line's ŷ besides the row: the model (a hash of its config and parameters)
+ * and the judging settings. Kept beside the output (`<out>.judge.json`) so that a rerun refuses to
+ * append another model's or other settings' grades to it.
+ */
+function gradingKey(s: JudgeSetup): Record<string, unknown> {
+  const p = s.loaded.params;
+  const model = createHash('sha256').update(JSON.stringify(s.loaded.config)).update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)).digest('hex').slice(0, 16);
+  const f = s.flags;
+  return { model, template: f.template, nCot: f.nCot, greedy: f.greedy, seed: f.greedy ? null : f.seed, repetitionPenalty: f.repetitionPenalty, renormalize: f.renormalize, maxCotTokens: s.cot.maxCotTokens, promptCotTokens: s.cot.promptCotTokens };
+}
+
+/** Refuses to continue `out` with other settings than it was started with; records them for a new output. */
+async function checkGradingKey(keyPath: string, shown: string, key: Record<string, unknown>, resuming: boolean, checkpoint: string): Promise<void> {
+  if (resuming && existsSync(keyPath)) {
+    const was = JSON.parse(await readFile(keyPath, 'utf8')) as Record<string, unknown>;
+    const differ = Object.keys(key).filter((k) => JSON.stringify(was[k]) !== JSON.stringify(key[k]));
+    if (differ.length) {
+      const what = differ.map((k) => (k === 'model' ? `the model (${String(was.checkpoint ?? 'another checkpoint')} then, ${checkpoint} now: different weights)` : `${k} ${JSON.stringify(was[k])} then, ${JSON.stringify(key[k])} now`)).join('; ');
+      throw new InputError(`${shown} was started with other settings than this run's: ${what}. Its lines would mix two judges: rerun with the same checkpoint and flags, or choose another --out`, { where: { file: shown } });
+    }
+    return;
+  }
+  if (resuming) console.error(`warning: ${shown} has no record of the model and settings it was started with (${keyPath}); continuing without checking them`);
+  await writeFileAtomic(keyPath, JSON.stringify({ ...key, checkpoint }, null, 2) + '\n');
+}
 
 export async function judgeBatch(flags: JudgeFlags, o: { input: string; out: string; batch?: string; limit?: string; json: boolean }): Promise<number> {
   const batch = numberFlag('batch', o.batch, 64, { integer: true, min: 1, max: 1024 });
@@ -36,6 +67,7 @@ export async function judgeBatch(flags: JudgeFlags, o: { input: string; out: str
   try {
     if (start < stop) {
       const s = await setupJudge(flags);
+      await checkGradingKey(`${outPath}.judge.json`, `${o.out}`, gradingKey(s), start > 0, flags.checkpoint);
       // Prompts longer than the budget are cut to it, as single-row judging cuts them.
       const plans = planPrompts(rows.examples, s.tokenizer, flags.template, s.rule, s.budget);
       const { judge, destroy } = await openJudge(s, batch);

@@ -141,6 +141,12 @@ describe('tract eval', () => {
     expect(a.status, a.stderr).toBe(0);
     expect(a.json()).toMatchObject({ rows: 6, written: 2, judgedNow: 2, complete: false });
     expect(readLines(graded).map((l) => l.id)).toEqual(ids.slice(0, 2));
+    // The model and settings are recorded beside it; continuing with others is refused, nothing appended.
+    expect(JSON.parse(readFileSync(`${graded}.judge.json`, 'utf8'))).toMatchObject({ greedy: true, nCot: 1, checkpoint: ckpt });
+    const other = judge('--n-cot', '2');
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/was started with other settings than this run's: nCot 1 then, 2 now/);
+    expect(readLines(graded).map((l) => l.id)).toEqual(ids.slice(0, 2));
     // Interrupted in the middle of writing row 2's line.
     truncateSync(graded, readFileSync(graded).indexOf(0x0a) + 1 + 30);
     const b = judge('--limit', '2');
