@@ -43,7 +43,14 @@ async function main(argv: string[]): Promise<number> {
     if (wantsJson(rest)) console.log(JSON.stringify({ error: 'usage', message: `unknown command '${name}'` }));
     return EXIT.usage;
   }
-  const cmd = await load();
+  // A command whose code cannot load (a missing native module, say) fails like any other failure:
+  // its message, exit status 1, and a JSON record under --json.
+  let cmd: Command;
+  try {
+    cmd = await load();
+  } catch (e) {
+    return reportError(name, new Error(`the command could not be loaded: ${e instanceof Error ? e.message : String(e)}`), { json: wantsJson(rest), debug: !!process.env.TRACT_DEBUG });
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`${cmd.usage}\n\n${EXIT_STATUS_HELP}`);
     return EXIT.ok;

@@ -237,3 +237,13 @@ describe.concurrent('export, generate, judge, pretrain, bench, info: good, bad i
     expect(typeof json(info).adapter).toBe('string');
   });
 });
+});
+
+describe('a command whose code cannot load', () => {
+  it('fails like any other failure: its message, exit status 1, a JSON record under --json', async () => {
+    const hook = join(repoRoot, 'test', 'cli', 'fixtures', 'fail_eval_load.mjs');
+    const r = await tractAsync(['eval', '--checkpoint', 'x', '--data', 'y', '--json'], { env: { NODE_OPTIONS: `--import ${hook}` } });
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ error: 'failure', message: 'the command could not be loaded: simulated: a dependency of eval is missing' });
+    expect(r.stderr).toMatch(/^tract eval: the command could not be loaded/m);
+  });

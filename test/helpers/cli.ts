@@ -20,9 +20,9 @@ export function tract(args: string[], opts: { timeoutMs?: number; cwd?: string }
 
 /** The same, without blocking the test process: for tests that run several commands at once
  *  (Promise.all), or whose output is too large for spawnSync's buffer. */
-export function tractAsync(args: string[], opts: { timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
+export function tractAsync(args: string[], opts: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tract.mjs'), ...args], { cwd: opts.cwd ?? repoRoot });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'tract.mjs'), ...args], { cwd: opts.cwd ?? repoRoot, env: { ...process.env, ...opts.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));
