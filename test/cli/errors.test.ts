@@ -237,7 +237,6 @@ describe.concurrent('export, generate, judge, pretrain, bench, info: good, bad i
     expect(typeof json(info).adapter).toBe('string');
   });
 });
-});
 
 describe('a command whose code cannot load', () => {
   it('fails like any other failure: its message, exit status 1, a JSON record under --json', async () => {
@@ -247,3 +246,4 @@ describe('a command whose code cannot load', () => {
     expect(JSON.parse(r.stdout)).toEqual({ error: 'failure', message: 'the command could not be loaded: simulated: a dependency of eval is missing' });
     expect(r.stderr).toMatch(/^tract eval: the command could not be loaded/m);
   });
+});
