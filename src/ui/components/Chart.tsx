@@ -2,6 +2,9 @@
 // point per training step costs about a millisecond per update. The number of points drawn is on
 // the container (data-points) for tests. The x axis is whole steps (no 1.5); the legend shows the
 // values under the cursor while hovering and the latest values otherwise (never "--").
+// Charts are built one per task (oneTaskEach): the Train view builds four at once when a run starts
+// and again when a stage adds a series, and four uPlot constructions in one task made the main
+// thread's longest task (~110 ms on SwiftShader, issue 15's target is < 100 ms).
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -28,9 +31,34 @@ export interface ChartProps {
   height?: number;
 }
 
+const pending: (() => void)[] = [];
+let draining = false;
+
+/** Runs `fn` in a task of its own, after those queued before it (one chart construction per task). */
+function oneTaskEach(fn: () => void): void {
+  pending.push(fn);
+  if (draining) return;
+  draining = true;
+  const next = () => {
+    pending.shift()?.();
+    if (pending.length) setTimeout(next, 0);
+    else draining = false;
+  };
+  setTimeout(next, 0);
+}
+
 export function Chart({ title, x, xLabel = 'step', series, log, testid, height = 180 }: ChartProps) {
   const box = useRef<HTMLDivElement | null>(null);
   const plot = useRef<uPlot | null>(null);
+  /** Draws the latest data (props of the last render) on the chart, once it exists. */
+  const draw = useRef<() => void>(() => {});
+  draw.current = () => {
+    const u = plot.current;
+    if (!u) return;
+    u.setData([x, ...series.map((s) => s.values)] as unknown as uPlot.AlignedData);
+    showLatest(u);
+    if (box.current) box.current.dataset.points = String(series.reduce((n, s) => n + s.values.filter((v) => v !== null && v !== undefined).length, 0));
+  };
   const shape = series.map((s) => `${s.label}:${s.right ? 'r' : 'l'}${s.sparse ? 's' : ''}${s.dash ? 'd' : ''}`).join('|') + (log ? '|log' : '');
 
   useEffect(() => {
@@ -68,29 +96,30 @@ export function Chart({ title, x, xLabel = 'step', series, log, testid, height =
         setCursor: [(u) => showLatest(u)],
       },
     };
-    const u = new uPlot(opts, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
-    plot.current = u;
-    const ro = new ResizeObserver(() => {
-      const w = el.clientWidth;
-      if (w > 0 && Math.abs(w - u.width) > 4) u.setSize({ width: w, height });
+    let gone = false;
+    let ro: ResizeObserver | null = null;
+    oneTaskEach(() => {
+      if (gone) return;
+      const u = new uPlot(opts, [[], ...series.map(() => [])] as unknown as uPlot.AlignedData, el);
+      plot.current = u;
+      draw.current();
+      ro = new ResizeObserver(() => {
+        const w = el.clientWidth;
+        if (w > 0 && Math.abs(w - u.width) > 4) u.setSize({ width: w, height });
+      });
+      ro.observe(el);
     });
-    ro.observe(el);
     return () => {
-      ro.disconnect();
-      u.destroy();
+      gone = true;
+      ro?.disconnect();
+      plot.current?.destroy();
       plot.current = null;
     };
     // The chart is rebuilt only when its series change (labels, axes), not on new data.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, height, xLabel]);
 
-  useEffect(() => {
-    const u = plot.current;
-    if (!u) return;
-    u.setData([x, ...series.map((s) => s.values)] as unknown as uPlot.AlignedData);
-    showLatest(u);
-    if (box.current) box.current.dataset.points = String(series.reduce((n, s) => n + s.values.filter((v) => v !== null && v !== undefined).length, 0));
-  });
+  useEffect(() => draw.current());
 
   return (
     <figure className="chart">
