@@ -96,7 +96,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
           </label>
           <TextField label="Instruction" value={f.instruction} onChange={(v) => setText('instruction', v)} testid="pg-instruction" />
           <TextField label="Response to evaluate" value={f.response} onChange={(v) => setText('response', v)} testid="pg-response" />
-          <TextField label="Reference answer (what a score of 5 looks like)" value={f.referenceAnswer} onChange={(v) => setText('referenceAnswer', v)} testid="pg-reference" />
+          <TextField label={`Reference answer (what a score of ${f.rubric.levels[f.rubric.levels.length - 1].value} looks like)`} value={f.referenceAnswer} onChange={(v) => setText('referenceAnswer', v)} testid="pg-reference" />
           <TextField label="Criteria (the rubric’s question)" value={f.rubric.criteria} onChange={(v) => setText('criteria', v)} testid="pg-criteria" />
           <label className="field inline">
             <span className="field-label">Score scale</span>
