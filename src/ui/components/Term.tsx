@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 
 export const GLOSSARY = {
-  yhat: 'the judge’s score: the expected value Σ k·p(k) over the five score digits',
+  yhat: 'the judge’s score: the expected value Σ s_k·p(k) over the rubric’s score levels (the digits 1–5 on the paper’s scale)',
   rail: 'RAIL: read the score as that expected value instead of the single most probable digit',
   decoded: 'what plain decoding would answer: the most probable score digit',
   mass: 'how much of the model’s probability is on the rubric’s score tokens at all (1 = sure a score goes here)',

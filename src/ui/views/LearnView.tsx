@@ -55,8 +55,8 @@ export function LearnView({ state, dispatch, runId }: { state: State; dispatch: 
       <section className="card prose">
         <h2>How a judge gives a score: RAIL</h2>
         <p>
-          The judge writes its reasoning, then “So the overall score is ”. At the next position the model has a probability for every token of its vocabulary; five of
-          them are the digits 1–5. Plain <em>decoding</em> takes the most probable digit. <strong>RAIL</strong> takes the expectation ŷ = Σ k·p(k): a 3.7 when the model
+          The judge writes its reasoning, then “So the overall score is ”. At the next position the model has a probability for every token of its vocabulary; K of
+          them are the rubric’s score labels — the digits 1–5 on the paper’s scale, ten digits on a 1–10 rubric. Plain <em>decoding</em> takes the most probable one. <strong>RAIL</strong> takes the expectation ŷ = Σ s_k·p(k) over the levels’ values s_k: a 3.7 when the model
           hesitates between 3 and 4, which is what mean-of-annotators labels look like. The probabilities come from the softmax over the <em>whole</em> vocabulary, so
           their sum — the captured mass — says how sure the model is that a score goes here at all.
         </p>

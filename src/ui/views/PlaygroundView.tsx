@@ -1,7 +1,7 @@
 // The Playground: an instruction, a response, a reference answer and a rubric; "Judge" (at the top,
 // reachable without scrolling) samples n chains of thought (streamed token by token) and reads the
 // score distribution after each. The answer comes first: the judge's score ŷ, large, with what it is
-// and what plain decoding would say under it, then the five probabilities, the captured mass (each
+// and what plain decoding would say under it, then the K probabilities (one per rubric level), the captured mass (each
 // term explained where it appears), each sample's ŷ with their mean, and the reasoning. The fields
 // grow with their text; the sampling settings are under "Advanced". The prompt is fit with the CoT room the judge was trained with (when
 // its checkpoint or run records it), so it is the prompt it saw in training; the CoT-tokens input
@@ -210,7 +210,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 </p>
               )}
               {pg.renormalize ? null : j.mass < 0.5 ? (
-                <p className="muted">Less than half of the probability is on the five score digits: the model is unsure this is where a score goes (ŷ without renormalisation is pulled toward 0).</p>
+                <p className="muted">Less than half of the probability is on the rubric’s score tokens: the model is unsure this is where a score goes (ŷ without renormalisation is pulled toward 0).</p>
               ) : null}
             </div>
           )}
