@@ -95,7 +95,8 @@ const MAX_CACHED = 4096;
  *  step after step, so after the first step no dispatch creates a GPU object. */
 class DispatchCaches {
   readonly uniforms = new Map<string, GPUBuffer>();
-  readonly bindGroups = new WeakMap<GPUComputePipeline, Map<string, GPUBindGroup>>();
+  /** Per pipeline: the bind group of each buffer set, and how to forget it (cache entry and hooks). */
+  readonly bindGroups = new WeakMap<GPUComputePipeline, Map<string, { bg: GPUBindGroup; forget: () => void }>>();
   /** Bind groups held now, over all pipelines (dispatchCacheStats). */
   liveBindGroups = 0;
 
@@ -123,19 +124,15 @@ class DispatchCaches {
       else parts.push(bufferId(b.buffer), b.offset ?? 0, b.size ?? -1);
     }
     const key = parts.join(',');
-    let bg = perPipeline.get(key);
-    if (!bg) {
-      if (perPipeline.size >= MAX_CACHED) {
-        this.liveBindGroups -= perPipeline.size;
-        perPipeline.clear();
-      }
+    let cached = perPipeline.get(key);
+    if (!cached) {
+      // Full: forget every entry (their hooks too, or long-lived buffers would collect stale ones).
+      if (perPipeline.size >= MAX_CACHED) for (const e of [...perPipeline.values()]) e.forget();
       const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
       bindings.forEach((b, k) => {
         entries.push({ binding: k + 1, resource: isPlainBuffer(b) ? { buffer: b } : b });
       });
-      bg = gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
-      perPipeline.set(key, bg);
-      this.liveBindGroups++;
+      const bg = gpu.device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
       // Forgotten when any buffer it names is destroyed (the cached uniform never is); forgetting
       // also unhooks it from the others, so long-lived buffers (weights) collect no stale hooks.
       const cache = perPipeline;
@@ -149,8 +146,11 @@ class DispatchCaches {
         if (!hooks) onDestroy.set(id, (hooks = new Set()));
         hooks.add(forget);
       }
+      cached = { bg, forget };
+      perPipeline.set(key, cached);
+      this.liveBindGroups++;
     }
-    return bg;
+    return cached.bg;
   }
 }
 
