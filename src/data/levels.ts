@@ -51,10 +51,24 @@ export function scaleKey(levels: readonly Pick<ScoreLevel, 'label' | 'value'>[])
   return levels.map((l) => `${l.label}=${l.value}`).join(',');
 }
 
+/** Whether the levels are a digit scale: values in steps of 1, each labelled by its value's last digit. */
+export function isDigitScale(levels: readonly Pick<ScoreLevel, 'label' | 'value'>[]): boolean {
+  return levels.every((l, i) => l.label === String(l.value % 10) && (i === 0 || l.value === levels[i - 1].value + 1));
+}
+
+/** "examples a and b have different score scales (1..5 and 1..10 …)" for the first item off the
+ *  first one's scale, or null when they all share it (a run, a training step and a judging call read
+ *  out one scale). */
+export function scaleConflict(items: readonly { id: string; levels: readonly Pick<ScoreLevel, 'label' | 'value'>[] }[]): string | null {
+  if (items.length === 0) return null;
+  const key = scaleKey(items[0].levels);
+  const other = items.find((x) => scaleKey(x.levels) !== key);
+  return other ? `examples ${items[0].id} and ${other.id} have different score scales (${describeScale(items[0].levels)} and ${describeScale(other.levels)})` : null;
+}
+
 /** "1..5", "1..10 (10 written 0)", "A=1, B=2, C=3": a scale in a few characters. */
 export function describeScale(levels: readonly Pick<ScoreLevel, 'label' | 'value'>[]): string {
-  const digits = levels.every((l) => l.label === String(l.value % 10)) && levels.every((l, i) => i === 0 || l.value === levels[i - 1].value + 1);
-  if (digits) {
+  if (isDigitScale(levels)) {
     const lo = levels[0].value;
     const hi = levels[levels.length - 1].value;
     return hi >= 10 ? `${lo}..${hi} (${hi} written ${hi % 10})` : `${lo}..${hi}`;

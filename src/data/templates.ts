@@ -12,7 +12,7 @@
 // the default scale 1..5 every prompt is byte for byte what it was before scales existed.
 import type { JudgeExample, Rubric } from './types.ts';
 import { SCORE_PROMPT_SUFFIX } from './tokenizers/scoreTokens.ts';
-import { digitLevels, isDefaultScale, nearestLevel, type ScoreLevel } from './levels.ts';
+import { digitLevels, isDefaultScale, isDigitScale, nearestLevel, type ScoreLevel } from './levels.ts';
 
 export { SCORE_PROMPT_SUFFIX };
 
@@ -51,8 +51,7 @@ export function renderPrometheusRubric(r: Rubric): string {
 /** The scale in the Prometheus task description: "an integer between 1 and 5", "an integer between
  *  1 and 10 (10 written as 0)", or "one of A, B or C". */
 function scaleWords(levels: readonly ScoreLevel[]): string {
-  const digits = levels.every((l) => l.label === String(l.value % 10)) && levels.every((l, i) => i === 0 || l.value === levels[i - 1].value + 1);
-  if (digits) {
+  if (isDigitScale(levels)) {
     const top = levels[levels.length - 1].value;
     return `an integer between ${levels[0].value} and ${top}${top >= 10 ? ` (${top} written as ${top % 10})` : ''}`;
   }

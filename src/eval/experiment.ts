@@ -28,7 +28,7 @@ import {
   generateRubricLab,
   describeScale,
   isDefaultScale,
-  scaleKey,
+  scaleConflict,
   lmTexts,
   lmTokenStream,
   prepareJudgeSequences,
@@ -301,8 +301,8 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   // RAFT and RAIL read one scale per run: every example must share its rubric's levels.
   const everyExample = [...lab.train, ...lab.dev, ...lab.test];
   const scale = everyExample[0]?.rubric.levels;
-  const odd = scale && everyExample.find((ex) => scaleKey(ex.rubric.levels) !== scaleKey(scale));
-  if (odd) throw new Error(`${userData?.name ?? 'the data'}: examples ${everyExample[0].id} and ${odd.id} have different score scales (${describeScale(scale!)} and ${describeScale(odd.rubric.levels)}): a run trains and scores on one scale`);
+  const conflict = scaleConflict(everyExample.map((ex) => ({ id: ex.id, levels: ex.rubric.levels })));
+  if (conflict) throw new Error(`${userData?.name ?? 'the data'}: ${conflict}: a run trains and scores on one scale`);
   const seedModel = options.seedModel;
   if (seedModel) checkSeedModel(seedModel);
   const tokenizer: Tokenizer = seedModel?.tokenizer ?? trainRubricLabTokenizer(lab.train, { vocabSize: config.data.vocabSize, template: config.data.template });

@@ -23,9 +23,8 @@ import {
   readoutIds,
   referenceCot,
   cotFromFeedback,
-  describeScale,
   isDefaultScale,
-  scaleKey,
+  scaleConflict,
   type JudgeExample,
   type TemplateName,
   type Tokenizer,
@@ -144,9 +143,8 @@ export class Judge {
   /** The score scale of a call's examples (their rubric's levels), the same for all of them. */
   scaleOf(examples: readonly JudgeExample[]): ScoreScale {
     if (examples.length === 0) return this.scale;
-    const key = scaleKey(examples[0].rubric.levels);
-    const other = examples.find((ex) => scaleKey(ex.rubric.levels) !== key);
-    if (other) throw new Error(`examples ${examples[0].id} and ${other.id} have different score scales (${describeScale(examples[0].rubric.levels)} and ${describeScale(other.rubric.levels)}): judge them in separate calls`);
+    const conflict = scaleConflict(examples.map((ex) => ({ id: ex.id, levels: ex.rubric.levels })));
+    if (conflict) throw new Error(`${conflict}: judge them in separate calls`);
     return isDefaultScale(examples[0].rubric.levels) ? this.scale : scoreScaleOf(this.tokenizer, examples[0].rubric.levels);
   }
 

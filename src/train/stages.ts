@@ -2,7 +2,7 @@
 // and judge fine-tuning (CE over the target tokens + λ·RAFT at the score position; λ = 0 for the CE
 // baselines). Each is a loop of TrainStep steps with a warmup + cosine schedule, reporting every
 // step (both loss parts, learning rate, gradient norm, tokens/s) to a callback.
-import { describeScale, judgeBatches, lmBatches, scaleKey, type BuiltExample, type ScoreLevel, type Tokenizer, type TrainBatch } from '../data/index.ts';
+import { judgeBatches, lmBatches, scaleConflict, type BuiltExample, type ScoreLevel, type Tokenizer, type TrainBatch } from '../data/index.ts';
 import { scoreScaleOf } from '../model/score_head.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { learningRate, validateSchedule, type LrSchedule } from './schedule.ts';
@@ -121,9 +121,8 @@ export function rowLength(seqs: readonly BuiltExample[]): number {
 
 /** The score scale every sequence shares (RAFT reads one scale per step); names two that differ. */
 export function sharedLevels(seqs: readonly BuiltExample[]): readonly ScoreLevel[] {
-  const key = scaleKey(seqs[0].levels);
-  const other = seqs.find((s) => scaleKey(s.levels) !== key);
-  if (other) throw new Error(`examples ${seqs[0].id} and ${other.id} have different score scales (${describeScale(seqs[0].levels)} and ${describeScale(other.levels)}): train on one scale at a time`);
+  const conflict = scaleConflict(seqs);
+  if (conflict) throw new Error(`${conflict}: train on one scale at a time`);
   return seqs[0].levels;
 }
 

@@ -9,7 +9,7 @@ import {
   fileSplitUsable,
   generateRubricLab,
   nearestLevel,
-  scaleKey,
+  scaleConflict,
   describeScale,
   loadJudgeData,
   promptBudget,
@@ -157,9 +157,7 @@ export class Dataset {
 
 /** The scale every example shares, or null (none, or several). */
 function sharedScale(examples: readonly JudgeExample[]): DatasetSummary['scale'] {
-  if (examples.length === 0) return null;
-  const key = scaleKey(examples[0].rubric.levels);
-  if (examples.some((ex) => scaleKey(ex.rubric.levels) !== key)) return null;
+  if (examples.length === 0 || scaleConflict(examples.map((ex) => ({ id: ex.id, levels: ex.rubric.levels })))) return null;
   return { text: describeScale(examples[0].rubric.levels), labels: examples[0].rubric.levels.map((l) => l.label) };
 }
 

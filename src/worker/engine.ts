@@ -441,7 +441,8 @@ export class Engine {
     if (!gpu) throw new Error('evaluating a file needs WebGPU (without it the Playground still judges one example at a time on onnxruntime-web)');
     if (!this.model) throw new Error('no model is loaded yet: open one in the Model view');
     const data = this.dataset.summary;
-    if (!data || this.dataset.examples.length === 0) throw new Error('the Data view has no examples to evaluate: open a file (or generate Rubric Lab) there first');
+    // An empty dataset is refused by evaluateFile, with the same words.
+    if (!data) throw new Error('the Data view has no examples to evaluate: open a file (or generate Rubric Lab) there first');
     const state = { cancel: false };
     this.fileEval = state;
     const t0 = performance.now();

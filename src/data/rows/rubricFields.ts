@@ -2,7 +2,7 @@
 // schema: score keys (score1..scoreK, K ≤ 10, or score0..score9) for a digit scale, or an explicit
 // list of levels {label, value, description} for any other. Scores are then checked against the
 // rubric's value range, and a stated feedback score against its levels.
-import { digitLevels, levelsProblem, scoreKeysOf, type ScoreLevel } from '../levels.ts';
+import { digitLevels, isDigitScale, levelsProblem, scoreKeysOf, type ScoreLevel } from '../levels.ts';
 import type { Rubric } from '../types.ts';
 import { RowCheck, describeValue, isObject, requireText } from './fields.ts';
 
@@ -37,9 +37,7 @@ export function readLevels(c: RowCheck, obj: Record<string, unknown>, path: stri
 /** Whether `levels` is a digit scale that score keys can hold (labels the values' last digits, values 0.. or 1.. in steps of 1). */
 export function digitKeyed(levels: readonly ScoreLevel[]): { first: 0 | 1 } | null {
   const first = levels[0].value;
-  if (first !== 0 && first !== 1) return null;
-  const ok = levels.every((l, i) => l.value === first + i && l.label === String(l.value % 10));
-  return ok ? { first } : null;
+  return (first === 0 || first === 1) && isDigitScale(levels) ? { first } : null;
 }
 
 /** A rubric as tract JSONL writes it: {criteria, score1..scoreK} for a digit scale, else {criteria, levels}. */

@@ -14,14 +14,14 @@ import { ProbBars, ScoreScale } from '../components/ProbBars.tsx';
 import { PLAYGROUND_EXAMPLES } from '../examples.ts';
 import { fmt, formatCount, plural } from '../format.ts';
 import type { Action, State } from '../state.ts';
-import { DIGIT_SCALES, describeScale, resizeLevels, scaleKey, type ScoreLevel } from '../../data/levels.ts';
+import { DIGIT_SCALES, describeScale, isDigitScale, type ScoreLevel } from '../../data/levels.ts';
 
 let nextRequest = 1;
 
 /** The DIGIT_SCALES id of a rubric's levels, or '' when they are not a digit scale. */
 function scaleId(levels: readonly ScoreLevel[]): string {
-  const d = DIGIT_SCALES.find((x) => scaleKey(resizeLevels(levels, x.first, x.k)) === scaleKey(levels) && x.k === levels.length);
-  return d?.id ?? '';
+  if (!isDigitScale(levels)) return '';
+  return DIGIT_SCALES.find((x) => x.first === levels[0].value && x.k === levels.length)?.id ?? '';
 }
 
 export function PlaygroundView({ state, dispatch, send }: { state: State; dispatch: Dispatch<Action>; send: Send }) {
