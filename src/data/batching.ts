@@ -119,6 +119,50 @@ export function scoredRowCount(b: TrainBatch): number {
   return n;
 }
 
+/**
+ * The positions of a batch that matter to its loss: 1 + the last t (over all rows) whose target
+ * counts in CE or that is a score position; 0 for a batch with no target. Attention is causal, so
+ * positions after it change nothing the loss or its gradient sees (their gradients are exactly 0).
+ */
+export function usedLength(b: TrainBatch): number {
+  const { batchSize: B, seqLen: T } = b;
+  let used = 0;
+  for (let r = 0; r < B; r++) {
+    const row = r * T;
+    let last = b.scorePositions[r];
+    for (let t = T - 1; t > last; t--) {
+      if (b.ceMask[row + t] !== 0) {
+        last = t;
+        break;
+      }
+    }
+    used = Math.max(used, last + 1);
+  }
+  return used;
+}
+
+/**
+ * The batch cut to its first T' positions per row (T' ≥ usedLength(b), ≤ b.seqLen): a training
+ * step then runs [B, T'] instead of [B, T] — most judge sequences are far shorter than the
+ * context (a label-only one is a prompt and a score) — with the same loss and gradients.
+ */
+export function trimTrainBatch(b: TrainBatch, T: number): TrainBatch {
+  if (T === b.seqLen) return b;
+  const used = usedLength(b);
+  if (!Number.isInteger(T) || T < Math.max(1, used) || T > b.seqLen) throw new RangeError(`cannot cut a batch of ${b.seqLen} positions (${used} used) to ${T}`);
+  const B = b.batchSize;
+  const inputIds = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const ceMask = new Float32Array(B * T);
+  for (let r = 0; r < B; r++) {
+    const from = r * b.seqLen;
+    inputIds.set(b.inputIds.subarray(from, from + T), r * T);
+    targets.set(b.targets.subarray(from, from + T), r * T);
+    ceMask.set(b.ceMask.subarray(from, from + T), r * T);
+  }
+  return { ...b, seqLen: T, inputIds, targets, ceMask };
+}
+
 export interface PackOptions {
   batchSize: number;
   seqLen: number;

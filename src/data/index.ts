@@ -46,7 +46,7 @@ export {
   type BuildResult,
   type PromptFit,
 } from './example.ts';
-export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, trainBatch, ceTargetCount, scoredRowCount, type TrainBatch, type PrepareOptions, type PreparedSet, type PackOptions, type BatchesOptions } from './batching.ts';
+export { prepareJudgeSequences, packJudgeBatch, judgeBatches, shuffledOrder, trainBatch, usedLength, trimTrainBatch, ceTargetCount, scoredRowCount, type TrainBatch, type PrepareOptions, type PreparedSet, type PackOptions, type BatchesOptions } from './batching.ts';
 export { lmTexts, lmTokenStream, lmBatches, lmWindowCount, type LmField } from './lmBatching.ts';
 export { generateRubricLab, allExamples, RUBRIC_LAB_FAMILIES, RUBRIC_LAB_DEFAULTS, type RubricLab, type RubricLabOptions } from './rubricLab/generate.ts';
 export { trainRubricLabTokenizer, exampleTexts } from './rubricLab/tokenizer.ts';

@@ -9,7 +9,7 @@
 import { createBuffer, readF32, Recorder, writeBuffer, type Gpu } from '../gpu/index.ts';
 import { gradNorm, adamwUpdate, GRAD_NORM_PARTIALS } from '../kernels/adamw.ts';
 import { buildTokenCsr } from '../kernels/embedding.ts';
-import type { TrainBatch } from '../data/batching.ts';
+import { trimTrainBatch, usedLength, type TrainBatch } from '../data/batching.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { recordBackward } from '../model/backward.ts';
 import type { DeviceModel } from '../model/device_model.ts';
@@ -38,7 +38,17 @@ export interface StepOptions extends ObjectiveOptions {
    * (default true): a judge prompt's positions then skip the head. false: logits at every row.
    */
   headRows?: boolean;
+  /**
+   * Run each step at the length its batches use (the last position with a target, rounded up to a
+   * multiple of TRIM_QUANTUM) instead of the full T (default true). Attention is causal, so the
+   * positions cut off change neither the loss nor any gradient; a label-only judge batch (a prompt
+   * and a score) then costs half a full-length one, and attention a quarter. false: always T.
+   */
+  trim?: boolean;
 }
+
+/** Trimmed lengths are multiples of this: few distinct shapes, so the dispatch caches stay small. */
+export const TRIM_QUANTUM = 16;
 
 export interface StepStats {
   /** Mean CE over the step's target tokens. */
@@ -72,6 +82,9 @@ export class TrainStep {
   readonly head: ScoreHead;
   readonly adamw: AdamwOptions;
   readonly headRows: boolean;
+  readonly trim: boolean;
+  /** The length the last step ran at (T' ≤ T), for benchmarks and tests. */
+  lastLength = 0;
   private readonly gpu: Gpu;
   private readonly buf: Record<'inputIds' | 'order' | 'offsets' | 'normClip' | 'partials' | 'headRows' | 'headOrder' | 'headOffsets', GPUBuffer>;
 
@@ -86,6 +99,7 @@ export class TrainStep {
     this.head = new ScoreHead(model.gpu, V, options.scoreTokens ?? null, options, { B, T });
     this.adamw = { ...DEFAULT_ADAMW, ...options.adamw };
     this.headRows = options.headRows ?? true;
+    this.trim = options.trim ?? true;
     const R = B * T;
     const mk = (name: string, floats: number) => createBuffer(this.gpu, `train.${name}`, floats * 4);
     this.buf = {
@@ -102,7 +116,10 @@ export class TrainStep {
 
   /** Records one micro-batch (inputs written first); `first` clears gradients and loss sums. */
   private recordMicro(mb: TrainBatch, first: boolean, ceScale: number, raftLambda: number): Recorder {
-    const { B, T, gpu, buf, model, acts, head } = this;
+    const { B, gpu, buf, model, head } = this;
+    // The batch's own length (≤ this.T): the activations are used as [B, T'] at their starts.
+    const T = mb.seqLen;
+    const acts: Activations = T === this.T ? this.acts : { ...this.acts, T };
     const R = B * T;
     const V = model.config.vocabSize;
     const plan = planHeadRows(mb, head.raft && raftLambda > 0, this.headRows);
@@ -129,16 +146,23 @@ export class TrainStep {
     return rec;
   }
 
-  /** The step's loss weights (after checking every micro-batch). */
-  private weights(micro: TrainBatch[]): StepWeights {
+  /** The micro-batches checked and cut to the step's length (see StepOptions.trim). */
+  private prepare(micro: TrainBatch[]): TrainBatch[] {
     micro.forEach((mb, i) => checkTrainBatch(mb, this.B, this.T, this.model.config.vocabSize, `micro-batch ${i}`));
-    return this.head.weights(micro);
+    let T = this.T;
+    if (this.trim) {
+      const used = Math.max(1, ...micro.map(usedLength));
+      T = Math.min(this.T, Math.ceil(used / TRIM_QUANTUM) * TRIM_QUANTUM);
+    }
+    this.lastLength = T;
+    return micro.map((mb) => trimTrainBatch(mb, T));
   }
 
   /** Forward + loss + backward over the micro-batches, leaving the summed gradients in model.grads
    *  (no optimizer step). Tests compare these with the CPU reference. */
-  accumulateGradients(micro: TrainBatch[]): { ceCount: number; raftCount: number } {
-    const w = this.weights(micro);
+  accumulateGradients(batches: TrainBatch[]): { ceCount: number; raftCount: number } {
+    const micro = this.prepare(batches);
+    const w = this.head.weights(micro);
     micro.forEach((mb, i) => this.recordMicro(mb, i === 0, w.ceScale, w.raftLambdas[i]).submit());
     return { ceCount: w.ceCount, raftCount: w.raftCount };
   }
@@ -150,9 +174,10 @@ export class TrainStep {
    * (the step and the copies of its numbers) before the first await, so a caller may start the next
    * step before awaiting this one's promise and keep the GPU busy meanwhile.
    */
-  async step(micro: TrainBatch[], lr: number, step: number, read = true): Promise<StepStats | null> {
-    if (micro.length === 0) throw new Error('a training step needs at least one micro-batch');
-    const w = this.weights(micro);
+  async step(batches: TrainBatch[], lr: number, step: number, read = true): Promise<StepStats | null> {
+    if (batches.length === 0) throw new Error('a training step needs at least one micro-batch');
+    const micro = this.prepare(batches);
+    const w = this.head.weights(micro);
     const { model, buf } = this;
     micro.forEach((mb, i) => {
       const rec = this.recordMicro(mb, i === 0, w.ceScale, w.raftLambdas[i]);
@@ -183,8 +208,9 @@ export class TrainStep {
 
   /** The losses of the micro-batches without changing the weights (a held-out loss): forward, loss
    *  and backward run as for a step (the gradients are overwritten), the optimizer does not. */
-  async evaluate(micro: TrainBatch[]): Promise<StepStats> {
-    const w = this.weights(micro);
+  async evaluate(batches: TrainBatch[]): Promise<StepStats> {
+    const micro = this.prepare(batches);
+    const w = this.head.weights(micro);
     micro.forEach((mb, i) => this.recordMicro(mb, i === 0, w.ceScale, w.raftLambdas[i]).submit());
     return this.readStats(w, 0);
   }

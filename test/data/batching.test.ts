@@ -19,6 +19,8 @@ import {
   referenceCot,
   scorePrefix,
   shuffledOrder,
+  trimTrainBatch,
+  usedLength,
   type BuiltExample,
   type TrainBatch,
   type JudgeExample,
@@ -175,6 +177,27 @@ describe('packing details', () => {
     expect(ceTargetCount(b)).toBe(seqs.reduce((n, s) => n + (s.scoreIndex - s.targetStart) + 2, 0));
     expect(() => packJudgeBatch(seqs, { batchSize: 2, seqLen: 200, pad: 0 })).toThrow(/3 sequences for a batch of 2/);
     expect(() => packJudgeBatch(seqs, { batchSize: 4, seqLen: 20, pad: 0 })).toThrow(/more than T \+ 1/);
+  });
+
+  it('knows the positions a batch uses and cuts it to them, row by row', () => {
+    const b = packJudgeBatch(seqs, { batchSize: 4, seqLen: 200, pad: tok.pad });
+    const longest = Math.max(...seqs.map((s) => s.scoreIndex));
+    expect(usedLength(b)).toBe(longest + 1); // the EOS target sits at t = scoreIndex, after the score position scoreIndex − 1
+    const cut = trimTrainBatch(b, longest + 3);
+    expect(cut.seqLen).toBe(longest + 3);
+    seqs.forEach((s, row) => {
+      for (let t = 0; t < cut.seqLen; t++) {
+        expect(cut.inputIds[row * cut.seqLen + t]).toBe(b.inputIds[row * 200 + t]);
+        expect(cut.targets[row * cut.seqLen + t]).toBe(b.targets[row * 200 + t]);
+        expect(cut.ceMask[row * cut.seqLen + t]).toBe(b.ceMask[row * 200 + t]);
+      }
+    });
+    expect(ceTargetCount(cut)).toBe(ceTargetCount(b));
+    expect(Array.from(cut.scorePositions)).toEqual(Array.from(b.scorePositions));
+    expect(trimTrainBatch(b, 200)).toBe(b);
+    expect(() => trimTrainBatch(b, longest)).toThrow(/cannot cut a batch of 200 positions \(\d+ used\) to/);
+    const empty = packJudgeBatch([], { batchSize: 2, seqLen: 200, pad: tok.pad });
+    expect(usedLength(empty)).toBe(0);
   });
 
   it('trains label-only or on replacement CoTs (stage 2)', () => {

@@ -193,6 +193,77 @@ describe('RAFT reduction (finetune.raftReduction)', () => {
   });
 });
 
+describe('steps at the length a batch uses (StepOptions.trim)', () => {
+  const long = makeConfig({ ...config, seqLen: 64 });
+  const scoreTokens = { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] };
+
+  /** Judge-style rows of different lengths in a B × 64 batch: CE on a "CoT", a score position
+   *  after it, pad to the end; the longest row ends at position 25. */
+  function judgeBatch(seed: number): TrainBatch {
+    const B = 3, T = 64;
+    const r = rng(seed);
+    const lengths = [26, 11, 19];
+    const inputIds = new Array<number>(B * T).fill(0);
+    const targets = new Array<number>(B * T).fill(0);
+    const ceMask = new Array<number>(B * T).fill(0);
+    const scorePositions = [0, 0, 0];
+    lengths.forEach((n, b) => {
+      for (let t = 0; t < n; t++) inputIds[b * T + t] = 6 + Math.floor(r() * (long.vocabSize - 6));
+      for (let t = 0; t < n - 1; t++) targets[b * T + t] = inputIds[b * T + t + 1];
+      for (let t = 3; t < n - 2; t++) ceMask[b * T + t] = 1;
+      scorePositions[b] = n - 1;
+      targets[b * T + n - 1] = 3;
+    });
+    return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels: [2.5, 4, 1] });
+  }
+
+  it('gives the losses and gradients of the full-length step, running 32 positions instead of 64', async () => {
+    const gpu = await testGpu();
+    const model = new DeviceModel(gpu, long, { training: true });
+    model.upload(initParams(model.layout, 9, { std: 0.2 }));
+    const mb = [judgeBatch(31), judgeBatch(32)];
+    const run = async (trim: boolean) => {
+      const step = new TrainStep(model, 3, 64, { scoreTokens, lambda: 1, trim });
+      const stats = await step.evaluate(mb);
+      const grads = await model.downloadGrads();
+      const length = step.lastLength;
+      step.destroy();
+      return { stats, grads, length };
+    };
+    const full = await run(false);
+    const cut = await run(true);
+    expect(full.length).toBe(64);
+    expect(cut.length).toBe(32); // used 26 → the next multiple of 16
+    expect(maxAbs(full.grads)).toBeGreaterThan(1e-4);
+    expect(cut.stats.ce).toBeCloseTo(full.stats.ce, 6);
+    expect(cut.stats.raft!).toBeCloseTo(full.stats.raft!, 6);
+    expect(cut.stats.ceCount).toBe(full.stats.ceCount);
+    expectClose(cut.grads, full.grads, { atol: 1e-6 * maxAbs(full.grads), rtol: 1e-4 }, 'gradients, trimmed vs full length');
+    // And both are the CPU reference's (CE part; the reference sees the whole 64-position batch).
+    const ceOnly = mb.map((b) => ({ ...b, scorePositions: new Int32Array(3).fill(-1) }));
+    const step = new TrainStep(model, 3, 64, { trim: true });
+    const stats = await step.evaluate([ceOnly[0]]);
+    step.destroy();
+    const p = Float64Array.from(await model.downloadParams());
+    expect(stats.ce).toBeCloseTo(lossAndGradsRef(null, p, model.layout, ceOnly[0], { ropeF32: true }), 4);
+    model.destroy();
+  });
+
+  it('keeps the full length when a batch uses all of it, and a batch without targets runs one quantum', async () => {
+    const gpu = await testGpu();
+    const model = new DeviceModel(gpu, long, { training: true });
+    model.upload(initParams(model.layout, 9, { std: 0.2 }));
+    const step = new TrainStep(model, 2, 64);
+    const b = batch(2, 64, 3);
+    await step.evaluate([b]);
+    expect(step.lastLength).toBe(64);
+    await step.evaluate([trainBatch({ ...b, ceMask: Array.from(b.ceMask, () => 0) })]);
+    expect(step.lastLength).toBe(16);
+    step.destroy();
+    model.destroy();
+  });
+});
+
 describe('limits', () => {
   it('refuses a batch whose activations exceed the adapter, naming the limit, before allocating', async () => {
     const gpu = await testGpu();
