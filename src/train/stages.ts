@@ -77,12 +77,12 @@ async function loop(step: TrainStep, o: RunOptions, stepsPerEpoch: number, batch
   // One step in flight: step n+1 is submitted before step n's numbers are awaited, so the GPU never
   // waits for the readback, the report or the next batch's packing. A NaN loss still stops the run,
   // one step later.
-  let inFlight: { stats: Promise<StepStats | null>; step: number; epoch: number; lr: number } | null = null;
+  let inFlight: { stats: Promise<StepStats | null>; step: number; epoch: number; lr: number; tokens: number } | null = null;
   let last = performance.now();
   const settle = async (f: NonNullable<typeof inFlight>) => {
     const stats = (await f.stats)!;
     const now = performance.now();
-    const tokens = step.B * step.T;
+    const tokens = f.tokens;
     log.steps = f.step;
     log.tokens += tokens;
     log.ce.push(stats.ce);
@@ -97,7 +97,9 @@ async function loop(step: TrainStep, o: RunOptions, stepsPerEpoch: number, batch
       for (const b of batchesOf(epoch)) {
         if (n >= total) break;
         const lr = learningRate(sched, n);
-        const next = { stats: step.step([b], lr, n + 1), step: n + 1, epoch, lr };
+        const stats = step.step([b], lr, n + 1);
+        // Positions the step ran (B × its trimmed length, known once step() has been called).
+        const next = { stats, step: n + 1, epoch, lr, tokens: step.B * step.lastLength };
         n++;
         const prev = inFlight;
         inFlight = next;
