@@ -1,17 +1,44 @@
-// `tract info`: the adapter this machine gives WebGPU, its features and the limits the engine uses.
+// `tract info`: the adapter this machine gives WebGPU, its features and the limits the engine uses,
+// and the matmul kernels the autotuner chose on it (kernels/matmul_tuning.ts); `--tune` times them
+// now for the default run's shapes when no timings are kept yet.
 import { adapterName, limitsRecord, requestGpu } from '../gpu/index.ts';
+import { describeMatmulTuning, loadMatmulTuning, tuneMatmul, tuneSummary, type MatmulTuning } from '../kernels/matmul_tuning.ts';
+import { makeConfig } from '../model/config.ts';
+import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { parseFlags } from './args.ts';
 import type { Command } from './main.ts';
+import { DEFAULT_BASE_MODEL } from './pretrain.ts';
+import { cliTuningStore } from './tuning_store.ts';
 
 export const command: Command = {
-  summary: 'show the WebGPU adapter, its features and limits',
-  usage: 'usage: tract info [--json]\n\n  --json   print one JSON object {adapter, runtime, features, limits}',
+  summary: 'show the WebGPU adapter, its features and limits, and the matmul kernels chosen on it',
+  usage:
+    'usage: tract info [--tune] [--json]\n\n' +
+    '  --tune   time the matmul kernels for the default run\'s shapes now (nothing is measured when\n' +
+    '           timings for this adapter are kept already; TRACT_TUNING_DIR says where)\n' +
+    '  --json   print one JSON object {adapter, runtime, features, limits, deviceLimits, matmulTuning}',
   async run(argv) {
-    const { values } = parseFlags(argv, { json: { type: 'boolean' } });
+    const { values } = parseFlags(argv, { json: { type: 'boolean' }, tune: { type: 'boolean' } });
     const gpu = await requestGpu();
     const a = gpu.adapter;
+    const store = cliTuningStore();
+    let tuning: MatmulTuning | null = null;
+    if (store && values.tune) {
+      const t = performance.now();
+      const config = makeConfig({ ...DEFAULT_BASE_MODEL });
+      const r = await tuneMatmul(gpu, trainingMatmulShapes(config, DEFAULT_CONFIG.finetune.batchSize, config.seqLen), {
+        store,
+        onProgress: (done, total) => process.stderr.write(`\rtiming matmul kernels: ${done}/${total} shape classes`),
+      });
+      if (r.measured > 0) process.stderr.write('\n');
+      process.stderr.write(`${tuneSummary(r, (performance.now() - t) / 1000, store)}\n`);
+      tuning = r.tuning;
+    } else if (store) {
+      tuning = await loadMatmulTuning(gpu, store);
+    }
     if (values.json) {
-      console.log(JSON.stringify({ adapter: adapterName(a), ...a, deviceLimits: limitsRecord(gpu.limits) }, null, 2));
+      console.log(JSON.stringify({ adapter: adapterName(a), ...a, deviceLimits: limitsRecord(gpu.limits), matmulTuning: tuning }, null, 2));
     } else {
       console.log(`adapter:  ${adapterName(a)}`);
       console.log(`runtime:  ${a.runtime}`);
@@ -20,6 +47,12 @@ export const command: Command = {
       const granted = limitsRecord(gpu.limits);
       for (const [k, v] of Object.entries(a.limits).sort()) {
         console.log(`  ${k.padEnd(44)} ${String(v).padStart(12)}${granted[k] !== undefined && granted[k] !== v ? `  (granted ${granted[k]})` : ''}`);
+      }
+      if (!store) console.log('matmul kernels: built-in choices (TRACT_TUNING=off)');
+      else if (!tuning) console.log(`matmul kernels: not timed on this adapter yet (tract info --tune, or any tract run, times them; kept in ${store.where})`);
+      else {
+        console.log(`matmul kernels chosen by measurement (${tuning.entries.length} shape classes, kept in ${store.where}):`);
+        for (const line of describeMatmulTuning(tuning)) console.log(`  ${line}`);
       }
     }
     gpu.destroy();

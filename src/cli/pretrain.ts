@@ -4,6 +4,9 @@
 // At the end it writes <out>/base.safetensors: F16 weights with the config, the tokenizer and the
 // run's record (settings, wall time, final train and dev losses) in the metadata — what
 // public/base/ ships and `tract run` starts from.
+import { tuneMatmul, tuneSummary } from '../kernels/matmul_tuning.ts';
+import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { cliTuningStore } from './tuning_store.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -169,6 +172,12 @@ export const command: Command = {
     process.stderr.write(
       `tract pretrain: ${(parameterCount(config) / 1e6).toFixed(2)}M parameters (dim ${config.dim}, ${config.nLayers} layers), ${o.steps} steps of ${o.batchSize}×${o.seqLen} tokens, tokenizer ${tokenizer.name}, on ${adapterName(gpu.adapter)}; output in ${out}\n`,
     );
+    const tuning = cliTuningStore();
+    if (tuning) {
+      const t = performance.now();
+      const r = await tuneMatmul(gpu, trainingMatmulShapes(config, o.batchSize, o.seqLen), { store: tuning });
+      process.stderr.write(`${tuneSummary(r, (performance.now() - t) / 1000, tuning)}\n`);
+    }
     const model = new DeviceModel(gpu, config, { training: true });
     const bar = new ProgressBar();
     bar.begin('pretrain');

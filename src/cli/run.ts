@@ -1,5 +1,6 @@
 // `tract run`: the TRACT experiment on Rubric Lab or on your own file (--data) (src/eval/experiment.ts) in Node, with a progress
 // bar and ETA per stage; writes the report, the checkpoints and the self-CoT JSONL under --out.
+import { cliTuningStore } from './tuning_store.ts';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -50,7 +51,10 @@ const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,
                come from its feedback (without any, only label-ce-decode and label-raft-rail can run)
     --split    how --data is split: 'file' (its own split field; the default when every row has one)
                or dev and test fractions, e.g. 0.1,0.2 (the default otherwise; seeded by data.seed)
-  Writes <out>/report.json, <out>/report.md, <out>/seed-N/<model>.safetensors, <out>/seed-N/self-cot.jsonl.`;
+  Writes <out>/report.json, <out>/report.md, <out>/seed-N/<model>.safetensors, <out>/seed-N/self-cot.jsonl.
+  Before training, the matmul kernels are timed for the run's shapes on this adapter and the fastest
+  used; the timings are kept per adapter (\$TRACT_TUNING_DIR, else ~/.cache/tract-web/tuning) so
+  the next run measures nothing. TRACT_TUNING=off keeps the built-in choices.`;
 
 /** Artifacts as files under a folder. */
 export function fileStore(root: string): ArtifactStore {
@@ -180,7 +184,7 @@ export const command: Command = {
         case 'self-cot':
           break;
       }
-    }, { seedModel, data: user?.data });
+    }, { seedModel, data: user?.data, tuning: cliTuningStore() });
     const command = `npm run tract -- run ${argv.join(' ')}`.trim();
     await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2));
     const md = renderMarkdown(report, command);

@@ -51,6 +51,8 @@ import { buildLayout } from '../model/layout.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
+import { tuneMatmul, tuneSummary, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import { parseCacheJson, parseCacheJsonl, weightsHash } from './cache.ts';
 import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
 import { acrossSeeds, allMetrics, metric, pairedDifference, pairedDifferenceOverSeeds, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
@@ -260,6 +262,10 @@ export interface ExperimentData {
 export interface ExperimentOptions {
   seedModel?: SeedModel;
   data?: ExperimentData;
+  /** Time the matmul kernels for this run's training shapes first and use the fastest
+   *  (kernels/matmul_tuning.ts), keeping the timings per adapter in this store. Absent: the
+   *  adapter-class defaults, nothing measured. */
+  tuning?: TuningStore;
 }
 
 /** A cheap fingerprint of a parameter vector (FNV-1a over its bits, strided for big models). */
@@ -360,6 +366,13 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const gold = scored.map((e) => e.label);
   const predictions: Record<number, Partial<Record<MethodName, { pred: number[]; offScale: number }>>> = {};
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
+
+  if (options.tuning) {
+    const t = performance.now();
+    const shapes = [config.finetune.batchSize, config.stage0.batchSize].flatMap((B) => trainingMatmulShapes(modelConfig, B, T));
+    const r = await tuneMatmul(gpu, shapes, { store: options.tuning });
+    emit({ type: 'log', message: tuneSummary(r, (performance.now() - t) / 1000, options.tuning) });
+  }
 
   for (const seed of config.seeds) {
     const dir = `seed-${seed}`;

@@ -1,20 +1,84 @@
 // Launchers for matrix products: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]), row-major f32, batched.
-// Two kernels compute the same thing: matmul.wgsl (register blocks only, for CPU Vulkan drivers,
-// where workgroup-memory tiling loses) and matmul_tiled.wgsl (workgroup tiles + register blocks, for
-// GPUs). `matmulVariantFor` picks by adapter; tests run both.
+// Three kernels compute the same thing: matmul.wgsl (8×8 register blocks in private arrays, for
+// CPU Vulkan drivers, where workgroup-memory tiling loses), matmul_vec4.wgsl (4×4 blocks in vec4
+// accumulators, no private arrays) and matmul_tiled.wgsl (workgroup tiles + register blocks, for
+// GPUs). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
+// has, `matmulVariantFor` picks by adapter. Tests run every candidate.
 import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, isCpuAdapter, shader } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 
 const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl), ['A', 'B', 'C']);
 const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl), ['A', 'B', 'C']);
+const vec4Kernel = defineKernel(shader('matmul_vec4.wgsl', matmulVec4Wgsl), ['A', 'B', 'C']);
 
-export type MatmulVariant = 'registers' | 'tiled';
+export type MatmulVariant = 'registers' | 'vec4' | 'tiled';
 
 export function matmulVariantFor(gpu: Gpu): MatmulVariant {
   return isCpuAdapter(gpu.adapter) ? 'registers' : 'tiled';
+}
+
+/** One concrete kernel: the variant, and for 'registers' and 'vec4' the workgroup's invocation
+ *  columns (WGX; WGY = 64 / WGX), which decides how many invocations idle past a narrow output. */
+export interface MatmulKernelChoice {
+  variant: MatmulVariant;
+  wgx?: number;
+}
+
+/** Every kernel the autotuner (matmul_tuning.ts) times for a shape. */
+export const MATMUL_CANDIDATES: readonly MatmulKernelChoice[] = [
+  { variant: 'registers', wgx: 2 },
+  { variant: 'registers', wgx: 4 },
+  { variant: 'registers', wgx: 8 },
+  { variant: 'registers', wgx: 16 },
+  { variant: 'registers', wgx: 32 },
+  { variant: 'vec4', wgx: 8 },
+  { variant: 'vec4', wgx: 16 },
+  { variant: 'tiled' },
+];
+
+/** A choice as text ("registers 8×8", "tiled 64×64"), for tables and logs. */
+export function describeMatmulKernel(k: MatmulKernelChoice): string {
+  return k.variant === 'tiled' ? 'tiled 64×64' : `${k.variant} ${k.wgx}×${64 / k.wgx!}`;
+}
+
+/** WGX before measurement: narrow outputs (N of 48 or 96 for K/V and small models) get fewer
+ *  columns of invocations so that fewer of them idle past the edge. */
+function defaultWgx(N: number): number {
+  return Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(N / 8)))));
+}
+
+/**
+ * The class of shapes one tuned choice serves: the transposes, and M, N, K and the batch each
+ * rounded up to a power of two (a trimmed training step's rows vary step to step; the best kernel
+ * for 832 rows is the best for 1024).
+ */
+export function matmulShapeClass(s: Pick<MatmulShape, 'M' | 'N' | 'K' | 'batch' | 'transA' | 'transB'>): string {
+  const p = (x: number) => 2 ** Math.ceil(Math.log2(Math.max(1, x)));
+  return `${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'} ${p(s.M)}x${p(s.N)}x${p(s.K)}${(s.batch ?? 1) > 1 ? ` b${p(s.batch!)}` : ''}`;
+}
+
+/** Measured choices per device (matmul_tuning.ts fills it), by shape class. */
+const tuned = new WeakMap<Gpu, Map<string, MatmulKernelChoice>>();
+
+/** Installs measured choices for a device (replacing those of the same classes). */
+export function setMatmulChoices(gpu: Gpu, choices: Iterable<[string, MatmulKernelChoice]>): void {
+  let m = tuned.get(gpu);
+  if (!m) tuned.set(gpu, (m = new Map()));
+  for (const [k, c] of choices) m.set(k, c);
+}
+
+/** The kernel matmul() runs for a shape on this device: the forced variant if the shape names one,
+ *  else the measured choice for its class, else the adapter-class default. */
+export function matmulKernelFor(gpu: Gpu, s: MatmulShape): MatmulKernelChoice {
+  if (s.variant) return s.variant === 'tiled' ? { variant: 'tiled' } : { variant: s.variant, wgx: s.wgx ?? defaultWgx(s.N) };
+  const t = tuned.get(gpu)?.get(matmulShapeClass(s));
+  if (t) return t;
+  const variant = matmulVariantFor(gpu);
+  return variant === 'tiled' ? { variant } : { variant, wgx: defaultWgx(s.N) };
 }
 
 export interface MatmulShape {
@@ -34,8 +98,10 @@ export interface MatmulShape {
   /** Add onto C instead of overwriting it. */
   accumulate?: boolean;
   alpha?: number;
-  /** Force a kernel (tests); default by adapter. */
+  /** Force a kernel (tests, the autotuner); default: the measured choice, else by adapter. */
   variant?: MatmulVariant;
+  /** With variant 'registers': WGX (a power of two ≤ 32). */
+  wgx?: number;
 }
 
 /** C = α · op(A) · op(B) (+ C), the general form the named products below call. */
@@ -51,27 +117,28 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   checkBuffer(name, 'A', A, (batch - 1) * strideA + M * K);
   checkBuffer(name, 'B', B, (batch - 1) * strideB + K * N);
   checkBuffer(name, 'C', C, (batch - 1) * strideC + M * N);
-  const variant = s.variant ?? matmulVariantFor(rec.gpu);
+  const kernel = matmulKernelFor(rec.gpu, s);
   const params = [M, N, K, strideA, strideB, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)];
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };
-  if (variant === 'tiled') {
+  if (kernel.variant === 'tiled') {
     rec.run(tiledKernel, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
   } else {
-    // WGX × WGY invocations of TM × TN = 8 × 8 outputs (matmul.wgsl). 64 invocations per
-    // workgroup; narrow outputs (N of 48 or 96 for K/V and small models) get fewer columns of
-    // invocations so that fewer of them idle past the edge.
-    const WGX = Math.min(16, 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(N / 8)))));
+    // WGX × WGY invocations of TM × TN outputs each (8 × 8 in matmul.wgsl, 4 × 4 in matmul_vec4.wgsl),
+    // 64 per workgroup.
+    const WGX = kernel.wgx!;
+    if (!(WGX >= 1 && WGX <= 64 && Number.isInteger(Math.log2(WGX)))) throw new KernelArgumentError(name, `wgx must be a power of two ≤ 64, got ${WGX}`);
     const WGY = 64 / WGX;
-    rec.run(registersKernel, {
+    const t = kernel.variant === 'vec4' ? 4 : 8;
+    rec.run(kernel.variant === 'vec4' ? vec4Kernel : registersKernel, {
       params,
       buffers: { A, B, C },
-      workgroups: [Math.ceil(N / (8 * WGX)), Math.ceil(M / (8 * WGY)), batch],
+      workgroups: [Math.ceil(N / (t * WGX)), Math.ceil(M / (t * WGY)), batch],
       overrides: { ...overrides, WGX, WGY },
     });
   }
 }
 
-type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant'>;
+type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant' | 'wgx'>;
 
 /** Forward: C [M, N] = A [M, K] · B [K, N]. */
 export function matmulForward(rec: Recorder, C: BufferBinding, A: BufferBinding, B: BufferBinding, s: { M: number; N: number; K: number } & Common): void {

@@ -1,4 +1,4 @@
-// CPU reference for matmul.wgsl / matmul_tiled.wgsl: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]),
+// CPU reference for matmul.wgsl / matmul_vec4.wgsl / matmul_tiled.wgsl: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]),
 // row-major, in Float64. Same shape options as the launcher.
 import type { Floats } from './floats.ts';
 import type { MatmulShape } from '../kernels/matmul.ts';

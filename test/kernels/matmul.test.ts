@@ -1,9 +1,10 @@
-// matmul (both kernels: registers for CPU drivers, tiled for GPUs) vs the Float64 reference, at
+// matmul (every kernel the autotuner may choose: registers at each workgroup shape for CPU drivers,
+// tiled for GPUs) vs the Float64 reference, at
 // awkward sizes, batched (with a shared operand), transposed, accumulating and scaled; the two
 // backward products; and the backward formulas vs finite differences.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { matmul, matmulBackwardA, matmulBackwardB, type MatmulShape, type MatmulVariant } from '../../src/kernels/matmul.ts';
+import { describeMatmulKernel, matmul, matmulBackwardA, matmulBackwardB, MATMUL_CANDIDATES, type MatmulKernelChoice, type MatmulShape } from '../../src/kernels/matmul.ts';
 import { matmulRef } from '../../src/reference/matmul.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -29,7 +30,7 @@ function sizes(s: MatmulShape) {
   return { a: (batch - 1) * sa + s.M * s.K, b: (batch - 1) * sb + s.K * s.N, c: (batch - 1) * sc + s.M * s.N };
 }
 
-async function check(s: MatmulShape, variant: MatmulVariant) {
+async function check(s: MatmulShape, kernel: MatmulKernelChoice) {
   const gpu = await testGpu();
   const n = sizes(s);
   const a = normals(n.a, n.a + 1);
@@ -37,20 +38,20 @@ async function check(s: MatmulShape, variant: MatmulVariant) {
   const c0 = normals(n.c, n.c + 3);
   const C = uploadBuffer(gpu, 'C', c0);
   const rec = new Recorder(gpu, 'matmul test');
-  matmul(rec, C, uploadBuffer(gpu, 'A', a), uploadBuffer(gpu, 'B', b), { ...s, variant });
+  matmul(rec, C, uploadBuffer(gpu, 'A', a), uploadBuffer(gpu, 'B', b), { ...s, ...kernel });
   rec.submit();
   const ref = toF64(c0);
   matmulRef(ref, toF64(a), toF64(b), s);
   expectClose(await readF32(gpu, C, n.c), ref, TOL.matmul, 'C');
 }
 
-describe.each(['registers', 'tiled'] as const)('matmul (%s kernel) vs reference', (variant) => {
-  for (const s of shapes) it(s.label, () => check(s, variant));
+describe.each(MATMUL_CANDIDATES.map((k) => [describeMatmulKernel(k), k] as const))('matmul (%s kernel) vs reference', (_name, kernel) => {
+  for (const s of shapes) it(s.label, () => check(s, kernel));
 });
 
 describe('matmul backward products', () => {
-  for (const variant of ['registers', 'tiled'] as const) {
-    it(`dA = dC·Bᵀ and dB = Aᵀ·dC (${variant}), batched 2 × 21×34×18`, async () => {
+  for (const kernel of MATMUL_CANDIDATES) {
+    it(`dA = dC·Bᵀ and dB = Aᵀ·dC (${describeMatmulKernel(kernel)}), batched 2 × 21×34×18`, async () => {
       const gpu = await testGpu();
       const M = 21, N = 34, K = 18, batch = 2;
       const a = normals(batch * M * K, 11);
@@ -60,8 +61,8 @@ describe('matmul backward products', () => {
       const dB = createBuffer(gpu, 'dB', batch * K * N * 4);
       const rec = new Recorder(gpu, 'matmul backward');
       const A = uploadBuffer(gpu, 'A', a), B = uploadBuffer(gpu, 'B', b), dC = uploadBuffer(gpu, 'dC', dc);
-      matmulBackwardA(rec, dA, dC, B, { M, N, K, batch, variant });
-      matmulBackwardB(rec, dB, A, dC, { M, N, K, batch, variant });
+      matmulBackwardA(rec, dA, dC, B, { M, N, K, batch, ...kernel });
+      matmulBackwardB(rec, dB, A, dC, { M, N, K, batch, ...kernel });
       rec.submit();
       const refA = new Float64Array(batch * M * K);
       const refB = new Float64Array(batch * K * N);

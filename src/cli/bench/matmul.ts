@@ -1,8 +1,12 @@
-// `tract bench matmul`: GFLOP/s of the matmul kernel the adapter gets (registers on CPU drivers,
-// tiled on GPUs) at 256³ and 512³ (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others), and of the
-// other kernel for comparison. Median over repeats. f32 only: the engine has no f16 matmul yet.
+// `tract bench matmul`: GFLOP/s of the matmul kernel the adapter gets before tuning (registers on
+// CPU drivers, tiled on GPUs) at 256³ and 512³ (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others),
+// and of the other kernel for comparison, median over repeats; then the autotuner's timing of every
+// candidate kernel at the same sizes, in Node and (unless TRACT_BENCH_BROWSER=0) in headless
+// Chromium (SwiftShader without a GPU). f32 only: the engine has no f16 matmul yet.
 import { adapterName, createBuffer, requestGpu, uploadBuffer } from '../../gpu/index.ts';
-import { matmul, matmulVariantFor, type MatmulVariant } from '../../kernels/matmul.ts';
+import { describeMatmulKernel, matmul, matmulVariantFor, type MatmulShape, type MatmulVariant } from '../../kernels/matmul.ts';
+import { tuneMatmul, type MatmulTuning } from '../../kernels/matmul_tuning.ts';
+import { openBenchSession } from './browser_bench.ts';
 import { envPositiveInts } from './env.ts';
 import { round, timeInterleaved } from './timing.ts';
 
@@ -39,5 +43,28 @@ export async function bench(json: boolean): Promise<void> {
     if (json) console.log(JSON.stringify(result));
     else console.log(`matmul ${size}³: ${result.gflops} GFLOP/s (${chosen} kernel, ${result.ms} ms); ${other} kernel ${result[`${other}Gflops`]} GFLOP/s  [${adapter}]`);
   }
+  const sizes = envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512]);
+  const shapes: MatmulShape[] = sizes.map((n) => ({ M: n, N: n, K: n }));
+  printTuning((await tuneMatmul(gpu, shapes)).tuning, 'node', json);
   gpu.destroy();
+  if (process.env.TRACT_BENCH_BROWSER === '0') return;
+  const session = await openBenchSession({ pagePath: MATMUL_PAGE });
+  try {
+    printTuning(await session.call<MatmulTuning>('matmulTune', { shapes }, 10 * 60_000), 'chromium', json);
+  } finally {
+    await session.close();
+  }
+}
+
+const MATMUL_PAGE = '/src/cli/bench/pages/matmul.html';
+
+/** Every candidate's rate per timed shape, fastest first. */
+function printTuning(t: MatmulTuning, runtime: string, json: boolean): void {
+  for (const e of t.entries) {
+    const { M, N, K, batch } = e.shape;
+    const flops = 2 * M * N * K * batch;
+    const rates = [...e.candidates].sort((a, b) => a.ms - b.ms).map((c) => ({ kernel: describeMatmulKernel(c.choice), gflops: Math.round((flops / (c.ms * 1e6)) * 100) / 100 }));
+    if (json) console.log(JSON.stringify({ adapter: t.adapter, runtime, kind: 'tuning', shape: `${M}×${N}×${K}`, chosen: describeMatmulKernel(e.choice), gflops: rates[0].gflops, candidates: rates }));
+    else console.log(`tuning ${runtime} ${M}×${N}×${K}: ${rates.map((r) => `${r.kernel} ${r.gflops}`).join(', ')} GFLOP/s  [${t.adapter}]`);
+  }
 }

@@ -1,0 +1,85 @@
+// matmul_vec4 — the same product as matmul.wgsl (C[b] = α · op(A[b]) · op(B[b]) (+ C[b])), with
+// each invocation's 4×4 block of C held in four vec4 accumulators instead of a private array.
+// Why a third kernel: matmul.wgsl indexes private arrays (acc[i * TN + j], a[i], b[j]); a driver
+// that keeps such arrays in memory rather than registers (SwiftShader's JIT does for dynamic
+// indices) pays a load and a store per multiply-add. Here every value is a named vec4 or scalar and
+// each step is four vec4 FMAs: row i of the block += a_i · (b_0, b_1, b_2, b_3). Which kernel a
+// device runs is measured (src/kernels/matmul_tuning.ts), not assumed.
+// Out-of-range rows/columns are clamped on load and skipped on store, as in matmul.wgsl.
+//
+// Bindings (f32), as matmul.wgsl:
+//   0 params  uniform Params
+//   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read   (batch stride strideA; 0 = shared)
+//   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read   (batch stride strideB; 0 = shared)
+//   3 C       [batch] × [M, N]                        = or += (accumulate)
+struct Params {
+  M: u32,
+  N: u32,
+  K: u32,
+  strideA: u32,
+  strideB: u32,
+  strideC: u32,
+  accumulate: u32,
+  alpha: f32,
+}
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override WGX: u32 = 8u;
+override WGY: u32 = 8u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+fn store_row(baseC: u32, m: u32, n0: u32, v: vec4<f32>) {
+  if (m >= P.M) { return; }
+  let x = P.alpha * v;
+  for (var j = 0u; j < 4u; j++) {
+    let n = n0 + j;
+    if (n >= P.N) { return; }
+    let idx = baseC + m * P.N + n;
+    if (P.accumulate != 0u) { C[idx] = C[idx] + x[j]; } else { C[idx] = x[j]; }
+  }
+}
+
+@compute @workgroup_size(WGX, WGY)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let M = P.M;
+  let N = P.N;
+  let K = P.K;
+  let m0 = gid.y * 4u;
+  let n0 = gid.x * 4u;
+  if (m0 >= M || n0 >= N) { return; }
+  let baseA = gid.z * P.strideA;
+  let baseB = gid.z * P.strideB;
+  let baseC = gid.z * P.strideC;
+
+  // Offsets of the block's four rows of op(A) and four columns of op(B), clamped into range, and
+  // the step between consecutive k along each.
+  let ma = vec4<u32>(min(m0, M - 1u), min(m0 + 1u, M - 1u), min(m0 + 2u, M - 1u), min(m0 + 3u, M - 1u));
+  let nb = vec4<u32>(min(n0, N - 1u), min(n0 + 1u, N - 1u), min(n0 + 2u, N - 1u), min(n0 + 3u, N - 1u));
+  let rowA = vec4<u32>(baseA) + select(ma * K, ma, TRANS_A);
+  let colB = vec4<u32>(baseB) + select(nb, nb * K, TRANS_B);
+  let stepA = select(1u, M, TRANS_A);
+  let stepB = select(N, 1u, TRANS_B);
+
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k = 0u; k < K; k++) {
+    let oa = rowA + vec4<u32>(k * stepA);
+    let ob = colB + vec4<u32>(k * stepB);
+    let b = vec4<f32>(B[ob.x], B[ob.y], B[ob.z], B[ob.w]);
+    c0 = fma(vec4<f32>(A[oa.x]), b, c0);
+    c1 = fma(vec4<f32>(A[oa.y]), b, c1);
+    c2 = fma(vec4<f32>(A[oa.z]), b, c2);
+    c3 = fma(vec4<f32>(A[oa.w]), b, c3);
+  }
+  store_row(baseC, m0, n0, c0);
+  store_row(baseC, m0 + 1u, n0, c1);
+  store_row(baseC, m0 + 2u, n0, c2);
+  store_row(baseC, m0 + 3u, n0, c3);
+}

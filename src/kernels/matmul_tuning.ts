@@ -1,0 +1,190 @@
+// The matmul autotuner: for each class of product shapes a run will use (matmulShapeClass), every
+// candidate kernel (MATMUL_CANDIDATES) is timed on the actual adapter and the fastest becomes the
+// device's choice (setMatmulChoices → matmul()). Timings are kept per adapter in a TuningStore (a
+// file in Node, IndexedDB in the browser), so a second start on the same adapter measures nothing;
+// a different adapter, or changed kernel sources, has another key and is tuned afresh.
+//
+// Why measure instead of rules: the best kernel differs by driver more than by shape — on CPU
+// drivers the register-blocked kernel wins and workgroup tiling loses (barriers cost more than the
+// reuse saves), on GPUs the reverse; among the register kernels, how many invocation columns a
+// workgroup has decides how many idle past a narrow output and how the driver vectorises them.
+import { adapterName, createBuffer, Recorder, type Gpu } from '../gpu/index.ts';
+import matmulWgsl from '../../shaders/matmul.wgsl?raw';
+import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
+import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
+
+/** Where timings persist between runs: keys are plain strings, values JSON text. */
+export interface TuningStore {
+  /** What the store calls itself in messages ("~/.cache/tract-web/tuning", "IndexedDB"). */
+  readonly where: string;
+  read(key: string): Promise<string | null>;
+  write(key: string, value: string): Promise<void>;
+}
+
+/** One tuned shape class: the winner and every candidate's time. */
+export interface MatmulTuningEntry {
+  shapeClass: string;
+  /** The shape that was timed (a member of the class). */
+  shape: { M: number; N: number; K: number; batch: number; transA: boolean; transB: boolean };
+  choice: MatmulKernelChoice;
+  /** The winner's time per product and its rate. */
+  ms: number;
+  gflops: number;
+  candidates: { choice: MatmulKernelChoice; ms: number }[];
+}
+
+export interface MatmulTuning {
+  /** The store key: adapter and kernel sources. */
+  key: string;
+  adapter: string;
+  entries: MatmulTuningEntry[];
+}
+
+const FORMAT = 1;
+
+/** FNV-1a of a string, hex: names the kernel sources in the store key. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** The store key of a device's matmul timings: its adapter (name, runtime, description) and the
+ *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
+export function matmulTuningKey(gpu: Gpu): string {
+  const a = gpu.adapter;
+  return `matmul/${fnv1a(matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+}
+
+/** The stored timings for this device, or null (none, another format, or unreadable JSON: a
+ *  damaged cache is measured again, never trusted). */
+export async function loadMatmulTuning(gpu: Gpu, store: TuningStore): Promise<MatmulTuning | null> {
+  const key = matmulTuningKey(gpu);
+  const text = await store.read(key);
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as { format?: unknown; key?: unknown; adapter?: unknown; entries?: unknown };
+    if (parsed.format !== FORMAT || parsed.key !== key || !Array.isArray(parsed.entries)) return null;
+    const entries = parsed.entries.filter(isEntry);
+    if (entries.length !== parsed.entries.length) return null;
+    return { key, adapter: String(parsed.adapter), entries };
+  } catch {
+    return null;
+  }
+}
+
+function isEntry(e: unknown): e is MatmulTuningEntry {
+  const x = e as MatmulTuningEntry;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof x.shapeClass === 'string' &&
+    typeof x.ms === 'number' &&
+    typeof x.gflops === 'number' &&
+    isCandidate(x.choice) &&
+    Array.isArray(x.candidates)
+  );
+}
+
+function isCandidate(c: unknown): c is MatmulKernelChoice {
+  return MATMUL_CANDIDATES.some((k) => k.variant === (c as MatmulKernelChoice)?.variant && k.wgx === (c as MatmulKernelChoice)?.wgx);
+}
+
+export interface TuneOptions {
+  store?: TuningStore;
+  /** Products per timed round (default: enough for ~2 ms of work, 1 to 16). */
+  reps?: number;
+  /** Timed rounds per candidate; the fastest round counts (default 3). */
+  rounds?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Makes sure every class of `shapes` has a measured choice on this device: classes in the store
+ * are installed as stored; the others are timed now (every candidate, `rounds` rounds of `reps`
+ * products each, on scratch buffers of the shape) and the store is updated. Returns the device's
+ * table for these shapes, and how many classes were measured now.
+ */
+export async function tuneMatmul(gpu: Gpu, shapes: readonly MatmulShape[], o: TuneOptions = {}): Promise<{ tuning: MatmulTuning; measured: number }> {
+  const key = matmulTuningKey(gpu);
+  const stored = o.store ? await loadMatmulTuning(gpu, o.store) : null;
+  const byClass = new Map((stored?.entries ?? []).map((e) => [e.shapeClass, e]));
+  const todo = new Map<string, MatmulShape>();
+  for (const s of shapes) {
+    const c = matmulShapeClass(s);
+    if (!byClass.has(c) && !todo.has(c)) todo.set(c, s);
+  }
+  let done = 0;
+  for (const [shapeClass, s] of todo) {
+    byClass.set(shapeClass, await timeCandidates(gpu, shapeClass, s, o));
+    o.onProgress?.(++done, todo.size);
+  }
+  const tuning: MatmulTuning = { key, adapter: adapterName(gpu.adapter), entries: [...byClass.values()] };
+  setMatmulChoices(gpu, tuning.entries.map((e) => [e.shapeClass, e.choice]));
+  if (o.store && todo.size > 0) await o.store.write(key, JSON.stringify({ format: FORMAT, ...tuning }));
+  return { tuning, measured: todo.size };
+}
+
+async function timeCandidates(gpu: Gpu, shapeClass: string, s: MatmulShape, o: TuneOptions): Promise<MatmulTuningEntry> {
+  const batch = s.batch ?? 1;
+  const { M, N, K } = s;
+  const flops = 2 * M * N * K * batch;
+  const A = createBuffer(gpu, 'tune.A', batch * M * K * 4);
+  const B = createBuffer(gpu, 'tune.B', batch * K * N * 4);
+  const C = createBuffer(gpu, 'tune.C', batch * M * N * 4);
+  const shape: MatmulShape = { M, N, K, batch, transA: s.transA, transB: s.transB };
+  // ~2 ms of work per round at 10 GFLOP/s, so a tiny product is not all submit overhead.
+  const reps = o.reps ?? Math.max(1, Math.min(16, Math.round(2e7 / flops)));
+  const rounds = o.rounds ?? 3;
+  try {
+    const candidates: { choice: MatmulKernelChoice; ms: number }[] = [];
+    for (const choice of MATMUL_CANDIDATES) {
+      const run = async () => {
+        const rec = new Recorder(gpu, 'matmul tuning');
+        for (let r = 0; r < reps; r++) matmul(rec, C, A, B, { ...shape, ...choice });
+        const t0 = performance.now();
+        rec.submit();
+        await gpu.sync();
+        return (performance.now() - t0) / reps;
+      };
+      await run(); // pipeline creation and first-touch
+      let best = Infinity;
+      for (let r = 0; r < rounds; r++) best = Math.min(best, await run());
+      candidates.push({ choice, ms: best });
+    }
+    const win = candidates.reduce((a, b) => (b.ms < a.ms ? b : a));
+    return {
+      shapeClass,
+      shape: { M, N, K, batch, transA: !!s.transA, transB: !!s.transB },
+      choice: win.choice,
+      ms: win.ms,
+      gflops: flops / (win.ms * 1e6),
+      candidates,
+    };
+  } finally {
+    for (const b of [A, B, C]) b.destroy();
+  }
+}
+
+/** Lines for `tract info` and the app: class, winner, rate, and the runner-up's time. */
+export function describeMatmulTuning(t: MatmulTuning): string[] {
+  return [...t.entries]
+    .sort((a, b) => a.shapeClass.localeCompare(b.shapeClass))
+    .map((e) => {
+      const others = e.candidates.filter((c) => c.choice.variant !== e.choice.variant || c.choice.wgx !== e.choice.wgx).map((c) => c.ms);
+      const next = others.length ? Math.min(...others) : NaN;
+      const sh = e.shape;
+      return `${e.shapeClass.padEnd(22)} ${describeMatmulKernel(e.choice).padEnd(16)} ${e.gflops.toFixed(2).padStart(8)} GFLOP/s at ${sh.M}×${sh.N}×${sh.K}${sh.batch > 1 ? `×${sh.batch}` : ''}${Number.isFinite(next) ? `  (next best ${(next / e.ms).toFixed(2)}× slower)` : ''}`;
+    });
+}
+
+/** One line on what a tuneMatmul call did, for logs. */
+export function tuneSummary(r: { tuning: MatmulTuning; measured: number }, seconds: number, store: TuningStore): string {
+  return r.measured > 0
+    ? `matmul kernels: ${r.measured} shape classes timed in ${seconds.toFixed(1)} s (kept in ${store.where})`
+    : `matmul kernels: the timings of ${r.tuning.entries.length} shape classes reused from ${store.where}`;
+}
