@@ -1,4 +1,5 @@
 // `tract generate`: text from a model on WebGPU, streamed to stdout.
+import { useKeptTuning } from './tuning_store.ts';
 import { requestGpu } from '../gpu/index.ts';
 import { Generator } from '../infer/generate.ts';
 import { Rng } from '../model/rng.ts';
@@ -60,6 +61,7 @@ export const command: Command = {
     if (maxTokens > room) throw new UsageError(`--max-tokens ${maxTokens} does not fit: the prompt takes ${prompt.length} of the model's ${loaded.config.seqLen} positions`);
 
     const gpu = await requestGpu();
+    await useKeptTuning(gpu);
     const model = new DeviceModel(gpu, loaded.config);
     model.upload(loaded.params);
     const gen = new Generator(model, 1, prompt.length + maxTokens);

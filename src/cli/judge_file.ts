@@ -1,6 +1,7 @@
 // Judging a whole file of rows from the command line (`tract eval`, `tract judge --out`): loading
 // rows that may have no label from a path, and the GPU judge of a setup. Planning prompts, judging
 // a range and each row's JSON line are src/eval/file_rows.ts, shared with the app.
+import { useKeptTuning } from './tuning_store.ts';
 import { createReadStream } from 'node:fs';
 import { loadJudgeData, type JudgeExample, type LoadIssue } from '../data/index.ts';
 import { requestGpu } from '../gpu/index.ts';
@@ -46,6 +47,7 @@ export async function loadJudgeRows(spec: string, flag: string): Promise<JudgeRo
 /** The GPU judge of a setup, `batch` sequences at a time; destroy() frees it. */
 export async function openJudge(s: JudgeSetup, batch: number): Promise<{ judge: Judge; destroy(): void }> {
   const gpu = await requestGpu();
+  await useKeptTuning(gpu);
   const model = new DeviceModel(gpu, s.loaded.config);
   model.upload(s.loaded.params);
   const gen = new Generator(model, batch, s.loaded.config.seqLen);

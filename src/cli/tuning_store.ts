@@ -6,7 +6,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { TuningStore } from '../kernels/matmul_tuning.ts';
+import type { Gpu } from '../gpu/index.ts';
+import { useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
 import { writeFileAtomic } from './paths.ts';
 
 export function tuningDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -43,6 +44,12 @@ export function fileTuningStore(dir = tuningDir(), warn: (message: string) => vo
       }
     },
   };
+}
+
+/** Installs the kernels kept for this adapter, if any (judging and generation measure nothing). */
+export async function useKeptTuning(gpu: Gpu): Promise<void> {
+  const store = cliTuningStore();
+  if (store) await useKeptMatmulTuning(gpu, store);
 }
 
 /** The store `tract run`, `tract pretrain` and `tract info --tune` use: the file store, or none

@@ -94,6 +94,14 @@ function isCandidate(c: unknown): c is MatmulKernelChoice {
   return MATMUL_CANDIDATES.some((k) => k.variant === (c as MatmulKernelChoice)?.variant && k.wgx === (c as MatmulKernelChoice)?.wgx);
 }
 
+/** Installs the kept timings' choices on this device without measuring anything (a judge, an
+ *  evaluation: the shapes a training run measured serve them too); returns them, or null. */
+export async function useKeptMatmulTuning(gpu: Gpu, store: TuningStore): Promise<MatmulTuning | null> {
+  const t = await loadMatmulTuning(gpu, store);
+  if (t) setMatmulChoices(gpu, t.entries.map((e) => [e.shapeClass, e.choice]));
+  return t;
+}
+
 export interface TuneOptions {
   store?: TuningStore;
   /** Products per timed round (default: enough for ~2 ms of work, 1 to 16). */
@@ -168,6 +176,21 @@ async function timeCandidates(gpu: Gpu, shapeClass: string, s: MatmulShape, o: T
   } finally {
     for (const b of [A, B, C]) b.destroy();
   }
+}
+
+/** What the app's adapter panel shows: one row per shape class. Plain data (posted between threads). */
+export interface KernelTable {
+  adapter: string;
+  rows: { shapeClass: string; shape: string; kernel: string; gflops: number }[];
+}
+
+export function kernelTable(t: MatmulTuning): KernelTable {
+  return {
+    adapter: t.adapter,
+    rows: [...t.entries]
+      .sort((a, b) => a.shapeClass.localeCompare(b.shapeClass))
+      .map((e) => ({ shapeClass: e.shapeClass, shape: `${e.shape.M}×${e.shape.N}×${e.shape.K}`, kernel: describeMatmulKernel(e.choice), gflops: e.gflops })),
+  };
 }
 
 /** Lines for `tract info` and the app: class, winner, rate, and the runner-up's time. */

@@ -1,5 +1,6 @@
 // All UI state in one reducer. Components dispatch actions; the engine worker's replies arrive as
 // actions too ({ type: 'engine', msgs }: everything that arrived since the last animation frame).
+import type { KernelTable } from '../kernels/matmul_tuning.ts';
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { SplitChoice } from '../data/split.ts';
 import { DIGIT_SCALES, resizeLevels, type ScoreLevel } from '../data/levels.ts';
@@ -106,6 +107,8 @@ export interface Notice {
 export interface State {
   view: View;
   gpu: GpuStatus;
+  /** The matmul kernels measured on this adapter (null: none yet). */
+  kernels: KernelTable | null;
   demo: ScoreDemoResult | null;
   demoRunning: boolean;
   /** The demo's logits as the sliders set them (null until the first run returns the defaults). */
@@ -180,6 +183,7 @@ export function viewFromHash(hash: string): View {
 export const initialState: State = {
   view: typeof location === 'undefined' ? 'playground' : viewFromHash(location.hash),
   gpu: { kind: 'probing' },
+  kernels: null,
   demo: null,
   demoRunning: false,
   logits: null,
@@ -291,6 +295,8 @@ function engine(state: State, msg: FromWorker): State {
         gpu: { kind: 'ready', adapter: msg.adapter, granted: msg.granted },
         notices: msg.recovered ? [...state.notices, { text: 'A new GPU device is ready.' }] : state.notices,
       };
+    case 'kernels':
+      return { ...state, kernels: msg.table };
     case 'unavailable':
       return { ...state, gpu: { kind: 'unavailable', reason: msg.reason, fallback: msg.fallback }, demoRunning: false, model: { ...state.model, loading: null } };
     case 'device-lost':

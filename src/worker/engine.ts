@@ -3,6 +3,8 @@
 // their storage. One GPU job trains at a time: a run or a pretraining. It talks only
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
+import { kernelTable, useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { kvTuningStore } from './tuning_store.ts';
 import type { TextSource } from '../data/index.ts';
 import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
 import { plannedStages, type ExperimentEvent, type Report } from '../eval/experiment.ts';
@@ -63,6 +65,8 @@ export class Engine {
   /** The file evaluation in progress (its cancel flag), or null. */
   private fileEval: { cancel: boolean } | null = null;
   private startedUp = false;
+  /** The matmul autotuner's timings, in the app's key-value store. */
+  private readonly tuning: TuningStore;
   private events: { runId: string; t: number; e: ExperimentEvent }[] = [];
   private eventTimer: ReturnType<typeof setTimeout> | null = null;
   private shipped: { report: Report; meta: RunMeta } | null | undefined;
@@ -72,17 +76,22 @@ export class Engine {
     this.deps = deps;
     this.storage = new RunStorage(deps.kv);
     this.ortSession = new OrtJudgeSession(deps.configureOrt);
+    this.tuning = kvTuningStore(deps.kv);
     this.training = new TrainingController({
       gpu: () => this.gpu(),
       post: (m) => this.post(m),
       queueEvent: (runId, t, e) => this.queueEvent(runId, t, e),
       storage: this.storage,
+      tuning: this.tuning,
+      kernelsChanged: () => void this.postKernels(),
     });
     this.pretraining = new PretrainController({
       gpu: () => this.gpu(),
       post: (m) => this.post(m),
       storage: this.storage,
       eventIntervalMs: deps.eventIntervalMs,
+      tuning: this.tuning,
+      kernelsChanged: () => void this.postKernels(),
     });
   }
 
@@ -271,6 +280,14 @@ export class Engine {
     }
   }
 
+  /** The kernels measured on the current adapter, as kept (null when none are yet). */
+  private async postKernels(): Promise<void> {
+    const g = await this.currentGpu();
+    if (!g) return;
+    const t = await useKeptMatmulTuning(g, this.tuning);
+    this.post({ type: 'kernels', table: t ? kernelTable(t) : null });
+  }
+
   private async reacquire(): Promise<void> {
     try {
       const g = await this.gpu();
@@ -287,6 +304,7 @@ export class Engine {
       this.post({ type: 'ready', adapter: g.adapter, granted: limitsRecord(g.limits), recovered: this.everReady });
       this.everReady = true;
       ok = true;
+      await this.postKernels();
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       if (e instanceof GpuUnavailableError || (e instanceof Error && e.name === 'GpuUnavailableError')) this.post({ type: 'unavailable', reason, fallback: fallbackStatus() });

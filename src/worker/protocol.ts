@@ -1,6 +1,7 @@
 // The typed message protocol between the UI (main thread) and the engine worker, which owns the
 // GPUDevice. Plain data only: everything here must survive structured cloning (File objects do).
 // Only types live here, so the UI importing this module pulls in no engine code.
+import type { KernelTable } from '../kernels/matmul_tuning.ts';
 import type { SplitChoice } from '../data/split.ts';
 import type { JudgeExample, LoadIssue, Rubric, Split } from '../data/types.ts';
 import type { TemplateName } from '../data/templates.ts';
@@ -403,6 +404,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterSummary; granted: Record<string, number>; recovered: boolean }
+  /** The matmul kernels measured on this adapter (null: not yet; the first training run measures them). */
+  | { type: 'kernels'; table: KernelTable | null }
   | { type: 'unavailable'; reason: string; fallback: FallbackStatus }
   | { type: 'score-demo'; result: ScoreDemoResult }
   | { type: 'error'; message: string; context?: string }

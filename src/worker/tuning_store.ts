@@ -1,37 +1,26 @@
-// The browser's place for the autotuner's timings (kernels/matmul_tuning.ts): IndexedDB through
-// idb-keyval, one entry per store key. A browser without IndexedDB (private windows of some) keeps
-// them for the page's life only.
-import { createStore, get, set } from 'idb-keyval';
+// The app's place for the autotuner's timings (kernels/matmul_tuning.ts): the engine's key-value
+// store (IndexedDB in the browser, a Map in tests) under tuning/<store key>, so a second visit on
+// the same adapter measures nothing. See storage.ts for the other keys.
 import type { TuningStore } from '../kernels/matmul_tuning.ts';
+import type { KeyValue } from './storage.ts';
 
-export function indexedDbTuningStore(): TuningStore {
-  const memory = new Map<string, string>();
-  let db: ReturnType<typeof createStore> | null = null;
-  try {
-    db = typeof indexedDB === 'undefined' ? null : createStore('tract-web-tuning', 'timings');
-  } catch {
-    db = null;
-  }
+export const TUNING_PREFIX = 'tuning/';
+
+export function kvTuningStore(kv: KeyValue): TuningStore {
   return {
-    where: db ? 'IndexedDB (tract-web-tuning)' : 'memory',
+    where: 'this browser (IndexedDB)',
     async read(key) {
-      if (memory.has(key)) return memory.get(key)!;
-      if (!db) return null;
       try {
-        const v = await get<string>(key, db);
+        const v = await kv.get<string>(TUNING_PREFIX + key);
         return typeof v === 'string' ? v : null;
       } catch {
         return null;
       }
     },
     async write(key, value) {
-      memory.set(key, value);
-      if (!db) return;
-      try {
-        await set(key, value, db);
-      } catch {
-        // Quota or a closed database: the timings stay in memory for this page.
-      }
+      // A full quota or a closed database: the timings still serve this session (tuneMatmul has
+      // installed them); they are measured again next time.
+      await kv.set(TUNING_PREFIX + key, value).catch(() => undefined);
     },
   };
 }

@@ -2,6 +2,7 @@
 // to do when it is not there.
 import type { GpuStatus } from '../state.ts';
 import { formatBytes } from '../format.ts';
+import type { KernelTable } from '../../kernels/matmul_tuning.ts';
 
 const SHOWN_LIMITS = [
   'maxStorageBufferBindingSize',
@@ -33,7 +34,7 @@ export function NoWebGpu({ status }: { status: Extract<GpuStatus, { kind: 'unava
   );
 }
 
-export function AdapterPanel({ status }: { status: GpuStatus }) {
+export function AdapterPanel({ status, kernels = null }: { status: GpuStatus; kernels?: KernelTable | null }) {
   if (status.kind === 'probing') return <p aria-busy="true">Looking for a GPU adapter…</p>;
   if (status.kind === 'unavailable') return <p className="warning">No WebGPU: {status.reason}</p>;
   if (status.kind === 'lost') return <p className="warning">The GPU device was lost ({status.message}); getting a new one…</p>;
@@ -65,8 +66,56 @@ export function AdapterPanel({ status }: { status: GpuStatus }) {
           ))}
         </tbody>
       </table>
+      <KernelChoices table={kernels} />
     </div>
   );
+}
+
+/** The matmul kernel measured fastest per shape class on this adapter (kernels/matmul_tuning.ts). */
+function KernelChoices({ table }: { table: KernelTable | null }) {
+  if (!table || table.rows.length === 0) {
+    return (
+      <p className="muted" data-testid="kernel-choices">
+        Matmul kernels: not measured on this adapter yet. A training run (or pretraining) times every candidate kernel for its shapes first and keeps the
+        fastest; until then the engine uses its built-in choice for this kind of adapter.
+      </p>
+    );
+  }
+  return (
+    <details data-testid="kernel-choices">
+      <summary>
+        Matmul kernels chosen by measurement: {table.rows.length} shape classes, {summarise(table)}
+      </summary>
+      <table className="limits">
+        <thead>
+          <tr>
+            <th>shape class (op(A) op(B), M×N×K)</th>
+            <th>timed at</th>
+            <th>fastest kernel</th>
+            <th>GFLOP/s</th>
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r) => (
+            <tr key={r.shapeClass}>
+              <td>{r.shapeClass}</td>
+              <td>{r.shape}</td>
+              <td>{r.kernel}</td>
+              <td>{r.gflops.toFixed(2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+/** "mostly vec4 8×8, up to 1.81 GFLOP/s". */
+function summarise(t: KernelTable): string {
+  const counts = new Map<string, number>();
+  for (const r of t.rows) counts.set(r.kernel, (counts.get(r.kernel) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0][0];
+  return `mostly ${top}, up to ${Math.max(...t.rows.map((r) => r.gflops)).toFixed(2)} GFLOP/s`;
 }
 
 export function adapterLabel(status: GpuStatus): string {

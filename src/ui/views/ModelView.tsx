@@ -112,7 +112,7 @@ export function ModelView({ state, dispatch, send }: { state: State; dispatch: D
 
       <section className="card">
         <h2>WebGPU adapter</h2>
-        <AdapterPanel status={state.gpu} />
+        <AdapterPanel status={state.gpu} kernels={state.kernels} />
       </section>
     </div>
   );
