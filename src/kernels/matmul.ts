@@ -1,7 +1,7 @@
 // Launchers for matrix products: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]), row-major f32, batched.
 // Three kernels compute the same thing: matmul.wgsl (8×8 register blocks in private arrays, for
 // CPU Vulkan drivers, where workgroup-memory tiling loses), matmul_vec4.wgsl (4×4 blocks in vec4
-// accumulators, no private arrays) and matmul_tiled.wgsl (workgroup tiles + register blocks, for
+// accumulators, no private arrays; 4×8 as 'vec4wide', 8×8 as 'vec4x8') and matmul_tiled.wgsl (workgroup tiles + register blocks, for
 // GPUs). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
 // has, `matmulVariantFor` picks by adapter. Tests run every candidate.
 import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
@@ -15,13 +15,14 @@ const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl), ['A', 'B
 const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl), ['A', 'B', 'C']);
 const vec4Kernel = defineKernel(shader('matmul_vec4.wgsl', matmulVec4Wgsl), ['A', 'B', 'C']);
 
-export type MatmulVariant = 'registers' | 'vec4' | 'tiled';
+export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled';
 
-/** The kernel before measurement, by kind of adapter: SwiftShader the vec4 kernel (1.8 GFLOP/s
- *  there against 0.5 for the register kernel, `tract bench matmul`), other CPU drivers (lavapipe)
- *  the register kernel, GPUs the tiled one. */
+/** The kernel before measurement, by kind of adapter: SwiftShader the 8×8 vec4 kernel (3.2–4.2
+ *  GFLOP/s there against 0.4–0.5 for the register kernel, `tract bench matmul`), other CPU drivers
+ *  (lavapipe, where the register kernel runs 20–22 and the vec4 ones 15–17) the register kernel,
+ *  GPUs the tiled one. */
 export function matmulVariantFor(gpu: Gpu): MatmulVariant {
-  if (/swiftshader/i.test(`${gpu.adapter.vendor} ${gpu.adapter.architecture} ${gpu.adapter.description}`)) return 'vec4';
+  if (/swiftshader/i.test(`${gpu.adapter.vendor} ${gpu.adapter.architecture} ${gpu.adapter.description}`)) return 'vec4x8';
   return isCpuAdapter(gpu.adapter) ? 'registers' : 'tiled';
 }
 
@@ -34,16 +35,22 @@ export interface MatmulKernelChoice {
 
 /** Every kernel the autotuner (matmul_tuning.ts) times for a shape. */
 export const MATMUL_CANDIDATES: readonly MatmulKernelChoice[] = [
-  { variant: 'registers', wgx: 2 },
+  // The plain 4×4 vec4 kernel and 2-column register workgroups lost every shape on lavapipe and
+  // SwiftShader when they were candidates (`tract bench matmul`, 2026-12-06), so they are timed no
+  // more; tests still run them.
   { variant: 'registers', wgx: 4 },
   { variant: 'registers', wgx: 8 },
   { variant: 'registers', wgx: 16 },
   { variant: 'registers', wgx: 32 },
-  { variant: 'vec4', wgx: 8 },
-  { variant: 'vec4', wgx: 16 },
+  { variant: 'vec4wide', wgx: 8 },
+  { variant: 'vec4wide', wgx: 16 },
+  { variant: 'vec4x8', wgx: 8 },
+  { variant: 'vec4x8', wgx: 16 },
   { variant: 'tiled' },
 ];
 
+/** Every kernel there is (tests run them all against the reference). */
+export const MATMUL_KERNELS: readonly MatmulKernelChoice[] = [{ variant: 'registers', wgx: 2 }, { variant: 'vec4', wgx: 8 }, { variant: 'vec4', wgx: 16 }, ...MATMUL_CANDIDATES];
 /** A choice as text ("registers 8×8", "tiled 64×64"), for tables and logs. */
 export function describeMatmulKernel(k: MatmulKernelChoice): string {
   return k.variant === 'tiled' ? 'tiled 64×64' : `${k.variant} ${k.wgx}×${64 / k.wgx!}`;
@@ -127,17 +134,18 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   if (kernel.variant === 'tiled') {
     rec.run(tiledKernel, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
   } else {
-    // WGX × WGY invocations of TM × TN outputs each (8 × 8 in matmul.wgsl, 4 × 4 in matmul_vec4.wgsl),
-    // 64 per workgroup.
+    // WGX × WGY invocations of TM × TN outputs each (8 × 8 in matmul.wgsl; 4 × 4 in matmul_vec4.wgsl,
+    // 4 × 8 with its WIDE override, 8 × 8 with WIDE and TALL), 64 per workgroup.
     const WGX = kernel.wgx!;
     if (!(WGX >= 1 && WGX <= 64 && Number.isInteger(Math.log2(WGX)))) throw new KernelArgumentError(name, `wgx must be a power of two ≤ 64, got ${WGX}`);
     const WGY = 64 / WGX;
-    const t = kernel.variant === 'vec4' ? 4 : 8;
-    rec.run(kernel.variant === 'vec4' ? vec4Kernel : registersKernel, {
+    // Outputs per invocation: rows × columns.
+    const [tm, tn] = kernel.variant === 'registers' || kernel.variant === 'vec4x8' ? [8, 8] : kernel.variant === 'vec4wide' ? [4, 8] : [4, 4];
+    rec.run(kernel.variant === 'registers' ? registersKernel : vec4Kernel, {
       params,
       buffers: { A, B, C },
-      workgroups: [Math.ceil(N / (t * WGX)), Math.ceil(M / (t * WGY)), batch],
-      overrides: { ...overrides, WGX, WGY },
+      workgroups: [Math.ceil(N / (tn * WGX)), Math.ceil(M / (tm * WGY)), batch],
+      overrides: { ...overrides, WGX, WGY, ...(kernel.variant === 'vec4wide' ? { WIDE: 1 } : kernel.variant === 'vec4x8' ? { WIDE: 1, TALL: 1 } : {}) },
     });
   }
 }

@@ -4,7 +4,7 @@
 // backward products; and the backward formulas vs finite differences.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { describeMatmulKernel, matmul, matmulBackwardA, matmulBackwardB, MATMUL_CANDIDATES, type MatmulKernelChoice, type MatmulShape } from '../../src/kernels/matmul.ts';
+import { describeMatmulKernel, matmul, matmulBackwardA, matmulBackwardB, MATMUL_KERNELS, type MatmulKernelChoice, type MatmulShape } from '../../src/kernels/matmul.ts';
 import { matmulRef } from '../../src/reference/matmul.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -45,12 +45,12 @@ async function check(s: MatmulShape, kernel: MatmulKernelChoice) {
   expectClose(await readF32(gpu, C, n.c), ref, TOL.matmul, 'C');
 }
 
-describe.each(MATMUL_CANDIDATES.map((k) => [describeMatmulKernel(k), k] as const))('matmul (%s kernel) vs reference', (_name, kernel) => {
+describe.each(MATMUL_KERNELS.map((k) => [describeMatmulKernel(k), k] as const))('matmul (%s kernel) vs reference', (_name, kernel) => {
   for (const s of shapes) it(s.label, () => check(s, kernel));
 });
 
 describe('matmul backward products', () => {
-  for (const kernel of MATMUL_CANDIDATES) {
+  for (const kernel of MATMUL_KERNELS) {
     it(`dA = dC·Bᵀ and dB = Aᵀ·dC (${describeMatmulKernel(kernel)}), batched 2 × 21×34×18`, async () => {
       const gpu = await testGpu();
       const M = 21, N = 34, K = 18, batch = 2;
