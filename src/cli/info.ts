@@ -7,6 +7,7 @@ import { makeConfig } from '../model/config.ts';
 import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { parseFlags } from './args.ts';
+import { ProgressBar } from './progress.ts';
 import type { Command } from './main.ts';
 import { DEFAULT_BASE_MODEL } from './pretrain.ts';
 import { cliTuningStore } from './tuning_store.ts';
@@ -27,12 +28,13 @@ export const command: Command = {
     if (store && values.tune) {
       const t = performance.now();
       const config = makeConfig({ ...DEFAULT_BASE_MODEL });
+      const bar = new ProgressBar();
+      bar.begin('timing matmul kernels');
       const r = await tuneMatmul(gpu, trainingMatmulShapes(config, DEFAULT_CONFIG.finetune.batchSize, config.seqLen), {
         store,
-        onProgress: (done, total) => process.stderr.write(`\rtiming matmul kernels: ${done}/${total} shape classes`),
+        onProgress: (done, total) => bar.update(done, total, 'shape classes'),
       });
-      if (r.measured > 0) process.stderr.write('\n');
-      process.stderr.write(`${tuneSummary(r, (performance.now() - t) / 1000, store)}\n`);
+      bar.end(tuneSummary(r, (performance.now() - t) / 1000, store));
       tuning = r.tuning;
     } else if (store) {
       tuning = await loadMatmulTuning(gpu, store);

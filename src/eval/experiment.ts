@@ -368,6 +368,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
 
   if (options.tuning) {
+    emit({ type: 'log', message: `matmul kernels: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
     const t = performance.now();
     const shapes = [config.finetune.batchSize, config.stage0.batchSize].flatMap((B) => trainingMatmulShapes(modelConfig, B, T));
     const r = await tuneMatmul(gpu, shapes, { store: options.tuning });
