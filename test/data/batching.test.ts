@@ -185,7 +185,7 @@ describe('packing details', () => {
     expect(usedLength(b)).toBe(longest + 1); // the EOS target sits at t = scoreIndex, after the score position scoreIndex − 1
     const cut = trimTrainBatch(b, longest + 3);
     expect(cut.seqLen).toBe(longest + 3);
-    seqs.forEach((s, row) => {
+    seqs.forEach((_s, row) => {
       for (let t = 0; t < cut.seqLen; t++) {
         expect(cut.inputIds[row * cut.seqLen + t]).toBe(b.inputIds[row * 200 + t]);
         expect(cut.targets[row * cut.seqLen + t]).toBe(b.targets[row * 200 + t]);

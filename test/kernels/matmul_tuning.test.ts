@@ -153,7 +153,8 @@ describe('trainingMatmulShapes', () => {
       if (kernel.shader.name.startsWith('matmul')) {
         const [M, N, K] = args.params as number[];
         const o = args.overrides as Record<string, number>;
-        const batch = (args.workgroups as number[])[2] ?? 1;
+        const wg = args.workgroups;
+        const batch = typeof wg === 'number' ? 1 : (wg[2] ?? 1);
         seen.add(matmulShapeClass({ M, N, K, batch, transA: o.TRANS_A === 1, transB: o.TRANS_B === 1 }));
       }
       return orig.call(this, kernel, args);

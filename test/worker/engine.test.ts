@@ -189,6 +189,8 @@ describe('engine: training', () => {
   it('trains a smoke run through both stages, pausing and resuming, and reports its results', async () => {
     const h = harness();
     await h.send({ type: 'probe' });
+    // Nothing measured on this adapter yet; the run measures its matmul shapes before its first stage.
+    expect((await h.next('kernels')).table).toBeNull();
     const cfg = smoke();
     await h.send({ type: 'train-start', config: cfg, label: 'smoke', seed: { kind: 'scratch' } });
     const started = await h.next('run-status', (m) => m.meta.status === 'running');
@@ -205,6 +207,11 @@ describe('engine: training', () => {
     await h.send({ type: 'train-resume', runId: id });
     const results = await h.next('run-results', (m) => m.runId === id);
     await h.status(id, 'done');
+    const kernels = h.msgs.filter((m) => m.type === 'kernels').map((m) => m.table);
+    expect(kernels.length).toBeGreaterThanOrEqual(2);
+    expect(kernels.at(-1)!.rows.length).toBeGreaterThan(5);
+    expect(kernels.at(-1)!.rows.every((r) => r.gflops > 0)).toBe(true);
+    expect((await h.kv.keys()).some((k) => k.startsWith('tuning/matmul/'))).toBe(true);
     const events = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
     const steps = events.filter((e) => e.type === 'step');
     expect(new Set(steps.map((e) => e.stage))).toEqual(new Set(['seed', 'stage1', 'tract']));

@@ -1,0 +1,36 @@
+// The adapter panel lists the matmul kernels measured on the adapter (the worker posts them after
+// startup and after a run measured its shapes): a 'kernels' message reaches the state, the panel
+// shows one row per shape class with its kernel and rate, or says nothing was measured yet.
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import { AdapterPanel } from '../../src/ui/components/AdapterPanel.tsx';
+import { initialState, reducer } from '../../src/ui/state.ts';
+import type { KernelTable } from '../../src/kernels/matmul_tuning.ts';
+import type { AdapterSummary } from '../../src/gpu/index.ts';
+
+const adapter: AdapterSummary = { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader', runtime: 'browser', features: [], limits: {} };
+const table: KernelTable = {
+  adapter: 'google swiftshader [browser]',
+  rows: [
+    { shapeClass: 'NT 1024x64x64', shape: '1152×64×64', kernel: 'vec4x8 16×4', gflops: 3.21 },
+    { shapeClass: 'NN 1024x64x256', shape: '1152×64×176', kernel: 'vec4x8 16×4', gflops: 4.05 },
+    { shapeClass: 'TN 64x256x1024', shape: '64×176×1152', kernel: 'vec4wide 8×8', gflops: 2.5 },
+  ],
+};
+
+describe('the kernels measured on the adapter', () => {
+  it('reach the state and the panel: one row per class, the usual winner and the best rate in the summary', () => {
+    let s = reducer(initialState, { type: 'engine', msgs: [{ type: 'ready', adapter, granted: {}, recovered: false }] });
+    expect(s.kernels).toBeNull();
+    const before = renderToStaticMarkup(createElement(AdapterPanel, { status: s.gpu, kernels: s.kernels }));
+    expect(before).toContain('Matmul kernels: not measured on this adapter yet');
+    s = reducer(s, { type: 'engine', msgs: [{ type: 'kernels', table }] });
+    expect(s.kernels).toEqual(table);
+    const html = renderToStaticMarkup(createElement(AdapterPanel, { status: s.gpu, kernels: s.kernels }));
+    expect(html).toContain('Matmul kernels chosen by measurement: 3 shape classes, mostly vec4x8 16×4, up to 4.05 GFLOP/s');
+    expect((html.match(/<td>vec4x8 16×4<\/td>/g) ?? []).length).toBe(2);
+    expect(html).toContain('<td>TN 64x256x1024</td><td>64×176×1152</td><td>vec4wide 8×8</td><td>2.50</td>');
+    expect(html).not.toContain('not measured');
+  });
+});
