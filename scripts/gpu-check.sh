@@ -181,13 +181,15 @@ say "Vulkan driver: ${icd_from:-none found (Dawn will report no adapter)}"
 
 # --- the steps ----------------------------------------------------------------------------------
 if [ $smoke = 1 ]; then
-  c_info=60; c_mm=60; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
+  c_info=60; c_mm=90; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
   mm_sizes=64,128; shapes=stories260K; steps=1; reps=1; gen_configs=stories260K
 else
   c_info=30; c_mm=90; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540
   mm_sizes=512,1024,2048,4096; shapes=stories260K,llama-25M,llama-100M; steps=4; reps=3; gen_configs=
 fi
 
+# The matmul autotuner keeps its timings with the results (and `tract run` reuses them).
+export TRACT_TUNING_DIR="$work/tuning"
 step info "$c_info" info --json
 if ! grep -q '"adapter"' "$work/step.out" 2>/dev/null; then
   # No adapter: the loader's own account of which drivers it tried, for the next attempt.
@@ -196,7 +198,9 @@ if ! grep -q '"adapter"' "$work/step.out" 2>/dev/null; then
 fi
 has_f16=$(grep -c '"shader-f16"' "$work/step.out" 2>/dev/null || true)
 
-TRACT_BENCH_MATMUL_SIZES=$mm_sizes step matmul "$c_mm" bench matmul --json
+TRACT_BENCH_BROWSER=0 TRACT_BENCH_MATMUL_SIZES=$mm_sizes step matmul "$c_mm" bench matmul --json
+# Which kernel the autotuner picks per shape class of the default run, and its GFLOP/s.
+step kernels "$c_info" info --tune --json
 note "{\"step\": \"matmul-f16\", \"status\": \"skipped\", \"why\": \"the engine has no f16 matmul yet (issue 13 item 2): only f32 is measured\", \"adapterHasShaderF16\": $([ "${has_f16:-0}" -gt 0 ] && echo true || echo false)}"
 say "matmul f16: not measured: the engine has no f16 matmul yet (issue 13 item 2)"
 step score "$c_score" bench score --json

@@ -22,7 +22,8 @@ import type { Command } from './main.ts';
 import { ProgressBar } from './progress.ts';
 import { outputDir, writeFileAtomic } from './paths.ts';
 
-export const DEFAULT_BASE_MODEL = { dim: 64, nLayers: 4, nHeads: 4, nKvHeads: 2, vocabSize: 1024, seqLen: 288 } as const;
+export { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
+import { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
 
 const USAGE = `usage: tract pretrain [--out <dir>] [--steps N] [--batch B] [--seq-len T] [--lr X] [--seed S] [--corpus-seed S]
                       [--dim C] [--layers L] [--heads H] [--kv-heads KH] [--vocab V]

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Gpu } from '../gpu/index.ts';
 import { useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
 import { writeFileAtomic } from './paths.ts';
+import { hash32 } from '../data/rng.ts';
 
 export function tuningDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TRACT_TUNING_DIR) return env.TRACT_TUNING_DIR;
@@ -17,10 +18,8 @@ export function tuningDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** A file name for a key: readable head plus a hash, no path characters. */
 function fileFor(key: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
   const head = key.split('/')[0].replace(/[^A-Za-z0-9_-]/g, '_');
-  return `${head}-${h.toString(16).padStart(8, '0')}.json`;
+  return `${head}-${hash32(key).toString(16).padStart(8, '0')}.json`;
 }
 
 export function fileTuningStore(dir = tuningDir(), warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): TuningStore {

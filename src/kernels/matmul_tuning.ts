@@ -9,6 +9,7 @@
 // reuse saves), on GPUs the reverse; among the register kernels, how many invocation columns a
 // workgroup has decides how many idle past a narrow output and how the driver vectorises them.
 import { adapterName, createBuffer, Recorder, type Gpu } from '../gpu/index.ts';
+import { hash32 } from '../data/rng.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
@@ -43,21 +44,11 @@ export interface MatmulTuning {
 
 const FORMAT = 1;
 
-/** FNV-1a of a string, hex: names the kernel sources in the store key. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 /** The store key of a device's matmul timings: its adapter (name, runtime, description) and the
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${fnv1a(matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** The stored timings for this device, or null (none, another format, or unreadable JSON: a
@@ -86,7 +77,8 @@ function isEntry(e: unknown): e is MatmulTuningEntry {
     typeof x.ms === 'number' &&
     typeof x.gflops === 'number' &&
     isCandidate(x.choice) &&
-    Array.isArray(x.candidates)
+    Array.isArray(x.candidates) &&
+    x.candidates.every((c) => typeof c?.ms === 'number' && typeof c.choice?.variant === 'string')
   );
 }
 

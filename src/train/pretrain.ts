@@ -35,6 +35,9 @@ export interface PretrainOptions {
   devBatches: number;
 }
 
+/** The shipped base's shape (public/base), `tract pretrain`'s default. */
+export const DEFAULT_BASE_MODEL = { dim: 64, nLayers: 4, nHeads: 4, nKvHeads: 2, vocabSize: 1024, seqLen: 288 } as const;
+
 export const DEFAULT_PRETRAIN: Omit<PretrainOptions, 'seqLen'> = {
   steps: 1500,
   batchSize: 16,

@@ -82,7 +82,7 @@ export interface BasePreset {
 
 /**
  * Shapes for the Train view's "Pretrain a base". 'shipped' is `tract pretrain`'s default shape
- * and settings (src/cli/pretrain.ts: DEFAULT_BASE_MODEL, DEFAULT_PRETRAIN; a test keeps them
+ * and settings (src/train/pretrain.ts: DEFAULT_BASE_MODEL, DEFAULT_PRETRAIN; a test keeps them
  * equal), so with corpus seed 1 it pretrains what public/base ships.
  */
 export const BASE_PRESETS: BasePreset[] = [

@@ -45,6 +45,14 @@ export const VIEWS: { id: View; title: string }[] = [
   { id: 'learn', title: 'Learn' },
 ];
 
+export interface KernelsState {
+  table: KernelTable | null;
+  /** Shape classes timed so far while a measurement runs. */
+  measuring: { done: number; total: number } | null;
+  /** What the last measurement did ("102 shape classes timed in 15.0 s …"). */
+  note: string | null;
+}
+
 export type GpuStatus =
   | { kind: 'probing' }
   | { kind: 'ready'; adapter: AdapterSummary; granted: Record<string, number> }
@@ -107,8 +115,8 @@ export interface Notice {
 export interface State {
   view: View;
   gpu: GpuStatus;
-  /** The matmul kernels measured on this adapter (null: none yet). */
-  kernels: KernelTable | null;
+  /** The matmul kernels measured on this adapter (table null: none yet), and a measurement under way. */
+  kernels: KernelsState;
   demo: ScoreDemoResult | null;
   demoRunning: boolean;
   /** The demo's logits as the sliders set them (null until the first run returns the defaults). */
@@ -183,7 +191,7 @@ export function viewFromHash(hash: string): View {
 export const initialState: State = {
   view: typeof location === 'undefined' ? 'playground' : viewFromHash(location.hash),
   gpu: { kind: 'probing' },
-  kernels: null,
+  kernels: { table: null, measuring: null, note: null },
   demo: null,
   demoRunning: false,
   logits: null,
@@ -235,6 +243,8 @@ export type Action =
   | { type: 'engine'; msgs: FromWorker[] }
   | { type: 'view'; view: View }
   | { type: 'demo-requested' }
+  /** The Measure button of the adapter panel was pressed (the worker was sent 'kernels-measure'). */
+  | { type: 'kernels-requested' }
   | { type: 'logit'; token: number; value: number }
   | { type: 'gold'; value: number }
   | { type: 'demo-levels'; levels: 5 | 10 }
@@ -296,7 +306,9 @@ function engine(state: State, msg: FromWorker): State {
         notices: msg.recovered ? [...state.notices, { text: 'A new GPU device is ready.' }] : state.notices,
       };
     case 'kernels':
-      return { ...state, kernels: msg.table };
+      return { ...state, kernels: { table: msg.table, measuring: null, note: msg.note ?? state.kernels.note } };
+    case 'kernels-progress':
+      return { ...state, kernels: { ...state.kernels, measuring: { done: msg.done, total: msg.total } } };
     case 'unavailable':
       return { ...state, gpu: { kind: 'unavailable', reason: msg.reason, fallback: msg.fallback }, demoRunning: false, model: { ...state.model, loading: null } };
     case 'device-lost':
@@ -317,6 +329,7 @@ function engine(state: State, msg: FromWorker): State {
         demoRunning: false,
         data: msg.context?.startsWith('data-') ? { ...state.data, loading: null } : state.data,
         model: msg.context?.startsWith('model-') ? { ...state.model, loading: null } : state.model,
+        kernels: msg.context === 'kernels-measure' ? { ...state.kernels, measuring: null } : state.kernels,
         errors: [...state.errors, msg.message],
       };
     case 'notice':
@@ -435,6 +448,8 @@ export function reducer(state: State, action: Action): State {
     case 'view':
       // Errors belong to the view they were raised in (a device loss is also in the status bar): leaving it clears them.
       return action.view === state.view ? state : { ...state, view: action.view, errors: [] };
+    case 'kernels-requested':
+      return { ...state, kernels: { ...state.kernels, measuring: { done: 0, total: 0 } } };
     case 'demo-requested':
       return { ...state, demoRunning: true };
     case 'logit': {

@@ -3,7 +3,11 @@
 // their storage. One GPU job trains at a time: a run or a pretraining. It talks only
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
-import { kernelTable, useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { kernelTable, tuneMatmul, tuneSummary, useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { makeConfig } from '../model/config.ts';
+import { DEFAULT_CONFIG } from '../eval/config.ts';
+import { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
 import { kvTuningStore } from './tuning_store.ts';
 import type { TextSource } from '../data/index.ts';
 import { GpuUnavailableError, adapterName, limitsRecord, requestGpu as defaultRequestGpu, type Gpu, type GpuOptions } from '../gpu/index.ts';
@@ -82,16 +86,12 @@ export class Engine {
       post: (m) => this.post(m),
       queueEvent: (runId, t, e) => this.queueEvent(runId, t, e),
       storage: this.storage,
-      tuning: this.tuning,
-      kernelsChanged: () => void this.postKernels(),
     });
     this.pretraining = new PretrainController({
       gpu: () => this.gpu(),
       post: (m) => this.post(m),
       storage: this.storage,
       eventIntervalMs: deps.eventIntervalMs,
-      tuning: this.tuning,
-      kernelsChanged: () => void this.postKernels(),
     });
   }
 
@@ -135,6 +135,8 @@ export class Engine {
     switch (msg.type) {
       case 'probe':
         return this.probe();
+      case 'kernels-measure':
+        return this.measureKernels();
       case 'score-demo': {
         const result = await runScoreDemo(await this.gpu(), msg.logits, msg.gold, msg.levels ?? 5);
         return this.post({ type: 'score-demo', result });
@@ -280,7 +282,25 @@ export class Engine {
     }
   }
 
-  /** The kernels measured on the current adapter, as kept (null when none are yet). */
+  /**
+   * Times the matmul candidates for the default run's shapes (the shipped base, batch 4) on this
+   * adapter and keeps the fastest, with progress. On request, not before every run: on a CPU
+   * adapter it takes a minute or more, which a first visit should not wait for; a GPU takes
+   * seconds. Until then (and on a device that has none kept) the built-in choice for the kind of
+   * adapter runs.
+   */
+  private async measureKernels(): Promise<void> {
+    const g = await this.gpu();
+    const config = makeConfig({ ...DEFAULT_BASE_MODEL });
+    const t = performance.now();
+    const r = await tuneMatmul(g, trainingMatmulShapes(config, DEFAULT_CONFIG.finetune.batchSize, config.seqLen), {
+      store: this.tuning,
+      onProgress: (done, total) => this.post({ type: 'kernels-progress', done, total }),
+    });
+    this.post({ type: 'kernels', table: kernelTable(r.tuning), note: tuneSummary(r, (performance.now() - t) / 1000, this.tuning) });
+  }
+
+  /** The kernels measured on the current adapter, as kept (null when none are yet); installs them. */
   private async postKernels(): Promise<void> {
     const g = await this.currentGpu();
     if (!g) return;
@@ -292,6 +312,7 @@ export class Engine {
     try {
       const g = await this.gpu();
       this.post({ type: 'ready', adapter: g.adapter, granted: limitsRecord(g.limits), recovered: true });
+      await this.postKernels();
     } catch (e) {
       this.post({ type: 'error', message: `could not get a new GPU device after the loss: ${(e as Error).message}`, context: 'device' });
     }

@@ -3,8 +3,6 @@
 // checkpoint and ends with the weights an uninterrupted run would have), cooperative pause and
 // cancel through the awaited event handler (as training.ts does for runs), the charted history
 // kept and saved as it grows, and at the end the F16 base file a TRACT run can start from.
-import { tuneMatmul, type TuningStore } from '../kernels/matmul_tuning.ts';
-import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import type { Gpu } from '../gpu/index.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { checkActivationLimits } from '../model/activations.ts';
@@ -23,9 +21,6 @@ export interface PretrainHost {
   storage: RunStorage;
   /** Batching interval of pretraining events (ms). */
   eventIntervalMs?: number;
-  /** Where the matmul autotuner keeps its timings; pretraining measures its shapes first. */
-  tuning?: TuningStore;
-  kernelsChanged?(): void;
 }
 
 interface Active {
@@ -225,10 +220,6 @@ export class PretrainController {
         try {
           const o = a.meta.options;
           const tokenizer = baseTokenizer(o.corpusSeed, a.meta.request.shape.vocabSize);
-          if (this.host.tuning) {
-            const r = await tuneMatmul(gpu, trainingMatmulShapes(a.meta.config, o.batchSize, o.seqLen), { store: this.host.tuning });
-            if (r.measured > 0) this.host.kernelsChanged?.();
-          }
           model = new DeviceModel(gpu, a.meta.config, { training: true });
           a.fresh = true;
           const log = await pretrainBase(model, tokenizer, o, store, (e) => this.onEvent(a, e));

@@ -3,7 +3,6 @@
 // paused; cancel throws), the charted history kept and saved as it grows, and recovery from a lost
 // GPU device: the run starts again on a new device and continues after its last finished stage
 // (every finished stage is a checkpoint in the store).
-import type { TuningStore } from '../kernels/matmul_tuning.ts';
 import { validateExperimentConfig, type ExperimentConfig } from '../eval/config.ts';
 import { checkSeedModel, plannedStages, runExperiment, type ExperimentEvent, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
@@ -29,18 +28,12 @@ export interface TrainingHost {
   /** Queues an event for the UI (sent in batches). */
   queueEvent(runId: string, t: number, e: ExperimentEvent): void;
   storage: RunStorage;
-  /** Where the matmul autotuner keeps its timings; a run measures its shapes before training. */
-  tuning?: TuningStore;
-  /** Called once a run has its kernels measured (the adapter panel shows them). */
-  kernelsChanged?(): void;
 }
 
 interface Active {
   meta: RunMeta;
   history: RunHistory;
   paused: boolean;
-  /** Whether kernelsChanged was called for this run. */
-  kernelsPosted?: boolean;
   cancelled: boolean;
   wake: (() => void) | null;
   lastSave: number;
@@ -172,11 +165,7 @@ export class TrainingController {
     this.host.queueEvent(a.meta.id, t, e);
     if (a.cancelled) throw new Cancelled();
     // Only step and stage events are awaited by runExperiment: pause there.
-    if (e.type === 'stage') {
-      // The kernels are measured before the first stage (runExperiment with options.tuning).
-      if (!a.kernelsPosted) (a.kernelsPosted = true), this.host.kernelsChanged?.();
-      return this.boundary(a, e.status !== 'start');
-    }
+    if (e.type === 'stage') return this.boundary(a, e.status !== 'start');
     if (e.type === 'step') {
       if (t - a.lastSave > SAVE_EVERY_MS) void this.saveHistory(a).catch(() => {});
       if (a.paused) return this.waitWhilePaused(a);
@@ -219,7 +208,7 @@ export class TrainingController {
           const seedModel = meta.seedModel ? await this.loadSeed(meta) : undefined;
           const data = meta.data ? await readRunData((n) => storage.readArtifact(meta.id, n)) : undefined;
           if (meta.data && !data) throw new Error(`run "${meta.label}" lost its data (${RUN_DATA_ARTIFACT})`);
-          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e), { seedModel, data: data ?? undefined, tuning: this.host.tuning });
+          const report = await runExperiment(gpu, meta.config, store, (e) => this.onEvent(a, e), { seedModel, data: data ?? undefined });
           await store.write('report.json', JSON.stringify(report));
           await store.write('report.md', renderMarkdown(report, `tract-web in the browser: run "${meta.label}"`));
           const evaluation = await evalFromArtifacts(meta.config, meta.config.seeds[0], (n) => storage.readArtifact(meta.id, n));

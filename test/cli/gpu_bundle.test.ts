@@ -70,11 +70,16 @@ describe('GPU check bundle', () => {
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Line);
     expect(lines[0].icd).toBe(`NVIDIA ICD ${join(icdDir, 'nvidia_icd.json')}`);
     const status = Object.fromEntries(lines.filter((l) => l.status && l.step).map((l) => [l.step, l.status]));
-    expect(status).toEqual({ info: 'ok', matmul: 'ok', 'matmul-f16': 'skipped', score: 'ok', train: 'ok', generate: 'ok', judge: 'ok', 'judge-cli': 'ok', run: 'ok' });
+    expect(status).toEqual({ info: 'ok', matmul: 'ok', 'matmul-f16': 'skipped', kernels: 'ok', score: 'ok', train: 'ok', generate: 'ok', judge: 'ok', 'judge-cli': 'ok', run: 'ok' });
     const results_ = (step: string) => lines.filter((l) => l.step === step && l.result).map((l) => l.result!);
     expect(String(results_('info')[0].adapter)).toMatch(/llvmpipe/);
-    expect(results_('matmul').map((r) => r.size)).toEqual([64, 128]);
-    for (const r of results_('matmul')) expect(r.gflops).toBeGreaterThan(0);
+    const matmul = results_('matmul');
+    expect(matmul.filter((r) => r.size).map((r) => r.size)).toEqual([64, 128]);
+    // Then the autotuner's timing of every candidate at the same sizes (Node only in the bundle).
+    expect(matmul.filter((r) => r.kind === 'tuning').map((r) => r.shape)).toEqual(['64×64×64', '128×128×128']);
+    for (const r of matmul) expect(r.gflops).toBeGreaterThan(0);
+    const kernels = results_('kernels')[0] as { matmulTuning: { entries: unknown[] } };
+    expect(kernels.matmulTuning.entries.length).toBeGreaterThan(50);
     expect(results_('score').map((r) => r.V)).toEqual([32000, 512]);
     const train = results_('train');
     expect(train).toHaveLength(1);

@@ -1,6 +1,7 @@
-// The adapter panel lists the matmul kernels measured on the adapter (the worker posts them after
-// startup and after a run measured its shapes): a 'kernels' message reaches the state, the panel
-// shows one row per shape class with its kernel and rate, or says nothing was measured yet.
+// The adapter panel lists the matmul kernels measured on the adapter (the worker posts the kept ones
+// after startup, and new ones when the Measure button had it time them): the button's action and the
+// worker's progress reach the state, the panel shows the progress, one row per shape class with its
+// kernel and rate, or says nothing was measured yet.
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
@@ -21,16 +22,28 @@ const table: KernelTable = {
 
 describe('the kernels measured on the adapter', () => {
   it('reach the state and the panel: one row per class, the usual winner and the best rate in the summary', () => {
-    let s = reducer(initialState, { type: 'engine', msgs: [{ type: 'ready', adapter, granted: {}, recovered: false }] });
-    expect(s.kernels).toBeNull();
-    const before = renderToStaticMarkup(createElement(AdapterPanel, { status: s.gpu, kernels: s.kernels }));
-    expect(before).toContain('Matmul kernels: not measured on this adapter yet');
-    s = reducer(s, { type: 'engine', msgs: [{ type: 'kernels', table }] });
-    expect(s.kernels).toEqual(table);
-    const html = renderToStaticMarkup(createElement(AdapterPanel, { status: s.gpu, kernels: s.kernels }));
+    let s = reducer(initialState, { type: 'engine', msgs: [{ type: 'ready', adapter, granted: {}, recovered: false }, { type: 'kernels', table: null }] });
+    expect(s.kernels).toEqual({ table: null, measuring: null, note: null });
+    const panel = () => renderToStaticMarkup(createElement(AdapterPanel, { status: s.gpu, kernels: s.kernels, onMeasure: () => {} }));
+    expect(panel()).toContain('Matmul kernels: not measured on this adapter yet');
+    expect(panel()).toMatch(/<button type="button" data-testid="kernels-measure">Measure the kernels<\/button>/);
+    s = reducer(s, { type: 'kernels-requested' });
+    expect(panel()).toMatch(/<button type="button" disabled="" data-testid="kernels-measure">Measuring…<\/button>/);
+    s = reducer(s, { type: 'engine', msgs: [{ type: 'kernels-progress', done: 2, total: 3 }] });
+    expect(panel()).toContain('Measuring… 2/3 shape classes');
+    s = reducer(s, { type: 'engine', msgs: [{ type: 'kernels', table, note: 'matmul kernels: 3 shape classes timed in 1.0 s' }] });
+    expect(s.kernels.table).toEqual(table);
+    expect(s.kernels.measuring).toBeNull();
+    const html = panel();
+    expect(html).toContain('matmul kernels: 3 shape classes timed in 1.0 s');
+    expect(html).toContain('>Measure again</button>');
     expect(html).toContain('Matmul kernels chosen by measurement: 3 shape classes, mostly vec4x8 16×4, up to 4.05 GFLOP/s');
     expect((html.match(/<td>vec4x8 16×4<\/td>/g) ?? []).length).toBe(2);
     expect(html).toContain('<td>TN 64x256x1024</td><td>64×176×1152</td><td>vec4wide 8×8</td><td>2.50</td>');
     expect(html).not.toContain('not measured');
+    // A failed measurement ends the progress.
+    s = reducer(s, { type: 'kernels-requested' });
+    s = reducer(s, { type: 'engine', msgs: [{ type: 'error', message: 'device lost', context: 'kernels-measure' }] });
+    expect(s.kernels.measuring).toBeNull();
   });
 });

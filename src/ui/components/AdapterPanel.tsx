@@ -1,8 +1,8 @@
 // Whether WebGPU is available, on which adapter, and the limits the engine depends on; and what
 // to do when it is not there.
-import type { GpuStatus } from '../state.ts';
 import { formatBytes } from '../format.ts';
 import type { KernelTable } from '../../kernels/matmul_tuning.ts';
+import type { GpuStatus, KernelsState } from '../state.ts';
 
 const SHOWN_LIMITS = [
   'maxStorageBufferBindingSize',
@@ -34,7 +34,7 @@ export function NoWebGpu({ status }: { status: Extract<GpuStatus, { kind: 'unava
   );
 }
 
-export function AdapterPanel({ status, kernels = null }: { status: GpuStatus; kernels?: KernelTable | null }) {
+export function AdapterPanel({ status, kernels, onMeasure }: { status: GpuStatus; kernels?: KernelsState; onMeasure?: () => void }) {
   if (status.kind === 'probing') return <p aria-busy="true">Looking for a GPU adapter…</p>;
   if (status.kind === 'unavailable') return <p className="warning">No WebGPU: {status.reason}</p>;
   if (status.kind === 'lost') return <p className="warning">The GPU device was lost ({status.message}); getting a new one…</p>;
@@ -66,47 +66,61 @@ export function AdapterPanel({ status, kernels = null }: { status: GpuStatus; ke
           ))}
         </tbody>
       </table>
-      <KernelChoices table={kernels} />
+      {kernels && <KernelChoices kernels={kernels} onMeasure={onMeasure} />}
     </div>
   );
 }
 
-/** The matmul kernel measured fastest per shape class on this adapter (kernels/matmul_tuning.ts). */
-function KernelChoices({ table }: { table: KernelTable | null }) {
+/** The matmul kernel measured fastest per shape class on this adapter (kernels/matmul_tuning.ts),
+ *  and the button that measures them. */
+function KernelChoices({ kernels, onMeasure }: { kernels: KernelsState; onMeasure?: () => void }) {
+  const { table, measuring, note } = kernels;
+  const button = onMeasure && (
+    <button type="button" onClick={onMeasure} disabled={measuring !== null} data-testid="kernels-measure">
+      {measuring ? (measuring.total ? `Measuring… ${measuring.done}/${measuring.total} shape classes` : 'Measuring…') : table ? 'Measure again' : 'Measure the kernels'}
+    </button>
+  );
   if (!table || table.rows.length === 0) {
     return (
-      <p className="muted" data-testid="kernel-choices">
-        Matmul kernels: not measured on this adapter yet. A training run (or pretraining) times every candidate kernel for its shapes first and keeps the
-        fastest; until then the engine uses its built-in choice for this kind of adapter.
-      </p>
+      <div data-testid="kernel-choices">
+        <p className="muted">
+          Matmul kernels: not measured on this adapter yet; the engine uses its built-in choice for this kind of adapter. Measuring times every candidate kernel
+          on the shapes a default run trains (seconds on a GPU, a minute or more on a CPU adapter) and keeps the fastest in this browser.
+        </p>
+        {button}
+      </div>
     );
   }
   return (
-    <details data-testid="kernel-choices">
-      <summary>
-        Matmul kernels chosen by measurement: {table.rows.length} shape classes, {summarise(table)}
-      </summary>
-      <table className="limits">
-        <thead>
-          <tr>
-            <th>shape class (op(A) op(B), M×N×K)</th>
-            <th>timed at</th>
-            <th>fastest kernel</th>
-            <th>GFLOP/s</th>
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((r) => (
-            <tr key={r.shapeClass}>
-              <td>{r.shapeClass}</td>
-              <td>{r.shape}</td>
-              <td>{r.kernel}</td>
-              <td>{r.gflops.toFixed(2)}</td>
+    <div data-testid="kernel-choices">
+      <details>
+        <summary>
+          Matmul kernels chosen by measurement: {table.rows.length} shape classes, {summarise(table)}
+        </summary>
+        <table className="limits">
+          <thead>
+            <tr>
+              <th>shape class (op(A) op(B), M×N×K)</th>
+              <th>timed at</th>
+              <th>fastest kernel</th>
+              <th>GFLOP/s</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
+          </thead>
+          <tbody>
+            {table.rows.map((r) => (
+              <tr key={r.shapeClass}>
+                <td>{r.shapeClass}</td>
+                <td>{r.shape}</td>
+                <td>{r.kernel}</td>
+                <td>{r.gflops.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+      {note && <p className="muted">{note}</p>}
+      {button}
+    </div>
   );
 }
 

@@ -112,7 +112,14 @@ export function ModelView({ state, dispatch, send }: { state: State; dispatch: D
 
       <section className="card">
         <h2>WebGPU adapter</h2>
-        <AdapterPanel status={state.gpu} kernels={state.kernels} />
+        <AdapterPanel
+          status={state.gpu}
+          kernels={state.kernels}
+          onMeasure={() => {
+            dispatch({ type: 'kernels-requested' });
+            send({ type: 'kernels-measure' });
+          }}
+        />
       </section>
     </div>
   );
