@@ -12,28 +12,12 @@
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read   (batch stride strideA; 0 = shared)
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read   (batch stride strideB; 0 = shared)
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  accumulate: u32,
-  alpha: f32,
-}
+// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
 override WGX: u32 = 16u;
 override WGY: u32 = 4u;
 const TM: u32 = 8u;
 const TN: u32 = 8u;
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
 @compute @workgroup_size(WGX, WGY)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

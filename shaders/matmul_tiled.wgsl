@@ -11,27 +11,11 @@
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  accumulate: u32,
-  alpha: f32,
-}
+// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
 const TILE: u32 = 64u; // rows and columns of C per workgroup
 const BK: u32 = 16u;   // K slice held in workgroup memory
 const R: u32 = 4u;     // R×R block per invocation (TILE / 16)
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
 var<workgroup> tileA: array<f32, 1024>; // [BK][TILE]: tileA[k * TILE + m] = op(A)[m0 + m, k0 + k]
 var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(B)[k0 + k, n0 + n]

@@ -14,30 +14,14 @@
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read   (batch stride strideA; 0 = shared)
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read   (batch stride strideB; 0 = shared)
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  strideA: u32,
-  strideB: u32,
-  strideC: u32,
-  accumulate: u32,
-  alpha: f32,
-}
+// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
 override WGX: u32 = 8u;
 override WGY: u32 = 8u;
 override WIDE: bool = false;
 override TALL: bool = false;
 override TN: u32 = select(4u, 8u, WIDE);
 override TM: u32 = select(4u, 8u, TALL);
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
 fn store_row(baseC: u32, m: u32, n0: u32, v: vec4<f32>) {
   if (m >= P.M) { return; }

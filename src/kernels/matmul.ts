@@ -10,10 +10,11 @@ import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
+import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 
-const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl), ['A', 'B', 'C']);
-const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl), ['A', 'B', 'C']);
-const vec4Kernel = defineKernel(shader('matmul_vec4.wgsl', matmulVec4Wgsl), ['A', 'B', 'C']);
+const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
+const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
+const vec4Kernel = defineKernel(shader('matmul_vec4.wgsl', matmulVec4Wgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
 
 export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled';
 
