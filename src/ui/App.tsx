@@ -29,8 +29,11 @@ export function App() {
     });
     engine.current = client;
     client.send({ type: 'probe' });
-    // The debug hook for tests and the curious: window.tractDebug.loseDevice() destroys the GPUDevice.
-    (window as unknown as { tractDebug?: unknown }).tractDebug = { loseDevice: () => client.send({ type: 'debug', action: 'lose-device' }) };
+    // The debug hook for tests and the curious: window.tractDebug.loseDevice() destroys the GPUDevice
+    // now; loseDevice('stage1') at stage 1's next training step.
+    (window as unknown as { tractDebug?: unknown }).tractDebug = {
+      loseDevice: (atStage?: string) => client.send(atStage === undefined ? { type: 'debug', action: 'lose-device' } : { type: 'debug', action: 'lose-device', atStage }),
+    };
     return () => client.dispose();
   }, []);
 

@@ -243,6 +243,7 @@ export class Engine {
       }
       case 'debug':
         if (msg.action === 'lose-device') {
+          if (msg.atStage !== undefined) return this.training.loseDeviceAt(msg.atStage);
           const gpu = await this.currentGpu();
           if (!gpu) throw new Error('no GPU device to lose');
           gpu.device.destroy();

@@ -401,8 +401,10 @@ export type ToWorker =
   | { type: 'base-delete'; baseId: string }
   /** The finished base as a file (F16 safetensors with config, tokenizer and training record). */
   | { type: 'base-download'; baseId: string }
-  /** Debug hooks (tests, and the Learn view's "simulate a lost GPU" button). */
-  | { type: 'debug'; action: 'lose-device' };
+  /** Debug hooks (tests, and the Learn view's "simulate a lost GPU" button). With atStage, the
+   *  device is lost at that stage's next training step (a test's loss lands mid-stage however fast
+   *  the stage runs); without, now. */
+  | { type: 'debug'; action: 'lose-device'; atStage?: string };
 
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterSummary; granted: Record<string, number>; recovered: boolean }

@@ -47,6 +47,8 @@ const MAX_RECOVERIES = 3;
 export class TrainingController {
   private readonly host: TrainingHost;
   active: Active | null = null;
+  /** A debug request: destroy the device at this stage's next step (then forgotten). */
+  private loseAt: string | null = null;
 
   constructor(host: TrainingHost) {
     this.host = host;
@@ -115,6 +117,11 @@ export class TrainingController {
     await this.setStatus(a, 'pausing', 'pausing at the next step or stage boundary');
   }
 
+  /** Debug: the device is lost at the next training step of `stage` (any run, any seed). */
+  loseDeviceAt(stage: string): void {
+    this.loseAt = stage;
+  }
+
   cancel(): void {
     const a = this.active;
     if (!a) throw new Error('no run is training');
@@ -167,6 +174,10 @@ export class TrainingController {
     // Only step and stage events are awaited by runExperiment: pause there.
     if (e.type === 'stage') return this.boundary(a, e.status !== 'start');
     if (e.type === 'step') {
+      if (this.loseAt === e.stage) {
+        this.loseAt = null;
+        return this.host.gpu().then((g) => g.device.destroy());
+      }
       if (t - a.lastSave > SAVE_EVERY_MS) void this.saveHistory(a).catch(() => {});
       if (a.paused) return this.waitWhilePaused(a);
     }

@@ -316,8 +316,8 @@ describe('engine: training', () => {
     await h.send({ type: 'probe' });
     await h.send({ type: 'train-start', config: smoke(), label: 'lossy', seed: { kind: 'scratch' } });
     const id = (await h.next('run-status', (m) => m.meta.status === 'running')).meta.id;
-    await h.next('train-events', (m) => m.events.some(({ e }) => e.type === 'step' && e.stage === 'stage1'));
-    await h.send({ type: 'debug', action: 'lose-device' });
+    // Lost at stage 1's next step: mid-stage, however fast the stage runs.
+    await h.send({ type: 'debug', action: 'lose-device', atStage: 'stage1' });
     const lost = await h.next('device-lost');
     expect(lost.recovering).toBe(true);
     await h.status(id, 'recovering');
@@ -326,6 +326,11 @@ describe('engine: training', () => {
     await h.status(id, 'done');
     const events = h.msgs.filter((m) => m.type === 'train-events').flatMap((m) => m.events.map((x) => x.e));
     expect(events).toContainEqual({ type: 'stage', seed: 1, stage: 'seed', status: 'reused' });
+    // Stage 1 was cut by the loss, so it ran again (twice started, never reused) and finished.
+    const stage1 = events.filter((e) => e.type === 'stage' && e.stage === 'stage1').map((e) => (e as { status: string }).status);
+    expect(stage1.filter((s) => s === 'start')).toHaveLength(2);
+    expect(stage1).not.toContain('reused');
+    expect(stage1.at(-1)).toBe('done');
     // The Playground works on the new device too.
     await h.send({ type: 'model-ready' });
     const fields = { instruction: 'What is 2 + 2?', response: '5', referenceAnswer: '4', rubric: { criteria: 'Correct?', levels: fivePoint(['a', 'b', 'c', 'd', 'e']) } };
