@@ -13,9 +13,12 @@
 //   dk = dSᵀ·q (per kv group)              attention_values_backward.wgsl
 // Without the scratch, dS is formed over att in place by attention_scores_backward.wgsl (it
 // recomputes dP row by row: slower, and att is lost).
+// Fused forward (nothing differentiates it: prefill, evaluation), 1 dispatch, no att:
+//   out = causal softmax(q·kᵀ/√hs)·v      attention_fused_forward.wgsl (online softmax per row)
 // Layouts: q, out [B·T, H·hs]; k, v [B·kvT, KH·hs]; att [B, H, T, posOffset + T].
-import { f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, rowKernels } from './common.ts';
+import { defineKernel, f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common.ts';
+import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
 import valuesForwardWgsl from '../../shaders/attention_values_forward.wgsl?raw';
@@ -47,6 +50,9 @@ const valuesForwardKernels = rowKernels('attention_values_forward.wgsl', valuesF
 const softmaxBackwardKernel = rowKernels('attention_softmax_backward.wgsl', softmaxBackwardWgsl, ['att', 'datt']).pick(1);
 const scoresBackwardKernels = rowKernels('attention_scores_backward.wgsl', scoresBackwardWgsl, ['dout', 'v', 'datt']);
 const valuesBackwardKernels = rowKernels('attention_values_backward.wgsl', valuesBackwardWgsl, ['probs', 'rows', 'out']);
+const fusedForwardKernel = defineKernel(shader('attention_fused_forward.wgsl', fusedForwardWgsl), ['q', 'k', 'v', 'out']);
+/** The largest head the fused forward holds in registers (8 vec4s). */
+const FUSED_MAX_HS = 32;
 
 interface Resolved {
   B: number;
@@ -138,6 +144,34 @@ export function attentionForward(
     overrides: { WG },
   });
   values(rec, outs.out, outs.att, v, r);
+}
+
+/** Whether attentionFusedForward takes heads of this size (hs a multiple of 4, at most 32). */
+export function fusedAttentionFits(hs: number): boolean {
+  return hs % 4 === 0 && hs <= FUSED_MAX_HS;
+}
+
+/**
+ * out [B·T, H·hs] = causal softmax(q·kᵀ/√hs)·v per head, assigned, in one dispatch that never writes
+ * the probabilities (so nothing can run the backward on it). Shapes and layouts as attentionForward:
+ * training shapes, or the T new rows of each sequence against KV caches [B, kvT = Tmax, KH·hs].
+ * Needs fusedAttentionFits(hs).
+ */
+export function attentionFusedForward(rec: Recorder, out: BufferBinding, q: BufferBinding, k: BufferBinding, v: BufferBinding, shape: AttentionShape): void {
+  const name = 'attention fused forward';
+  const r = resolveShape(name, shape);
+  const { B, T, H, KH, hs, kvT } = r;
+  if (!fusedAttentionFits(hs)) throw new KernelArgumentError(name, `head size ${hs} must be a multiple of 4 and at most ${FUSED_MAX_HS}`);
+  checkBuffer(name, 'q', q, B * T * H * hs);
+  checkBuffer(name, 'k', k, B * kvT * KH * hs);
+  checkBuffer(name, 'v', v, B * kvT * KH * hs);
+  checkBuffer(name, 'out', out, B * T * H * hs);
+  rec.run(fusedForwardKernel, {
+    params: [B, T, H, KH, r.posOffset, kvT, f32(Math.fround(Math.sqrt(hs)))],
+    buffers: { q, k, v, out },
+    workgroups: elementGrid(rec.gpu, B * H * T, WG),
+    overrides: { WG, HV: hs / 4 },
+  });
 }
 
 /**

@@ -1,0 +1,108 @@
+// attention_fused_forward — causal self-attention with grouped-query heads in one pass per query row,
+// never writing the score matrix (FlashAttention's online softmax, one row per invocation):
+//   out[b, t, h, :] = Σ_{j ≤ L} softmax_j(q·k_j / √hs) · v_j,   L = pos_offset + t,  kvh = h / (H / KH)
+// Running over j: m = max of the scores so far, l = Σ exp(s_j − m), o = Σ exp(s_j − m) · v_j; a new
+// maximum rescales l and o by exp(m_old − m_new); out = o / l at the end. Same result as
+// attention_scores_forward → attention_softmax_forward → attention_values_forward (up to the order
+// of the float sums) in one dispatch instead of three, without the [B, H, T, Tk] scratch, for
+// forwards nothing differentiates (prefill and evaluation); training keeps the three kernels, whose
+// probabilities the backward reads.
+// Why named vec4s: the head (hs = 4·HV ≤ 32 floats) of q and the accumulator o are held in up to
+// eight named vec4s each, switched by the override HV (a constant when the pipeline is made, so the
+// unused ones compile away). A private array indexed in a loop is kept in memory by SwiftShader's
+// JIT (a load and a store per multiply-add); named values stay in registers.
+// Invocation i = gid.y · num_workgroups.x · WG + gid.x = (b · H + h) · T + t.
+//
+// Bindings:
+//   0 params  uniform Params
+//   1 q       [B·T, H·hs]      vec4<f32>  read
+//   2 k       [B·kv_T, KH·hs]  vec4<f32>  read
+//   3 v       [B·kv_T, KH·hs]  vec4<f32>  read
+//   4 out     [B·T, H·hs]      vec4<f32>  =
+struct Params {
+  B: u32,
+  T: u32,
+  H: u32,
+  KH: u32,
+  pos_offset: u32,
+  kv_T: u32,
+  div: f32,   // √hs (the scores are divided, as in attention_scores_forward.wgsl)
+}
+
+override WG: u32 = 64u;
+/** vec4s per head: hs / 4, 1 ..= 8. */
+override HV: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * WG + gid.x;
+  if (idx >= P.B * P.H * P.T) { return; }
+  let t = idx % P.T;
+  let bh = idx / P.T;
+  let h = bh % P.H;
+  let b = bh / P.H;
+  let kvh = h / (P.H / P.KH);
+  let qi = ((b * P.T + t) * P.H + h) * HV;
+  let zero = vec4<f32>(0.0);
+  // The query row, pre-divided by √hs would change the rounding; the score is divided instead.
+  let q0 = q[qi];
+  let q1 = select(zero, q[qi + min(1u, HV - 1u)], HV > 1u);
+  let q2 = select(zero, q[qi + min(2u, HV - 1u)], HV > 2u);
+  let q3 = select(zero, q[qi + min(3u, HV - 1u)], HV > 3u);
+  let q4 = select(zero, q[qi + min(4u, HV - 1u)], HV > 4u);
+  let q5 = select(zero, q[qi + min(5u, HV - 1u)], HV > 5u);
+  let q6 = select(zero, q[qi + min(6u, HV - 1u)], HV > 6u);
+  let q7 = select(zero, q[qi + min(7u, HV - 1u)], HV > 7u);
+  var o0 = zero; var o1 = zero; var o2 = zero; var o3 = zero;
+  var o4 = zero; var o5 = zero; var o6 = zero; var o7 = zero;
+  var mx = -3.4028234e38;
+  var l = 0.0;
+  let last = P.pos_offset + t;
+  let stride = P.KH * HV;
+  var ki = (b * P.kv_T * P.KH + kvh) * HV;
+  for (var j = 0u; j <= last; j++) {
+    var dot4 = q0 * k[ki];
+    if (HV > 1u) { dot4 = fma(q1, k[ki + 1u], dot4); }
+    if (HV > 2u) { dot4 = fma(q2, k[ki + 2u], dot4); }
+    if (HV > 3u) { dot4 = fma(q3, k[ki + 3u], dot4); }
+    if (HV > 4u) { dot4 = fma(q4, k[ki + 4u], dot4); }
+    if (HV > 5u) { dot4 = fma(q5, k[ki + 5u], dot4); }
+    if (HV > 6u) { dot4 = fma(q6, k[ki + 6u], dot4); }
+    if (HV > 7u) { dot4 = fma(q7, k[ki + 7u], dot4); }
+    let s = (dot4.x + dot4.y + dot4.z + dot4.w) / P.div;
+    if (s > mx) {
+      // A new maximum: what was summed so far shrinks by exp(old − new) (0 on the first key).
+      let c = exp(mx - s);
+      l *= c;
+      o0 *= c; o1 *= c; o2 *= c; o3 *= c; o4 *= c; o5 *= c; o6 *= c; o7 *= c;
+      mx = s;
+    }
+    let p = exp(s - mx);
+    l += p;
+    let pv = vec4<f32>(p);
+    o0 = fma(pv, v[ki], o0);
+    if (HV > 1u) { o1 = fma(pv, v[ki + 1u], o1); }
+    if (HV > 2u) { o2 = fma(pv, v[ki + 2u], o2); }
+    if (HV > 3u) { o3 = fma(pv, v[ki + 3u], o3); }
+    if (HV > 4u) { o4 = fma(pv, v[ki + 4u], o4); }
+    if (HV > 5u) { o5 = fma(pv, v[ki + 5u], o5); }
+    if (HV > 6u) { o6 = fma(pv, v[ki + 6u], o6); }
+    if (HV > 7u) { o7 = fma(pv, v[ki + 7u], o7); }
+    ki += stride;
+  }
+  let inv = 1.0 / l;
+  out[qi] = o0 * inv;
+  if (HV > 1u) { out[qi + 1u] = o1 * inv; }
+  if (HV > 2u) { out[qi + 2u] = o2 * inv; }
+  if (HV > 3u) { out[qi + 3u] = o3 * inv; }
+  if (HV > 4u) { out[qi + 4u] = o4 * inv; }
+  if (HV > 5u) { out[qi + 5u] = o5 * inv; }
+  if (HV > 6u) { out[qi + 6u] = o6 * inv; }
+  if (HV > 7u) { out[qi + 7u] = o7 * inv; }
+}
