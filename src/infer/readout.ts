@@ -114,7 +114,7 @@ export class GpuScoreReader implements ScoreReader {
       writeBuffer(gpu, this.lastRows, Uint32Array.from(group, (i, b) => b * T + seqs[i].length - 1));
       const acts = this.activations(B, T);
       const rec = new Recorder(gpu, 'rail read-out');
-      recordForward(rec, this.model, acts, this.tokenBuf, undefined, { rows: this.lastRows, count: B });
+      recordForward(rec, this.model, acts, this.tokenBuf, undefined, { rows: this.lastRows, count: B }, { inference: true });
       // acts.logits now holds B rows: the last position of each sequence, in group order.
       this.head.recordReadout(rec, this.out, acts.logits, B, { renormalize });
       rec.submit();

@@ -107,21 +107,25 @@ describe('GPU model vs the CPU reference model', () => {
     model.destroy();
   });
 
-  it('stories260K: the logits of a prompt match the reference model', async () => {
-    const gpu = await testGpu();
-    const { config, params } = readLlama2c(readFileSync(STORIES));
-    const model = new DeviceModel(gpu, config);
-    model.upload(params);
-    const tokens = [1, 403, 407, 261, 378, 324, 266, 290, 261, 500, 270, 314, 285, 267, 282, 415];
-    const T = tokens.length;
-    const acts = createActivations(gpu, config, 1, T);
-    const rec = new Recorder(gpu, 'stories forward');
-    recordForward(rec, model, acts, uploadBuffer(gpu, 'tokens', new Uint32Array(tokens)));
-    rec.submit();
-    const logits = await readF32(gpu, acts.logits, T * config.vocabSize);
-    const ref = modelForwardRef(params, model.layout, tokens, 1, T, { ropeF32: true });
-    expectClose(logits, ref.logits, { atol: 1e-3, rtol: 1e-3 }, 'stories260K logits');
-    expect(maxAbs(ref.logits)).toBeGreaterThan(1);
-    model.destroy();
-  });
+  for (const inference of [false, true]) {
+    it(`stories260K: the logits of a prompt match the reference model${inference ? ' (inference forward: fused attention)' : ''}`, async () => {
+      const gpu = await testGpu();
+      const { config, params } = readLlama2c(readFileSync(STORIES));
+      const model = new DeviceModel(gpu, config);
+      model.upload(params);
+      const tokens = [1, 403, 407, 261, 378, 324, 266, 290, 261, 500, 270, 314, 285, 267, 282, 415];
+      const T = tokens.length;
+      const acts = createActivations(gpu, config, 1, T);
+      const rec = new Recorder(gpu, 'stories forward');
+      recordForward(rec, model, acts, uploadBuffer(gpu, 'tokens', new Uint32Array(tokens)), undefined, undefined, { inference });
+      rec.submit();
+      // The split kernels: three attention dispatches per layer; the fused one: one.
+      expect(rec.dispatches).toBe(inference ? 88 - 2 * config.nLayers : 88);
+      const logits = await readF32(gpu, acts.logits, T * config.vocabSize);
+      const ref = modelForwardRef(params, model.layout, tokens, 1, T, { ropeF32: true });
+      expectClose(logits, ref.logits, { atol: 1e-3, rtol: 1e-3 }, 'stories260K logits');
+      expect(maxAbs(ref.logits)).toBeGreaterThan(1);
+      model.destroy();
+    });
+  }
 });
