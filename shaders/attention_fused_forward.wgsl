@@ -2,11 +2,11 @@
 // never writing the score matrix (FlashAttention's online softmax, one row per invocation):
 //   out[b, t, h, :] = Σ_{j ≤ L} softmax_j(q·k_j / √hs) · v_j,   L = pos_offset + t,  kvh = h / (H / KH)
 // Running over j: m = max of the scores so far, l = Σ exp(s_j − m), o = Σ exp(s_j − m) · v_j; a new
-// maximum rescales l and o by exp(m_old − m_new); out = o / l at the end. Same result as
+// maximum rescales l and o by exp(m_old − m_new); out = o / l at the end, and lse = m + log l, the
+// log of the softmax's denominator, from which a backward recomputes every probability
+// (attention_fused_backward_*.wgsl: p_j = exp(s_j − lse)). Same result as
 // attention_scores_forward → attention_softmax_forward → attention_values_forward (up to the order
-// of the float sums) in one dispatch instead of three, without the [B, H, T, Tk] scratch, for
-// forwards nothing differentiates (prefill and evaluation); training keeps the three kernels, whose
-// probabilities the backward reads.
+// of the float sums) in one dispatch instead of three, without the [B, H, T, Tk] scratch.
 // Why named vec4s: the head (hs = 4·HV ≤ 32 floats) of q and the accumulator o are held in up to
 // eight named vec4s each, switched by the override HV (a constant when the pipeline is made, so the
 // unused ones compile away). A private array indexed in a loop is kept in memory by SwiftShader's
@@ -19,6 +19,7 @@
 //   2 k       [B·kv_T, KH·hs]  vec4<f32>  read
 //   3 v       [B·kv_T, KH·hs]  vec4<f32>  read
 //   4 out     [B·T, H·hs]      vec4<f32>  =
+//   5 lse     [B·H·T]          f32        =   row (b, h, t) at (b·H + h)·T + t
 struct Params {
   B: u32,
   T: u32,
@@ -38,6 +39,7 @@ override HV: u32 = 2u;
 @group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -50,7 +52,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let kvh = h / (P.H / P.KH);
   let qi = ((b * P.T + t) * P.H + h) * HV;
   let zero = vec4<f32>(0.0);
-  // The query row, pre-divided by √hs would change the rounding; the score is divided instead.
   let q0 = q[qi];
   let q1 = select(zero, q[qi + min(1u, HV - 1u)], HV > 1u);
   let q2 = select(zero, q[qi + min(2u, HV - 1u)], HV > 2u);
@@ -96,6 +97,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (HV > 7u) { o7 = fma(pv, v[ki + 7u], o7); }
     ki += stride;
   }
+  lse[idx] = mx + log(l);
   let inv = 1.0 / l;
   out[qi] = o0 * inv;
   if (HV > 1u) { out[qi + 1u] = o1 * inv; }

@@ -13,12 +13,17 @@
 //   dk = dSᵀ·q (per kv group)              attention_values_backward.wgsl
 // Without the scratch, dS is formed over att in place by attention_scores_backward.wgsl (it
 // recomputes dP row by row: slower, and att is lost).
-// Fused forward (nothing differentiates it: prefill, evaluation), 1 dispatch, no att:
-//   out = causal softmax(q·kᵀ/√hs)·v      attention_fused_forward.wgsl (online softmax per row)
+// Fused (FlashAttention-style: the [B, H, T, T] matrix is never written), forward 1 dispatch,
+// backward 2, with lse [B·H·T] (log of each row's softmax denominator) kept in between:
+//   out = causal softmax(q·kᵀ/√hs)·v, lse  attention_fused_forward.wgsl (online softmax per row)
+//   dq, D = rowsum(dout ⊙ out)             attention_fused_backward_q.wgsl (P recomputed from lse)
+//   dk, dv (per kv group)                  attention_fused_backward_kv.wgsl
 // Layouts: q, out [B·T, H·hs]; k, v [B·kvT, KH·hs]; att [B, H, T, posOffset + T].
 import { defineKernel, f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common.ts';
 import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
+import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
+import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
 import valuesForwardWgsl from '../../shaders/attention_values_forward.wgsl?raw';
@@ -50,7 +55,9 @@ const valuesForwardKernels = rowKernels('attention_values_forward.wgsl', valuesF
 const softmaxBackwardKernel = rowKernels('attention_softmax_backward.wgsl', softmaxBackwardWgsl, ['att', 'datt']).pick(1);
 const scoresBackwardKernels = rowKernels('attention_scores_backward.wgsl', scoresBackwardWgsl, ['dout', 'v', 'datt']);
 const valuesBackwardKernels = rowKernels('attention_values_backward.wgsl', valuesBackwardWgsl, ['probs', 'rows', 'out']);
-const fusedForwardKernel = defineKernel(shader('attention_fused_forward.wgsl', fusedForwardWgsl), ['q', 'k', 'v', 'out']);
+const fusedForwardKernel = defineKernel(shader('attention_fused_forward.wgsl', fusedForwardWgsl), ['q', 'k', 'v', 'out', 'lse']);
+const fusedBackwardQKernel = defineKernel(shader('attention_fused_backward_q.wgsl', fusedBackwardQWgsl), ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'dsum']);
+const fusedBackwardKvKernel = defineKernel(shader('attention_fused_backward_kv.wgsl', fusedBackwardKvWgsl), ['q', 'k', 'v', 'dout', 'lse', 'dsum', 'dk', 'dv']);
 /** The largest head the fused forward holds in registers (8 vec4s). */
 const FUSED_MAX_HS = 32;
 
@@ -152,12 +159,20 @@ export function fusedAttentionFits(hs: number): boolean {
 }
 
 /**
- * out [B·T, H·hs] = causal softmax(q·kᵀ/√hs)·v per head, assigned, in one dispatch that never writes
- * the probabilities (so nothing can run the backward on it). Shapes and layouts as attentionForward:
- * training shapes, or the T new rows of each sequence against KV caches [B, kvT = Tmax, KH·hs].
+ * out [B·T, H·hs] = causal softmax(q·kᵀ/√hs)·v per head and lse [B·H·T] = log of each row's softmax
+ * denominator (what attentionFusedBackward recomputes the probabilities from), both assigned, in one
+ * dispatch that never writes the probabilities. Shapes and layouts as attentionForward: training
+ * shapes, or the T new rows of each sequence against KV caches [B, kvT = Tmax, KH·hs].
  * Needs fusedAttentionFits(hs).
  */
-export function attentionFusedForward(rec: Recorder, out: BufferBinding, q: BufferBinding, k: BufferBinding, v: BufferBinding, shape: AttentionShape): void {
+export function attentionFusedForward(
+  rec: Recorder,
+  outs: { out: BufferBinding; lse: BufferBinding },
+  q: BufferBinding,
+  k: BufferBinding,
+  v: BufferBinding,
+  shape: AttentionShape,
+): void {
   const name = 'attention fused forward';
   const r = resolveShape(name, shape);
   const { B, T, H, KH, hs, kvT } = r;
@@ -165,12 +180,50 @@ export function attentionFusedForward(rec: Recorder, out: BufferBinding, q: Buff
   checkBuffer(name, 'q', q, B * T * H * hs);
   checkBuffer(name, 'k', k, B * kvT * KH * hs);
   checkBuffer(name, 'v', v, B * kvT * KH * hs);
-  checkBuffer(name, 'out', out, B * T * H * hs);
+  checkBuffer(name, 'out', outs.out, B * T * H * hs);
+  checkBuffer(name, 'lse', outs.lse, B * H * T);
   rec.run(fusedForwardKernel, {
     params: [B, T, H, KH, r.posOffset, kvT, f32(Math.fround(Math.sqrt(hs)))],
-    buffers: { q, k, v, out },
+    buffers: { q, k, v, out: outs.out, lse: outs.lse },
     workgroups: elementGrid(rec.gpu, B * H * T, WG),
     overrides: { WG, HV: hs / 4 },
+  });
+}
+
+/**
+ * Backward of attentionFusedForward at training shapes (posOffset 0, kvT = T): dq [B·T, H·hs], dk,
+ * dv [B·T, KH·hs], all assigned (dk, dv summed over each kv group's query heads), from dout and the
+ * forward's q, k, v (after RoPE), out and lse. `grads.dsum` is a [B·H·T] scratch (rowsum(dout ⊙ out)).
+ */
+export function attentionFusedBackward(
+  rec: Recorder,
+  grads: { dq: BufferBinding; dk: BufferBinding; dv: BufferBinding; dsum: BufferBinding },
+  dout: BufferBinding,
+  fwd: { q: BufferBinding; k: BufferBinding; v: BufferBinding; out: BufferBinding; lse: BufferBinding },
+  shape: AttentionShape,
+): void {
+  const name = 'attention fused backward';
+  const r = resolveShape(name, shape);
+  if (r.posOffset !== 0 || r.kvT !== r.T) throw new KernelArgumentError(name, 'the backward is for training shapes (posOffset 0, kvT = T)');
+  const { B, T, H, KH, hs } = r;
+  if (!fusedAttentionFits(hs)) throw new KernelArgumentError(name, `head size ${hs} must be a multiple of 4 and at most ${FUSED_MAX_HS}`);
+  for (const [key, b] of Object.entries({ dout, q: fwd.q, out: fwd.out, dq: grads.dq })) checkBuffer(name, key, b, B * T * H * hs);
+  for (const [key, b] of Object.entries({ k: fwd.k, v: fwd.v, dk: grads.dk, dv: grads.dv })) checkBuffer(name, key, b, B * T * KH * hs);
+  checkBuffer(name, 'lse', fwd.lse, B * H * T);
+  checkBuffer(name, 'dsum', grads.dsum, B * H * T);
+  const params = [B, T, H, KH, f32(Math.fround(Math.sqrt(hs)))];
+  const overrides = { WG, HV: hs / 4 };
+  rec.run(fusedBackwardQKernel, {
+    params,
+    buffers: { q: fwd.q, k: fwd.k, v: fwd.v, o: fwd.out, dout, lse: fwd.lse, dq: grads.dq, dsum: grads.dsum },
+    workgroups: elementGrid(rec.gpu, B * H * T, WG),
+    overrides,
+  });
+  rec.run(fusedBackwardKvKernel, {
+    params,
+    buffers: { q: fwd.q, k: fwd.k, v: fwd.v, dout, lse: fwd.lse, dsum: grads.dsum, dk: grads.dk, dv: grads.dv },
+    workgroups: elementGrid(rec.gpu, B * KH * T, WG),
+    overrides,
   });
 }
 

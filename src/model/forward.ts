@@ -98,10 +98,10 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       kvCacheWrite(rec, cache.k[l], L.k, shape);
       kvCacheWrite(rec, cache.v[l], L.v, shape);
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
-      if (fused) attentionFusedForward(rec, L.y, L.q, cache.k[l], cache.v[l], attShape);
+      if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
     } else if (fused) {
-      attentionFusedForward(rec, L.y, L.q, L.k, L.v, { B, T, H, KH, hs });
+      attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     } else {
       attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     }

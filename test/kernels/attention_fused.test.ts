@@ -1,12 +1,14 @@
-// The fused attention forward (online softmax, one dispatch, no probabilities written) vs the Float64
-// reference: every head size it takes (hs = 4 … 32, the vec4 counts HV = 1 … 8), odd T, GQA groups,
-// scores large enough that the running maximum moves often (q scaled up), the KV-cache form
-// (posOffset > 0, kvT the capacity, rows past the cache garbage), and the head sizes it refuses.
+// The fused attention (online softmax, no probabilities written) vs the Float64 references: the
+// forward (out, and lse against the log of the reference's softmax denominator) and the backward (dq,
+// dk, dv, the reference being checked against finite differences in test/reference) at every head
+// size it takes (hs = 4 … 32, the vec4 counts HV = 1 … 8), odd T, GQA groups, scores large enough
+// that the running maximum moves often (q scaled up); the forward's KV-cache form (posOffset > 0,
+// kvT the capacity, rows past the cache garbage); the head sizes and shapes it refuses.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { attentionFusedForward, fusedAttentionFits } from '../../src/kernels/attention.ts';
-import { attentionForwardRef, type AttentionShape } from '../../src/reference/attention.ts';
-import { expectClose, TOL } from '../helpers/compare.ts';
+import { attentionFusedBackward, attentionFusedForward, fusedAttentionFits } from '../../src/kernels/attention.ts';
+import { attentionBackwardRef, attentionForwardRef, type AttentionShape } from '../../src/reference/attention.ts';
+import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
 
@@ -25,19 +27,48 @@ async function check(s: AttentionShape, qScale: number): Promise<void> {
   const gpu = await testGpu();
   const { B, T, H, KH, hs } = s;
   const kvT = s.kvT ?? T;
-  const nq = B * T * H * hs, nk = B * kvT * KH * hs;
+  const posOffset = s.posOffset ?? 0;
+  const Tk = posOffset + T;
+  const nq = B * T * H * hs, nk = B * kvT * KH * hs, nr = B * H * T;
   const q = normals(nq, nq + 11).map((x) => x * qScale), k = normals(nk, nk + 12), v = normals(nk, nk + 13);
+  const Q = uploadBuffer(gpu, 'q', q), K = uploadBuffer(gpu, 'k', k), V = uploadBuffer(gpu, 'v', v);
   const out = uploadBuffer(gpu, 'out', normals(nq, 14)); // garbage: fully assigned
+  const lse = uploadBuffer(gpu, 'lse', normals(nr, 15));
   const rec = new Recorder(gpu, 'fused attention');
-  attentionFusedForward(rec, out, uploadBuffer(gpu, 'q', q), uploadBuffer(gpu, 'k', k), uploadBuffer(gpu, 'v', v), s);
+  attentionFusedForward(rec, { out, lse }, Q, K, V, s);
   rec.submit();
   expect(rec.dispatches).toBe(1);
-  const want = new Float64Array(nq);
-  attentionForwardRef(want, null, toF64(q), toF64(k), toF64(v), s);
+  const want = new Float64Array(nq), att = new Float64Array(B * H * T * Tk);
+  attentionForwardRef(want, att, toF64(q), toF64(k), toF64(v), s);
   expectClose(await readF32(gpu, out, nq), want, TOL.matmul, 'out');
+  // lse_t = s_j − log p_j for any j the row sees: from j = 0 (p_0 is never 0 at these scores).
+  const wantLse = new Float64Array(nr);
+  for (let b = 0; b < B; b++)
+    for (let h = 0; h < H; h++)
+      for (let t = 0; t < T; t++) {
+        const kvh = Math.floor(h / (H / KH));
+        let dot = 0;
+        for (let d = 0; d < hs; d++) dot += q[(b * T + t) * H * hs + h * hs + d] * k[(b * kvT) * KH * hs + kvh * hs + d];
+        wantLse[(b * H + h) * T + t] = dot / Math.sqrt(hs) - Math.log(att[((b * H + h) * T + t) * Tk]);
+      }
+  expectClose(await readF32(gpu, lse, nr), wantLse, { atol: 1e-4 * Math.max(1, maxAbs(wantLse)), rtol: 1e-4 }, 'lse');
+  if (posOffset !== 0 || kvT !== T) return;
+
+  // The backward, from the forward's out and lse.
+  const dout = normals(nq, nq + 16);
+  const grads = { dq: uploadBuffer(gpu, 'dq', normals(nq, 17)), dk: uploadBuffer(gpu, 'dk', normals(nk, 18)), dv: uploadBuffer(gpu, 'dv', normals(nk, 19)), dsum: createBuffer(gpu, 'dsum', nr * 4) };
+  const rec2 = new Recorder(gpu, 'fused attention backward');
+  attentionFusedBackward(rec2, grads, uploadBuffer(gpu, 'dout', dout), { q: Q, k: K, v: V, out, lse }, s);
+  rec2.submit();
+  expect(rec2.dispatches).toBe(2);
+  const rdq = new Float64Array(nq), rdk = new Float64Array(nk), rdv = new Float64Array(nk);
+  attentionBackwardRef(rdq, rdk, rdv, toF64(dout), toF64(q), toF64(k), toF64(v), att, s);
+  for (const [what, buf, ref] of [['dq', grads.dq, rdq], ['dk', grads.dk, rdk], ['dv', grads.dv, rdv]] as const) {
+    expectClose(await readF32(gpu, buf, ref.length), ref, { atol: 1e-5 * Math.max(1, maxAbs(ref)), rtol: TOL.matmul.rtol }, what);
+  }
 }
 
-describe('fused attention forward vs reference', () => {
+describe('fused attention forward and backward vs reference', () => {
   for (const s of training) {
     it(`B=${s.B} T=${s.T} H=${s.H} KH=${s.KH} hs=${s.hs}`, () => check(s, 1));
   }
@@ -55,8 +86,14 @@ describe('fused attention argument checks', () => {
     expect([3, 6, 36].map(fusedAttentionFits)).toEqual([false, false, false]);
     const rec = new Recorder(gpu, 'bad');
     const b = (n: number) => createBuffer(gpu, 'b', n * 4);
-    expect(() => attentionFusedForward(rec, b(12), b(12), b(12), b(12), { B: 1, T: 2, H: 1, KH: 1, hs: 6 })).toThrow(/head size 6 must be a multiple of 4/);
-    expect(() => attentionFusedForward(rec, b(8), b(8), b(8), b(7), { B: 1, T: 2, H: 1, KH: 1, hs: 4 })).toThrow(/attention fused forward: buffer 'v'/);
+    const s4 = { B: 1, T: 2, H: 1, KH: 1, hs: 4 };
+    expect(() => attentionFusedForward(rec, { out: b(12), lse: b(2) }, b(12), b(12), b(12), { ...s4, hs: 6 })).toThrow(/head size 6 must be a multiple of 4/);
+    expect(() => attentionFusedForward(rec, { out: b(8), lse: b(2) }, b(8), b(8), b(7), s4)).toThrow(/attention fused forward: buffer 'v'/);
+    expect(() => attentionFusedForward(rec, { out: b(8), lse: b(1) }, b(8), b(8), b(8), s4)).toThrow(/buffer 'lse'/);
+    const g = { dq: b(8), dk: b(8), dv: b(8), dsum: b(2) };
+    const fwd = { q: b(8), k: b(8), v: b(8), out: b(8), lse: b(2) };
+    expect(() => attentionFusedBackward(rec, g, b(8), fwd, { ...s4, kvT: 3 })).toThrow(/training shapes/);
+    expect(() => attentionFusedBackward(rec, { ...g, dsum: b(1) }, b(8), fwd, s4)).toThrow(/buffer 'dsum'/);
     expect(rec.dispatches).toBe(0);
   });
 });

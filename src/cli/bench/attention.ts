@@ -1,5 +1,5 @@
-// `tract bench attention`: the attention forward as three kernels (scores, softmax, values) vs the
-// fused online-softmax kernel, at the judge's prefill shape and the evaluation's read-out shape, in
+// `tract bench attention`: attention as three kernels (scores, softmax, values; five in the backward) vs the
+// fused online-softmax ones, at the judge's prefill, the evaluation's read-out and two training shapes, in
 // Node and (unless TRACT_BENCH_BROWSER=0) in headless Chromium — SwiftShader without a GPU, where
 // the split kernels' private arrays are slowest. Medians of interleaved repeats in one run.
 import { adapterName, requestGpu } from '../../gpu/index.ts';

@@ -1,0 +1,102 @@
+// attention_fused_backward_kv — the key/value side of the backward of attention_fused_forward.wgsl
+// (training shapes), after attention_fused_backward_q.wgsl wrote D_t = dO_t·O_t: for key row j of
+// kv head kvh, over the query heads h of its group and the rows t ≥ j that see it,
+//   p = exp(q_t·k_j / √hs − lse_t),   dS = p (dO_t·v_j − D_t)
+//   dv_j = Σ p dO_t,   dk_j = Σ dS q_t / √hs
+// so dk and dv are assigned, summed over the group, without a [B, H, T, T] matrix.
+// One invocation per key row (b, kvh, j), i = gid.y · num_workgroups.x · WG + gid.x = (b·KH + kvh)·T + j.
+// Named vec4s for the head, switched by the override HV (see attention_fused_forward.wgsl for why).
+//
+// Bindings:
+//   0 params  uniform Params
+//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE)
+//   2 k       [B·T, KH·hs]  vec4<f32>  read
+//   3 v       [B·T, KH·hs]  vec4<f32>  read
+//   4 dout    [B·T, H·hs]   vec4<f32>  read
+//   5 lse     [B·H·T]       f32        read   the forward's log-sum-exp per query row
+//   6 dsum    [B·H·T]       f32        read   D_t
+//   7 dk      [B·T, KH·hs]  vec4<f32>  =
+//   8 dv      [B·T, KH·hs]  vec4<f32>  =
+struct Params {
+  B: u32,
+  T: u32,
+  H: u32,
+  KH: u32,
+  div: f32,  // √hs
+}
+
+override WG: u32 = 64u;
+/** vec4s per head: hs / 4, 1 ..= 8. */
+override HV: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> lse: array<f32>;
+@group(0) @binding(6) var<storage, read> dsum: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dk: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dv: array<vec4<f32>>;
+
+fn ldk(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), k[i + min(c, HV - 1u)], c < HV); }
+fn ldv(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), v[i + min(c, HV - 1u)], c < HV); }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * WG + gid.x;
+  if (idx >= P.B * P.KH * P.T) { return; }
+  let j = idx % P.T;
+  let bk = idx / P.T;
+  let kvh = bk % P.KH;
+  let b = bk / P.KH;
+  let G = P.H / P.KH;
+  let ki = ((b * P.T + j) * P.KH + kvh) * HV;
+  let k0 = ldk(ki, 0u); let k1 = ldk(ki, 1u); let k2 = ldk(ki, 2u); let k3 = ldk(ki, 3u);
+  let k4 = ldk(ki, 4u); let k5 = ldk(ki, 5u); let k6 = ldk(ki, 6u); let k7 = ldk(ki, 7u);
+  let v0 = ldv(ki, 0u); let v1 = ldv(ki, 1u); let v2 = ldv(ki, 2u); let v3 = ldv(ki, 3u);
+  let v4 = ldv(ki, 4u); let v5 = ldv(ki, 5u); let v6 = ldv(ki, 6u); let v7 = ldv(ki, 7u);
+  let zero = vec4<f32>(0.0);
+  var dk0 = zero; var dk1 = zero; var dk2 = zero; var dk3 = zero;
+  var dk4 = zero; var dk5 = zero; var dk6 = zero; var dk7 = zero;
+  var dv0 = zero; var dv1 = zero; var dv2 = zero; var dv3 = zero;
+  var dv4 = zero; var dv5 = zero; var dv6 = zero; var dv7 = zero;
+  let stride = P.H * HV;
+  for (var g = 0u; g < G; g++) {
+    let h = kvh * G + g;
+    var row = (b * P.H + h) * P.T + j;        // index of (b, h, t) in lse and dsum
+    var qi = ((b * P.T + j) * P.H + h) * HV;  // q_t and dO_t
+    for (var t = j; t < P.T; t++) {
+      var s4 = k0 * q[qi];
+      var p4 = v0 * dout[qi];
+      if (HV > 1u) { s4 = fma(k1, q[qi + 1u], s4); p4 = fma(v1, dout[qi + 1u], p4); }
+      if (HV > 2u) { s4 = fma(k2, q[qi + 2u], s4); p4 = fma(v2, dout[qi + 2u], p4); }
+      if (HV > 3u) { s4 = fma(k3, q[qi + 3u], s4); p4 = fma(v3, dout[qi + 3u], p4); }
+      if (HV > 4u) { s4 = fma(k4, q[qi + 4u], s4); p4 = fma(v4, dout[qi + 4u], p4); }
+      if (HV > 5u) { s4 = fma(k5, q[qi + 5u], s4); p4 = fma(v5, dout[qi + 5u], p4); }
+      if (HV > 6u) { s4 = fma(k6, q[qi + 6u], s4); p4 = fma(v6, dout[qi + 6u], p4); }
+      if (HV > 7u) { s4 = fma(k7, q[qi + 7u], s4); p4 = fma(v7, dout[qi + 7u], p4); }
+      let p = exp((s4.x + s4.y + s4.z + s4.w) / P.div - lse[row]);
+      let pv = vec4<f32>(p);
+      let ds = vec4<f32>(p * ((p4.x + p4.y + p4.z + p4.w) - dsum[row]) / P.div);
+      dv0 = fma(pv, dout[qi], dv0); dk0 = fma(ds, q[qi], dk0);
+      if (HV > 1u) { dv1 = fma(pv, dout[qi + 1u], dv1); dk1 = fma(ds, q[qi + 1u], dk1); }
+      if (HV > 2u) { dv2 = fma(pv, dout[qi + 2u], dv2); dk2 = fma(ds, q[qi + 2u], dk2); }
+      if (HV > 3u) { dv3 = fma(pv, dout[qi + 3u], dv3); dk3 = fma(ds, q[qi + 3u], dk3); }
+      if (HV > 4u) { dv4 = fma(pv, dout[qi + 4u], dv4); dk4 = fma(ds, q[qi + 4u], dk4); }
+      if (HV > 5u) { dv5 = fma(pv, dout[qi + 5u], dv5); dk5 = fma(ds, q[qi + 5u], dk5); }
+      if (HV > 6u) { dv6 = fma(pv, dout[qi + 6u], dv6); dk6 = fma(ds, q[qi + 6u], dk6); }
+      if (HV > 7u) { dv7 = fma(pv, dout[qi + 7u], dv7); dk7 = fma(ds, q[qi + 7u], dk7); }
+      row += 1u;
+      qi += stride;
+    }
+  }
+  dk[ki] = dk0; dv[ki] = dv0;
+  if (HV > 1u) { dk[ki + 1u] = dk1; dv[ki + 1u] = dv1; }
+  if (HV > 2u) { dk[ki + 2u] = dk2; dv[ki + 2u] = dv2; }
+  if (HV > 3u) { dk[ki + 3u] = dk3; dv[ki + 3u] = dv3; }
+  if (HV > 4u) { dk[ki + 4u] = dk4; dv[ki + 4u] = dv4; }
+  if (HV > 5u) { dk[ki + 5u] = dk5; dv[ki + 5u] = dv5; }
+  if (HV > 6u) { dk[ki + 6u] = dk6; dv[ki + 6u] = dv6; }
+  if (HV > 7u) { dk[ki + 7u] = dk7; dv[ki + 7u] = dv7; }
+}

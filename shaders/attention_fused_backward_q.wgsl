@@ -1,0 +1,103 @@
+// attention_fused_backward_q — the query side of the backward of attention_fused_forward.wgsl
+// (training shapes: query row t at position t, T rows of k and v per sequence), recomputing each
+// probability from the forward's lse instead of reading a stored score matrix:
+//   D_t = dO_t · O_t,   p_j = exp(q_t·k_j / √hs − lse_t),   dS_j = p_j (dO_t·v_j − D_t)
+//   dq_t = Σ_{j ≤ t} dS_j k_j / √hs
+// (the softmax backward: dS = P ⊙ (dP − rowsum(P ⊙ dP)), and rowsum(P ⊙ dP) = dO·O). D_t is kept
+// for attention_fused_backward_kv.wgsl, which sums the key side over the same p and dS.
+// One invocation per query row (b, h, t), i = gid.y · num_workgroups.x · WG + gid.x = (b·H + h)·T + t.
+// Named vec4s for the head, switched by the override HV (see attention_fused_forward.wgsl for why).
+//
+// Bindings:
+//   0 params  uniform Params
+//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE)
+//   2 k       [B·T, KH·hs]  vec4<f32>  read
+//   3 v       [B·T, KH·hs]  vec4<f32>  read
+//   4 o       [B·T, H·hs]   vec4<f32>  read   the forward's output
+//   5 dout    [B·T, H·hs]   vec4<f32>  read
+//   6 lse     [B·H·T]       f32        read   the forward's log-sum-exp per row
+//   7 dq      [B·T, H·hs]   vec4<f32>  =
+//   8 dsum    [B·H·T]       f32        =      D_t
+struct Params {
+  B: u32,
+  T: u32,
+  H: u32,
+  KH: u32,
+  div: f32,  // √hs
+}
+
+override WG: u32 = 64u;
+/** vec4s per head: hs / 4, 1 ..= 8. */
+override HV: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> o: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> lse: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dq: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dsum: array<f32>;
+
+/** x[i + c] for c < HV, else 0 (the index clamped so the load stays in range). */
+fn ldq(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), q[i + min(c, HV - 1u)], c < HV); }
+fn ldd(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), dout[i + min(c, HV - 1u)], c < HV); }
+fn ldo(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), o[i + min(c, HV - 1u)], c < HV); }
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let idx = gid.y * nwg.x * WG + gid.x;
+  if (idx >= P.B * P.H * P.T) { return; }
+  let t = idx % P.T;
+  let bh = idx / P.T;
+  let h = bh % P.H;
+  let b = bh / P.H;
+  let kvh = h / (P.H / P.KH);
+  let qi = ((b * P.T + t) * P.H + h) * HV;
+  let q0 = ldq(qi, 0u); let q1 = ldq(qi, 1u); let q2 = ldq(qi, 2u); let q3 = ldq(qi, 3u);
+  let q4 = ldq(qi, 4u); let q5 = ldq(qi, 5u); let q6 = ldq(qi, 6u); let q7 = ldq(qi, 7u);
+  let g0 = ldd(qi, 0u); let g1 = ldd(qi, 1u); let g2 = ldd(qi, 2u); let g3 = ldd(qi, 3u);
+  let g4 = ldd(qi, 4u); let g5 = ldd(qi, 5u); let g6 = ldd(qi, 6u); let g7 = ldd(qi, 7u);
+  let d4 = g0 * ldo(qi, 0u) + g1 * ldo(qi, 1u) + g2 * ldo(qi, 2u) + g3 * ldo(qi, 3u)
+         + g4 * ldo(qi, 4u) + g5 * ldo(qi, 5u) + g6 * ldo(qi, 6u) + g7 * ldo(qi, 7u);
+  let D = d4.x + d4.y + d4.z + d4.w;
+  let m = lse[idx];
+  let zero = vec4<f32>(0.0);
+  var a0 = zero; var a1 = zero; var a2 = zero; var a3 = zero;
+  var a4 = zero; var a5 = zero; var a6 = zero; var a7 = zero;
+  let stride = P.KH * HV;
+  var ki = (b * P.T * P.KH + kvh) * HV;
+  for (var j = 0u; j <= t; j++) {
+    // s = q·k_j and dp = dO·v_j, four lanes at a time.
+    var s4 = q0 * k[ki];
+    var p4 = g0 * v[ki];
+    if (HV > 1u) { s4 = fma(q1, k[ki + 1u], s4); p4 = fma(g1, v[ki + 1u], p4); }
+    if (HV > 2u) { s4 = fma(q2, k[ki + 2u], s4); p4 = fma(g2, v[ki + 2u], p4); }
+    if (HV > 3u) { s4 = fma(q3, k[ki + 3u], s4); p4 = fma(g3, v[ki + 3u], p4); }
+    if (HV > 4u) { s4 = fma(q4, k[ki + 4u], s4); p4 = fma(g4, v[ki + 4u], p4); }
+    if (HV > 5u) { s4 = fma(q5, k[ki + 5u], s4); p4 = fma(g5, v[ki + 5u], p4); }
+    if (HV > 6u) { s4 = fma(q6, k[ki + 6u], s4); p4 = fma(g6, v[ki + 6u], p4); }
+    if (HV > 7u) { s4 = fma(q7, k[ki + 7u], s4); p4 = fma(g7, v[ki + 7u], p4); }
+    let p = exp((s4.x + s4.y + s4.z + s4.w) / P.div - m);
+    let ds = vec4<f32>(p * ((p4.x + p4.y + p4.z + p4.w) - D) / P.div);
+    a0 = fma(ds, k[ki], a0);
+    if (HV > 1u) { a1 = fma(ds, k[ki + 1u], a1); }
+    if (HV > 2u) { a2 = fma(ds, k[ki + 2u], a2); }
+    if (HV > 3u) { a3 = fma(ds, k[ki + 3u], a3); }
+    if (HV > 4u) { a4 = fma(ds, k[ki + 4u], a4); }
+    if (HV > 5u) { a5 = fma(ds, k[ki + 5u], a5); }
+    if (HV > 6u) { a6 = fma(ds, k[ki + 6u], a6); }
+    if (HV > 7u) { a7 = fma(ds, k[ki + 7u], a7); }
+    ki += stride;
+  }
+  dsum[idx] = D;
+  dq[qi] = a0;
+  if (HV > 1u) { dq[qi + 1u] = a1; }
+  if (HV > 2u) { dq[qi + 2u] = a2; }
+  if (HV > 3u) { dq[qi + 3u] = a3; }
+  if (HV > 4u) { dq[qi + 4u] = a4; }
+  if (HV > 5u) { dq[qi + 5u] = a5; }
+  if (HV > 6u) { dq[qi + 6u] = a6; }
+  if (HV > 7u) { dq[qi + 7u] = a7; }
+}
