@@ -1,8 +1,10 @@
 // `tract info`: the adapter this machine gives WebGPU, its features and the limits the engine uses,
-// and the matmul kernels the autotuner chose on it (kernels/matmul_tuning.ts); `--tune` times them
+// and the matmul and training-attention kernels the autotuners chose on it (kernels/matmul_tuning.ts,
+// kernels/attention_tuning.ts); `--tune` times them
 // now for the default run's shapes when no timings are kept yet.
 import { adapterName, limitsRecord, requestGpu } from '../gpu/index.ts';
 import { describeMatmulTuning, loadMatmulTuning, tuneMatmul, tuneSummary, type MatmulTuning } from '../kernels/matmul_tuning.ts';
+import { attentionTuneSummary, describeAttentionTuning, loadAttentionTuning, trainingAttentionShapes, tuneAttention, type AttentionTuning } from '../kernels/attention_tuning.ts';
 import { makeConfig } from '../model/config.ts';
 import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
@@ -13,18 +15,19 @@ import { DEFAULT_BASE_MODEL } from './pretrain.ts';
 import { cliTuningStore } from './tuning_store.ts';
 
 export const command: Command = {
-  summary: 'show the WebGPU adapter, its features and limits, and the matmul kernels chosen on it',
+  summary: 'show the WebGPU adapter, its features and limits, and the matmul and attention kernels chosen on it',
   usage:
     'usage: tract info [--tune] [--json]\n\n' +
-    '  --tune   time the matmul kernels for the default run\'s shapes now (nothing is measured when\n' +
-    '           timings for this adapter are kept already; TRACT_TUNING_DIR says where)\n' +
-    '  --json   print one JSON object {adapter, runtime, features, limits, deviceLimits, matmulTuning}',
+    '  --tune   time the matmul and attention kernels for the default run\'s shapes now (nothing is\n' +
+    '           measured when timings for this adapter are kept already; TRACT_TUNING_DIR says where)\n' +
+    '  --json   print one JSON object {adapter, runtime, features, limits, deviceLimits, matmulTuning, attentionTuning}',
   async run(argv) {
     const { values } = parseFlags(argv, { json: { type: 'boolean' }, tune: { type: 'boolean' } });
     const gpu = await requestGpu();
     const a = gpu.adapter;
     const store = cliTuningStore();
     let tuning: MatmulTuning | null = null;
+    let attention: AttentionTuning | null = null;
     if (store && values.tune) {
       const t = performance.now();
       const config = makeConfig({ ...DEFAULT_BASE_MODEL });
@@ -36,11 +39,20 @@ export const command: Command = {
       });
       bar.end(tuneSummary(r, (performance.now() - t) / 1000, store));
       tuning = r.tuning;
+      const ta = performance.now();
+      bar.begin('timing attention');
+      const ra = await tuneAttention(gpu, trainingAttentionShapes(config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen), {
+        store,
+        onProgress: (done, total) => bar.update(done, total, 'shape classes'),
+      });
+      bar.end(attentionTuneSummary(ra, (performance.now() - ta) / 1000, store));
+      attention = ra.tuning;
     } else if (store) {
       tuning = await loadMatmulTuning(gpu, store);
+      attention = await loadAttentionTuning(gpu, store);
     }
     if (values.json) {
-      console.log(JSON.stringify({ adapter: adapterName(a), ...a, deviceLimits: limitsRecord(gpu.limits), matmulTuning: tuning }, null, 2));
+      console.log(JSON.stringify({ adapter: adapterName(a), ...a, deviceLimits: limitsRecord(gpu.limits), matmulTuning: tuning, attentionTuning: attention }, null, 2));
     } else {
       console.log(`adapter:  ${adapterName(a)}`);
       console.log(`runtime:  ${a.runtime}`);
@@ -56,6 +68,10 @@ export const command: Command = {
         console.log(`matmul kernels chosen by measurement (${tuning.entries.length} shape classes, kept in ${store.where}):`);
         for (const line of describeMatmulTuning(tuning)) console.log(`  ${line}`);
       }
+      if (store && attention) {
+        console.log(`training attention chosen by measurement (split: three kernels through the T×T probabilities; fused: online softmax, FlashAttention-style backward):`);
+        for (const line of describeAttentionTuning(attention)) console.log(`  ${line}`);
+      } else if (store) console.log('training attention: not timed on this adapter yet (the built-in choice for its kind runs)');
     }
     gpu.destroy();
     return 0;

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu } from '../gpu/index.ts';
 import { useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { useKeptAttentionTuning } from '../kernels/attention_tuning.ts';
 import { writeFileAtomic } from './paths.ts';
 import { hash32 } from '../data/rng.ts';
 
@@ -48,7 +49,10 @@ export function fileTuningStore(dir = tuningDir(), warn: (message: string) => vo
 /** Installs the kernels kept for this adapter, if any (judging and generation measure nothing). */
 export async function useKeptTuning(gpu: Gpu): Promise<void> {
   const store = cliTuningStore();
-  if (store) await useKeptMatmulTuning(gpu, store);
+  if (store) {
+    await useKeptMatmulTuning(gpu, store);
+    await useKeptAttentionTuning(gpu, store);
+  }
 }
 
 /** The store `tract run`, `tract pretrain` and `tract info --tune` use: the file store, or none

@@ -52,6 +52,7 @@ import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
 import { tuneMatmul, tuneSummary, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { attentionTuneSummary, trainingAttentionShapes, tuneAttention } from '../kernels/attention_tuning.ts';
 import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import { parseCacheJson, parseCacheJsonl, weightsHash } from './cache.ts';
 import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
@@ -368,11 +369,14 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
 
   if (options.tuning) {
-    emit({ type: 'log', message: `matmul kernels: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
+    emit({ type: 'log', message: `matmul and attention kernels: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
     const t = performance.now();
     const shapes = [config.finetune.batchSize, config.stage0.batchSize].flatMap((B) => trainingMatmulShapes(modelConfig, B, T));
     const r = await tuneMatmul(gpu, shapes, { store: options.tuning });
     emit({ type: 'log', message: tuneSummary(r, (performance.now() - t) / 1000, options.tuning) });
+    const ta = performance.now();
+    const ra = await tuneAttention(gpu, trainingAttentionShapes(modelConfig, [config.finetune.batchSize, config.stage0.batchSize], T), { store: options.tuning });
+    emit({ type: 'log', message: attentionTuneSummary(ra, (performance.now() - ta) / 1000, options.tuning) });
   }
 
   for (const seed of config.seeds) {

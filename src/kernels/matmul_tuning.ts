@@ -10,6 +10,7 @@
 // workgroup has decides how many idle past a narrow output and how the driver vectorises them.
 import { adapterName, createBuffer, Recorder, type Gpu } from '../gpu/index.ts';
 import { hash32 } from '../data/rng.ts';
+import type { AttentionKernelRow } from './attention_tuning.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
@@ -175,11 +176,14 @@ async function timeCandidates(gpu: Gpu, shapeClass: string, s: MatmulShape, o: T
 export interface KernelTable {
   adapter: string;
   rows: { shapeClass: string; shape: string; kernel: string; gflops: number }[];
+  /** The training attention measured per shape class (kernels/attention_tuning.ts), if it was. */
+  attention?: AttentionKernelRow[];
 }
 
-export function kernelTable(t: MatmulTuning): KernelTable {
+export function kernelTable(t: MatmulTuning, attention?: AttentionKernelRow[]): KernelTable {
   return {
     adapter: t.adapter,
+    ...(attention && attention.length > 0 ? { attention } : {}),
     rows: [...t.entries]
       .sort((a, b) => a.shapeClass.localeCompare(b.shapeClass))
       .map((e) => ({ shapeClass: e.shapeClass, shape: `${e.shape.M}×${e.shape.N}×${e.shape.K}`, kernel: describeMatmulKernel(e.choice), gflops: e.gflops })),

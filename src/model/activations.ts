@@ -47,6 +47,10 @@ export interface Activations {
     datt: GPUBuffer; // [B, H, T, T] attention backward scratch (dP, then dS)
   };
   bytes: number;
+  /** The attention the last forward ran for training ('split': att holds the probabilities;
+   *  'fused': att holds each row's log-sum-exp [B, H, T]); the backward runs its twin. Unset
+   *  after a forward nothing differentiates. */
+  trainingAttention?: 'split' | 'fused';
 }
 
 /** Floats of each buffer, by name, for one (config, B, T): the single source of sizes. `kvT` is the

@@ -7,7 +7,7 @@ import { matmul } from '../kernels/matmul.ts';
 import { axpy } from '../kernels/residual.ts';
 import { rmsnormBackward } from '../kernels/rmsnorm.ts';
 import { ropeBackward } from '../kernels/rope.ts';
-import { attentionBackward } from '../kernels/attention.ts';
+import { attentionBackward, attentionFusedBackward } from '../kernels/attention.ts';
 import { swigluBackward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
@@ -34,6 +34,8 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
   const F = c.hiddenDim;
   const V = c.vocabSize;
   const s = acts.scratch;
+  if (acts.trainingAttention === undefined) throw new Error('recordBackward: the last forward on these activations was an inference forward (no training attention kept); record a training forward first');
+  const fusedAttention = acts.trainingAttention === 'fused';
   const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset: 0, convention: c.rope });
   // dW [out, in] += dyᵀ · x  (dy [R, out], x [R, in]).
   const weightGrad = (dW: BufferBinding, dy: BufferBinding, x: BufferBinding, inDim: number, outDim: number, rows = R) =>
@@ -72,7 +74,8 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
     // Attention: x1 = x + y·woᵀ.
     weightGrad(g('attention.wo'), s.dres, L.y, Q, C);
     inputGrad(s.dy, s.dres, w('attention.wo'), Q, C);
-    attentionBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, datt: s.datt }, s.dy, L.q, L.k, L.v, L.att, { B, T, H, KH, hs });
+    if (fusedAttention) attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: L.q, k: L.k, v: L.v, out: L.y, lse: L.att }, { B, T, H, KH, hs });
+    else attentionBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, datt: s.datt }, s.dy, L.q, L.k, L.v, L.att, { B, T, H, KH, hs });
     ropeBackward(rec, s.dq, s.dq, model.rope, ropeShape(H));
     ropeBackward(rec, s.dk, s.dk, model.rope, ropeShape(KH));
     weightGrad(g('attention.wq'), s.dq, L.xn, C, Q);

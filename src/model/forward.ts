@@ -13,6 +13,7 @@ import { axpy } from '../kernels/residual.ts';
 import { rmsnormForward } from '../kernels/rmsnorm.ts';
 import { ropeForward } from '../kernels/rope.ts';
 import { attentionForward, attentionFusedForward, fusedAttentionFits, kvCacheWrite } from '../kernels/attention.ts';
+import { trainingAttentionFor } from '../kernels/attention_tuning.ts';
 import { swigluForward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
@@ -78,9 +79,13 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   const eps = c.normEps;
   const posOffset = cache?.posOffset ?? 0;
   const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset, convention: c.rope });
-  // Where no backward follows, attention is one online-softmax dispatch instead of three (1.4–3.5×
-  // faster on lavapipe and SwiftShader: tract bench attention); training keeps the probabilities.
-  const fused = (cache !== undefined || o.inference === true) && fusedAttentionFits(hs);
+  // Where no backward follows, attention is one online-softmax dispatch instead of three (1.3–3.6×
+  // faster on lavapipe and SwiftShader: tract bench attention). Training runs the variant measured
+  // fastest on this device (kernels/attention_tuning.ts): the split kernels keep the probabilities
+  // for their backward, the fused ones keep each row's log-sum-exp and recompute them.
+  const training = cache === undefined && o.inference !== true;
+  const fused = training ? trainingAttentionFor(rec.gpu, { B, T, H, KH, hs }) === 'fused' : fusedAttentionFits(hs);
+  acts.trainingAttention = training ? (fused ? 'fused' : 'split') : undefined;
 
   embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {

@@ -4,6 +4,7 @@
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
 import { kernelTable, tuneMatmul, tuneSummary, useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { attentionKernelRows, attentionTuneSummary, trainingAttentionShapes, tuneAttention, useKeptAttentionTuning } from '../kernels/attention_tuning.ts';
 import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
 import { makeConfig } from '../model/config.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
@@ -284,8 +285,8 @@ export class Engine {
   }
 
   /**
-   * Times the matmul candidates for the default run's shapes (the shipped base, batch 4) on this
-   * adapter and keeps the fastest, with progress. On request, not before every run: on a CPU
+   * Times the matmul candidates, then the two training attentions, for the default run's shapes
+   * (the shipped base, batch 4) on this adapter and keeps the fastest, with progress. On request, not before every run: on a CPU
    * adapter it takes a minute or more, which a first visit should not wait for; a GPU takes
    * seconds. Until then (and on a device that has none kept) the built-in choice for the kind of
    * adapter runs.
@@ -298,7 +299,13 @@ export class Engine {
       store: this.tuning,
       onProgress: (done, total) => this.post({ type: 'kernels-progress', done, total }),
     });
-    this.post({ type: 'kernels', table: kernelTable(r.tuning), note: tuneSummary(r, (performance.now() - t) / 1000, this.tuning) });
+    const ta = performance.now();
+    const ra = await tuneAttention(g, trainingAttentionShapes(config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen), {
+      store: this.tuning,
+      onProgress: (done, total) => this.post({ type: 'kernels-progress', done, total }),
+    });
+    const note = `${tuneSummary(r, (performance.now() - t) / 1000, this.tuning)}; ${attentionTuneSummary(ra, (performance.now() - ta) / 1000, this.tuning)}`;
+    this.post({ type: 'kernels', table: kernelTable(r.tuning, attentionKernelRows(ra.tuning)), note });
   }
 
   /** The kernels measured on the current adapter, as kept (null when none are yet); installs them. */
@@ -306,7 +313,8 @@ export class Engine {
     const g = await this.currentGpu();
     if (!g) return;
     const t = await useKeptMatmulTuning(g, this.tuning);
-    this.post({ type: 'kernels', table: t ? kernelTable(t) : null });
+    const a = await useKeptAttentionTuning(g, this.tuning);
+    this.post({ type: 'kernels', table: t ? kernelTable(t, a ? attentionKernelRows(a) : undefined) : null });
   }
 
   private async reacquire(): Promise<void> {

@@ -366,7 +366,7 @@ export interface ShippedBase {
 
 export type ToWorker =
   | { type: 'probe' }
-  /** Time the matmul kernels for the default run's shapes on this adapter and keep the fastest. */
+  /** Time the matmul and training-attention kernels for the default run's shapes on this adapter and keep the fastest. */
   | { type: 'kernels-measure' }
   /** levels: the demo's scale, 5 (default) or 10 score tokens. */
   | { type: 'score-demo'; logits?: number[]; gold?: number; levels?: 5 | 10 }
@@ -408,7 +408,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; adapter: AdapterSummary; granted: Record<string, number>; recovered: boolean }
-  /** The matmul kernels measured on this adapter (null: not yet; 'kernels-measure' measures them). */
+  /** The matmul (and training-attention) kernels measured on this adapter (null: not yet; 'kernels-measure' measures them). */
   | { type: 'kernels'; table: KernelTable | null; note?: string }
   | { type: 'kernels-progress'; done: number; total: number }
   | { type: 'unavailable'; reason: string; fallback: FallbackStatus }

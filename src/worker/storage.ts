@@ -13,7 +13,7 @@
 //   base/<id>/history         BaseHistory (train and dev CE as charted)
 //   base/<id>/checkpoint      the resumable pretraining checkpoint (F32 weights, AdamW moments, step, log)
 //   base/<id>/base            the finished base: F16 safetensors with config, tokenizer and record
-//   tuning/<key>              the matmul autotuner's timings for one adapter (tuning_store.ts)
+//   tuning/<key>              the matmul and attention autotuners' timings for one adapter (tuning_store.ts)
 import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
 import type { ArtifactStore } from '../eval/experiment.ts';
 import type { CheckpointStore } from '../train/pretrain.ts';

@@ -78,8 +78,9 @@ describe('GPU check bundle', () => {
     // Then the autotuner's timing of every candidate at the same sizes (Node only in the bundle).
     expect(matmul.filter((r) => r.kind === 'tuning').map((r) => r.shape)).toEqual(['64×64×64', '128×128×128']);
     for (const r of matmul) expect(r.gflops).toBeGreaterThan(0);
-    const kernels = results_('kernels')[0] as { matmulTuning: { entries: unknown[] } };
+    const kernels = results_('kernels')[0] as { matmulTuning: { entries: unknown[] }; attentionTuning: { entries: { choice: string }[] } };
     expect(kernels.matmulTuning.entries.length).toBeGreaterThan(50);
+    expect(kernels.attentionTuning.entries.length).toBeGreaterThanOrEqual(5);
     expect(results_('score').map((r) => r.V)).toEqual([32000, 512]);
     const train = results_('train');
     expect(train).toHaveLength(1);

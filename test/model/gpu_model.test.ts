@@ -14,6 +14,8 @@ import { scoreHeadObjectiveRef } from '../../src/reference/score_head.ts';
 import { TrainStep } from '../../src/train/step.ts';
 import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
 import { createActivations } from '../../src/model/activations.ts';
+import { attentionShapeClass, setAttentionChoices, trainingAttentionFor } from '../../src/kernels/attention_tuning.ts';
+import type { Gpu } from '../../src/gpu/index.ts';
 import { expectClose, maxAbs } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { rng } from '../helpers/random.ts';
@@ -80,6 +82,59 @@ describe('GPU model vs the CPU reference model', () => {
       });
     }
   }
+
+  // The fused (FlashAttention-style) training attention, as the tuner installs it where it wins:
+  // forward with lse, backward recomputing the probabilities, against the same Float64 gradients.
+  const fusedTiny: [string, ModelConfig][] = [
+    ['dim 16, GQA 4/2 (hs 4)', tiny[0][1]],
+    ['dim 32, 4 heads (hs 8), half RoPE, untied', makeConfig({ dim: 32, hiddenDim: 40, nLayers: 2, nHeads: 4, nKvHeads: 4, vocabSize: 11, seqLen: 16, tied: false, rope: 'half' })],
+  ];
+  const forceAttention = (gpu: Gpu, c: ModelConfig, B: number, variant: 'split' | 'fused') =>
+    setAttentionChoices(gpu, Array.from({ length: c.seqLen }, (_, t) => [attentionShapeClass({ B, T: t + 1, H: c.nHeads, KH: c.nKvHeads, hs: c.dim / c.nHeads }), variant] as [string, 'fused' | 'split']));
+  for (const [label, config] of fusedTiny) {
+    it(`fused training attention: logits and CE + RAFT gradients match the reference (${label})`, async () => {
+      const gpu = await testGpu();
+      const model = new DeviceModel(gpu, config, { training: true });
+      const params = initParams(model.layout, 11, { std: 0.3 });
+      model.upload(params);
+      const B = 3, T = 9;
+      const ids = [1, 2, 3, 4, 5];
+      forceAttention(gpu, config, B, 'fused');
+      try {
+        expect(trainingAttentionFor(gpu, { B, T, H: config.nHeads, KH: config.nKvHeads, hs: config.dim / config.nHeads })).toBe('fused');
+        const step = new TrainStep(model, B, T, { scoreTokens: { ids, values: [1, 2, 3, 4, 5] }, lambda: 0.8, headRows: false });
+        const mb = randomBatch(config, B, T, 5, true);
+        step.accumulateGradients([mb]);
+        expect(step.acts.trainingAttention).toBe('fused');
+        const ref = referenceGrads(params, model, mb, ids, 0.8);
+        const logits = await readF32(gpu, step.acts.logits, B * T * config.vocabSize);
+        expectClose(logits, ref.logits, { atol: 1e-4, rtol: 1e-3 }, 'logits');
+        const grads = await model.downloadGrads();
+        expectClose(grads, ref.grads, { atol: 1e-4 * maxAbs(ref.grads), rtol: 1e-3 }, 'gradients');
+        step.destroy();
+      } finally {
+        forceAttention(gpu, config, B, 'split');
+        model.destroy();
+      }
+    });
+  }
+
+  it('a backward after an inference forward is refused (no training attention kept)', async () => {
+    const gpu = await testGpu();
+    const config = tiny[0][1];
+    const model = new DeviceModel(gpu, config, { training: true });
+    model.upload(initParams(model.layout, 2, { std: 0.3 }));
+    const B = 2, T = 5;
+    const step = new TrainStep(model, B, T, { scoreTokens: { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] }, lambda: 0.5 });
+    const rec = new Recorder(gpu, 'inference forward');
+    recordForward(rec, model, step.acts, uploadBuffer(gpu, 'tokens', new Uint32Array(B * T)), undefined, undefined, { inference: true });
+    rec.submit();
+    expect(step.acts.trainingAttention).toBeUndefined();
+    const { recordBackward } = await import('../../src/model/backward.ts');
+    expect(() => recordBackward(new Recorder(gpu, 'bwd'), model, step.acts, { order: step.acts.xf, offsets: step.acts.xf })).toThrow(/inference forward/);
+    step.destroy();
+    model.destroy();
+  });
 
   it('two micro-batches accumulate to the gradient of the whole batch (CE mean over both)', async () => {
     const gpu = await testGpu();

@@ -41,6 +41,27 @@ describe('the kernels measured on the adapter', () => {
     expect((html.match(/<td>vec4x8 16×4<\/td>/g) ?? []).length).toBe(2);
     expect(html).toContain('<td>TN 64x256x1024</td><td>64×176×1152</td><td>vec4wide 8×8</td><td>2.50</td>');
     expect(html).not.toContain('not measured');
+    expect(html).not.toContain('attention-choices'); // none measured
+    // With the training attention measured: its own table, the winner and both times per class.
+    s = reducer(s, {
+      type: 'engine',
+      msgs: [
+        {
+          type: 'kernels',
+          table: {
+            ...table,
+            attention: [
+              { shapeClass: 'attention hs16 4/2 b4 t256', shape: 'B 4, T 256', kernel: 'fused', splitMs: 339.2, fusedMs: 118.5 },
+              { shapeClass: 'attention hs16 4/2 b4 t16', shape: 'B 4, T 16', kernel: 'split', splitMs: 4.1, fusedMs: 4.75 },
+            ],
+          },
+        },
+      ],
+    });
+    const withAttention = panel();
+    expect(withAttention).toContain('Training attention chosen by measurement: fused in 1 of 2 shape classes');
+    expect(withAttention).toContain('<td>attention hs16 4/2 b4 t256</td><td>B 4, T 256</td><td>fused</td><td>339.20</td><td>118.50</td>');
+    expect(withAttention).toContain('<td>split</td><td>4.10</td><td>4.75</td>');
     // A failed measurement ends the progress.
     s = reducer(s, { type: 'kernels-requested' });
     s = reducer(s, { type: 'engine', msgs: [{ type: 'error', message: 'device lost', context: 'kernels-measure' }] });

@@ -193,12 +193,18 @@ describe('engine: training', () => {
     await h.send({ type: 'kernels-measure' });
     const measured = await h.next('kernels', (m) => m.table !== null);
     const progress = h.msgs.filter((m) => m.type === 'kernels-progress');
-    expect(progress.length).toBe(measured.table!.rows.length);
-    expect(progress.at(-1)).toMatchObject({ done: measured.table!.rows.length, total: measured.table!.rows.length });
+    // The matmul classes, then the training attention's (one per power-of-two length up to seqLen).
+    const attention = measured.table!.attention!;
+    expect(attention.length).toBeGreaterThanOrEqual(5);
+    expect(attention.every((r) => r.splitMs > 0 && r.fusedMs > 0 && r.kernel === (r.fusedMs < r.splitMs ? 'fused' : 'split'))).toBe(true);
+    expect(progress.length).toBe(measured.table!.rows.length + attention.length);
+    expect(progress[measured.table!.rows.length - 1]).toMatchObject({ done: measured.table!.rows.length, total: measured.table!.rows.length });
+    expect(progress.at(-1)).toMatchObject({ done: attention.length, total: attention.length });
     expect(measured.table!.rows.length).toBeGreaterThan(50);
     expect(measured.table!.rows.every((r) => r.gflops > 0 && r.kernel.length > 0)).toBe(true);
-    expect(measured.note).toMatch(/^matmul kernels: \d+ shape classes timed in [\d.]+ s \(kept in this browser/);
+    expect(measured.note).toMatch(/^matmul kernels: \d+ shape classes timed in [\d.]+ s \(kept in this browser.*; attention: \d+ shape classes timed in [\d.]+ s, fused in \d+ of \d+ shape classes/);
     expect((await h.kv.keys()).filter((k) => k.startsWith('tuning/matmul/'))).toHaveLength(1);
+    expect((await h.kv.keys()).filter((k) => k.startsWith('tuning/attention/'))).toHaveLength(1);
     // A reload: the same store, a new engine; the probe reports the kept table without measuring.
     const again = harness(h.kv);
     await again.send({ type: 'probe' });

@@ -72,7 +72,7 @@ export function AdapterPanel({ status, kernels, onMeasure }: { status: GpuStatus
 }
 
 /** The matmul kernel measured fastest per shape class on this adapter (kernels/matmul_tuning.ts),
- *  and the button that measures them. */
+ *  the training attention likewise (kernels/attention_tuning.ts), and the button that measures them. */
 function KernelChoices({ kernels, onMeasure }: { kernels: KernelsState; onMeasure?: () => void }) {
   const { table, measuring, note } = kernels;
   const button = onMeasure && (
@@ -118,6 +118,39 @@ function KernelChoices({ kernels, onMeasure }: { kernels: KernelsState; onMeasur
           </tbody>
         </table>
       </details>
+      {table.attention && (
+        <details data-testid="attention-choices">
+          <summary>
+            Training attention chosen by measurement: fused in {table.attention.filter((r) => r.kernel === 'fused').length} of {table.attention.length} shape classes
+          </summary>
+          <p className="muted">
+            split: three kernels through the T×T probabilities, which the backward reads; fused: online softmax keeping one log-sum-exp per row, the backward
+            recomputing the probabilities (FlashAttention-style). Times are one forward and backward.
+          </p>
+          <table className="limits">
+            <thead>
+              <tr>
+                <th>shape class</th>
+                <th>timed at</th>
+                <th>faster</th>
+                <th>split ms</th>
+                <th>fused ms</th>
+              </tr>
+            </thead>
+            <tbody>
+              {table.attention.map((r) => (
+                <tr key={r.shapeClass}>
+                  <td>{r.shapeClass}</td>
+                  <td>{r.shape}</td>
+                  <td>{r.kernel}</td>
+                  <td>{r.splitMs.toFixed(2)}</td>
+                  <td>{r.fusedMs.toFixed(2)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
       {note && <p className="muted">{note}</p>}
       {button}
     </div>
