@@ -8,7 +8,7 @@ type BenchModule = { bench: (json: boolean) => Promise<void> };
 const benches: Record<string, { summary: string; load: () => Promise<BenchModule> }> = {
   score: { summary: 'fused RAIL/RAFT kernel vs the unfused chain, V = 32000 and 512', load: () => import('./bench/score.ts') },
   matmul: { summary: 'matmul GFLOP/s at 256³ and 512³', load: () => import('./bench/matmul.ts') },
-  attention: { summary: 'attention forward: three kernels vs the fused online-softmax one, in Node and headless Chromium', load: () => import('./bench/attention.ts') },
+  attention: { summary: 'attention: the split kernels vs the fused (FlashAttention-style) ones, inference forwards and training forward+backward, in Node and headless Chromium', load: () => import('./bench/attention.ts') },
   train: { summary: 'training step time and tokens/s in Node: stories260K and ~5M shapes, scaling points', load: () => import('./bench/train.ts') },
   generate: { summary: 'decode tokens/s with the KV cache at context 64 and 256', load: () => import('./bench/generate.ts') },
   judge: { summary: 'one RAIL judgment (200-token prompt, 64-token CoT, read-out): ours vs onnxruntime-web in one headless Chromium run', load: () => import('./bench/judge.ts') },

@@ -40,7 +40,7 @@ export const RUN_PRESETS: RunPreset[] = [
   {
     name: 'default',
     title: 'Full run (tract run)',
-    blurb: `The README’s experiment: ${DEFAULT_CONFIG.data.train} training examples, the shipped 0.25M-parameter base, all nine methods. About 18 minutes per seed in Node on a 2-core CPU (lavapipe, measured); in a browser on a CPU driver, hours: it wants a real GPU.`,
+    blurb: `The README’s experiment: ${DEFAULT_CONFIG.data.train} training examples, the shipped 0.25M-parameter base, all nine methods. About 14 minutes per seed in Node on a 2-core CPU (lavapipe, measured); in a browser on a CPU driver, hours: it wants a real GPU.`,
     config: DEFAULT_CONFIG,
   },
 ];
