@@ -4,7 +4,6 @@
 // adapter or a damaged entry is measured again).
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/index.ts';
-import type { TuningStore } from '../../src/kernels/matmul_tuning.ts';
 import {
   attentionShapeClass,
   attentionTuningKey,
@@ -18,23 +17,7 @@ import {
   useKeptAttentionTuning,
 } from '../../src/kernels/attention_tuning.ts';
 import { testGpu } from '../helpers/gpu.ts';
-
-function memoryStore(): TuningStore & { data: Map<string, string>; writes: number } {
-  const data = new Map<string, string>();
-  const s = {
-    where: 'memory',
-    data,
-    writes: 0,
-    async read(k: string) {
-      return data.get(k) ?? null;
-    },
-    async write(k: string, v: string) {
-      s.writes++;
-      data.set(k, v);
-    },
-  };
-  return s;
-}
+import { memoryStore } from '../helpers/memory_store.ts';
 
 /** The same device seen as another adapter (its own choices: they are kept per Gpu object). */
 function asAdapter(gpu: Gpu, description: string, vendor = gpu.adapter.vendor): Gpu {

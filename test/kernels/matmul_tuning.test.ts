@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Recorder, type Gpu } from '../../src/gpu/index.ts';
 import { matmulKernelFor, matmulShapeClass, MATMUL_CANDIDATES, setMatmulChoices, type MatmulShape } from '../../src/kernels/matmul.ts';
-import { describeMatmulTuning, loadMatmulTuning, matmulTuningKey, tuneMatmul, type TuningStore } from '../../src/kernels/matmul_tuning.ts';
+import { describeMatmulTuning, loadMatmulTuning, matmulTuningKey, tuneMatmul } from '../../src/kernels/matmul_tuning.ts';
 import { fileTuningStore } from '../../src/cli/tuning_store.ts';
 import { makeConfig } from '../../src/model/config.ts';
 import { DeviceModel } from '../../src/model/device_model.ts';
@@ -17,23 +17,7 @@ import { trainingMatmulShapes } from '../../src/model/matmul_shapes.ts';
 import { TrainStep } from '../../src/train/step.ts';
 import { trainBatch } from '../../src/data/batching.ts';
 import { testGpu } from '../helpers/gpu.ts';
-
-function memoryStore(): TuningStore & { data: Map<string, string>; writes: number } {
-  const data = new Map<string, string>();
-  const s = {
-    where: 'memory',
-    data,
-    writes: 0,
-    async read(k: string) {
-      return data.get(k) ?? null;
-    },
-    async write(k: string, v: string) {
-      s.writes++;
-      data.set(k, v);
-    },
-  };
-  return s;
-}
+import { memoryStore } from '../helpers/memory_store.ts';
 
 /** The same device seen as another adapter (a changed driver or GPU). */
 function asOtherAdapter(gpu: Gpu): Gpu {
