@@ -3,10 +3,10 @@
 // kernels/attention_tuning.ts); `--tune` times them
 // now for the default run's shapes when no timings are kept yet.
 import { adapterName, limitsRecord, requestGpu } from '../gpu/index.ts';
-import { describeMatmulTuning, loadMatmulTuning, tuneMatmul, tuneSummary, type MatmulTuning } from '../kernels/matmul_tuning.ts';
-import { attentionTuneSummary, describeAttentionTuning, loadAttentionTuning, trainingAttentionShapes, tuneAttention, type AttentionTuning } from '../kernels/attention_tuning.ts';
+import { describeMatmulTuning, loadMatmulTuning, type MatmulTuning } from '../kernels/matmul_tuning.ts';
+import { describeAttentionTuning, loadAttentionTuning, type AttentionTuning } from '../kernels/attention_tuning.ts';
 import { makeConfig } from '../model/config.ts';
-import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { tuneTrainingKernels } from '../model/kernel_tuning.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { parseFlags } from './args.ts';
 import { ProgressBar } from './progress.ts';
@@ -29,24 +29,16 @@ export const command: Command = {
     let tuning: MatmulTuning | null = null;
     let attention: AttentionTuning | null = null;
     if (store && values.tune) {
-      const t = performance.now();
       const config = makeConfig({ ...DEFAULT_BASE_MODEL });
       const bar = new ProgressBar();
       bar.begin('timing matmul kernels');
-      const r = await tuneMatmul(gpu, trainingMatmulShapes(config, DEFAULT_CONFIG.finetune.batchSize, config.seqLen), {
-        store,
-        onProgress: (done, total) => bar.update(done, total, 'shape classes'),
-      });
-      bar.end(tuneSummary(r, (performance.now() - t) / 1000, store));
-      tuning = r.tuning;
-      const ta = performance.now();
-      bar.begin('timing attention');
-      const ra = await tuneAttention(gpu, trainingAttentionShapes(config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen), {
-        store,
-        onProgress: (done, total) => bar.update(done, total, 'shape classes'),
-      });
-      bar.end(attentionTuneSummary(ra, (performance.now() - ta) / 1000, store));
-      attention = ra.tuning;
+      ({ matmul: tuning, attention } = await tuneTrainingKernels(gpu, config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen, store, {
+        onProgress: (_, done, total) => bar.update(done, total, 'shape classes'),
+        onPhaseDone: (phase, line) => {
+          bar.end(line);
+          if (phase === 'matmul') bar.begin('timing attention');
+        },
+      }));
     } else if (store) {
       tuning = await loadMatmulTuning(gpu, store);
       attention = await loadAttentionTuning(gpu, store);

@@ -4,9 +4,7 @@
 // At the end it writes <out>/base.safetensors: F16 weights with the config, the tokenizer and the
 // run's record (settings, wall time, final train and dev losses) in the metadata — what
 // public/base/ ships and `tract run` starts from.
-import { tuneMatmul, tuneSummary } from '../kernels/matmul_tuning.ts';
-import { attentionTuneSummary, trainingAttentionShapes, tuneAttention } from '../kernels/attention_tuning.ts';
-import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { tuneTrainingKernels } from '../model/kernel_tuning.ts';
 import { cliTuningStore } from './tuning_store.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -176,12 +174,7 @@ export const command: Command = {
     );
     const tuning = cliTuningStore();
     if (tuning) {
-      const t = performance.now();
-      const r = await tuneMatmul(gpu, trainingMatmulShapes(config, o.batchSize, o.seqLen), { store: tuning });
-      process.stderr.write(`${tuneSummary(r, (performance.now() - t) / 1000, tuning)}\n`);
-      const ta = performance.now();
-      const ra = await tuneAttention(gpu, trainingAttentionShapes(config, [o.batchSize], o.seqLen), { store: tuning });
-      process.stderr.write(`${attentionTuneSummary(ra, (performance.now() - ta) / 1000, tuning)}\n`);
+      await tuneTrainingKernels(gpu, config, [o.batchSize], o.seqLen, tuning, { onPhaseDone: (_, line) => process.stderr.write(`${line}\n`) });
     }
     const model = new DeviceModel(gpu, config, { training: true });
     const bar = new ProgressBar();

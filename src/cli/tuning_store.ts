@@ -7,8 +7,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu } from '../gpu/index.ts';
-import { useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
-import { useKeptAttentionTuning } from '../kernels/attention_tuning.ts';
+import type { TuningStore } from '../kernels/matmul_tuning.ts';
+import { useKeptKernelTuning } from '../model/kernel_tuning.ts';
 import { writeFileAtomic } from './paths.ts';
 import { hash32 } from '../data/rng.ts';
 
@@ -49,10 +49,7 @@ export function fileTuningStore(dir = tuningDir(), warn: (message: string) => vo
 /** Installs the kernels kept for this adapter, if any (judging and generation measure nothing). */
 export async function useKeptTuning(gpu: Gpu): Promise<void> {
   const store = cliTuningStore();
-  if (store) {
-    await useKeptMatmulTuning(gpu, store);
-    await useKeptAttentionTuning(gpu, store);
-  }
+  if (store) await useKeptKernelTuning(gpu, store);
 }
 
 /** The store `tract run`, `tract pretrain` and `tract info --tune` use: the file store, or none

@@ -51,9 +51,8 @@ import { buildLayout } from '../model/layout.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
-import { tuneMatmul, tuneSummary, type TuningStore } from '../kernels/matmul_tuning.ts';
-import { attentionTuneSummary, trainingAttentionShapes, tuneAttention } from '../kernels/attention_tuning.ts';
-import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import type { TuningStore } from '../kernels/matmul_tuning.ts';
+import { tuneTrainingKernels } from '../model/kernel_tuning.ts';
 import { parseCacheJson, parseCacheJsonl, weightsHash } from './cache.ts';
 import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
 import { acrossSeeds, allMetrics, metric, pairedDifference, pairedDifferenceOverSeeds, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
@@ -370,13 +369,9 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
 
   if (options.tuning) {
     emit({ type: 'log', message: `matmul and attention kernels: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
-    const t = performance.now();
-    const shapes = [config.finetune.batchSize, config.stage0.batchSize].flatMap((B) => trainingMatmulShapes(modelConfig, B, T));
-    const r = await tuneMatmul(gpu, shapes, { store: options.tuning });
-    emit({ type: 'log', message: tuneSummary(r, (performance.now() - t) / 1000, options.tuning) });
-    const ta = performance.now();
-    const ra = await tuneAttention(gpu, trainingAttentionShapes(modelConfig, [config.finetune.batchSize, config.stage0.batchSize], T), { store: options.tuning });
-    emit({ type: 'log', message: attentionTuneSummary(ra, (performance.now() - ta) / 1000, options.tuning) });
+    await tuneTrainingKernels(gpu, modelConfig, [config.finetune.batchSize, config.stage0.batchSize], T, options.tuning, {
+      onPhaseDone: (_, message) => emit({ type: 'log', message }),
+    });
   }
 
   for (const seed of config.seeds) {

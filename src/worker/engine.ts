@@ -3,9 +3,9 @@
 // their storage. One GPU job trains at a time: a run or a pretraining. It talks only
 // through typed messages (protocol.ts); engine.worker.ts connects it to the worker's port, and the
 // Node tests drive it directly with an in-memory store.
-import { kernelTable, tuneMatmul, tuneSummary, useKeptMatmulTuning, type TuningStore } from '../kernels/matmul_tuning.ts';
-import { attentionKernelRows, attentionTuneSummary, trainingAttentionShapes, tuneAttention, useKeptAttentionTuning } from '../kernels/attention_tuning.ts';
-import { trainingMatmulShapes } from '../model/matmul_shapes.ts';
+import { kernelTable, type TuningStore } from '../kernels/matmul_tuning.ts';
+import { attentionKernelRows } from '../kernels/attention_tuning.ts';
+import { tuneTrainingKernels, useKeptKernelTuning } from '../model/kernel_tuning.ts';
 import { makeConfig } from '../model/config.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
@@ -286,7 +286,8 @@ export class Engine {
 
   /**
    * Times the matmul candidates, then the two training attentions, for the default run's shapes
-   * (the shipped base, batch 4) on this adapter and keeps the fastest, with progress. On request, not before every run: on a CPU
+   * (the shipped base, batch 4) on this adapter and keeps the fastest, with progress. On request,
+   * not before every run: on a CPU
    * adapter it takes a minute or more, which a first visit should not wait for; a GPU takes
    * seconds. Until then (and on a device that has none kept) the built-in choice for the kind of
    * adapter runs.
@@ -294,27 +295,20 @@ export class Engine {
   private async measureKernels(): Promise<void> {
     const g = await this.gpu();
     const config = makeConfig({ ...DEFAULT_BASE_MODEL });
-    const t = performance.now();
-    const r = await tuneMatmul(g, trainingMatmulShapes(config, DEFAULT_CONFIG.finetune.batchSize, config.seqLen), {
-      store: this.tuning,
-      onProgress: (done, total) => this.post({ type: 'kernels-progress', done, total }),
+    const notes: string[] = [];
+    const r = await tuneTrainingKernels(g, config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen, this.tuning, {
+      onProgress: (_, done, total) => this.post({ type: 'kernels-progress', done, total }),
+      onPhaseDone: (_, line) => notes.push(line),
     });
-    const ta = performance.now();
-    const ra = await tuneAttention(g, trainingAttentionShapes(config, [DEFAULT_CONFIG.finetune.batchSize], config.seqLen), {
-      store: this.tuning,
-      onProgress: (done, total) => this.post({ type: 'kernels-progress', done, total }),
-    });
-    const note = `${tuneSummary(r, (performance.now() - t) / 1000, this.tuning)}; ${attentionTuneSummary(ra, (performance.now() - ta) / 1000, this.tuning)}`;
-    this.post({ type: 'kernels', table: kernelTable(r.tuning, attentionKernelRows(ra.tuning)), note });
+    this.post({ type: 'kernels', table: kernelTable(r.matmul, attentionKernelRows(r.attention)), note: notes.join('; ') });
   }
 
   /** The kernels measured on the current adapter, as kept (null when none are yet); installs them. */
   private async postKernels(): Promise<void> {
     const g = await this.currentGpu();
     if (!g) return;
-    const t = await useKeptMatmulTuning(g, this.tuning);
-    const a = await useKeptAttentionTuning(g, this.tuning);
-    this.post({ type: 'kernels', table: t ? kernelTable(t, a ? attentionKernelRows(a) : undefined) : null });
+    const { matmul, attention } = await useKeptKernelTuning(g, this.tuning);
+    this.post({ type: 'kernels', table: matmul ? kernelTable(matmul, attention ? attentionKernelRows(attention) : undefined) : null });
   }
 
   private async reacquire(): Promise<void> {
