@@ -17,22 +17,7 @@
 //   6 dsum    [B·H·T]       f32        read   D_t
 //   7 dk      [B·T, KH·hs]  vec4<f32>  =
 //   8 dv      [B·T, KH·hs]  vec4<f32>  =
-struct Params {
-  B: u32,
-  T: u32,
-  H: u32,
-  KH: u32,
-  div: f32,  // √hs
-}
-
-override WG: u32 = 64u;
-/** vec4s per head: hs / 4, 1 ..= 8. */
-override HV: u32 = 2u;
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+// Params, WG, HV and bindings 0-3 (P, q, k, v): common/attention_fused_backward_inputs.wgsl.
 @group(0) @binding(4) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> dsum: array<f32>;

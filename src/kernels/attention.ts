@@ -24,6 +24,7 @@ import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common
 import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
 import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';
+import fusedBackwardInputsWgsl from '../../shaders/common/attention_fused_backward_inputs.wgsl?raw';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
 import valuesForwardWgsl from '../../shaders/attention_values_forward.wgsl?raw';
@@ -56,8 +57,8 @@ const softmaxBackwardKernel = rowKernels('attention_softmax_backward.wgsl', soft
 const scoresBackwardKernels = rowKernels('attention_scores_backward.wgsl', scoresBackwardWgsl, ['dout', 'v', 'datt']);
 const valuesBackwardKernels = rowKernels('attention_values_backward.wgsl', valuesBackwardWgsl, ['probs', 'rows', 'out']);
 const fusedForwardKernel = defineKernel(shader('attention_fused_forward.wgsl', fusedForwardWgsl), ['q', 'k', 'v', 'out', 'lse']);
-const fusedBackwardQKernel = defineKernel(shader('attention_fused_backward_q.wgsl', fusedBackwardQWgsl), ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'dsum']);
-const fusedBackwardKvKernel = defineKernel(shader('attention_fused_backward_kv.wgsl', fusedBackwardKvWgsl), ['q', 'k', 'v', 'dout', 'lse', 'dsum', 'dk', 'dv']);
+const fusedBackwardQKernel = defineKernel(shader('attention_fused_backward_q.wgsl', fusedBackwardQWgsl, fusedBackwardInputsWgsl), ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'dsum']);
+const fusedBackwardKvKernel = defineKernel(shader('attention_fused_backward_kv.wgsl', fusedBackwardKvWgsl, fusedBackwardInputsWgsl), ['q', 'k', 'v', 'dout', 'lse', 'dsum', 'dk', 'dv']);
 /** The largest head the fused forward holds in registers (8 vec4s). */
 const FUSED_MAX_HS = 32;
 

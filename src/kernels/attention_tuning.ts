@@ -6,12 +6,13 @@
 // private arrays live in memory there). Forwards that nothing differentiates take the fused kernel
 // on every device measured (1.3–3.6× faster) and are not tuned.
 // Timings are kept per adapter in the matmul tuner's TuningStore, under their own key.
-import { adapterName, createBuffer, Recorder, type Gpu } from '../gpu/index.ts';
+import { adapterName, createBuffer, Recorder, uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { hash32 } from '../data/rng.ts';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
 import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';
+import fusedBackwardInputsWgsl from '../../shaders/common/attention_fused_backward_inputs.wgsl?raw';
 import valuesBackwardWgsl from '../../shaders/attention_values_backward.wgsl?raw';
 import { attentionBackward, attentionForward, attentionFusedBackward, attentionFusedForward, fusedAttentionFits, type AttentionShape } from './attention.ts';
 import type { TuningStore } from './matmul_tuning.ts';
@@ -70,7 +71,7 @@ const FORMAT = 1;
 /** The store key: adapter and the kernels' sources (a changed kernel is measured again). */
 export function attentionTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  const src = scoresForwardWgsl + valuesBackwardWgsl + fusedForwardWgsl + fusedBackwardQWgsl + fusedBackwardKvWgsl;
+  const src = scoresForwardWgsl + valuesBackwardWgsl + fusedForwardWgsl + fusedBackwardQWgsl + fusedBackwardKvWgsl + fusedBackwardInputsWgsl;
   return `attention/${hash32(src).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
@@ -125,27 +126,47 @@ export async function tuneAttention(gpu: Gpu, shapes: readonly AttentionShape[],
   return { tuning, measured: todo.size };
 }
 
+/**
+ * One attention of `shape` on each variant, recorded on demand over buffers of its own (q, k, v and
+ * dout filled with sine waves): the forward, and with `backward` the backward after it (training
+ * shapes only). What the tuner times here and `tract bench attention` times at its shapes.
+ */
+export function attentionWorkload(gpu: Gpu, shape: AttentionShape, backward: boolean): { record: Record<AttentionVariant, (rec: Recorder) => void>; destroy(): void } {
+  const { B, T, H, KH, hs } = shape;
+  const kvT = shape.kvT ?? T;
+  const nq = B * T * H * hs, nk = B * kvT * KH * hs, na = B * H * T * kvT;
+  const wave = (n: number, f: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * f));
+  const q = uploadBuffer(gpu, 'attention.q', wave(nq, 1.7));
+  const k = uploadBuffer(gpu, 'attention.k', wave(nk, 2.3));
+  const v = uploadBuffer(gpu, 'attention.v', wave(nk, 0.9));
+  const dout = uploadBuffer(gpu, 'attention.dout', wave(nq, 0.3));
+  const [out, dq, dk, dv, att, datt] = (
+    [['out', nq], ['dq', nq], ['dk', nk], ['dv', nk], ['att', na], ['datt', na]] as const
+  ).map(([n, f]) => createBuffer(gpu, `attention.${n}`, f * 4));
+  return {
+    record: {
+      split: (rec) => {
+        attentionForward(rec, { out, att }, q, k, v, shape);
+        if (backward) attentionBackward(rec, { dq, dk, dv, datt }, dout, q, k, v, att, shape);
+      },
+      fused: (rec) => {
+        attentionFusedForward(rec, { out, lse: att }, q, k, v, shape);
+        if (backward) attentionFusedBackward(rec, { dq, dk, dv, dsum: datt }, dout, { q, k, v, out, lse: att }, shape);
+      },
+    },
+    destroy: () => [q, k, v, dout, out, dq, dk, dv, att, datt].forEach((b) => b.destroy()),
+  };
+}
+
 async function timeVariants(gpu: Gpu, shapeClass: string, s: AttentionShape, rounds: number): Promise<AttentionTuningEntry> {
   const { B, T, H, KH, hs } = s;
   const shape = { B, T, H, KH, hs };
-  const nq = B * T * H * hs, nk = B * T * KH * hs, na = B * H * T * T;
-  const bufs = { q: nq, k: nk, v: nk, dout: nq, out: nq, dq: nq, dk: nk, dv: nk, att: na, datt: na };
-  const b = Object.fromEntries(Object.entries(bufs).map(([n, f]) => [n, createBuffer(gpu, `tune.${n}`, f * 4)])) as Record<keyof typeof bufs, GPUBuffer>;
-  const record: Record<AttentionVariant, (rec: Recorder) => void> = {
-    split: (rec) => {
-      attentionForward(rec, { out: b.out, att: b.att }, b.q, b.k, b.v, shape);
-      attentionBackward(rec, { dq: b.dq, dk: b.dk, dv: b.dv, datt: b.datt }, b.dout, b.q, b.k, b.v, b.att, shape);
-    },
-    fused: (rec) => {
-      attentionFusedForward(rec, { out: b.out, lse: b.att }, b.q, b.k, b.v, shape);
-      attentionFusedBackward(rec, { dq: b.dq, dk: b.dk, dv: b.dv, dsum: b.datt }, b.dout, { q: b.q, k: b.k, v: b.v, out: b.out, lse: b.att }, shape);
-    },
-  };
+  const work = attentionWorkload(gpu, shape, true);
   try {
     const ms = { split: Infinity, fused: Infinity };
     const run = async (v: AttentionVariant) => {
       const rec = new Recorder(gpu, 'attention tuning');
-      record[v](rec);
+      work.record[v](rec);
       const t0 = performance.now();
       rec.submit();
       await gpu.sync();
@@ -157,7 +178,7 @@ async function timeVariants(gpu: Gpu, shapeClass: string, s: AttentionShape, rou
     const choice: AttentionVariant = ms.fused < ms.split ? 'fused' : 'split';
     return { shapeClass, shape, choice, ms: ms[choice], splitMs: ms.split, fusedMs: ms.fused };
   } finally {
-    for (const x of Object.values(b)) x.destroy();
+    work.destroy();
   }
 }
 

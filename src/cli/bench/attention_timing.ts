@@ -2,8 +2,9 @@
 // backward) vs fused (online softmax, lse kept: one dispatch forward, two backward) attention, timed
 // side by side on one device: shared by `tract bench attention` in Node and its page in headless
 // Chromium (pages/attention_page.ts).
-import { createBuffer, uploadBuffer, type Gpu } from '../../gpu/index.ts';
-import { attentionBackward, attentionForward, attentionFusedBackward, attentionFusedForward, type AttentionShape } from '../../kernels/attention.ts';
+import type { Gpu } from '../../gpu/index.ts';
+import type { AttentionShape } from '../../kernels/attention.ts';
+import { attentionWorkload } from '../../kernels/attention_tuning.ts';
 import { timeInterleaved } from './timing.ts';
 
 export interface AttentionTiming {
@@ -28,46 +29,20 @@ export const ATTENTION_BENCH_SHAPES: { label: string; shape: AttentionShape; bac
 export async function timeAttention(gpu: Gpu, shapes = ATTENTION_BENCH_SHAPES, reps = 7): Promise<AttentionTiming[]> {
   const results: AttentionTiming[] = [];
   for (const { label, shape, backward } of shapes) {
-    const { B, T, H, KH, hs } = shape;
-    const kvT = shape.kvT ?? T;
-    const wave = (n: number, f: number) => {
-      const a = new Float32Array(n);
-      for (let i = 0; i < n; i++) a[i] = Math.sin(i * f);
-      return a;
-    };
-    const nq = B * T * H * hs, nk = B * kvT * KH * hs;
-    const q = uploadBuffer(gpu, 'q', wave(nq, 1.7));
-    const k = uploadBuffer(gpu, 'k', wave(nk, 2.3));
-    const v = uploadBuffer(gpu, 'v', wave(nk, 0.9));
-    const dout = uploadBuffer(gpu, 'dout', wave(nq, 0.3));
-    const out = createBuffer(gpu, 'out', nq * 4);
-    const att = createBuffer(gpu, 'att', B * H * T * kvT * 4);
-    const datt = createBuffer(gpu, 'datt', B * H * T * kvT * 4);
-    const dq = createBuffer(gpu, 'dq', nq * 4);
-    const dk = createBuffer(gpu, 'dk', nk * 4);
-    const dv = createBuffer(gpu, 'dv', nk * 4);
-    const [split, fused] = await timeInterleaved(
-      gpu,
-      [
-        {
-          label: 'split',
-          record: (rec) => {
-            attentionForward(rec, { out, att }, q, k, v, shape);
-            if (backward) attentionBackward(rec, { dq, dk, dv, datt }, dout, q, k, v, att, shape);
-          },
-        },
-        {
-          label: 'fused',
-          record: (rec) => {
-            attentionFusedForward(rec, { out, lse: att }, q, k, v, shape);
-            if (backward) attentionFusedBackward(rec, { dq, dk, dv, dsum: datt }, dout, { q, k, v, out, lse: att }, shape);
-          },
-        },
-      ],
-      { reps, inner: 2 },
-    );
-    for (const b of [q, k, v, dout, out, att, datt, dq, dk, dv]) b.destroy();
-    results.push({ label, shape, backward, splitMs: split.medianMs, fusedMs: fused.medianMs });
+    const work = attentionWorkload(gpu, shape, backward);
+    try {
+      const [split, fused] = await timeInterleaved(
+        gpu,
+        [
+          { label: 'split', record: work.record.split },
+          { label: 'fused', record: work.record.fused },
+        ],
+        { reps, inner: 2 },
+      );
+      results.push({ label, shape, backward, splitMs: split.medianMs, fusedMs: fused.medianMs });
+    } finally {
+      work.destroy();
+    }
   }
   return results;
 }

@@ -1,0 +1,20 @@
+// Shared by the two kernels of the fused attention backward (attention_fused_backward_q.wgsl,
+// attention_fused_backward_kv.wgsl), launched together by attentionFusedBackward
+// (src/kernels/attention.ts) at training shapes: the shape uniform, the head-width overrides and the
+// inputs both read (bindings 0-3; each kernel declares its own from 4 on).
+struct Params {
+  B: u32,
+  T: u32,
+  H: u32,
+  KH: u32,
+  div: f32,  // √hs
+}
+
+override WG: u32 = 64u;
+/** vec4s per head: hs / 4, 1 ..= 8. */
+override HV: u32 = 2u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
