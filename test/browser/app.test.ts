@@ -216,12 +216,13 @@ describe('app: training', () => {
     const atPause = Number(await attr('chart-loss', 'data-points'));
     await page.waitForTimeout(700);
     expect(Number(await attr('chart-loss', 'data-points'))).toBe(atPause);
+    // Lose the GPU device during stage 1, armed while paused (in stage 0 or early in stage 1) so it
+    // lands at stage 1's next step: a smoke stage of 6 steps can end within the round trip of a loss
+    // requested after the resume (it did under the full suite's load). Reported, and the run goes on
+    // from the seed checkpoint.
+    await page.evaluate(() => (window as unknown as { tractDebug: { loseDevice(atStage?: string): void } }).tractDebug.loseDevice('stage1'));
     await byTestId('train-resume').click();
     await waitText('run-status', 't === "running"', 30_000);
-
-    // Lose the GPU device during stage 1 (at its next step: a smoke stage of 6 steps ends before a
-    // loss requested on seeing it run would land): reported, and the run goes on from the seed checkpoint.
-    await page.evaluate(() => (window as unknown as { tractDebug: { loseDevice(atStage?: string): void } }).tractDebug.loseDevice('stage1'));
     // Stage 0 runs first: under the full suite's load on two cores it can take more than 30 s.
     await waitText('errors', 't.includes("GPU device lost")', 150_000);
     await waitText('run-status', 't === "done"', 180_000);
