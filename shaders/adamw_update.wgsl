@@ -5,7 +5,8 @@
 //   p = p · (1 − lr·wd)                   (decoupled weight decay)
 //   m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
 //   p = p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
-// The bias corrections come from the host (step t). With flags bit 0 the gradient is zeroed after
+// A clip factor below 0 means the step is skipped (mixed precision overflowed:
+// loss_scale_update.wgsl): nothing changes. The bias corrections come from the host (step t). With flags bit 0 the gradient is zeroed after
 // use (saves a clear before the next accumulation).
 // One invocation per Elem of the range (i = gid.y · num_workgroups.x · WG + gid.x).
 // Written over Elem (f32 or vec4<f32>, by the prelude the launcher puts first; vec4 needs offset and
@@ -17,7 +18,7 @@
 //   2 grads      [offset + count] f32 (as Elem)  read (zeroed with flags bit 0)
 //   3 m          [offset + count] f32 (as Elem)  read/write (first moment)
 //   4 v          [offset + count] f32 (as Elem)  read/write (second moment)
-//   5 norm_clip  [2] f32                         read   [1] = the clip factor
+//   5 norm_clip  [2] f32                         read   [1] = the clip factor (< 0: skip)
 struct Params {
   offset: u32,        // offset and count in Elems
   count: u32,
@@ -43,8 +44,10 @@ override WG: u32 = 64u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.y * nwg.x * WG + gid.x;
   if (i >= P.count) { return; }
+  let clip = norm_clip[1];
+  if (clip < 0.0) { return; }
   let j = P.offset + i;
-  let g = grads[j] * splat(norm_clip[1]);
+  let g = grads[j] * splat(clip);
   let mj = splat(P.beta1) * m[j] + splat(1.0 - P.beta1) * g;
   let vj = splat(P.beta2) * v[j] + splat(1.0 - P.beta2) * g * g;
   m[j] = mj;

@@ -7,12 +7,13 @@
 // multiply-adds). Out-of-range rows/columns are clamped on load and skipped on store, so no branch
 // sits in the inner loop. Workgroups: x over column blocks, y over row blocks, z over the batch.
 //
-// Bindings (f32):
+// Bindings (C f32; A and B f32, or f16 with the f16 inputs):
 //   0 params  uniform Params
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read   (batch stride strideA; 0 = shared)
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read   (batch stride strideB; 0 = shared)
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
+// Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
+// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl.
 
 override WGX: u32 = 16u;
 override WGY: u32 = 4u;
@@ -50,8 +51,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k = 0u; k < K; k++) {
     var a: array<f32, TM>;
     var b: array<f32, TN>;
-    for (var i = 0u; i < TM; i++) { a[i] = A[rowA[i] + k * stepA]; }
-    for (var j = 0u; j < TN; j++) { b[j] = B[colB[j] + k * stepB]; }
+    for (var i = 0u; i < TM; i++) { a[i] = ldA(rowA[i] + k * stepA); }
+    for (var j = 0u; j < TN; j++) { b[j] = ldB(colB[j] + k * stepB); }
     for (var i = 0u; i < TM; i++) {
       for (var j = 0u; j < TN; j++) {
         acc[i * TN + j] = fma(a[i], b[j], acc[i * TN + j]);

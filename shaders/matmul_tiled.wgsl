@@ -6,12 +6,13 @@
 // On CPU drivers (lavapipe, SwiftShader) the barriers and workgroup-memory traffic cost more than
 // they save, so the launcher uses matmul.wgsl there.
 //
-// Bindings (f32), as matmul.wgsl:
+// Bindings, as matmul.wgsl:
 //   0 params  uniform Params
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
+// Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
+// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl.
 
 const TILE: u32 = 64u; // rows and columns of C per workgroup
 const BK: u32 = 16u;   // K slice held in workgroup memory
@@ -22,12 +23,12 @@ var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(
 
 fn load_a(base: u32, m: u32, k: u32) -> f32 {
   if (m >= P.M || k >= P.K) { return 0.0; }
-  return A[base + select(m * P.K + k, k * P.M + m, TRANS_A)];
+  return ldA(base + select(m * P.K + k, k * P.M + m, TRANS_A));
 }
 
 fn load_b(base: u32, k: u32, n: u32) -> f32 {
   if (k >= P.K || n >= P.N) { return 0.0; }
-  return B[base + select(k * P.N + n, n * P.K + k, TRANS_B)];
+  return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
 }
 
 @compute @workgroup_size(16, 16)

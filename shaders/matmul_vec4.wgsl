@@ -9,12 +9,13 @@
 // device runs is measured (src/kernels/matmul_tuning.ts), not assumed.
 // Out-of-range rows/columns are clamped on load and skipped on store, as in matmul.wgsl.
 //
-// Bindings (f32), as matmul.wgsl:
+// Bindings, as matmul.wgsl:
 //   0 params  uniform Params
 //   1 A       [batch] × (TRANS_A ? [K, M] : [M, K])   read   (batch stride strideA; 0 = shared)
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read   (batch stride strideB; 0 = shared)
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
-// Params, TRANS_A, TRANS_B and the bindings P, A, B, C: shaders/common/matmul_bindings.wgsl.
+// Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
+// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl.
 
 override WGX: u32 = 8u;
 override WGY: u32 = 8u;
@@ -80,28 +81,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var k = 0u; k < K; k++) {
     let oa = rowA + vec4<u32>(k * stepA);
     let ob = colB + vec4<u32>(k * stepB);
-    let a0 = vec4<f32>(A[oa.x]);
-    let a1 = vec4<f32>(A[oa.y]);
-    let a2 = vec4<f32>(A[oa.z]);
-    let a3 = vec4<f32>(A[oa.w]);
-    let b = vec4<f32>(B[ob.x], B[ob.y], B[ob.z], B[ob.w]);
+    let a0 = vec4<f32>(ldA(oa.x));
+    let a1 = vec4<f32>(ldA(oa.y));
+    let a2 = vec4<f32>(ldA(oa.z));
+    let a3 = vec4<f32>(ldA(oa.w));
+    let b = vec4<f32>(ldB(ob.x), ldB(ob.y), ldB(ob.z), ldB(ob.w));
     c0 = fma(a0, b, c0);
     c1 = fma(a1, b, c1);
     c2 = fma(a2, b, c2);
     c3 = fma(a3, b, c3);
     if (WIDE) {
       let ob2 = colB2 + vec4<u32>(k * stepB);
-      let b2 = vec4<f32>(B[ob2.x], B[ob2.y], B[ob2.z], B[ob2.w]);
+      let b2 = vec4<f32>(ldB(ob2.x), ldB(ob2.y), ldB(ob2.z), ldB(ob2.w));
       d0 = fma(a0, b2, d0);
       d1 = fma(a1, b2, d1);
       d2 = fma(a2, b2, d2);
       d3 = fma(a3, b2, d3);
       if (TALL) {
         let oa2 = rowA2 + vec4<u32>(k * stepA);
-        let a4 = vec4<f32>(A[oa2.x]);
-        let a5 = vec4<f32>(A[oa2.y]);
-        let a6 = vec4<f32>(A[oa2.z]);
-        let a7 = vec4<f32>(A[oa2.w]);
+        let a4 = vec4<f32>(ldA(oa2.x));
+        let a5 = vec4<f32>(ldA(oa2.y));
+        let a6 = vec4<f32>(ldA(oa2.z));
+        let a7 = vec4<f32>(ldA(oa2.w));
         e0 = fma(a4, b, e0);
         e1 = fma(a5, b, e1);
         e2 = fma(a6, b, e2);

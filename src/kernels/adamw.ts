@@ -6,6 +6,7 @@ import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common
 import gradNormPartialWgsl from '../../shaders/grad_norm_partial.wgsl?raw';
 import gradNormFinalWgsl from '../../shaders/grad_norm_final.wgsl?raw';
 import adamwUpdateWgsl from '../../shaders/adamw_update.wgsl?raw';
+import lossScaleUpdateWgsl from '../../shaders/loss_scale_update.wgsl?raw';
 
 const WG = 64;
 /** Size (in floats) of the `partials` workspace gradNorm needs, whatever the gradient size. */
@@ -129,4 +130,38 @@ export function adamwUpdate(
     workgroups: elementGrid(rec.gpu, count, WG),
     overrides: { WG },
   });
+}
+
+const lossScaleKernel = defineKernel(shader('loss_scale_update.wgsl', lossScaleUpdateWgsl), ['norm_clip', 'state', 'overflow']);
+
+/** Dynamic loss scaling's defaults: start at 2^16, double after 200 good steps in a row, halve on
+ *  overflow (PyTorch's GradScaler uses 2^16, ×2 per 2000 steps; our runs are a few hundred steps). */
+export const LOSS_SCALE = { initial: 2 ** 16, growthInterval: 200, min: 1, max: 2 ** 24 } as const;
+
+export interface LossScaleOptions {
+  /** ‖g‖ clip on the true (unscaled) norm, as gradNorm's maxNorm (≤ 0: off). */
+  maxNorm: number;
+  growthInterval?: number;
+  minScale?: number;
+  maxScale?: number;
+}
+
+/**
+ * After gradNorm on scaled gradients: skip the step on overflow (normClip[1] = −1, which
+ * adamwUpdate honours) and halve the scale, else unscale the norm, fold 1/S into the clip factor
+ * and grow the scale after a run of good steps. state [4] = [S, good, skipped, last skipped];
+ * overflow [1] u32 as castF16 sets it.
+ */
+export function lossScaleUpdate(rec: Recorder, normClip: BufferBinding, state: BufferBinding, overflow: BufferBinding, o: LossScaleOptions): void {
+  const name = 'loss_scale_update.wgsl';
+  checkBuffer(name, 'normClip', normClip, 2);
+  checkBuffer(name, 'state', state, 4);
+  checkBuffer(name, 'overflow', overflow, 1);
+  const growth = o.growthInterval ?? LOSS_SCALE.growthInterval;
+  const min = o.minScale ?? LOSS_SCALE.min;
+  const max = o.maxScale ?? LOSS_SCALE.max;
+  if (!Number.isFinite(o.maxNorm)) throw new KernelArgumentError(name, `maxNorm must be finite (≤ 0 turns clipping off), got ${o.maxNorm}`);
+  if (!(Number.isInteger(growth) && growth >= 1)) throw new KernelArgumentError(name, `growthInterval must be an integer ≥ 1, got ${growth}`);
+  if (!(min > 0 && max >= min && Number.isFinite(max))) throw new KernelArgumentError(name, `scales must satisfy 0 < minScale ≤ maxScale < ∞, got ${min} and ${max}`);
+  rec.run(lossScaleKernel, { params: [f32(o.maxNorm), f32(growth), f32(min), f32(max)], buffers: { norm_clip: normClip, state, overflow }, workgroups: 1 });
 }

@@ -5,16 +5,23 @@
 // GPUs). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
 // has, `matmulVariantFor` picks by adapter. Tests run every candidate.
 import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, isCpuAdapter, shader } from './common.ts';
+import { checkBuffer, checkDim, isCpuAdapter } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
+import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
+import matmulInputsF16Wgsl from '../../shaders/common/matmul_inputs_f16.wgsl?raw';
 
-const registersKernel = defineKernel(shader('matmul.wgsl', matmulWgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
-const tiledKernel = defineKernel(shader('matmul_tiled.wgsl', matmulTiledWgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
-const vec4Kernel = defineKernel(shader('matmul_vec4.wgsl', matmulVec4Wgsl, matmulBindingsWgsl), ['A', 'B', 'C']);
+/** The three kernels over one kind of input storage (f32, or f16 for mixed precision: same code,
+ *  another inputs prelude, which must come first for its `enable f16`). */
+function kernelSet(inputs: string, variant: 'f32' | 'f16') {
+  const make = (name: string, code: string) => defineKernel({ name, variant, code: [inputs, matmulBindingsWgsl, code].join('\n') }, ['A', 'B', 'C']);
+  return { registers: make('matmul.wgsl', matmulWgsl), tiled: make('matmul_tiled.wgsl', matmulTiledWgsl), vec4: make('matmul_vec4.wgsl', matmulVec4Wgsl) };
+}
+const f32Kernels = kernelSet(matmulInputsF32Wgsl, 'f32');
+const f16Kernels = kernelSet(matmulInputsF16Wgsl, 'f16');
 
 export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled';
 
@@ -114,6 +121,9 @@ export interface MatmulShape {
   variant?: MatmulVariant;
   /** With variant 'registers': WGX (a power of two ≤ 32). */
   wgx?: number;
+  /** A and B hold f16 (2 bytes per element; kernels/cast.ts writes them) and are widened to f32 on
+   *  load; C stays f32. Needs the device feature shader-f16. */
+  half?: boolean;
 }
 
 /** C = α · op(A) · op(B) (+ C), the general form the named products below call. */
@@ -126,14 +136,18 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   const strideB = s.strideB ?? K * N;
   const strideC = s.strideC ?? M * N;
   if (strideC === 0 && batch > 1) throw new KernelArgumentError(name, 'strideC = 0 would make batch entries overwrite each other');
-  checkBuffer(name, 'A', A, (batch - 1) * strideA + M * K);
-  checkBuffer(name, 'B', B, (batch - 1) * strideB + K * N);
+  // Input elements are 2 bytes with `half`: a buffer of n f16 needs what n/2 f32 would.
+  const inputUnits = (n: number) => (s.half ? Math.ceil(n / 2) : n);
+  if (s.half && !rec.gpu.features.has('shader-f16')) throw new KernelArgumentError(name, 'half (f16) inputs need the device feature shader-f16, which this adapter does not offer');
+  checkBuffer(name, 'A', A, inputUnits((batch - 1) * strideA + M * K));
+  checkBuffer(name, 'B', B, inputUnits((batch - 1) * strideB + K * N));
   checkBuffer(name, 'C', C, (batch - 1) * strideC + M * N);
+  const kernels = s.half ? f16Kernels : f32Kernels;
   const kernel = matmulKernelFor(rec.gpu, s);
   const params = [M, N, K, strideA, strideB, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)];
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };
   if (kernel.variant === 'tiled') {
-    rec.run(tiledKernel, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
+    rec.run(kernels.tiled, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
   } else {
     // WGX × WGY invocations of TM × TN outputs each (8 × 8 in matmul.wgsl; 4 × 4 in matmul_vec4.wgsl,
     // 4 × 8 with its WIDE override, 8 × 8 with WIDE and TALL), 64 per workgroup.
@@ -142,7 +156,7 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
     const WGY = 64 / WGX;
     // Outputs per invocation: rows × columns.
     const [tm, tn] = kernel.variant === 'registers' || kernel.variant === 'vec4x8' ? [8, 8] : kernel.variant === 'vec4wide' ? [4, 8] : [4, 4];
-    rec.run(kernel.variant === 'registers' ? registersKernel : vec4Kernel, {
+    rec.run(kernel.variant === 'registers' ? kernels.registers : kernels.vec4, {
       params,
       buffers: { A, B, C },
       workgroups: [Math.ceil(N / (tn * WGX)), Math.ceil(M / (tm * WGY)), batch],
@@ -151,7 +165,7 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   }
 }
 
-type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant' | 'wgx'>;
+type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant' | 'wgx' | 'half'>;
 
 /** Forward: C [M, N] = A [M, K] · B [K, N]. */
 export function matmulForward(rec: Recorder, C: BufferBinding, A: BufferBinding, B: BufferBinding, s: { M: number; N: number; K: number } & Common): void {

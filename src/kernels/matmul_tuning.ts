@@ -15,6 +15,7 @@ import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
+import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
 
 /** Where timings persist between runs: keys are plain strings, values JSON text. */
@@ -50,7 +51,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** The stored timings for this device, or null (none, another format, or unreadable JSON: a
