@@ -18,6 +18,7 @@ import { swigluForward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
 import type { Activations } from './activations.ts';
 import type { DeviceModel } from './device_model.ts';
+import type { MixedPrecision } from './mixed_precision.ts';
 
 /** y [R, out] (= or +=) = x [R, in] · Wᵀ, W [out, in]. */
 export function linear(rec: Recorder, y: BufferBinding, x: BufferBinding, W: BufferBinding, R: number, inDim: number, outDim: number, accumulate = false): void {
@@ -56,6 +57,9 @@ export interface ForwardOptions {
    *  fused kernel, which never writes the probabilities (acts.layers[l].att is left as it was).
    *  Implied by a KV cache. */
   inference?: boolean;
+  /** Mixed precision (training only): every matmul reads f16 copies of its operands (the step's
+   *  MixedPrecision holds them; its beginStep must have refreshed the weights). */
+  mixed?: MixedPrecision;
 }
 
 /**
@@ -86,6 +90,14 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   const training = cache === undefined && o.inference !== true;
   const fused = training ? trainingAttentionFor(rec.gpu, { B, T, H, KH, hs }) === 'fused' : fusedAttentionFits(hs);
   acts.trainingAttention = training ? (fused ? 'fused' : 'split') : undefined;
+  const mp = o.mixed;
+  if (mp && !training) throw new Error('recordForward: mixed precision is for training forwards (no KV cache, not an inference forward)');
+  // A matmul's activation operand: the f32 buffer, or (mixed) its f16 copy in mp.scratch.x, cast
+  // once and read by every product that follows until the next cast.
+  const operand = (x: BufferBinding, n: number): BufferBinding => (mp ? mp.activation(rec, x, n) : x);
+  // y [rows, out] = x [rows, in] · Wᵀ with x already an operand.
+  const lin = (y: BufferBinding, x: BufferBinding, name: string, rows: number, inDim: number, outDim: number) =>
+    matmul(rec, y, x, mp ? mp.w(name) : model.w(name), { M: rows, N: outDim, K: inDim, transB: true, half: !!mp });
 
   embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {
@@ -93,9 +105,11 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     const w = (n: string) => model.w(`layers.${l}.${n}`);
     const out = l + 1 < c.nLayers ? acts.layers[l + 1].x : acts.xf;
     rmsnormForward(rec, { y: L.xn, rstd: L.rstd }, L.x, w('attention_norm'), { R, C, eps });
-    linear(rec, L.q, L.xn, w('attention.wq'), R, C, Q);
-    linear(rec, L.k, L.xn, w('attention.wk'), R, C, KV);
-    linear(rec, L.v, L.xn, w('attention.wv'), R, C, KV);
+    const p = `layers.${l}.`;
+    const xn = operand(L.xn, R * C);
+    lin(L.q, xn, `${p}attention.wq`, R, C, Q);
+    lin(L.k, xn, `${p}attention.wk`, R, C, KV);
+    lin(L.v, xn, `${p}attention.wv`, R, C, KV);
     ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
     ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
     if (cache) {
@@ -110,13 +124,14 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     } else {
       attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     }
-    linear(rec, L.x1, L.y, w('attention.wo'), R, Q, C);
+    lin(L.x1, operand(L.y, R * Q), `${p}attention.wo`, R, Q, C);
     axpy(rec, L.x1, L.x, R * C);
     rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, L.x1, w('ffn_norm'), { R, C, eps });
-    linear(rec, L.a, L.xn2, w('feed_forward.w1'), R, C, F);
-    linear(rec, L.b, L.xn2, w('feed_forward.w3'), R, C, F);
+    const xn2 = operand(L.xn2, R * C);
+    lin(L.a, xn2, `${p}feed_forward.w1`, R, C, F);
+    lin(L.b, xn2, `${p}feed_forward.w3`, R, C, F);
     swigluForward(rec, L.g, L.a, L.b, R * F);
-    linear(rec, out, L.g, w('feed_forward.w2'), R, F, C);
+    lin(out, operand(L.g, R * F), `${p}feed_forward.w2`, R, F, C);
     axpy(rec, out, L.x1, R * C);
   }
   rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, acts.xf, model.w('norm'), { R, C, eps });
@@ -124,9 +139,9 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     checkHeadRows(head, R);
     // Gather: the embedding lookup with xnf [R, C] as the table and the row ids as tokens.
     embeddingForward(rec, acts.scratch.tmp, head.rows, acts.xnf, { R: head.count, C, V: R });
-    linear(rec, acts.logits, acts.scratch.tmp, model.w(model.head), head.count, C, c.vocabSize);
+    lin(acts.logits, operand(acts.scratch.tmp, head.count * C), model.head, head.count, C, c.vocabSize);
   } else {
-    linear(rec, acts.logits, acts.xnf, model.w(model.head), R, C, c.vocabSize);
+    lin(acts.logits, operand(acts.xnf, R * C), model.head, R, C, c.vocabSize);
   }
 }
 

@@ -7,13 +7,14 @@
 // The objective itself — score tokens, which rows get logits, how CE and RAFT are normalised over
 // the step — is the score head's (src/model/score_head.ts); this file drives the model around it.
 import { createBuffer, readF32, Recorder, writeBuffer, type Gpu } from '../gpu/index.ts';
-import { gradNorm, adamwUpdate, GRAD_NORM_PARTIALS } from '../kernels/adamw.ts';
+import { gradNorm, adamwUpdate, GRAD_NORM_PARTIALS, lossScaleUpdate } from '../kernels/adamw.ts';
 import { buildTokenCsr } from '../kernels/embedding.ts';
 import { trimTrainBatch, usedLength, type TrainBatch } from '../data/batching.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { recordBackward } from '../model/backward.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward } from '../model/forward.ts';
+import { MixedPrecision, type MixedPrecisionOptions } from '../model/mixed_precision.ts';
 import { checkTrainBatch, planHeadRows, ScoreHead, type ObjectiveOptions, type ScoreScale, type StepWeights } from '../model/score_head.ts';
 
 export { RAFT_REDUCTIONS, type RaftReduction } from '../model/score_head.ts';
@@ -45,7 +46,19 @@ export interface StepOptions extends ObjectiveOptions {
    * and a score) then costs half a full-length one, and attention a quarter. false: always T.
    */
   trim?: boolean;
+  /**
+   * 'f32' (default): everything in f32. 'mixed': the matmuls read f16 copies of weights,
+   * activations and gradients and accumulate in f32, the master weights and AdamW's moments stay
+   * f32, and a dynamic loss scale keeps small gradients representable (a step whose f16 values
+   * overflow is skipped and the scale halved). Needs shader-f16 (model/mixed_precision.ts).
+   */
+  precision?: Precision;
+  /** Mixed precision's loss-scale settings (tests start high to force an overflow). */
+  mixedOptions?: MixedPrecisionOptions;
 }
+
+export type Precision = 'f32' | 'mixed';
+export const PRECISIONS: readonly Precision[] = ['f32', 'mixed'];
 
 /** Trimmed lengths are multiples of this: few distinct shapes, so the dispatch caches stay small. */
 export const TRIM_QUANTUM = 16;
@@ -56,8 +69,12 @@ export interface StepStats {
   /** Mean (ŷ − y)² over the step's examples with a score (null when none); not weighted by λ or
    *  the reduction. */
   raft: number | null;
-  /** Global gradient norm before clipping. */
+  /** Global gradient norm before clipping (NaN on a skipped step: it overflowed). */
   gradNorm: number;
+  /** Mixed precision only: the loss scale after this step, and whether this step was skipped
+   *  (f16 overflow: the weights and moments did not change). */
+  lossScale?: number;
+  skipped?: boolean;
   /** Target tokens and scored examples in the step. */
   ceCount: number;
   raftCount: number;
@@ -83,6 +100,9 @@ export class TrainStep {
   readonly adamw: AdamwOptions;
   readonly headRows: boolean;
   readonly trim: boolean;
+  readonly precision: Precision;
+  /** The f16 copies and the loss scale ('mixed' only). */
+  readonly mixed: MixedPrecision | null;
   /** The length the last step ran at (T' ≤ T), for benchmarks and tests. */
   lastLength = 0;
   private readonly gpu: Gpu;
@@ -100,6 +120,9 @@ export class TrainStep {
     this.adamw = { ...DEFAULT_ADAMW, ...options.adamw };
     this.headRows = options.headRows ?? true;
     this.trim = options.trim ?? true;
+    this.precision = options.precision ?? 'f32';
+    if (!PRECISIONS.includes(this.precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got '${String(this.precision)}'`);
+    this.mixed = this.precision === 'mixed' ? new MixedPrecision(model, B, T, options.mixedOptions) : null;
     const R = B * T;
     const mk = (name: string, floats: number) => createBuffer(this.gpu, `train.${name}`, floats * 4);
     this.buf = {
@@ -136,13 +159,15 @@ export class TrainStep {
     writeBuffer(gpu, buf.offsets, csr.offsets);
     const rows = plan.rows ? { rows: buf.headRows, count: plan.N, order: buf.headOrder, offsets: buf.headOffsets } : undefined;
     const rec = new Recorder(gpu, 'train step');
+    const mixed = this.mixed ?? undefined;
     if (first) {
       rec.clear(model.grads!);
       head.clearSums(rec);
+      mixed?.beginStep(rec);
     }
-    recordForward(rec, model, acts, buf.inputIds, undefined, rows);
+    recordForward(rec, model, acts, buf.inputIds, undefined, rows, { mixed });
     head.recordLoss(rec, acts.dlogits, acts.logits, plan, ceScale, raftLambda);
-    recordBackward(rec, model, acts, { order: buf.order, offsets: buf.offsets }, rows);
+    recordBackward(rec, model, acts, { order: buf.order, offsets: buf.offsets }, rows, mixed);
     return rec;
   }
 
@@ -184,6 +209,8 @@ export class TrainStep {
       if (i === micro.length - 1) {
         const all = { offset: 0, count: model.layout.size };
         gradNorm(rec, { normClip: buf.normClip, partials: buf.partials }, model.grads!, all, this.adamw.gradClip);
+        // Mixed: the gradients carry the loss scale; unscale the norm and the clip, or skip.
+        if (this.mixed) lossScaleUpdate(rec, buf.normClip, this.mixed.lossScale, this.mixed.overflow, { maxNorm: this.adamw.gradClip, growthInterval: this.mixed.growthInterval });
         const state = { weights: model.params, grads: model.grads!, m: model.m!, v: model.v! };
         const o = { lr, beta1: this.adamw.beta1, beta2: this.adamw.beta2, eps: this.adamw.eps, step };
         adamwUpdate(rec, state, { offset: model.layout.decayRange.offset, count: model.layout.decayRange.size }, { ...o, weightDecay: this.adamw.weightDecay }, buf.normClip);
@@ -198,11 +225,21 @@ export class TrainStep {
   private async readStats(w: StepWeights, step: number): Promise<StepStats> {
     // Both copies are queued now, before anything else is submitted: a caller may record the next
     // step (which clears these sums) before awaiting this one's numbers.
-    const [losses, nc] = await Promise.all([this.head.readLosses(w), readF32(this.gpu, this.buf.normClip, 2)]);
+    const [losses, nc, scale] = await Promise.all([
+      this.head.readLosses(w),
+      readF32(this.gpu, this.buf.normClip, 2),
+      this.mixed && step > 0 ? readF32(this.gpu, this.mixed.lossScale, 4) : Promise.resolve(null),
+    ]);
     const stats: StepStats = { ce: losses.ce, raft: losses.raft, gradNorm: nc[0], ceCount: w.ceCount, raftCount: w.raftCount };
+    if (scale) {
+      stats.lossScale = scale[0];
+      stats.skipped = scale[3] === 1;
+      if (stats.skipped) stats.gradNorm = NaN;
+    }
     if (!Number.isFinite(stats.ce)) throw new NonFiniteLossError(step, 'cross-entropy loss');
     if (stats.raft !== null && !Number.isFinite(stats.raft)) throw new NonFiniteLossError(step, 'RAFT loss');
-    if (!Number.isFinite(stats.gradNorm)) throw new NonFiniteLossError(step, 'gradient norm');
+    // A skipped mixed-precision step overflowed by design (the scale was too high): not an error.
+    if (!stats.skipped && !Number.isFinite(stats.gradNorm)) throw new NonFiniteLossError(step, 'gradient norm');
     return stats;
   }
 
@@ -217,6 +254,7 @@ export class TrainStep {
 
   destroy(): void {
     destroyActivations(this.acts);
+    this.mixed?.destroy();
     for (const b of Object.values(this.buf)) b.destroy();
     this.head.destroy();
   }

@@ -3,8 +3,8 @@
 // off, several steps with two ranges (decayed and not), zeroing the gradient; argument checks.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { adamwUpdate, GRAD_NORM_PARTIALS, gradNorm, type AdamwStep } from '../../src/kernels/adamw.ts';
-import { adamwRef, gradNormRef } from '../../src/reference/adamw.ts';
+import { adamwUpdate, GRAD_NORM_PARTIALS, gradNorm, lossScaleUpdate, type AdamwStep } from '../../src/kernels/adamw.ts';
+import { adamwRef, gradNormRef, lossScaleUpdateRef } from '../../src/reference/adamw.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
@@ -101,5 +101,53 @@ describe('adamwUpdate vs reference', () => {
     expect(() => adamwUpdate(rec, st, { offset: 0, count: 10 }, { ...o, beta2: 1 })).toThrow(/beta2 must be in \[0, 1\)/);
     expect(() => gradNorm(rec, { normClip: b(2), partials: b(10) }, b(10), { offset: 0, count: 10 }, 1)).toThrow(/buffer 'partials'/);
     expect(rec.dispatches).toBe(0);
+  });
+});
+
+describe('lossScaleUpdate (mixed precision) vs reference, and AdamW skipping the step it marks', () => {
+  const o = { maxNorm: 1, growthInterval: 3, minScale: 1, maxScale: 2 ** 24 };
+  const cases: { label: string; norm: number; overflow: boolean; state: number[] }[] = [
+    { label: 'a good step, clipped', norm: 2 ** 12 * 5, overflow: false, state: [2 ** 12, 0, 4, 1] },
+    { label: 'a good step, unclipped, the third in a row: the scale grows', norm: 2 ** 10 * 0.25, overflow: false, state: [2 ** 10, 2, 0, 0] },
+    { label: 'growth stops at maxScale', norm: 2 ** 24 * 0.5, overflow: false, state: [2 ** 24, 2, 0, 0] },
+    { label: 'a cast overflowed: skip, halve', norm: 12.5, overflow: true, state: [2 ** 16, 2, 1, 0] },
+    { label: 'an infinite norm: skip, halve', norm: Infinity, overflow: false, state: [2 ** 16, 0, 0, 0] },
+    { label: 'a NaN norm at the minimum scale: skip, stay', norm: NaN, overflow: false, state: [1, 0, 7, 1] },
+  ];
+  for (const c of cases) {
+    it(c.label, async () => {
+      const gpu = await testGpu();
+      const normClip = uploadBuffer(gpu, 'normClip', new Float32Array([c.norm, 0.5]));
+      const state = uploadBuffer(gpu, 'state', new Float32Array(c.state));
+      const overflow = uploadBuffer(gpu, 'overflow', new Uint32Array([c.overflow ? 1 : 0]));
+      const rec = new Recorder(gpu, 'loss scale');
+      lossScaleUpdate(rec, normClip, state, overflow, o);
+      rec.submit();
+      const ref = lossScaleUpdateRef(c.norm, c.overflow, c.state, o);
+      const nc = await readF32(gpu, normClip, 2);
+      expect([...(await readF32(gpu, state, 4))]).toEqual(ref.state);
+      expect(Math.abs(nc[1] - ref.clip), `clip ${nc[1]} vs ${ref.clip}`).toBeLessThanOrEqual(1e-6 * Math.abs(ref.clip));
+      if (ref.clip >= 0) expect(Math.abs(nc[0] - ref.norm), `norm ${nc[0]} vs ${ref.norm}`).toBeLessThanOrEqual(1e-6 * ref.norm);
+    });
+  }
+
+  it('AdamW changes nothing (weights, moments, gradients) when the clip factor is negative', async () => {
+    const gpu = await testGpu();
+    const n = 37;
+    const w0 = normals(n, 1), g0 = normals(n, 2), m0 = normals(n, 3, 0.1), v0 = normals(n, 4, 0.1).map(Math.abs);
+    const bufs = { weights: uploadBuffer(gpu, 'w', w0), grads: uploadBuffer(gpu, 'g', g0), m: uploadBuffer(gpu, 'm', m0), v: uploadBuffer(gpu, 'v', v0) };
+    const rec = new Recorder(gpu, 'adamw skip');
+    adamwUpdate(rec, bufs, { offset: 0, count: n }, { lr: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3, zeroGrad: true }, uploadBuffer(gpu, 'nc', new Float32Array([Infinity, -1])));
+    rec.submit();
+    for (const [k, want] of [['weights', w0], ['grads', g0], ['m', m0], ['v', v0]] as const) expect(await readF32(gpu, bufs[k], n), k).toEqual(want);
+  });
+
+  it('refuses bad settings by name', async () => {
+    const gpu = await testGpu();
+    const b = createBuffer(gpu, 'b', 16);
+    const rec = new Recorder(gpu, 'loss scale');
+    expect(() => lossScaleUpdate(rec, b, b, b, { ...o, growthInterval: 0 })).toThrow(/loss_scale_update.wgsl.*growthInterval must be an integer ≥ 1, got 0/);
+    expect(() => lossScaleUpdate(rec, b, b, b, { ...o, minScale: 0 })).toThrow(/0 < minScale ≤ maxScale/);
+    expect(() => lossScaleUpdate(rec, b, createBuffer(gpu, 's', 8), b, o)).toThrow(/'state' holds 8 bytes, needs 16/);
   });
 });
