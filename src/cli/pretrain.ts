@@ -4,7 +4,7 @@
 // At the end it writes <out>/base.safetensors: F16 weights with the config, the tokenizer and the
 // run's record (settings, wall time, final train and dev losses) in the metadata — what
 // public/base/ ships and `tract run` starts from.
-import { tuneTrainingKernels } from '../model/kernel_tuning.ts';
+import { tuneTrainingKernels } from '../train/kernel_tuning.ts';
 import { cliTuningStore } from './tuning_store.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { makeConfig, parameterCount } from '../model/config.ts';
 import { DeviceModel } from '../model/device_model.ts';
 import { corpusDevLoss, DEFAULT_PRETRAIN, pretrainBase, type PretrainLog, type PretrainOptions } from '../train/pretrain.ts';
 import { numberFlag, parseFlags } from './args.ts';
+import { applyPrecision, parsePrecision } from './precision_flag.ts';
 import { InputError } from './errors.ts';
 import type { Command } from './main.ts';
 import { ProgressBar } from './progress.ts';
@@ -26,7 +27,7 @@ import { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
 
 const USAGE = `usage: tract pretrain [--out <dir>] [--steps N] [--batch B] [--seq-len T] [--lr X] [--seed S] [--corpus-seed S]
                       [--dim C] [--layers L] [--heads H] [--kv-heads KH] [--vocab V]
-                      [--checkpoint-every N] [--dev-every N] [--json]
+                      [--checkpoint-every N] [--dev-every N] [--precision auto|f32|mixed] [--json]
 
   Pretrains a small Llama on the procedural corpus (column addition and subtraction with carries and
   borrows, comparing numbers, counting words and list items, checking sequences position by
@@ -43,6 +44,8 @@ const USAGE = `usage: tract pretrain [--out <dir>] [--steps N] [--batch B] [--se
                        the model's shape (default ${DEFAULT_BASE_MODEL.dim}, ${DEFAULT_BASE_MODEL.nLayers}, ${DEFAULT_BASE_MODEL.nHeads}, ${DEFAULT_BASE_MODEL.nKvHeads}, ${DEFAULT_BASE_MODEL.vocabSize})
     --checkpoint-every save the resumable checkpoint every N steps (default ${DEFAULT_PRETRAIN.checkpointEvery})
     --dev-every        measure the dev loss every N steps (default ${DEFAULT_PRETRAIN.devEvery})
+    --precision        auto (default: mixed where this adapter has shader-f16 and a measured step is
+                       at least 1.1× faster in it, else f32), or f32 / mixed forced
     --json             print the final record as JSON
     --ship <dir>       do not train: write <dir>/base.safetensors (F16) and base.json from the
                        run's current checkpoint in --out, its dev loss measured on the F16 weights
@@ -132,7 +135,9 @@ export const command: Command = {
       'dev-every': { type: 'string' },
       json: { type: 'boolean' },
       ship: { type: 'string' },
+      precision: { type: 'string' },
     });
+    const precision = parsePrecision(values.precision);
     if (values.ship) {
       // Ship the run's current checkpoint (finished or not) without training.
       const from = join(resolve(values.out ?? 'runs/pretrain'), 'pretrain.safetensors');
@@ -168,6 +173,7 @@ export const command: Command = {
     const out = await outputDir(values.out ?? 'runs/pretrain', '--out');
     const tokenizer = trainProceduralTokenizer({ seed: o.corpusSeed, vocabSize: config.vocabSize });
     const gpu = await requestGpu();
+    applyPrecision(gpu, precision);
     const resumePath = join(out, 'pretrain.safetensors');
     process.stderr.write(
       `tract pretrain: ${(parameterCount(config) / 1e6).toFixed(2)}M parameters (dim ${config.dim}, ${config.nLayers} layers), ${o.steps} steps of ${o.batchSize}×${o.seqLen} tokens, tokenizer ${tokenizer.name}, on ${adapterName(gpu.adapter)}; output in ${out}\n`,

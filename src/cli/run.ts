@@ -6,6 +6,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adapterName, requestGpu } from '../gpu/index.ts';
+import { applyPrecision, parsePrecision } from './precision_flag.ts';
 import { DEFAULT_CONFIG, mergeConfig, METHODS, QUICK_CONFIG, type ExperimentConfig, type MethodName } from '../eval/config.ts';
 import { checkSeedModel, runExperiment, type ArtifactStore, type SeedModel } from '../eval/experiment.ts';
 import { renderMarkdown } from '../eval/report.ts';
@@ -24,7 +25,7 @@ export const SHIPPED_BASE = resolve(dirname(fileURLToPath(import.meta.url)), '..
 
 const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,...] [--seeds 1,2,3] [--out <dir>]
                  [--from-scratch | --seed-checkpoint <file|dir> [--tokenizer <file>]] [--json]
-                 [--data <file.json|file.jsonl> [--split file|<dev>,<test>]]
+                 [--data <file.json|file.jsonl> [--split file|<dev>,<test>]] [--precision auto|f32|mixed]
 
   Runs the TRACT experiment on the built-in Rubric Lab data: from the shipped base (public/base/, a
   small Llama pretrained on the procedural corpus by \`tract pretrain\`), the baselines, stage 1
@@ -51,10 +52,15 @@ const USAGE = `usage: tract run [--quick] [--config <file.json>] [--methods a,b,
                come from its feedback (without any, only label-ce-decode and label-raft-rail can run)
     --split    how --data is split: 'file' (its own split field; the default when every row has one)
                or dev and test fractions, e.g. 0.1,0.2 (the default otherwise; seeded by data.seed)
+    --precision
+               auto (default): f32, or mixed precision where this adapter has shader-f16 and a
+               measured training step is at least 1.1× faster in it; f32 or mixed: forced (mixed:
+               f16 matmul operands, f32 master weights and moments, dynamic loss scaling)
   Writes <out>/report.json, <out>/report.md, <out>/seed-N/<model>.safetensors, <out>/seed-N/self-cot.jsonl.
-  Before training, the matmul kernels are timed for the run's shapes on this adapter and the fastest
-  used; the timings are kept per adapter (\$TRACT_TUNING_DIR, else ~/.cache/tract-web/tuning) so
-  the next run measures nothing. TRACT_TUNING=off keeps the built-in choices.`;
+  Before training, the matmul and attention kernels and the precision are timed for the run's
+  shapes on this adapter and the fastest used; the timings are kept per adapter
+  (\$TRACT_TUNING_DIR, else ~/.cache/tract-web/tuning) so the next run measures nothing.
+  TRACT_TUNING=off keeps the built-in choices (and f32).`;
 
 /** Artifacts as files under a folder. */
 export function fileStore(root: string): ArtifactStore {
@@ -103,7 +109,9 @@ export const command: Command = {
       'from-scratch': { type: 'boolean' },
       data: { type: 'string' },
       split: { type: 'string' },
+      precision: { type: 'string' },
     });
+    const precision = parsePrecision(values.precision);
     if (values.split && !values.data) throw new UsageError('--split goes with --data');
     if (values['from-scratch'] && values['seed-checkpoint']) throw new UsageError('--from-scratch and --seed-checkpoint exclude each other');
     if (values.tokenizer && !values['seed-checkpoint']) throw new UsageError('--tokenizer goes with --seed-checkpoint');
@@ -160,6 +168,7 @@ export const command: Command = {
     const defaultOut = values.data ? `runs/data-${basename(values.data).replace(/\.[^.]*$/, '')}` : explicitSeed ? `runs/seed-${seedModel!.name.replace(/\.[^.]*$/, '')}` : values.quick ? 'runs/quick' : values['from-scratch'] ? 'runs/scratch' : 'runs/default';
     const out = await outputDir(values.out ?? defaultOut, '--out');
     const gpu = await requestGpu();
+    applyPrecision(gpu, precision);
     process.stderr.write(`tract run: ${config.methods.length} methods, seeds ${config.seeds.join(',')}, on ${adapterName(gpu.adapter)}; output in ${out}\n`);
     const bar = new ProgressBar();
     const report = await runExperiment(gpu, config, fileStore(out), (e) => {

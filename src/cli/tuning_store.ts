@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Gpu } from '../gpu/index.ts';
 import type { TuningStore } from '../kernels/matmul_tuning.ts';
-import { useKeptKernelTuning } from '../model/kernel_tuning.ts';
+import { useKeptKernelTuning } from '../train/kernel_tuning.ts';
 import { writeFileAtomic } from './paths.ts';
 import { hash32 } from '../data/rng.ts';
 

@@ -52,7 +52,8 @@ import { DeviceModel } from '../model/device_model.ts';
 import { initParams } from '../model/init.ts';
 import { pretrainLm, trainJudge, type RunLog, type StepReport } from '../train/stages.ts';
 import type { TuningStore } from '../kernels/matmul_tuning.ts';
-import { tuneTrainingKernels } from '../model/kernel_tuning.ts';
+import { tuneTrainingKernels } from '../train/kernel_tuning.ts';
+import { precisionFor, precisionOverride } from '../train/precision.ts';
 import { parseCacheJson, parseCacheJsonl, weightsHash } from './cache.ts';
 import { RAFT_REDUCTION_TEXT, type EvalSplit, type ExperimentConfig, type MethodName } from './config.ts';
 import { acrossSeeds, allMetrics, metric, pairedDifference, pairedDifferenceOverSeeds, type Estimate, type MetricSet, METRICS, type MetricName } from './metrics.ts';
@@ -368,10 +369,17 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
 
   if (options.tuning) {
-    emit({ type: 'log', message: `matmul and attention kernels: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
+    emit({ type: 'log', message: `matmul and attention kernels and the training precision: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
     await tuneTrainingKernels(gpu, modelConfig, [config.finetune.batchSize, config.stage0.batchSize], T, options.tuning, {
       onPhaseDone: (_, message) => emit({ type: 'log', message }),
     });
+  }
+  // Mixed precision changes the numerics (within f16 rounding): the report says where it ran.
+  const mixedAt = [...new Set([config.finetune.batchSize, config.stage0.batchSize])].filter((B) => precisionFor(gpu, modelConfig, B) === 'mixed');
+  if (mixedAt.length > 0) {
+    report.deviations.push(
+      `Training steps at batch size ${mixedAt.join(' and ')} ran in mixed precision (f16 matmul operands with f32 accumulation, f32 master weights and AdamW moments, dynamic loss scaling), ${precisionOverride(gpu) ? 'as forced (--precision mixed)' : 'measured faster than f32 on this adapter'}; the reference runs are f32.`,
+    );
   }
 
   for (const seed of config.seeds) {

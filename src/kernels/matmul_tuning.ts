@@ -179,12 +179,24 @@ export interface KernelTable {
   rows: { shapeClass: string; shape: string; kernel: string; gflops: number }[];
   /** The training attention measured per shape class (kernels/attention_tuning.ts), if it was. */
   attention?: AttentionKernelRow[];
+  /** The training precision measured per model shape and batch size (train/precision_tuning.ts),
+   *  if it was (never on an adapter without shader-f16). */
+  precision?: PrecisionRow[];
 }
 
-export function kernelTable(t: MatmulTuning, attention?: AttentionKernelRow[]): KernelTable {
+/** One measured training precision: the choice and a whole step's time in each. Plain data. */
+export interface PrecisionRow {
+  shapeClass: string;
+  choice: 'f32' | 'mixed';
+  f32Ms: number;
+  mixedMs: number;
+}
+
+export function kernelTable(t: MatmulTuning, attention?: AttentionKernelRow[], precision?: PrecisionRow[]): KernelTable {
   return {
     adapter: t.adapter,
     ...(attention && attention.length > 0 ? { attention } : {}),
+    ...(precision && precision.length > 0 ? { precision: precision.map((p) => ({ shapeClass: p.shapeClass, choice: p.choice, f32Ms: p.f32Ms, mixedMs: p.mixedMs })) } : {}),
     rows: [...t.entries]
       .sort((a, b) => a.shapeClass.localeCompare(b.shapeClass))
       .map((e) => ({ shapeClass: e.shapeClass, shape: `${e.shape.M}×${e.shape.N}×${e.shape.K}`, kernel: describeMatmulKernel(e.choice), gflops: e.gflops })),

@@ -15,6 +15,7 @@ import { recordBackward } from '../model/backward.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward } from '../model/forward.ts';
 import { MixedPrecision, type MixedPrecisionOptions } from '../model/mixed_precision.ts';
+import { precisionFor, PRECISIONS, type Precision } from './precision.ts';
 import { checkTrainBatch, planHeadRows, ScoreHead, type ObjectiveOptions, type ScoreScale, type StepWeights } from '../model/score_head.ts';
 
 export { RAFT_REDUCTIONS, type RaftReduction } from '../model/score_head.ts';
@@ -52,13 +53,12 @@ export interface StepOptions extends ObjectiveOptions {
    * f32, and a dynamic loss scale keeps small gradients representable (a step whose f16 values
    * overflow is skipped and the scale halved). Needs shader-f16 (model/mixed_precision.ts).
    */
-  precision?: Precision;
+  precision?: Precision;  // default: precisionFor(device, model, B) — measured, else f32
   /** Mixed precision's loss-scale settings (tests start high to force an overflow). */
   mixedOptions?: MixedPrecisionOptions;
 }
 
-export type Precision = 'f32' | 'mixed';
-export const PRECISIONS: readonly Precision[] = ['f32', 'mixed'];
+export { PRECISIONS, type Precision } from './precision.ts';
 
 /** Trimmed lengths are multiples of this: few distinct shapes, so the dispatch caches stay small. */
 export const TRIM_QUANTUM = 16;
@@ -120,7 +120,7 @@ export class TrainStep {
     this.adamw = { ...DEFAULT_ADAMW, ...options.adamw };
     this.headRows = options.headRows ?? true;
     this.trim = options.trim ?? true;
-    this.precision = options.precision ?? 'f32';
+    this.precision = options.precision ?? precisionFor(model.gpu, model.config, B);
     if (!PRECISIONS.includes(this.precision)) throw new Error(`precision must be one of ${PRECISIONS.join(', ')}, got '${String(this.precision)}'`);
     this.mixed = this.precision === 'mixed' ? new MixedPrecision(model, B, T, options.mixedOptions) : null;
     const R = B * T;

@@ -5,7 +5,7 @@
 // Node tests drive it directly with an in-memory store.
 import { kernelTable, type TuningStore } from '../kernels/matmul_tuning.ts';
 import { attentionKernelRows } from '../kernels/attention_tuning.ts';
-import { tuneTrainingKernels, useKeptKernelTuning } from '../model/kernel_tuning.ts';
+import { tuneTrainingKernels, useKeptKernelTuning } from '../train/kernel_tuning.ts';
 import { makeConfig } from '../model/config.ts';
 import { DEFAULT_CONFIG } from '../eval/config.ts';
 import { DEFAULT_BASE_MODEL } from '../train/pretrain.ts';
@@ -285,7 +285,8 @@ export class Engine {
   }
 
   /**
-   * Times the matmul candidates, then the two training attentions, for the default run's shapes
+   * Times the matmul candidates, then the two training attentions, then a training step in f32 and
+   * in mixed precision (where the adapter has shader-f16), for the default run's shapes
    * (the shipped base, batch 4) on this adapter and keeps the fastest, with progress. On request,
    * not before every run: on a CPU
    * adapter it takes a minute or more, which a first visit should not wait for; a GPU takes
@@ -300,15 +301,15 @@ export class Engine {
       onProgress: (_, done, total) => this.post({ type: 'kernels-progress', done, total }),
       onPhaseDone: (_, line) => notes.push(line),
     });
-    this.post({ type: 'kernels', table: kernelTable(r.matmul, attentionKernelRows(r.attention)), note: notes.join('; ') });
+    this.post({ type: 'kernels', table: kernelTable(r.matmul, attentionKernelRows(r.attention), r.precision.entries), note: notes.join('; ') });
   }
 
   /** The kernels measured on the current adapter, as kept (null when none are yet); installs them. */
   private async postKernels(): Promise<void> {
     const g = await this.currentGpu();
     if (!g) return;
-    const { matmul, attention } = await useKeptKernelTuning(g, this.tuning);
-    this.post({ type: 'kernels', table: matmul ? kernelTable(matmul, attention ? attentionKernelRows(attention) : undefined) : null });
+    const { matmul, attention, precision } = await useKeptKernelTuning(g, this.tuning);
+    this.post({ type: 'kernels', table: matmul ? kernelTable(matmul, attention ? attentionKernelRows(attention) : undefined, precision?.entries) : null });
   }
 
   private async reacquire(): Promise<void> {

@@ -62,6 +62,13 @@ describe('the kernels measured on the adapter', () => {
     expect(withAttention).toContain('Training attention chosen by measurement: fused in 1 of 2 shape classes');
     expect(withAttention).toContain('<td>attention hs16 4/2 b4 t256</td><td>B 4, T 256</td><td>fused</td><td>339.20</td><td>118.50</td>');
     expect(withAttention).toContain('<td>split</td><td>4.10</td><td>4.75</td>');
+    expect(withAttention).not.toContain('precision-choices'); // none measured (no shader-f16 here)
+    // With the training precision measured: the choice and both step times.
+    s = reducer(s, {
+      type: 'engine',
+      msgs: [{ type: 'kernels', table: { ...table, precision: [{ shapeClass: 'precision d64 f176 l4 h4/2 v1024 b4', choice: 'f32', f32Ms: 309.26, mixedMs: 343.1 }] } }],
+    });
+    expect(panel()).toContain('Training precision chosen by measurement: f32 (d64 f176 l4 h4/2 v1024 b4: a step takes 309.3 ms in f32, 343.1 ms mixed)');
     // A failed measurement ends the progress.
     s = reducer(s, { type: 'kernels-requested' });
     s = reducer(s, { type: 'engine', msgs: [{ type: 'error', message: 'device lost', context: 'kernels-measure' }] });

@@ -197,13 +197,20 @@ describe('engine: training', () => {
     const attention = measured.table!.attention!;
     expect(attention.length).toBeGreaterThanOrEqual(5);
     expect(attention.every((r) => r.splitMs > 0 && r.fusedMs > 0 && r.kernel === (r.fusedMs < r.splitMs ? 'fused' : 'split'))).toBe(true);
-    expect(progress.length).toBe(measured.table!.rows.length + attention.length);
+    // Then the precision of a whole step at the default batch size (lavapipe has shader-f16).
+    const precision = measured.table!.precision!;
+    expect(precision).toHaveLength(1);
+    expect(precision[0].shapeClass).toMatch(/^precision d\d+ .* b4$/);
+    expect(precision[0].choice).toBe(precision[0].mixedMs * 1.1 <= precision[0].f32Ms ? 'mixed' : 'f32');
+    expect(progress.length).toBe(measured.table!.rows.length + attention.length + 1);
     expect(progress[measured.table!.rows.length - 1]).toMatchObject({ done: measured.table!.rows.length, total: measured.table!.rows.length });
-    expect(progress.at(-1)).toMatchObject({ done: attention.length, total: attention.length });
+    expect(progress.at(-2)).toMatchObject({ done: attention.length, total: attention.length });
+    expect(progress.at(-1)).toMatchObject({ done: 1, total: 1 });
     expect(measured.table!.rows.length).toBeGreaterThan(50);
     expect(measured.table!.rows.every((r) => r.gflops > 0 && r.kernel.length > 0)).toBe(true);
-    expect(measured.note).toMatch(/^matmul kernels: \d+ shape classes timed in [\d.]+ s \(kept in this browser.*; attention: \d+ shape classes timed in [\d.]+ s, fused in \d+ of \d+ shape classes/);
+    expect(measured.note).toMatch(/^matmul kernels: \d+ shape classes timed in [\d.]+ s \(kept in this browser.*; attention: \d+ shape classes timed in [\d.]+ s, fused in \d+ of \d+ shape classes.*; precision: 1 step shapes timed in [\d.]+ s, mixed in [01] of 1 step shapes/);
     expect((await h.kv.keys()).filter((k) => k.startsWith('tuning/matmul/'))).toHaveLength(1);
+    expect((await h.kv.keys()).filter((k) => k.startsWith('tuning/precision/'))).toHaveLength(1);
     expect((await h.kv.keys()).filter((k) => k.startsWith('tuning/attention/'))).toHaveLength(1);
     // A reload: the same store, a new engine; the probe reports the kept table without measuring.
     const again = harness(h.kv);

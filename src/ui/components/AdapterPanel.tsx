@@ -151,6 +151,13 @@ function KernelChoices({ kernels, onMeasure }: { kernels: KernelsState; onMeasur
           </table>
         </details>
       )}
+      {table.precision && (
+        <p data-testid="precision-choices">
+          Training precision chosen by measurement:{' '}
+          {table.precision.map((r) => `${r.choice} (${r.shapeClass.replace(/^precision /, '')}: a step takes ${r.f32Ms.toFixed(1)} ms in f32, ${r.mixedMs.toFixed(1)} ms mixed)`).join('; ')}.
+          Mixed precision (f16 matmul operands, f32 master weights, loss scaling) is kept only where it is at least 1.1× faster.
+        </p>
+      )}
       {note && <p className="muted">{note}</p>}
       {button}
     </div>
