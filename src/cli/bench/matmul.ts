@@ -2,8 +2,11 @@
 // CPU drivers, tiled on GPUs) at 256³ and 512³ (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others),
 // and of the other kernel for comparison, median over repeats; then the autotuner's timing of every
 // candidate kernel at the same sizes, in Node and (unless TRACT_BENCH_BROWSER=0) in headless
-// Chromium (SwiftShader without a GPU). f32 only: the engine has no f16 matmul yet.
-import { adapterName, createBuffer, requestGpu, uploadBuffer } from '../../gpu/index.ts';
+// Chromium (SwiftShader without a GPU). Where the adapter has shader-f16, the same kernel with f16
+// inputs (f32 accumulation: the mixed-precision matmul) is timed in the same interleaved rounds and
+// printed as its own dtype 'f16' line.
+import { adapterName, createBuffer, requestGpu, uploadBuffer, type Recorder } from '../../gpu/index.ts';
+import { f32ToF16Bits } from '../../model/halfFloat.ts';
 import { describeMatmulKernel, matmul, matmulVariantFor, type MatmulShape, type MatmulVariant } from '../../kernels/matmul.ts';
 import { tuneMatmul, type MatmulTuning } from '../../kernels/matmul_tuning.ts';
 import { openBenchSession } from './browser_bench.ts';
@@ -23,11 +26,14 @@ export async function bench(json: boolean): Promise<void> {
     const B = uploadBuffer(gpu, 'B', data);
     const C = createBuffer(gpu, 'C', n * 4);
     const flops = 2 * size ** 3;
-    const [t, t2] = await timeInterleaved(
+    const half = gpu.features.has('shader-f16');
+    const H = half ? uploadBuffer(gpu, 'A16', Uint16Array.from(data, f32ToF16Bits)) : null;
+    const [t, t2, t3] = await timeInterleaved(
       gpu,
       [
         { label: `matmul ${chosen}`, record: (rec) => matmul(rec, C, A, B, { M: size, N: size, K: size, variant: chosen }) },
         { label: `matmul ${other}`, record: (rec) => matmul(rec, C, A, B, { M: size, N: size, K: size, variant: other }) },
+        ...(H ? [{ label: `matmul ${chosen} f16`, record: (rec: Recorder) => matmul(rec, C, H, H, { M: size, N: size, K: size, variant: chosen, half: true }) }] : []),
       ],
       { reps: 9, inner: size <= 256 ? 4 : 1 },
     );
@@ -42,6 +48,12 @@ export async function bench(json: boolean): Promise<void> {
     };
     if (json) console.log(JSON.stringify(result));
     else console.log(`matmul ${size}³: ${result.gflops} GFLOP/s (${chosen} kernel, ${result.ms} ms); ${other} kernel ${result[`${other}Gflops`]} GFLOP/s  [${adapter}]`);
+    if (t3) {
+      const f16 = { adapter, size, dtype: 'f16', accumulate: 'f32', gflops: round(flops / t3.medianMs / 1e6, 2), kernel: chosen, ms: round(t3.medianMs, 3), vsF32: round(t.medianMs / t3.medianMs, 2) };
+      if (json) console.log(JSON.stringify(f16));
+      else console.log(`matmul ${size}³ f16 inputs, f32 accumulation: ${f16.gflops} GFLOP/s (${chosen} kernel, ${f16.ms} ms; ${f16.vsF32}× the f32 rate)  [${adapter}]`);
+    } else if (json) console.log(JSON.stringify({ adapter, size, dtype: 'f16', status: 'skipped', why: 'the adapter has no shader-f16' }));
+    else console.log(`matmul ${size}³ f16: not measured (the adapter has no shader-f16)  [${adapter}]`);
   }
   const sizes = envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512]);
   const shapes: MatmulShape[] = sizes.map((n) => ({ M: n, N: n, K: n }));

@@ -37,7 +37,7 @@ export async function oursTrain(gpu: Gpu, args: TrainBenchArgs): Promise<OursTra
   const t0 = performance.now();
   const model = new DeviceModel(gpu, config, { training: true });
   model.upload(initParams(model.layout, 1));
-  const step = new TrainStep(model, B, T);
+  const step = new TrainStep(model, B, T, { precision: args.precision ?? 'f32' });
   const batches = [0, 1].map((i) => randomBatch(B, T, config.vocabSize, 7 + i));
   const warmupMs = performance.now() - t0;
   const losses: number[] = [];

@@ -1,7 +1,8 @@
 // `tract bench train`: our training step in Node on WebGPU (CPU lavapipe here) for the two shapes of
 // issue 3, with memory, then how step time grows with tokens per step and with model size.
 // TRACT_BENCH_TRAIN_SHAPES=stories260K,llama-25M,llama-100M runs only the named shapes (the GPU check
-// uses it; the ~25M and ~100M shapes are meant for a real GPU).
+// uses it; the ~25M and ~100M shapes are meant for a real GPU). Where the adapter has shader-f16, each
+// named shape runs in f32 and then in mixed precision (f16 matmul operands), side by side.
 import { adapterName, requestGpu } from '../../gpu/index.ts';
 import { TRAIN_SHAPES, type TrainShape } from './chromium_train.ts';
 import { oursTrain } from './ours_train.ts';
@@ -25,11 +26,12 @@ export const BENCH_TRAIN_SHAPES: Record<string, TrainShape> = {
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
   const adapter = adapterName(gpu.adapter);
-  const run = async (label: string, args: Omit<TrainBenchArgs, 'steps' | 'warmupTimeoutMs'>, kind: string) => {
-    const r = await oursTrain(gpu, { ...args, steps: STEPS, warmupTimeoutMs: 0 });
+  const run = async (label: string, args: Omit<TrainBenchArgs, 'steps' | 'warmupTimeoutMs'>, kind: string, precision: 'f32' | 'mixed' = 'f32') => {
+    const r = await oursTrain(gpu, { ...args, steps: STEPS, warmupTimeoutMs: 0, precision });
     const line = {
       adapter,
       kind,
+      precision,
       config: { name: label, ...r.config, params: r.params },
       tokensPerStep: args.batch * args.seqLen,
       msPerStep: round(r.msPerStep, 1),
@@ -43,17 +45,18 @@ export async function bench(json: boolean): Promise<void> {
     if (json) console.log(JSON.stringify(line));
     else
       console.log(
-        `${kind.padEnd(8)} ${label.padEnd(22)} ${String(line.tokensPerStep).padStart(5)} tok/step  ${String(line.msPerStep).padStart(8)} ms/step  ${String(line.tokensPerSec).padStart(8)} tok/s  ` +
+        `${kind.padEnd(8)} ${label.padEnd(22)} ${precision.padEnd(5)} ${String(line.tokensPerStep).padStart(5)} tok/step  ${String(line.msPerStep).padStart(8)} ms/step  ${String(line.tokensPerSec).padStart(8)} tok/s  ` +
           `params ${(r.paramsBytes / 2 ** 20).toFixed(1)} MiB, grads ${(r.gradsBytes / 2 ** 20).toFixed(1)}, AdamW ${(r.optimizerBytes / 2 ** 20).toFixed(1)}, activations ${(r.activationBytes / 2 ** 20).toFixed(1)} MiB`,
       );
   };
   const named = envNames('TRACT_BENCH_TRAIN_SHAPES', Object.keys(BENCH_TRAIN_SHAPES));
+  const precisions: ('f32' | 'mixed')[] = gpu.features.has('shader-f16') ? ['f32', 'mixed'] : ['f32'];
   if (named) {
-    for (const n of named) await run(n, BENCH_TRAIN_SHAPES[n].args, 'shape');
+    for (const n of named) for (const p of precisions) await run(n, BENCH_TRAIN_SHAPES[n].args, 'shape', p);
     gpu.destroy();
     return;
   }
-  for (const s of [TRAIN_SHAPES.a, TRAIN_SHAPES.b]) await run(s.name, s.args, 'shape');
+  for (const s of [TRAIN_SHAPES.a, TRAIN_SHAPES.b]) for (const p of precisions) await run(s.name, s.args, 'shape', p);
   // Step time vs tokens per step (stories260K shape).
   for (const [batch, seqLen] of [
     [1, 128],

@@ -19,6 +19,8 @@ export interface TrainBenchArgs {
   steps: number;
   /** Longest wait for model creation and the engine's own warm-up before training starts. */
   warmupTimeoutMs: number;
+  /** Ours only: 'f32' (default) or 'mixed' (f16 matmul operands, train/step.ts). */
+  precision?: 'f32' | 'mixed';
 }
 
 export interface TrainBenchResult {
