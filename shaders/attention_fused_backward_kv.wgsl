@@ -9,7 +9,7 @@
 //
 // Bindings:
 //   0 params  uniform Params
-//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE)
+//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE; q, k, v vec4<f16> in mixed precision)
 //   2 k       [B·T, KH·hs]  vec4<f32>  read
 //   3 v       [B·T, KH·hs]  vec4<f32>  read
 //   4 dout    [B·T, H·hs]   vec4<f32>  read
@@ -17,15 +17,16 @@
 //   6 dsum    [B·H·T]       f32        read   D_t
 //   7 dk      [B·T, KH·hs]  vec4<f32>  =
 //   8 dv      [B·T, KH·hs]  vec4<f32>  =
-// Params, WG, HV and bindings 0-3 (P, q, k, v): common/attention_fused_backward_inputs.wgsl.
+// Params, WG, HV and binding 0 (P): common/attention_fused_backward_inputs.wgsl; bindings 1-3
+// (q, k, v, f32 or f16) and their loads Q/K/V: common/attention_qkv_f32.wgsl or _f16.wgsl.
 @group(0) @binding(4) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> lse: array<f32>;
 @group(0) @binding(6) var<storage, read> dsum: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<vec4<f32>>;
 @group(0) @binding(8) var<storage, read_write> dv: array<vec4<f32>>;
 
-fn ldk(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), k[i + min(c, HV - 1u)], c < HV); }
-fn ldv(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), v[i + min(c, HV - 1u)], c < HV); }
+fn ldk(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), K(i + min(c, HV - 1u)), c < HV); }
+fn ldv(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), V(i + min(c, HV - 1u)), c < HV); }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -52,26 +53,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     var row = (b * P.H + h) * P.T + j;        // index of (b, h, t) in lse and dsum
     var qi = ((b * P.T + j) * P.H + h) * HV;  // q_t and dO_t
     for (var t = j; t < P.T; t++) {
-      var s4 = k0 * q[qi];
+      var s4 = k0 * Q(qi);
       var p4 = v0 * dout[qi];
-      if (HV > 1u) { s4 = fma(k1, q[qi + 1u], s4); p4 = fma(v1, dout[qi + 1u], p4); }
-      if (HV > 2u) { s4 = fma(k2, q[qi + 2u], s4); p4 = fma(v2, dout[qi + 2u], p4); }
-      if (HV > 3u) { s4 = fma(k3, q[qi + 3u], s4); p4 = fma(v3, dout[qi + 3u], p4); }
-      if (HV > 4u) { s4 = fma(k4, q[qi + 4u], s4); p4 = fma(v4, dout[qi + 4u], p4); }
-      if (HV > 5u) { s4 = fma(k5, q[qi + 5u], s4); p4 = fma(v5, dout[qi + 5u], p4); }
-      if (HV > 6u) { s4 = fma(k6, q[qi + 6u], s4); p4 = fma(v6, dout[qi + 6u], p4); }
-      if (HV > 7u) { s4 = fma(k7, q[qi + 7u], s4); p4 = fma(v7, dout[qi + 7u], p4); }
+      if (HV > 1u) { s4 = fma(k1, Q(qi + 1u), s4); p4 = fma(v1, dout[qi + 1u], p4); }
+      if (HV > 2u) { s4 = fma(k2, Q(qi + 2u), s4); p4 = fma(v2, dout[qi + 2u], p4); }
+      if (HV > 3u) { s4 = fma(k3, Q(qi + 3u), s4); p4 = fma(v3, dout[qi + 3u], p4); }
+      if (HV > 4u) { s4 = fma(k4, Q(qi + 4u), s4); p4 = fma(v4, dout[qi + 4u], p4); }
+      if (HV > 5u) { s4 = fma(k5, Q(qi + 5u), s4); p4 = fma(v5, dout[qi + 5u], p4); }
+      if (HV > 6u) { s4 = fma(k6, Q(qi + 6u), s4); p4 = fma(v6, dout[qi + 6u], p4); }
+      if (HV > 7u) { s4 = fma(k7, Q(qi + 7u), s4); p4 = fma(v7, dout[qi + 7u], p4); }
       let p = exp((s4.x + s4.y + s4.z + s4.w) / P.div - lse[row]);
       let pv = vec4<f32>(p);
       let ds = vec4<f32>(p * ((p4.x + p4.y + p4.z + p4.w) - dsum[row]) / P.div);
-      dv0 = fma(pv, dout[qi], dv0); dk0 = fma(ds, q[qi], dk0);
-      if (HV > 1u) { dv1 = fma(pv, dout[qi + 1u], dv1); dk1 = fma(ds, q[qi + 1u], dk1); }
-      if (HV > 2u) { dv2 = fma(pv, dout[qi + 2u], dv2); dk2 = fma(ds, q[qi + 2u], dk2); }
-      if (HV > 3u) { dv3 = fma(pv, dout[qi + 3u], dv3); dk3 = fma(ds, q[qi + 3u], dk3); }
-      if (HV > 4u) { dv4 = fma(pv, dout[qi + 4u], dv4); dk4 = fma(ds, q[qi + 4u], dk4); }
-      if (HV > 5u) { dv5 = fma(pv, dout[qi + 5u], dv5); dk5 = fma(ds, q[qi + 5u], dk5); }
-      if (HV > 6u) { dv6 = fma(pv, dout[qi + 6u], dv6); dk6 = fma(ds, q[qi + 6u], dk6); }
-      if (HV > 7u) { dv7 = fma(pv, dout[qi + 7u], dv7); dk7 = fma(ds, q[qi + 7u], dk7); }
+      dv0 = fma(pv, dout[qi], dv0); dk0 = fma(ds, Q(qi), dk0);
+      if (HV > 1u) { dv1 = fma(pv, dout[qi + 1u], dv1); dk1 = fma(ds, Q(qi + 1u), dk1); }
+      if (HV > 2u) { dv2 = fma(pv, dout[qi + 2u], dv2); dk2 = fma(ds, Q(qi + 2u), dk2); }
+      if (HV > 3u) { dv3 = fma(pv, dout[qi + 3u], dv3); dk3 = fma(ds, Q(qi + 3u), dk3); }
+      if (HV > 4u) { dv4 = fma(pv, dout[qi + 4u], dv4); dk4 = fma(ds, Q(qi + 4u), dk4); }
+      if (HV > 5u) { dv5 = fma(pv, dout[qi + 5u], dv5); dk5 = fma(ds, Q(qi + 5u), dk5); }
+      if (HV > 6u) { dv6 = fma(pv, dout[qi + 6u], dv6); dk6 = fma(ds, Q(qi + 6u), dk6); }
+      if (HV > 7u) { dv7 = fma(pv, dout[qi + 7u], dv7); dk7 = fma(ds, Q(qi + 7u), dk7); }
       row += 1u;
       qi += stride;
     }

@@ -10,7 +10,7 @@
 //
 // Bindings:
 //   0 params  uniform Params
-//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE)
+//   1 q       [B·T, H·hs]   vec4<f32>  read   (after RoPE; q, k, v vec4<f16> in mixed precision)
 //   2 k       [B·T, KH·hs]  vec4<f32>  read
 //   3 v       [B·T, KH·hs]  vec4<f32>  read
 //   4 o       [B·T, H·hs]   vec4<f32>  read   the forward's output
@@ -18,7 +18,8 @@
 //   6 lse     [B·H·T]       f32        read   the forward's log-sum-exp per row
 //   7 dq      [B·T, H·hs]   vec4<f32>  =
 //   8 dsum    [B·H·T]       f32        =      D_t
-// Params, WG, HV and bindings 0-3 (P, q, k, v): common/attention_fused_backward_inputs.wgsl.
+// Params, WG, HV and binding 0 (P): common/attention_fused_backward_inputs.wgsl; bindings 1-3
+// (q, k, v, f32 or f16) and their loads Q/K/V: common/attention_qkv_f32.wgsl or _f16.wgsl.
 @group(0) @binding(4) var<storage, read> o: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read> dout: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read> lse: array<f32>;
@@ -26,7 +27,7 @@
 @group(0) @binding(8) var<storage, read_write> dsum: array<f32>;
 
 /** x[i + c] for c < HV, else 0 (the index clamped so the load stays in range). */
-fn ldq(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), q[i + min(c, HV - 1u)], c < HV); }
+fn ldq(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), Q(i + min(c, HV - 1u)), c < HV); }
 fn ldd(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), dout[i + min(c, HV - 1u)], c < HV); }
 fn ldo(i: u32, c: u32) -> vec4<f32> { return select(vec4<f32>(0.0), o[i + min(c, HV - 1u)], c < HV); }
 
@@ -55,25 +56,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var ki = (b * P.T * P.KH + kvh) * HV;
   for (var j = 0u; j <= t; j++) {
     // s = q·k_j and dp = dO·v_j, four lanes at a time.
-    var s4 = q0 * k[ki];
-    var p4 = g0 * v[ki];
-    if (HV > 1u) { s4 = fma(q1, k[ki + 1u], s4); p4 = fma(g1, v[ki + 1u], p4); }
-    if (HV > 2u) { s4 = fma(q2, k[ki + 2u], s4); p4 = fma(g2, v[ki + 2u], p4); }
-    if (HV > 3u) { s4 = fma(q3, k[ki + 3u], s4); p4 = fma(g3, v[ki + 3u], p4); }
-    if (HV > 4u) { s4 = fma(q4, k[ki + 4u], s4); p4 = fma(g4, v[ki + 4u], p4); }
-    if (HV > 5u) { s4 = fma(q5, k[ki + 5u], s4); p4 = fma(g5, v[ki + 5u], p4); }
-    if (HV > 6u) { s4 = fma(q6, k[ki + 6u], s4); p4 = fma(g6, v[ki + 6u], p4); }
-    if (HV > 7u) { s4 = fma(q7, k[ki + 7u], s4); p4 = fma(g7, v[ki + 7u], p4); }
+    var s4 = q0 * K(ki);
+    var p4 = g0 * V(ki);
+    if (HV > 1u) { s4 = fma(q1, K(ki + 1u), s4); p4 = fma(g1, V(ki + 1u), p4); }
+    if (HV > 2u) { s4 = fma(q2, K(ki + 2u), s4); p4 = fma(g2, V(ki + 2u), p4); }
+    if (HV > 3u) { s4 = fma(q3, K(ki + 3u), s4); p4 = fma(g3, V(ki + 3u), p4); }
+    if (HV > 4u) { s4 = fma(q4, K(ki + 4u), s4); p4 = fma(g4, V(ki + 4u), p4); }
+    if (HV > 5u) { s4 = fma(q5, K(ki + 5u), s4); p4 = fma(g5, V(ki + 5u), p4); }
+    if (HV > 6u) { s4 = fma(q6, K(ki + 6u), s4); p4 = fma(g6, V(ki + 6u), p4); }
+    if (HV > 7u) { s4 = fma(q7, K(ki + 7u), s4); p4 = fma(g7, V(ki + 7u), p4); }
     let p = exp((s4.x + s4.y + s4.z + s4.w) / P.div - m);
     let ds = vec4<f32>(p * ((p4.x + p4.y + p4.z + p4.w) - D) / P.div);
-    a0 = fma(ds, k[ki], a0);
-    if (HV > 1u) { a1 = fma(ds, k[ki + 1u], a1); }
-    if (HV > 2u) { a2 = fma(ds, k[ki + 2u], a2); }
-    if (HV > 3u) { a3 = fma(ds, k[ki + 3u], a3); }
-    if (HV > 4u) { a4 = fma(ds, k[ki + 4u], a4); }
-    if (HV > 5u) { a5 = fma(ds, k[ki + 5u], a5); }
-    if (HV > 6u) { a6 = fma(ds, k[ki + 6u], a6); }
-    if (HV > 7u) { a7 = fma(ds, k[ki + 7u], a7); }
+    a0 = fma(ds, K(ki), a0);
+    if (HV > 1u) { a1 = fma(ds, K(ki + 1u), a1); }
+    if (HV > 2u) { a2 = fma(ds, K(ki + 2u), a2); }
+    if (HV > 3u) { a3 = fma(ds, K(ki + 3u), a3); }
+    if (HV > 4u) { a4 = fma(ds, K(ki + 4u), a4); }
+    if (HV > 5u) { a5 = fma(ds, K(ki + 5u), a5); }
+    if (HV > 6u) { a6 = fma(ds, K(ki + 6u), a6); }
+    if (HV > 7u) { a7 = fma(ds, K(ki + 7u), a7); }
     ki += stride;
   }
   dsum[idx] = D;

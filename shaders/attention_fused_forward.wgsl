@@ -15,9 +15,9 @@
 //
 // Bindings:
 //   0 params  uniform Params
-//   1 q       [B·T, H·hs]      vec4<f32>  read
-//   2 k       [B·kv_T, KH·hs]  vec4<f32>  read
-//   3 v       [B·kv_T, KH·hs]  vec4<f32>  read
+//   1 q       [B·T, H·hs]      vec4<f32> (or vec4<f16>, mixed precision)  read
+//   2 k       [B·kv_T, KH·hs]  vec4<f32> (or vec4<f16>)                   read
+//   3 v       [B·kv_T, KH·hs]  vec4<f32> (or vec4<f16>)                   read
 //   4 out     [B·T, H·hs]      vec4<f32>  =
 //   5 lse     [B·H·T]          f32        =   row (b, h, t) at (b·H + h)·T + t
 struct Params {
@@ -35,9 +35,7 @@ override WG: u32 = 64u;
 override HV: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+// Bindings 1-3 (q, k, v) and their loads Q/K/V: common/attention_qkv_f32.wgsl or _f16.wgsl.
 @group(0) @binding(4) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> lse: array<f32>;
 
@@ -52,14 +50,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let kvh = h / (P.H / P.KH);
   let qi = ((b * P.T + t) * P.H + h) * HV;
   let zero = vec4<f32>(0.0);
-  let q0 = q[qi];
-  let q1 = select(zero, q[qi + min(1u, HV - 1u)], HV > 1u);
-  let q2 = select(zero, q[qi + min(2u, HV - 1u)], HV > 2u);
-  let q3 = select(zero, q[qi + min(3u, HV - 1u)], HV > 3u);
-  let q4 = select(zero, q[qi + min(4u, HV - 1u)], HV > 4u);
-  let q5 = select(zero, q[qi + min(5u, HV - 1u)], HV > 5u);
-  let q6 = select(zero, q[qi + min(6u, HV - 1u)], HV > 6u);
-  let q7 = select(zero, q[qi + min(7u, HV - 1u)], HV > 7u);
+  let q0 = Q(qi);
+  let q1 = select(zero, Q(qi + min(1u, HV - 1u)), HV > 1u);
+  let q2 = select(zero, Q(qi + min(2u, HV - 1u)), HV > 2u);
+  let q3 = select(zero, Q(qi + min(3u, HV - 1u)), HV > 3u);
+  let q4 = select(zero, Q(qi + min(4u, HV - 1u)), HV > 4u);
+  let q5 = select(zero, Q(qi + min(5u, HV - 1u)), HV > 5u);
+  let q6 = select(zero, Q(qi + min(6u, HV - 1u)), HV > 6u);
+  let q7 = select(zero, Q(qi + min(7u, HV - 1u)), HV > 7u);
   var o0 = zero; var o1 = zero; var o2 = zero; var o3 = zero;
   var o4 = zero; var o5 = zero; var o6 = zero; var o7 = zero;
   var mx = -3.4028234e38;
@@ -68,14 +66,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let stride = P.KH * HV;
   var ki = (b * P.kv_T * P.KH + kvh) * HV;
   for (var j = 0u; j <= last; j++) {
-    var dot4 = q0 * k[ki];
-    if (HV > 1u) { dot4 = fma(q1, k[ki + 1u], dot4); }
-    if (HV > 2u) { dot4 = fma(q2, k[ki + 2u], dot4); }
-    if (HV > 3u) { dot4 = fma(q3, k[ki + 3u], dot4); }
-    if (HV > 4u) { dot4 = fma(q4, k[ki + 4u], dot4); }
-    if (HV > 5u) { dot4 = fma(q5, k[ki + 5u], dot4); }
-    if (HV > 6u) { dot4 = fma(q6, k[ki + 6u], dot4); }
-    if (HV > 7u) { dot4 = fma(q7, k[ki + 7u], dot4); }
+    var dot4 = q0 * K(ki);
+    if (HV > 1u) { dot4 = fma(q1, K(ki + 1u), dot4); }
+    if (HV > 2u) { dot4 = fma(q2, K(ki + 2u), dot4); }
+    if (HV > 3u) { dot4 = fma(q3, K(ki + 3u), dot4); }
+    if (HV > 4u) { dot4 = fma(q4, K(ki + 4u), dot4); }
+    if (HV > 5u) { dot4 = fma(q5, K(ki + 5u), dot4); }
+    if (HV > 6u) { dot4 = fma(q6, K(ki + 6u), dot4); }
+    if (HV > 7u) { dot4 = fma(q7, K(ki + 7u), dot4); }
     let s = (dot4.x + dot4.y + dot4.z + dot4.w) / P.div;
     if (s > mx) {
       // A new maximum: what was summed so far shrinks by exp(old − new) (0 on the first key).
@@ -87,14 +85,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let p = exp(s - mx);
     l += p;
     let pv = vec4<f32>(p);
-    o0 = fma(pv, v[ki], o0);
-    if (HV > 1u) { o1 = fma(pv, v[ki + 1u], o1); }
-    if (HV > 2u) { o2 = fma(pv, v[ki + 2u], o2); }
-    if (HV > 3u) { o3 = fma(pv, v[ki + 3u], o3); }
-    if (HV > 4u) { o4 = fma(pv, v[ki + 4u], o4); }
-    if (HV > 5u) { o5 = fma(pv, v[ki + 5u], o5); }
-    if (HV > 6u) { o6 = fma(pv, v[ki + 6u], o6); }
-    if (HV > 7u) { o7 = fma(pv, v[ki + 7u], o7); }
+    o0 = fma(pv, V(ki), o0);
+    if (HV > 1u) { o1 = fma(pv, V(ki + 1u), o1); }
+    if (HV > 2u) { o2 = fma(pv, V(ki + 2u), o2); }
+    if (HV > 3u) { o3 = fma(pv, V(ki + 3u), o3); }
+    if (HV > 4u) { o4 = fma(pv, V(ki + 4u), o4); }
+    if (HV > 5u) { o5 = fma(pv, V(ki + 5u), o5); }
+    if (HV > 6u) { o6 = fma(pv, V(ki + 6u), o6); }
+    if (HV > 7u) { o7 = fma(pv, V(ki + 7u), o7); }
     ki += stride;
   }
   lse[idx] = mx + log(l);

@@ -1,7 +1,8 @@
 // Shared by the two kernels of the fused attention backward (attention_fused_backward_q.wgsl,
 // attention_fused_backward_kv.wgsl), launched together by attentionFusedBackward
-// (src/kernels/attention.ts) at training shapes: the shape uniform, the head-width overrides and the
-// inputs both read (bindings 0-3; each kernel declares its own from 4 on).
+// (src/kernels/attention.ts) at training shapes: the shape uniform and the head-width overrides
+// (binding 0; q, k, v at 1-3 come from common/attention_qkv_f32.wgsl or _f16.wgsl; each kernel
+// declares its own from 4 on).
 struct Params {
   B: u32,
   T: u32,
@@ -15,6 +16,3 @@ override WG: u32 = 64u;
 override HV: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;

@@ -25,6 +25,8 @@ import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
 import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';
 import fusedBackwardInputsWgsl from '../../shaders/common/attention_fused_backward_inputs.wgsl?raw';
+import qkvF32Wgsl from '../../shaders/common/attention_qkv_f32.wgsl?raw';
+import qkvF16Wgsl from '../../shaders/common/attention_qkv_f16.wgsl?raw';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
 import softmaxForwardWgsl from '../../shaders/attention_softmax_forward.wgsl?raw';
 import valuesForwardWgsl from '../../shaders/attention_values_forward.wgsl?raw';
@@ -56,9 +58,24 @@ const valuesForwardKernels = rowKernels('attention_values_forward.wgsl', valuesF
 const softmaxBackwardKernel = rowKernels('attention_softmax_backward.wgsl', softmaxBackwardWgsl, ['att', 'datt']).pick(1);
 const scoresBackwardKernels = rowKernels('attention_scores_backward.wgsl', scoresBackwardWgsl, ['dout', 'v', 'datt']);
 const valuesBackwardKernels = rowKernels('attention_values_backward.wgsl', valuesBackwardWgsl, ['probs', 'rows', 'out']);
-const fusedForwardKernel = defineKernel(shader('attention_fused_forward.wgsl', fusedForwardWgsl), ['q', 'k', 'v', 'out', 'lse']);
-const fusedBackwardQKernel = defineKernel(shader('attention_fused_backward_q.wgsl', fusedBackwardQWgsl, fusedBackwardInputsWgsl), ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'dsum']);
-const fusedBackwardKvKernel = defineKernel(shader('attention_fused_backward_kv.wgsl', fusedBackwardKvWgsl, fusedBackwardInputsWgsl), ['q', 'k', 'v', 'dout', 'lse', 'dsum', 'dk', 'dv']);
+/** The three fused kernels over one kind of q/k/v storage: f32, or f16 (mixed-precision training;
+ *  the same code with another prelude, first for its `enable f16`). */
+function fusedKernels(qkv: string, variant: 'f32' | 'f16') {
+  const make = <const B extends string>(name: string, parts: string[], bindings: readonly B[]) => defineKernel({ name, variant, code: [qkv, ...parts].join('\n') }, bindings);
+  return {
+    forward: make('attention_fused_forward.wgsl', [fusedForwardWgsl], ['q', 'k', 'v', 'out', 'lse']),
+    backwardQ: make('attention_fused_backward_q.wgsl', [fusedBackwardInputsWgsl, fusedBackwardQWgsl], ['q', 'k', 'v', 'o', 'dout', 'lse', 'dq', 'dsum']),
+    backwardKv: make('attention_fused_backward_kv.wgsl', [fusedBackwardInputsWgsl, fusedBackwardKvWgsl], ['q', 'k', 'v', 'dout', 'lse', 'dsum', 'dk', 'dv']),
+  };
+}
+const fusedF32 = fusedKernels(qkvF32Wgsl, 'f32');
+const fusedF16 = fusedKernels(qkvF16Wgsl, 'f16');
+
+/** Checks q/k/v of `floats` elements, counted in halves when `half` (needs shader-f16). */
+function checkQkv(rec: Recorder, name: string, key: string, b: BufferBinding, floats: number, half: boolean): void {
+  if (half && !rec.gpu.features.has('shader-f16')) throw new KernelArgumentError(name, 'half (f16) q, k and v need the device feature shader-f16, which this adapter does not offer');
+  checkBuffer(name, key, b, half ? Math.ceil(floats / 2) : floats);
+}
 /** The largest head the fused forward holds in registers (8 vec4s). */
 const FUSED_MAX_HS = 32;
 
@@ -164,7 +181,7 @@ export function fusedAttentionFits(hs: number): boolean {
  * denominator (what attentionFusedBackward recomputes the probabilities from), both assigned, in one
  * dispatch that never writes the probabilities. Shapes and layouts as attentionForward: training
  * shapes, or the T new rows of each sequence against KV caches [B, kvT = Tmax, KH·hs].
- * Needs fusedAttentionFits(hs).
+ * Needs fusedAttentionFits(hs). `half`: q, k and v hold f16 (mixed precision; read as f32).
  */
 export function attentionFusedForward(
   rec: Recorder,
@@ -173,17 +190,18 @@ export function attentionFusedForward(
   k: BufferBinding,
   v: BufferBinding,
   shape: AttentionShape,
+  half = false,
 ): void {
   const name = 'attention fused forward';
   const r = resolveShape(name, shape);
   const { B, T, H, KH, hs, kvT } = r;
   if (!fusedAttentionFits(hs)) throw new KernelArgumentError(name, `head size ${hs} must be a multiple of 4 and at most ${FUSED_MAX_HS}`);
-  checkBuffer(name, 'q', q, B * T * H * hs);
-  checkBuffer(name, 'k', k, B * kvT * KH * hs);
-  checkBuffer(name, 'v', v, B * kvT * KH * hs);
+  checkQkv(rec, name, 'q', q, B * T * H * hs, half);
+  checkQkv(rec, name, 'k', k, B * kvT * KH * hs, half);
+  checkQkv(rec, name, 'v', v, B * kvT * KH * hs, half);
   checkBuffer(name, 'out', outs.out, B * T * H * hs);
   checkBuffer(name, 'lse', outs.lse, B * H * T);
-  rec.run(fusedForwardKernel, {
+  rec.run((half ? fusedF16 : fusedF32).forward, {
     params: [B, T, H, KH, r.posOffset, kvT, f32(Math.fround(Math.sqrt(hs)))],
     buffers: { q, k, v, out: outs.out, lse: outs.lse },
     workgroups: elementGrid(rec.gpu, B * H * T, WG),
@@ -195,6 +213,7 @@ export function attentionFusedForward(
  * Backward of attentionFusedForward at training shapes (posOffset 0, kvT = T): dq [B·T, H·hs], dk,
  * dv [B·T, KH·hs], all assigned (dk, dv summed over each kv group's query heads), from dout and the
  * forward's q, k, v (after RoPE), out and lse. `grads.dsum` is a [B·H·T] scratch (rowsum(dout ⊙ out)).
+ * `half`: q, k and v hold f16 (mixed precision); everything else is f32.
  */
 export function attentionFusedBackward(
   rec: Recorder,
@@ -202,25 +221,30 @@ export function attentionFusedBackward(
   dout: BufferBinding,
   fwd: { q: BufferBinding; k: BufferBinding; v: BufferBinding; out: BufferBinding; lse: BufferBinding },
   shape: AttentionShape,
+  half = false,
 ): void {
   const name = 'attention fused backward';
   const r = resolveShape(name, shape);
   if (r.posOffset !== 0 || r.kvT !== r.T) throw new KernelArgumentError(name, 'the backward is for training shapes (posOffset 0, kvT = T)');
   const { B, T, H, KH, hs } = r;
   if (!fusedAttentionFits(hs)) throw new KernelArgumentError(name, `head size ${hs} must be a multiple of 4 and at most ${FUSED_MAX_HS}`);
-  for (const [key, b] of Object.entries({ dout, q: fwd.q, out: fwd.out, dq: grads.dq })) checkBuffer(name, key, b, B * T * H * hs);
-  for (const [key, b] of Object.entries({ k: fwd.k, v: fwd.v, dk: grads.dk, dv: grads.dv })) checkBuffer(name, key, b, B * T * KH * hs);
+  for (const [key, b] of Object.entries({ dout, out: fwd.out, dq: grads.dq })) checkBuffer(name, key, b, B * T * H * hs);
+  for (const [key, b] of Object.entries({ dk: grads.dk, dv: grads.dv })) checkBuffer(name, key, b, B * T * KH * hs);
+  checkQkv(rec, name, 'q', fwd.q, B * T * H * hs, half);
+  checkQkv(rec, name, 'k', fwd.k, B * T * KH * hs, half);
+  checkQkv(rec, name, 'v', fwd.v, B * T * KH * hs, half);
+  const kernels = half ? fusedF16 : fusedF32;
   checkBuffer(name, 'lse', fwd.lse, B * H * T);
   checkBuffer(name, 'dsum', grads.dsum, B * H * T);
   const params = [B, T, H, KH, f32(Math.fround(Math.sqrt(hs)))];
   const overrides = { WG, HV: hs / 4 };
-  rec.run(fusedBackwardQKernel, {
+  rec.run(kernels.backwardQ, {
     params,
     buffers: { q: fwd.q, k: fwd.k, v: fwd.v, o: fwd.out, dout, lse: fwd.lse, dq: grads.dq, dsum: grads.dsum },
     workgroups: elementGrid(rec.gpu, B * H * T, WG),
     overrides,
   });
-  rec.run(fusedBackwardKvKernel, {
+  rec.run(kernels.backwardKv, {
     params,
     buffers: { q: fwd.q, k: fwd.k, v: fwd.v, dout, lse: fwd.lse, dsum: grads.dsum, dk: grads.dk, dv: grads.dv },
     workgroups: elementGrid(rec.gpu, B * KH * T, WG),

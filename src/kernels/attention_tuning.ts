@@ -13,6 +13,7 @@ import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
 import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';
 import fusedBackwardInputsWgsl from '../../shaders/common/attention_fused_backward_inputs.wgsl?raw';
+import qkvF32Wgsl from '../../shaders/common/attention_qkv_f32.wgsl?raw';
 import valuesBackwardWgsl from '../../shaders/attention_values_backward.wgsl?raw';
 import { attentionBackward, attentionForward, attentionFusedBackward, attentionFusedForward, fusedAttentionFits, type AttentionShape } from './attention.ts';
 import type { TuningStore } from './matmul_tuning.ts';
@@ -71,7 +72,7 @@ const FORMAT = 1;
 /** The store key: adapter and the kernels' sources (a changed kernel is measured again). */
 export function attentionTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  const src = scoresForwardWgsl + valuesBackwardWgsl + fusedForwardWgsl + fusedBackwardQWgsl + fusedBackwardKvWgsl + fusedBackwardInputsWgsl;
+  const src = scoresForwardWgsl + valuesBackwardWgsl + fusedForwardWgsl + fusedBackwardQWgsl + fusedBackwardKvWgsl + fusedBackwardInputsWgsl + qkvF32Wgsl;
   return `attention/${hash32(src).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 

@@ -92,7 +92,10 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
     dy = gradOperand(s.dres, R * C);
     weightGrad(g('attention.wo'), dy, actOperand(L.y, R * Q), Q, C);
     inputGrad(s.dy, dy, mw('attention.wo'), Q, C);
-    if (fusedAttention) attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: L.q, k: L.k, v: L.v, out: L.y, lse: L.att }, { B, T, H, KH, hs });
+    if (fusedAttention && mp) {
+      const h = mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV);
+      attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: h.q, k: h.k, v: h.v, out: L.y, lse: L.att }, { B, T, H, KH, hs }, true);
+    } else if (fusedAttention) attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: L.q, k: L.k, v: L.v, out: L.y, lse: L.att }, { B, T, H, KH, hs });
     else attentionBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, datt: s.datt }, s.dy, L.q, L.k, L.v, L.att, { B, T, H, KH, hs });
     ropeBackward(rec, s.dq, s.dq, model.rope, ropeShape(H));
     ropeBackward(rec, s.dk, s.dk, model.rope, ropeShape(KH));

@@ -119,6 +119,10 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
+    } else if (fused && mp) {
+      // Mixed precision: the fused kernels read f16 copies of q, k and v.
+      const h = mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV);
+      attentionFusedForward(rec, { out: L.y, lse: L.att }, h.q, h.k, h.v, { B, T, H, KH, hs }, true);
     } else if (fused) {
       attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     } else {

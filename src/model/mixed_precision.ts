@@ -3,8 +3,10 @@
 //
 // What is f16 and what is not: every matmul of the forward and backward (q/k/v, o, gate/up, down,
 // the head, and their weight and input gradients) reads both operands as f16 and accumulates in
-// f32 (kernels/matmul.ts with `half`). Everything else stays f32: the master weights, AdamW's
-// moments, the gradients, the residual stream, norms, attention, the losses. The loss gradient is
+// f32 (kernels/matmul.ts with `half`), and the fused attention (the FlashAttention-style kernels,
+// forward and backward) reads q, k and v as f16, computing scores, softmax and sums in f32.
+// Everything else stays f32: the master weights, AdamW's moments, the gradients, the residual
+// stream, norms, the split attention kernels (the CPU drivers' choice), the losses. The loss gradient is
 // multiplied by the loss scale S where it is cast to f16 (so small gradients do not flush to zero),
 // every gradient is then S times too large, and loss_scale_update.wgsl divides S out before AdamW —
 // or skips the step and halves S when a cast overflowed.
@@ -47,6 +49,8 @@ export class MixedPrecision {
   /** [S, good steps in a row, skipped steps in all, 1 if the last step was skipped]. */
   readonly lossScale: GPUBuffer;
   readonly scratch: { x: GPUBuffer; d: GPUBuffer };
+  /** f16 q, k, v for the fused attention ([R, H·hs], [R, KH·hs] twice). */
+  readonly qkv: { q: GPUBuffer; k: GPUBuffer; v: GPUBuffer };
   private readonly weights = new Map<string, GPUBuffer>();
   private readonly model: DeviceModel;
 
@@ -62,6 +66,10 @@ export class MixedPrecision {
     this.lossScale = uploadBuffer(gpu, 'mixed.loss_scale', new Float32Array([S, 0, 0, 0]));
     const h = scratchHalves(model.config, B * T);
     this.scratch = { x: createBuffer(gpu, 'mixed.x16', halfBytes(h.x)), d: createBuffer(gpu, 'mixed.d16', halfBytes(h.d)) };
+    const R = B * T;
+    const Q = model.config.nHeads * headSize(model.config);
+    const KV = kvDim(model.config);
+    this.qkv = { q: createBuffer(gpu, 'mixed.q16', halfBytes(R * Q)), k: createBuffer(gpu, 'mixed.k16', halfBytes(R * KV)), v: createBuffer(gpu, 'mixed.v16', halfBytes(R * KV)) };
     for (const name of matmulWeightNames(model)) this.weights.set(name, createBuffer(gpu, `mixed.${name}.f16`, halfBytes(tensorSpec(model.layout, name).size)));
   }
 
@@ -92,7 +100,15 @@ export class MixedPrecision {
     return this.scratch.d;
   }
 
+  /** Records: q [nq], k and v [nkv] f32 → their f16 copies in this.qkv (the fused attention's inputs). */
+  attentionInputs(rec: Recorder, q: BufferBinding, k: BufferBinding, v: BufferBinding, nq: number, nkv: number): { q: GPUBuffer; k: GPUBuffer; v: GPUBuffer } {
+    castF16(rec, this.qkv.q, q, nq, { overflow: this.overflow });
+    castF16(rec, this.qkv.k, k, nkv, { overflow: this.overflow });
+    castF16(rec, this.qkv.v, v, nkv, { overflow: this.overflow });
+    return this.qkv;
+  }
+
   destroy(): void {
-    for (const b of [this.overflow, this.lossScale, this.scratch.x, this.scratch.d, ...this.weights.values()]) b.destroy();
+    for (const b of [this.overflow, this.lossScale, this.scratch.x, this.scratch.d, this.qkv.q, this.qkv.k, this.qkv.v, ...this.weights.values()]) b.destroy();
   }
 }

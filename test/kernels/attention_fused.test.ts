@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { attentionFusedBackward, attentionFusedForward, fusedAttentionFits } from '../../src/kernels/attention.ts';
 import { attentionBackwardRef, attentionForwardRef, type AttentionShape } from '../../src/reference/attention.ts';
+import { f16ToF32, f32ToF16Bits } from '../../src/model/halfFloat.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
@@ -23,19 +24,30 @@ const training: AttentionShape[] = [
   { B: 2, T: 130, H: 8, KH: 4, hs: 32 },
 ];
 
-async function check(s: AttentionShape, qScale: number): Promise<void> {
+/** Values rounded to f16 (what the kernel reads with `half`) and their bits, padded to whole words. */
+function halves(x: Float32Array): { values: Float32Array; bits: Uint16Array } {
+  const bits = new Uint16Array(x.length + (x.length % 2));
+  const values = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) values[i] = f16ToF32((bits[i] = f32ToF16Bits(x[i])));
+  return { values, bits };
+}
+
+/** `half`: q, k and v are stored as f16 (mixed precision); the reference sees the same rounded values. */
+async function check(s: AttentionShape, qScale: number, half = false): Promise<void> {
   const gpu = await testGpu();
   const { B, T, H, KH, hs } = s;
   const kvT = s.kvT ?? T;
   const posOffset = s.posOffset ?? 0;
   const Tk = posOffset + T;
   const nq = B * T * H * hs, nk = B * kvT * KH * hs, nr = B * H * T;
-  const q = normals(nq, nq + 11).map((x) => x * qScale), k = normals(nk, nk + 12), v = normals(nk, nk + 13);
-  const Q = uploadBuffer(gpu, 'q', q), K = uploadBuffer(gpu, 'k', k), V = uploadBuffer(gpu, 'v', v);
+  let q = normals(nq, nq + 11).map((x) => x * qScale), k = normals(nk, nk + 12), v = normals(nk, nk + 13);
+  const up = (name: string, x: Float32Array) => (half ? uploadBuffer(gpu, name, halves(x).bits) : uploadBuffer(gpu, name, x));
+  const Q = up('q', q), K = up('k', k), V = up('v', v);
+  if (half) [q, k, v] = [q, k, v].map((x) => halves(x).values);
   const out = uploadBuffer(gpu, 'out', normals(nq, 14)); // garbage: fully assigned
   const lse = uploadBuffer(gpu, 'lse', normals(nr, 15));
   const rec = new Recorder(gpu, 'fused attention');
-  attentionFusedForward(rec, { out, lse }, Q, K, V, s);
+  attentionFusedForward(rec, { out, lse }, Q, K, V, s, half);
   rec.submit();
   expect(rec.dispatches).toBe(1);
   const want = new Float64Array(nq), att = new Float64Array(B * H * T * Tk);
@@ -58,7 +70,7 @@ async function check(s: AttentionShape, qScale: number): Promise<void> {
   const dout = normals(nq, nq + 16);
   const grads = { dq: uploadBuffer(gpu, 'dq', normals(nq, 17)), dk: uploadBuffer(gpu, 'dk', normals(nk, 18)), dv: uploadBuffer(gpu, 'dv', normals(nk, 19)), dsum: createBuffer(gpu, 'dsum', nr * 4) };
   const rec2 = new Recorder(gpu, 'fused attention backward');
-  attentionFusedBackward(rec2, grads, uploadBuffer(gpu, 'dout', dout), { q: Q, k: K, v: V, out, lse }, s);
+  attentionFusedBackward(rec2, grads, uploadBuffer(gpu, 'dout', dout), { q: Q, k: K, v: V, out, lse }, s, half);
   rec2.submit();
   expect(rec2.dispatches).toBe(2);
   const rdq = new Float64Array(nq), rdk = new Float64Array(nk), rdv = new Float64Array(nk);
@@ -77,6 +89,13 @@ describe('fused attention forward and backward vs reference', () => {
     await check({ B: 2, T: 1, H: 8, KH: 4, hs: 8, posOffset: 12, kvT: 23 }, 1);
     await check({ B: 1, T: 5, H: 4, KH: 2, hs: 16, posOffset: 6, kvT: 23 }, 1);
   });
+});
+
+describe('fused attention with f16 q, k and v (mixed precision) vs reference on the same rounded values', () => {
+  for (const s of [training[1], training[3], training[7]]) {
+    it(`B=${s.B} T=${s.T} H=${s.H} KH=${s.KH} hs=${s.hs}`, () => check(s, 1, true));
+  }
+  it('against a KV cache: new rows at posOffset 6 of a 23-row cache', () => check({ B: 1, T: 5, H: 4, KH: 2, hs: 16, posOffset: 6, kvT: 23 }, 1, true));
 });
 
 describe('fused attention argument checks', () => {

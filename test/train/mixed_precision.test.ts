@@ -6,6 +6,7 @@
 // steps; a judge batch with RAFT and head rows trains the same way.
 import { describe, expect, it } from 'vitest';
 import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
+import { attentionShapeClass, attentionVariantFor, setAttentionChoices } from '../../src/kernels/attention_tuning.ts';
 import { makeConfig } from '../../src/model/config.ts';
 import { DeviceModel } from '../../src/model/device_model.ts';
 import { initParams } from '../../src/model/init.ts';
@@ -38,12 +39,16 @@ async function setup(options: StepOptions, seed = 3) {
 }
 
 describe('mixed precision (f16 matmuls, f32 master weights, dynamic loss scaling)', () => {
-  it('one step’s gradients, unscaled, match the f32 engine’s within f16 rounding', async () => {
+  it.each(['split', 'fused'] as const)('one step’s gradients, unscaled, match the f32 engine’s within f16 rounding (%s attention)', async (attention) => {
+    const gpu = await testGpu();
+    // The fused attention reads f16 q, k and v in mixed precision; the split kernels stay f32.
+    setAttentionChoices(gpu, [[attentionShapeClass({ B: 4, T: 24, H: config.nHeads, KH: config.nKvHeads, hs: config.dim / config.nHeads }), attention]]);
     const f = await setup({});
     const h = await setup({ precision: 'mixed', mixedOptions: { initialScale: 1024 } });
     const mb = batch(4, 24, 1);
     f.step.accumulateGradients([mb]);
     h.step.accumulateGradients([mb]);
+    expect(h.step.acts.trainingAttention).toBe(attention);
     const g32 = await f.model.downloadGrads();
     const g16 = (await h.model.downloadGrads()).map((x) => x / 1024);
     // f16 keeps 11 significant bits: relative error ~5e-4 per operand, summed over the chain.
@@ -54,6 +59,7 @@ describe('mixed precision (f16 matmuls, f32 master weights, dynamic loss scaling
     expect(g16.some((x, i) => x !== g32[i])).toBe(true);
     f.done();
     h.done();
+    setAttentionChoices(gpu, [[attentionShapeClass({ B: 4, T: 24, H: config.nHeads, KH: config.nKvHeads, hs: config.dim / config.nHeads }), attentionVariantFor(gpu)]]);
   });
 
   it('20 steps of training: the loss curve follows f32 within tolerance', async () => {
