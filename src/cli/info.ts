@@ -4,7 +4,7 @@
 // now for the default run's shapes when no timings are kept yet.
 import { adapterName, limitsRecord, requestGpu } from '../gpu/index.ts';
 import { describeMatmulTuning, loadMatmulTuning, type MatmulTuning } from '../kernels/matmul_tuning.ts';
-import { describeAttentionTuning, loadAttentionTuning, type AttentionTuning } from '../kernels/attention_tuning.ts';
+import { ATTENTION_MARGIN, describeAttentionTuning, loadAttentionTuning, type AttentionTuning } from '../kernels/attention_tuning.ts';
 import { makeConfig } from '../model/config.ts';
 import { tuneTrainingKernels } from '../train/kernel_tuning.ts';
 import { describePrecisionTuning, loadPrecisionTuning, MIXED_MARGIN, type PrecisionTuning } from '../train/precision_tuning.ts';
@@ -66,7 +66,7 @@ export const command: Command = {
         for (const line of describeMatmulTuning(tuning)) console.log(`  ${line}`);
       }
       if (store && attention) {
-        console.log(`training attention chosen by measurement (split: three kernels through the T×T probabilities; fused: online softmax, FlashAttention-style backward):`);
+        console.log(`training attention chosen by measurement (split: three kernels through the T×T probabilities; fused: online softmax, FlashAttention-style backward; the adapter's default stays unless the other is ${ATTENTION_MARGIN}× faster):`);
         for (const line of describeAttentionTuning(attention)) console.log(`  ${line}`);
       } else if (store) console.log('training attention: not timed on this adapter yet (the built-in choice for its kind runs)');
       if (!gpu.features.has('shader-f16')) console.log('training precision: f32 (no shader-f16 on this adapter, so no mixed precision)');

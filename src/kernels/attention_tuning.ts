@@ -5,7 +5,8 @@
 // holds up to 48 vec4s per invocation), on SwiftShader the fused ones 2.3–2.9× (the split kernels'
 // private arrays live in memory there). Forwards that nothing differentiates take the fused kernel
 // on every device measured (1.3–3.6× faster) and are not tuned.
-// Timings are kept per adapter in the matmul tuner's TuningStore, under their own key.
+// Timings are kept per adapter in the matmul tuner's TuningStore, under their own key. The adapter's
+// default stays unless the other variant is ATTENTION_MARGIN faster (a stable choice across runs).
 import { adapterName, createBuffer, Recorder, uploadBuffer, type Gpu } from '../gpu/index.ts';
 import { hash32 } from '../data/rng.ts';
 import scoresForwardWgsl from '../../shaders/attention_scores_forward.wgsl?raw';
@@ -27,6 +28,20 @@ export function attentionVariantFor(gpu: Gpu): AttentionVariant {
   const text = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`;
   if (/swiftshader/i.test(text)) return 'fused';
   return /llvmpipe|lavapipe|software|\bcpu\b/i.test(text) ? 'split' : 'fused';
+}
+
+/** The other variant must be at least this much faster (time ratio) to replace the adapter's
+ *  default: on lavapipe the two are within 15% at most lengths, and two runs minutes apart chose
+ *  differently for 3 of 6 classes when the faster simply won, so which attention trained (and the
+ *  run's last bits) depended on the moment's timing noise. */
+export const ATTENTION_MARGIN = 1.1;
+
+/** The choice from two measured times: the adapter-class default unless the other variant is
+ *  ATTENTION_MARGIN times faster. */
+export function attentionChoice(gpu: Gpu, splitMs: number, fusedMs: number): AttentionVariant {
+  const def = attentionVariantFor(gpu);
+  const [mine, other] = def === 'split' ? [splitMs, fusedMs] : [fusedMs, splitMs];
+  return other * ATTENTION_MARGIN <= mine ? (def === 'split' ? 'fused' : 'split') : def;
 }
 
 /** The class one measured choice serves: the heads (hs, H/KH) and B and T rounded up to powers of
@@ -67,7 +82,8 @@ export interface AttentionTuning {
   entries: AttentionTuningEntry[];
 }
 
-const FORMAT = 1;
+// 2: choices made with ATTENTION_MARGIN (format 1 kept the plain fastest).
+const FORMAT = 2;
 
 /** The store key: adapter and the kernels' sources (a changed kernel is measured again). */
 export function attentionTuningKey(gpu: Gpu): string {
@@ -176,7 +192,7 @@ async function timeVariants(gpu: Gpu, shapeClass: string, s: AttentionShape, rou
     for (const v of ['split', 'fused'] as const) await run(v); // pipelines, first touch
     // Interleaved rounds, so drift in the machine's speed affects both alike.
     for (let r = 0; r < rounds; r++) for (const v of ['split', 'fused'] as const) ms[v] = Math.min(ms[v], await run(v));
-    const choice: AttentionVariant = ms.fused < ms.split ? 'fused' : 'split';
+    const choice = attentionChoice(gpu, ms.split, ms.fused);
     return { shapeClass, shape, choice, ms: ms[choice], splitMs: ms.split, fusedMs: ms.fused };
   } finally {
     work.destroy();

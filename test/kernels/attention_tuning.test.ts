@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/gpu/index.ts';
 import {
+  ATTENTION_MARGIN,
+  attentionChoice,
   attentionShapeClass,
   attentionTuningKey,
   attentionVariantFor,
@@ -44,7 +46,19 @@ describe('attention tuning', () => {
     expect(trainingAttentionFor(g, { ...shape, T: 40 })).toBe('fused'); // another class: the default
   });
 
-  it('times both variants per class, installs the faster, and a second start on the same adapter measures nothing', async () => {
+  it('keeps the adapter default unless the other variant is ATTENTION_MARGIN (1.1×) faster', async () => {
+    const gpu = await testGpu();
+    const lavapipe = asAdapter(gpu, 'llvmpipe (LLVM 15.0.7, 256 bits)'); // default split
+    const nvidia = asAdapter(gpu, 'NVIDIA H100', 'nvidia'); // default fused
+    expect(ATTENTION_MARGIN).toBe(1.1);
+    expect(attentionChoice(lavapipe, 10, 9.5)).toBe('split'); // 5% faster: noise
+    expect(attentionChoice(lavapipe, 11, 10)).toBe('fused'); // 10% faster
+    expect(attentionChoice(lavapipe, 9, 10)).toBe('split');
+    expect(attentionChoice(nvidia, 9.5, 10)).toBe('fused');
+    expect(attentionChoice(nvidia, 5, 10)).toBe('split');
+  });
+
+  it('times both variants per class, installs the chosen one, and a second start on the same adapter measures nothing', async () => {
     const gpu = asAdapter(await testGpu(), 'tuner test adapter A');
     const store = memoryStore();
     const shapes = [shape, { ...shape, T: 20 }, { ...shape, B: 1, T: 7 }, { ...shape, hs: 6, H: 2, KH: 1 }];
@@ -54,8 +68,8 @@ describe('attention tuning', () => {
     for (const e of first.tuning.entries) {
       expect(e.splitMs).toBeGreaterThan(0);
       expect(e.fusedMs).toBeGreaterThan(0);
-      expect(e.choice).toBe(e.fusedMs < e.splitMs ? 'fused' : 'split');
-      expect(e.ms).toBe(Math.min(e.splitMs, e.fusedMs));
+      expect(e.choice).toBe(attentionChoice(gpu, e.splitMs, e.fusedMs));
+      expect(e.ms).toBe(e.choice === 'split' ? e.splitMs : e.fusedMs);
       expect(trainingAttentionFor(gpu, e.shape)).toBe(e.choice);
     }
     expect(describeAttentionTuning(first.tuning).join('\n')).toMatch(/hs8 4\/2 b2 t32 +(split|fused) +fwd\+bwd/);

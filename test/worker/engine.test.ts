@@ -196,7 +196,7 @@ describe('engine: training', () => {
     // The matmul classes, then the training attention's (one per power-of-two length up to seqLen).
     const attention = measured.table!.attention!;
     expect(attention.length).toBeGreaterThanOrEqual(5);
-    expect(attention.every((r) => r.splitMs > 0 && r.fusedMs > 0 && r.kernel === (r.fusedMs < r.splitMs ? 'fused' : 'split'))).toBe(true);
+    expect(attention.every((r) => r.splitMs > 0 && r.fusedMs > 0 && r.kernel === (r.fusedMs * 1.1 <= r.splitMs ? 'fused' : 'split'))).toBe(true);
     // Then the precision of a whole step at the default batch size (lavapipe has shader-f16).
     const precision = measured.table!.precision!;
     expect(precision).toHaveLength(1);

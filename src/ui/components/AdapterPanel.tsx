@@ -125,14 +125,15 @@ function KernelChoices({ kernels, onMeasure }: { kernels: KernelsState; onMeasur
           </summary>
           <p className="muted">
             split: three kernels through the T×T probabilities, which the backward reads; fused: online softmax keeping one log-sum-exp per row, the backward
-            recomputing the probabilities (FlashAttention-style). Times are one forward and backward.
+            recomputing the probabilities (FlashAttention-style). Times are one forward and backward; the adapter's default stays unless the other is at
+            least 1.1× faster.
           </p>
           <table className="limits">
             <thead>
               <tr>
                 <th>shape class</th>
                 <th>timed at</th>
-                <th>faster</th>
+                <th>chosen</th>
                 <th>split ms</th>
                 <th>fused ms</th>
               </tr>
