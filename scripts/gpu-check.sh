@@ -181,10 +181,10 @@ say "Vulkan driver: ${icd_from:-none found (Dawn will report no adapter)}"
 
 # --- the steps ----------------------------------------------------------------------------------
 if [ $smoke = 1 ]; then
-  c_info=60; c_mm=90; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
+  c_info=60; c_tune=90; c_mm=90; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
   mm_sizes=64,128; shapes=stories260K; steps=1; reps=1; gen_configs=stories260K
 else
-  c_info=30; c_mm=90; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540
+  c_info=30; c_tune=60; c_mm=90; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540
   mm_sizes=512,1024,2048,4096; shapes=stories260K,llama-25M,llama-100M; steps=4; reps=3; gen_configs=
 fi
 
@@ -199,8 +199,9 @@ fi
 has_f16=$(grep -c '"shader-f16"' "$work/step.out" 2>/dev/null || true)
 
 TRACT_BENCH_BROWSER=0 TRACT_BENCH_MATMUL_SIZES=$mm_sizes step matmul "$c_mm" bench matmul --json
-# Which kernel the autotuner picks per shape class of the default run, and its GFLOP/s.
-step kernels "$c_info" info --tune --json
+# Which kernel the autotuner picks per shape class of the default run, and its GFLOP/s; the training
+# attention; the precision (a default-run step timed in f32 and in mixed precision).
+step kernels "$c_tune" info --tune --json
 # bench matmul times f16 inputs (f32 accumulation) beside f32 where the adapter has shader-f16, as
 # lines with "dtype": "f16" in matmul.jsonl; said here whether it could.
 say "matmul f16: $([ "${has_f16:-0}" -gt 0 ] && echo 'measured beside f32 (dtype f16 in matmul.jsonl)' || echo 'not measured: the adapter has no shader-f16')"
