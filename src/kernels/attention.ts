@@ -20,7 +20,7 @@
 //   dk, dv (per kv group)                  attention_fused_backward_kv.wgsl
 // Layouts: q, out [B·T, H·hs]; k, v [B·kvT, KH·hs]; att [B, H, T, posOffset + T].
 import { defineKernel, f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common.ts';
+import { checkBuffer, checkDim, elementGrid, rowKernels } from './common.ts';
 import fusedForwardWgsl from '../../shaders/attention_fused_forward.wgsl?raw';
 import fusedBackwardQWgsl from '../../shaders/attention_fused_backward_q.wgsl?raw';
 import fusedBackwardKvWgsl from '../../shaders/attention_fused_backward_kv.wgsl?raw';

@@ -16,7 +16,8 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
-import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
+import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
+import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulCandidates, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
 
 /** Where timings persist between runs: keys are plain strings, values JSON text. */
 export interface TuningStore {
@@ -51,7 +52,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulSubgroupWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** The stored timings for this device, or null (none, another format, or unreadable JSON: a
@@ -145,7 +146,7 @@ async function timeCandidates(gpu: Gpu, shapeClass: string, s: MatmulShape, o: T
   const rounds = o.rounds ?? 3;
   try {
     const candidates: { choice: MatmulKernelChoice; ms: number }[] = [];
-    for (const choice of MATMUL_CANDIDATES) {
+    for (const choice of matmulCandidates(gpu)) {
       const run = async () => {
         const rec = new Recorder(gpu, 'matmul tuning');
         for (let r = 0; r < reps; r++) matmul(rec, C, A, B, { ...shape, ...choice });

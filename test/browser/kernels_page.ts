@@ -1,7 +1,32 @@
-// Loaded by kernels.html in headless Chromium: exposes the score kernels to the test through
-// window.tract, running on the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
+// Loaded by kernels.html in headless Chromium: exposes the score kernels and the matmul kernels
+// (every one the autotuner may choose in the browser) to the test through window.tract, running on
+// the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
 import { adapterName, createBuffer, readF32, Recorder, requestGpu, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { raftLossBackward, readoutRow, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
+import { describeMatmulKernel, matmul, matmulCandidates, type MatmulShape } from '../../src/kernels/matmul.ts';
+
+export interface MatmulCase {
+  shape: MatmulShape;
+  a: number[];
+  b: number[];
+}
+
+/** C = op(A)·op(B) by every matmul candidate this adapter runs: the kernel's name and its C. */
+async function matmulCase(c: MatmulCase): Promise<{ features: string[]; results: { kernel: string; c: number[] }[] }> {
+  const g = await (gpu ??= requestGpu());
+  const A = uploadBuffer(g, 'A', new Float32Array(c.a));
+  const B = uploadBuffer(g, 'B', new Float32Array(c.b));
+  const n = c.shape.M * c.shape.N * (c.shape.batch ?? 1);
+  const results: { kernel: string; c: number[] }[] = [];
+  for (const k of matmulCandidates(g)) {
+    const C = createBuffer(g, 'C', n * 4);
+    const rec = new Recorder(g, 'browser matmul');
+    matmul(rec, C, A, B, { ...c.shape, ...k });
+    rec.submit();
+    results.push({ kernel: describeMatmulKernel(k), c: Array.from(await readF32(g, C, n)) });
+  }
+  return { features: [...g.features].sort(), results };
+}
 
 export interface ScoreCase {
   N: number;
@@ -53,5 +78,5 @@ async function validationMessage(): Promise<string> {
   }
 }
 
-(window as unknown as { tract: unknown }).tract = { scoreCase, validationMessage };
+(window as unknown as { tract: unknown }).tract = { scoreCase, validationMessage, matmulCase };
 document.getElementById('status')!.textContent = 'ready';

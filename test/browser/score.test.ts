@@ -1,12 +1,15 @@
-// The fused score kernels in a real page in headless Debian Chromium (WebGPU on SwiftShader),
-// compared with the Float64 CPU references in Node.
+// The fused score kernels, and every matmul kernel the autotuner may choose in the browser (the
+// subgroup ones included: SwiftShader has `subgroups`), in a real page in headless Debian Chromium
+// (WebGPU on SwiftShader), compared with the Float64 CPU references in Node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { raftLossBackwardRef, scoreExpectationRef } from '../../src/reference/score.ts';
 import { startBrowser, type BrowserSession } from '../helpers/browser.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
 import { normals, toF64 } from '../helpers/random.ts';
-import type { ScoreCase } from './kernels_page.ts';
+import type { MatmulCase, ScoreCase } from './kernels_page.ts';
+import { matmulRef } from '../../src/reference/matmul.ts';
+import type { MatmulShape } from '../../src/kernels/matmul.ts';
 
 let session: BrowserSession;
 let page: Page;
@@ -58,6 +61,27 @@ describe('score kernels in headless Chromium (WebGPU)', () => {
     const msg = await page.evaluate(() => (window as unknown as { tract: { validationMessage: () => Promise<string> } }).tract.validationMessage());
     expect(msg).toMatch(/id 1 appears twice/);
   });
+
+  for (const shape of [
+    { M: 37, N: 70, K: 45, transB: true },
+    { M: 20, N: 19, K: 33, transA: true, batch: 2 },
+  ] as MatmulShape[]) {
+    it(`every matmul candidate at ${shape.M}×${shape.N}×${shape.K}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}${shape.batch ? ` ×${shape.batch}` : ''} vs reference`, async () => {
+      const batch = shape.batch ?? 1;
+      const a = normals(batch * shape.M * shape.K, 41);
+      const b = normals(batch * shape.K * shape.N, 42);
+      const out = await page.evaluate(
+        (arg) => (window as unknown as { tract: { matmulCase: (c: MatmulCase) => Promise<{ features: string[]; results: { kernel: string; c: number[] }[] }> } }).tract.matmulCase(arg),
+        { shape, a: Array.from(a), b: Array.from(b) },
+      );
+      // SwiftShader offers subgroups: the subgroup kernels are among the candidates, and checked.
+      expect(out.features).toContain('subgroups');
+      expect(out.results.map((r) => r.kernel)).toEqual(expect.arrayContaining(['subgroup 8×4 ×64', 'subgroup 8×8 ×64', 'vec4x8 8×8']));
+      const ref = new Float64Array(batch * shape.M * shape.N);
+      matmulRef(ref, toF64(a), toF64(b), shape);
+      for (const r of out.results) expectClose(r.c, ref, TOL.matmul, r.kernel);
+    });
+  }
 
   it('no console errors', () => {
     expect(session.errors).toEqual([]);

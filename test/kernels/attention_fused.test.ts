@@ -25,7 +25,7 @@ const training: AttentionShape[] = [
 ];
 
 /** Values rounded to f16 (what the kernel reads with `half`) and their bits, padded to whole words. */
-function halves(x: Float32Array): { values: Float32Array; bits: Uint16Array } {
+function halves(x: Float32Array): { values: Float32Array<ArrayBuffer>; bits: Uint16Array<ArrayBuffer> } {
   const bits = new Uint16Array(x.length + (x.length % 2));
   const values = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) values[i] = f16ToF32((bits[i] = f32ToF16Bits(x[i])));
