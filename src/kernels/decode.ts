@@ -5,13 +5,16 @@
 //   decodeAttention  scores, softmax and the weighted sum for the one query      decode_attention.wgsl
 //   decodeMatvec     (rmsnorm →) x·Wᵀ (+ residual)                               decode_matvec.wgsl
 //   decodeGateUp     rmsnorm → gate and up in one pass → SwiGLU                  decode_gate_up.wgsl
+//   decodeLayer      all of the above for one layer, one workgroup per sequence  decode_layer.wgsl
+//                    (small models on CPU drivers, where dispatches cost more than the arithmetic)
 // CPU references: src/reference/decode.ts.
-import { f32, KernelArgumentError, type BufferBinding, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, isCpuAdapter, rowKernels } from './common.ts';
+import { defineKernel, f32, KernelArgumentError, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
+import { checkBuffer, checkDim, elementGrid, isCpuAdapter, rowKernels, shader } from './common.ts';
 import qkvWgsl from '../../shaders/decode_qkv.wgsl?raw';
 import attentionWgsl from '../../shaders/decode_attention.wgsl?raw';
 import matvecWgsl from '../../shaders/decode_matvec.wgsl?raw';
 import gateUpWgsl from '../../shaders/decode_gate_up.wgsl?raw';
+import layerWgsl from '../../shaders/decode_layer.wgsl?raw';
 
 const WG = 64;
 const qkvKernels = rowKernels('decode_qkv.wgsl', qkvWgsl, ['x', 'w', 'table', 'q', 'k_cache', 'v_cache']);
@@ -21,6 +24,97 @@ const MAXQ = 64;
 const MAXG = 8;
 const matvecKernels = rowKernels('decode_matvec.wgsl', matvecWgsl, ['x', 'w', 'res', 'y']);
 const gateUpKernels = rowKernels('decode_gate_up.wgsl', gateUpWgsl, ['x', 'w', 'y']);
+const layerKernel = defineKernel(shader('decode_layer.wgsl', layerWgsl), ['w', 'table', 'tokens', 'x', 'k_cache', 'v_cache']);
+
+export interface DecodeLayerShape {
+  B: number;
+  C: number;
+  F: number;
+  H: number;
+  KH: number;
+  hs: number;
+  pos: number;
+  Tmax: number;
+  convention: 'interleaved' | 'half';
+  eps: number;
+}
+
+/** Offsets (floats) of one layer's tensors in the flat parameter buffer; `emb` with `first`. */
+export interface DecodeLayerOffsets {
+  wq: number;
+  wk: number;
+  wv: number;
+  wo: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  gAtt: number;
+  gFfn: number;
+  emb?: number;
+}
+
+/** Workgroup bytes decode_layer.wgsl needs for a model: [x | xn | x1 | q | k | y | g]. */
+export function decodeLayerBytes(s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH' | 'hs'>): number {
+  return 4 * (3 * s.C + 2 * s.H * s.hs + s.KH * s.hs + s.F);
+}
+
+/** Whether decodeLayer takes this model on this device: rows a multiple of 4 floats (C, F, hs) and
+ *  the vectors within the workgroup memory limit. */
+export function decodeLayerFits(gpu: Gpu, s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH' | 'hs'>): boolean {
+  return s.C % 4 === 0 && s.F % 4 === 0 && s.hs % 4 === 0 && s.H % s.KH === 0 && decodeLayerBytes(s) <= gpu.limits.maxComputeWorkgroupStorageSize;
+}
+
+/**
+ * One layer of a decode step for B sequences in one dispatch (decode_layer.wgsl): x [B, C] holds the
+ * residual stream in and out (with off.emb, the layer is the first and reads the embedding of
+ * tokens [B] instead); k, v of position pos go into the caches [B, Tmax, KH·hs].
+ */
+export function decodeLayer(
+  rec: Recorder,
+  x: BufferBinding,
+  caches: { kCache: BufferBinding; vCache: BufferBinding },
+  w: BufferBinding,
+  off: DecodeLayerOffsets,
+  table: BufferBinding,
+  tokens: BufferBinding,
+  s: DecodeLayerShape,
+): void {
+  const name = 'decode_layer.wgsl';
+  const { B, C, F, H, KH, hs, pos, Tmax } = s;
+  for (const [k, v] of Object.entries({ B, C, F, H, KH, hs, Tmax })) checkDim(name, k, v);
+  if (!decodeLayerFits(rec.gpu, s)) throw new KernelArgumentError(name, `C (${C}), F (${F}) and hs (${hs}) must be multiples of 4, KH must divide H, and ${decodeLayerBytes(s)} bytes of workgroup memory must fit the adapter's ${rec.gpu.limits.maxComputeWorkgroupStorageSize}`);
+  if (!Number.isInteger(pos) || pos < 0 || pos >= Tmax) throw new KernelArgumentError(name, `pos must be an integer in 0..Tmax−1 (${Tmax - 1}), got ${pos}`);
+  if (B > rec.gpu.limits.maxComputeWorkgroupsPerDimension) throw new KernelArgumentError(name, `B = ${B} exceeds maxComputeWorkgroupsPerDimension`);
+  const Q = H * hs;
+  const KV = KH * hs;
+  const { emb, ...layer } = off;
+  checkOffsets(
+    name,
+    w,
+    {
+      wq: [off.wq, Q * C], wk: [off.wk, KV * C], wv: [off.wv, KV * C], wo: [off.wo, C * Q],
+      w1: [off.w1, F * C], w2: [off.w2, C * F], w3: [off.w3, F * C], gAtt: [off.gAtt, C], gFfn: [off.gFfn, C],
+      ...(emb !== undefined ? { emb: [emb, C] as [number, number] } : {}),
+    },
+    true,
+  );
+  checkBuffer(name, 'x', x, B * C);
+  checkBuffer(name, 'table', table, (pos + 1) * hs);
+  checkBuffer(name, 'tokens', tokens, emb !== undefined ? B : 1);
+  checkBuffer(name, 'k_cache', caches.kCache, B * Tmax * KV);
+  checkBuffer(name, 'v_cache', caches.vCache, B * Tmax * KV);
+  const v4 = (n: number) => n / 4;
+  rec.run(layerKernel, {
+    params: [
+      C, H, KH, hs, pos, Tmax, s.convention === 'half' ? 1 : 0, emb !== undefined ? 1 : 0, v4(emb ?? 0),
+      v4(layer.wq), v4(layer.wk), v4(layer.wv), v4(layer.wo), v4(layer.w1), v4(layer.w2), v4(layer.w3), v4(layer.gAtt), v4(layer.gFfn),
+      f32(s.eps), f32(Math.fround(Math.sqrt(hs))), C / 4, F / 4, Q / 4, KV / 4,
+    ],
+    buffers: { w, table, tokens, x, k_cache: caches.kCache, v_cache: caches.vCache },
+    workgroups: B,
+    overrides: { WG, MEMV: (3 * C + 2 * Q + KV + F) / 4 },
+  });
+}
 
 /** Each tensor [offset, size] (floats) lies inside the parameter buffer w (vec4: 4-float aligned). */
 function checkOffsets(name: string, w: BufferBinding, offsets: Record<string, [number, number]>, vec4: boolean): void {

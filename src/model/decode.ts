@@ -9,9 +9,13 @@
 //   logits = rmsnorm(x)·headᵀ                                   decode_matvec (norm folded in)
 // The same model as recordForward (src/model/forward.ts) with T = 1 and a cache; the training path
 // keeps its own kernels (it needs the intermediate activations for the backward).
+// Small models on CPU drivers take another form, 1 + nLayers dispatches (stories260K: 6): each layer
+// in one decode_layer dispatch (one workgroup per sequence, the vectors in workgroup memory), then
+// the head. There a dispatch's fixed cost (~0.1 ms on lavapipe) is most of a layer's time.
 import { createBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
 import { embeddingForward } from '../kernels/embedding.ts';
-import { decodeAttention, decodeGateUp, decodeMatvec, decodeQkv } from '../kernels/decode.ts';
+import { decodeAttention, decodeGateUp, decodeLayer, decodeLayerFits, decodeMatvec, decodeQkv } from '../kernels/decode.ts';
+import { isCpuAdapter } from '../kernels/common.ts';
 import { headSize, kvDim, type ModelConfig } from './config.ts';
 import type { DeviceModel } from './device_model.ts';
 import type { KvCache } from './forward.ts';
@@ -46,16 +50,35 @@ export function destroyDecodeActivations(a: DecodeActivations): void {
   for (const b of [a.x, a.x1, a.q, a.y, a.g, a.logits]) b.destroy();
 }
 
-/** Dispatches one decode step records: the embedding, five per layer, the head. */
-export function decodeDispatches(c: ModelConfig): number {
-  return 2 + 5 * c.nLayers;
+/** How a decode step runs: 'layers' (one dispatch per layer, decode_layer.wgsl) or 'split' (five
+ *  per layer). */
+export type DecodeMode = 'layers' | 'split';
+
+/** Multiply-adds of one layer for one token above which 'layers' is not used: one workgroup per
+ *  sequence does all of them (stories260K: 45K; the ~5M shape: 0.7M). */
+const LAYER_MACS_MAX = 1 << 20;
+
+/** The decode form for this model on this device: 'layers' on CPU drivers for models whose layer
+ *  fits one workgroup (decodeLayerFits) and is small (LAYER_MACS_MAX); else 'split'. GPUs keep
+ *  'split' (one workgroup per sequence would leave most of a GPU idle; unmeasured there). */
+export function decodeModeFor(gpu: Gpu, c: ModelConfig): DecodeMode {
+  const hs = headSize(c);
+  const s = { C: c.dim, F: c.hiddenDim, H: c.nHeads, KH: c.nKvHeads, hs };
+  const macs = c.dim * (c.nHeads * hs + 2 * kvDim(c)) + c.nHeads * hs * c.dim + 3 * c.dim * c.hiddenDim;
+  return isCpuAdapter(gpu.adapter) && decodeLayerFits(gpu, s) && macs <= LAYER_MACS_MAX ? 'layers' : 'split';
+}
+
+/** Dispatches one decode step records: 'split' the embedding, five per layer, the head; 'layers'
+ *  one per layer and the head. */
+export function decodeDispatches(c: ModelConfig, mode: DecodeMode = 'split'): number {
+  return mode === 'layers' ? 1 + c.nLayers : 2 + 5 * c.nLayers;
 }
 
 /**
  * Records the decode of tokens [B] (u32, e.g. the sampler's output) at position cache.posOffset of
  * every sequence: their k, v go into the cache, acts.logits [B, V] gets the next-token logits.
  */
-export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActivations, tokens: GPUBuffer, cache: KvCache): void {
+export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActivations, tokens: GPUBuffer, cache: KvCache, mode: DecodeMode = decodeModeFor(model.gpu, model.config)): void {
   const c = model.config;
   const { B } = acts;
   const C = c.dim;
@@ -70,6 +93,21 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
   if (kvDim(c) !== KH * hs) throw new Error('decode: kv width is not KH·hs');
   const off = (name: string) => tensorSpec(model.layout, name).offset;
   const W = model.params;
+  if (mode === 'layers') {
+    const shape = { B, C, F, H, KH, hs, pos, Tmax, convention: c.rope, eps };
+    for (let l = 0; l < c.nLayers; l++) {
+      const o = (n: string) => off(`layers.${l}.${n}`);
+      const offsets = {
+        wq: o('attention.wq'), wk: o('attention.wk'), wv: o('attention.wv'), wo: o('attention.wo'),
+        w1: o('feed_forward.w1'), w2: o('feed_forward.w2'), w3: o('feed_forward.w3'),
+        gAtt: o('attention_norm'), gFfn: o('ffn_norm'),
+        ...(l === 0 ? { emb: off('tok_embeddings') } : {}),
+      };
+      decodeLayer(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, offsets, model.rope, tokens, shape);
+    }
+    decodeMatvec(rec, acts.logits, acts.x, W, { w: off(model.head), g: off('norm') }, { B, K: C, N: c.vocabSize, eps });
+    return;
+  }
   embeddingForward(rec, acts.x, tokens, model.w('tok_embeddings'), { R: B, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {
     const o = (n: string) => off(`layers.${l}.${n}`);

@@ -1,13 +1,17 @@
 // The fused decode step (src/model/decode.ts, 2 + 5·nLayers dispatches) vs training's forward at
 // T = 1 with the same KV cache (src/model/forward.ts): the same logits and the same cache rows, on
 // the real stories260K and on tiny configs with GQA, the 'half' RoPE convention, an untied head and
-// widths that are not multiples of 4 (the f32 kernel variants). Several steps, two sequences.
+// widths that are not multiples of 4 (the f32 kernel variants). Several steps, two sequences. Both
+// forms: 'split' (five dispatches per layer) and 'layers' (one decode_layer dispatch per layer, for
+// the models whose rows are multiples of 4 floats).
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, writeBuffer } from '../../src/gpu/index.ts';
 import { kvDim, makeConfig, type ModelConfig } from '../../src/model/config.ts';
 import { DeviceModel } from '../../src/model/device_model.ts';
 import { createActivations } from '../../src/model/activations.ts';
-import { createDecodeActivations, decodeDispatches, recordDecode } from '../../src/model/decode.ts';
+import { createDecodeActivations, decodeDispatches, decodeModeFor, recordDecode, type DecodeMode } from '../../src/model/decode.ts';
+import { decodeLayerFits } from '../../src/kernels/decode.ts';
+import { headSize } from '../../src/model/config.ts';
 import { recordForward, type KvCache } from '../../src/model/forward.ts';
 import { initParams } from '../../src/model/init.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -19,11 +23,27 @@ const configs: [string, ModelConfig, Float32Array | null][] = [
   ['stories260K', stories.config, stories.params],
   ['GQA, half RoPE, untied, dim 12, hidden 10', makeConfig({ dim: 12, hiddenDim: 10, nLayers: 2, nHeads: 3, nKvHeads: 1, vocabSize: 37, seqLen: 16, rope: 'half', tied: false }), null],
   ['dim 32, 4 heads, hs 8', makeConfig({ dim: 32, nLayers: 1, nHeads: 4, vocabSize: 50, seqLen: 16 }), null],
+  ['GQA 4/2, half RoPE, untied, dim 16, hidden 20, hs 4', makeConfig({ dim: 16, hiddenDim: 20, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 37, seqLen: 16, rope: 'half', tied: false }), null],
 ];
 
-describe('fused decode step vs the training forward at T = 1', () => {
+const fits = (c: ModelConfig, gpu: Awaited<ReturnType<typeof testGpu>>) => decodeLayerFits(gpu, { C: c.dim, F: c.hiddenDim, H: c.nHeads, KH: c.nKvHeads, hs: headSize(c) });
+
+describe('decode forms', () => {
+  it("'layers' on CPU drivers for small models whose rows are multiples of 4 floats; 'split' otherwise", async () => {
+    const gpu = await testGpu();
+    expect(decodeModeFor(gpu, stories.config)).toBe('layers'); // lavapipe, 45K multiply-adds a layer
+    expect(fits(configs[1][1], gpu)).toBe(false); // dim 12, hidden 10
+    expect(decodeModeFor(gpu, configs[1][1])).toBe('split');
+    expect(decodeModeFor(gpu, makeConfig({ dim: 512, hiddenDim: 1376, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('split'); // 3.2M a layer
+    expect(decodeDispatches(stories.config, 'layers')).toBe(6);
+    expect(decodeDispatches(stories.config, 'split')).toBe(27);
+  });
+});
+
+describe.each(['split', 'layers'] as DecodeMode[])('fused decode step (%s) vs the training forward at T = 1', (mode) => {
   for (const [name, config, weights] of configs) {
     it(name, async () => {
+      if (mode === 'layers' && !fits(config, await testGpu())) return expect(() => recordLayersOnly(config)).rejects.toThrow(/decode_layer.wgsl: C \(12\), F \(10\)/);
       const gpu = await testGpu();
       const model = new DeviceModel(gpu, config);
       model.upload(weights ?? initParams(model.layout, 3));
@@ -52,8 +72,8 @@ describe('fused decode step vs the training forward at T = 1', () => {
         rec = new Recorder(gpu, 'step');
         recordForward(rec, model, one, tok, { ...caches[0], posOffset: pos });
         const before = rec.dispatches;
-        recordDecode(rec, model, dec, tok, { ...caches[1], posOffset: pos });
-        expect(rec.dispatches - before).toBe(decodeDispatches(config));
+        recordDecode(rec, model, dec, tok, { ...caches[1], posOffset: pos }, mode);
+        expect(rec.dispatches - before).toBe(decodeDispatches(config, mode));
         rec.submit();
         expectClose(await readF32(gpu, dec.logits, B * V), await readF32(gpu, one.logits, B * V), { atol: 1e-4, rtol: 1e-3 }, `${name} logits at position ${pos}`);
       }
@@ -65,3 +85,17 @@ describe('fused decode step vs the training forward at T = 1', () => {
     });
   }
 });
+
+/** The 'layers' form forced on a model it does not take: refused by name. */
+async function recordLayersOnly(config: ModelConfig): Promise<void> {
+  const gpu = await testGpu();
+  const model = new DeviceModel(gpu, config);
+  const B = 1, Tmax = 4;
+  const cache: KvCache = { k: [createBuffer(gpu, 'k', kvDim(config) * Tmax * 4), createBuffer(gpu, 'k', kvDim(config) * Tmax * 4)], v: [createBuffer(gpu, 'v', kvDim(config) * Tmax * 4), createBuffer(gpu, 'v', kvDim(config) * Tmax * 4)], Tmax, posOffset: 0 };
+  const rec = new Recorder(gpu, 'refused');
+  try {
+    recordDecode(rec, model, createDecodeActivations(gpu, config, B), createBuffer(gpu, 'tok', 4), cache, 'layers');
+  } finally {
+    model.destroy();
+  }
+}

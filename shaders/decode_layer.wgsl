@@ -1,0 +1,199 @@
+// decode_layer — a whole transformer layer of one decode step (one new token per sequence) in one
+// dispatch, one workgroup per sequence: what decode_qkv → decode_attention → decode_matvec →
+// decode_gate_up → decode_matvec do in five dispatches, with the vectors between them kept in
+// workgroup memory. For small models on CPU drivers, where a dispatch's fixed cost (~0.1 ms on
+// lavapipe) outweighs a layer's arithmetic (stories260K: 45K multiply-adds), this cuts a decode step
+// from 2 + 5·layers dispatches to 1 + layers (the head stays decode_matvec, spread over workgroups).
+//   x  = tok_embeddings[token] (FIRST) or the previous layer's output, from x
+//   xn = rmsnorm(x) ⊙ g_att;  q, k, v = xn·[wq; wk; wv]ᵀ;  q, k = rope(q, k);  cache[pos] ← k, v
+//   y  = softmax(q·k[0..pos]ᵀ / √hs)·v[0..pos] per head (grouped-query: kv head h / (H / KH))
+//   x1 = x + y·woᵀ;  xn = rmsnorm(x1) ⊙ g_ffn;  g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ;  x ← x1 + g·w2ᵀ
+// Weights are read from the flat parameter buffer at vec4 offsets (every row a multiple of 4 floats:
+// C, F and hs % 4 = 0). Products go four output columns per task so that no two invocations write
+// one vec4; RoPE and attention go one head per invocation (their loops are over hs and the cache).
+// Workgroup memory: mem = [x | xn | x1 | q | k | y | g] in vec4s (its size by override).
+//
+// Bindings:
+//   0 params   uniform Params
+//   1 w        flat params        vec4<f32>  read
+//   2 table    [max_pos, hs/2]    vec2<f32>  read   RoPE (cos, sin)
+//   3 tokens   [B]                u32        read   (FIRST only)
+//   4 x        [B, C]             vec4<f32>  read (unless FIRST), then =
+//   5 k_cache  [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
+//   6 v_cache  [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
+struct Params {
+  C: u32,
+  H: u32,
+  KH: u32,
+  hs: u32,
+  pos: u32,
+  Tmax: u32,
+  half_pairs: u32,  // 1: RoPE pairs (i, i + hs/2); 0: (2i, 2i+1)
+  first: u32,       // 1: x is the embedding of tokens[b] (emb at emb_off)
+  emb_off: u32,     // offsets in vec4s
+  wq: u32,
+  wk: u32,
+  wv: u32,
+  wo: u32,
+  w1: u32,
+  w2: u32,
+  w3: u32,
+  g_att: u32,
+  g_ffn: u32,
+  eps: f32,
+  div: f32,         // √hs
+  // vec4s of C, F, H·hs and KH·hs. Uniforms, not overrides, on purpose: loops with constant trip
+  // counts are unrolled by the driver, and lavapipe took ~3 minutes to compile the unrolled kernel.
+  CV: u32,
+  FV: u32,
+  QV: u32,
+  KVV: u32,
+}
+
+override WG: u32 = 64u;
+/** vec4s of workgroup memory: 3·CV + 2·QV + KVV + FV. */
+override MEMV: u32 = 140u;
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
+@group(0) @binding(3) var<storage, read> tokens: array<u32>;
+@group(0) @binding(4) var<storage, read_write> x: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> k_cache: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> v_cache: array<vec4<f32>>;
+
+var<workgroup> mem: array<vec4<f32>, MEMV>;
+
+/** Σ_i mem[m + i] · w[o + i] over n vec4s. */
+fn dotw(m: u32, o: u32, n: u32) -> f32 {
+  var a = vec4<f32>(0.0);
+  for (var i = 0u; i < n; i++) { a = fma(mem[m + i], w[o + i], a); }
+  return (a.x + a.y) + (a.z + a.w);
+}
+
+/** Four consecutive rows (r, r + n, r + 2n, r + 3n: rows of n vec4s) of W times mem[m ..]. */
+fn dot4(m: u32, r: u32, n: u32) -> vec4<f32> {
+  return vec4<f32>(dotw(m, r, n), dotw(m, r + n, n), dotw(m, r + 2u * n, n), dotw(m, r + 3u * n, n));
+}
+
+/** mem[dst ..] = mem[src ..] ⊙ w[g ..] / sqrt(mean(mem[src ..]²) + eps), C floats. Every invocation
+ *  sums all of Σx² itself (C is small): no reduction, so no barrier but the one after. */
+fn rmsnorm(src: u32, dst: u32, g: u32, lid: u32) {
+  var ss = vec4<f32>(0.0);
+  for (var i = 0u; i < P.CV; i++) { let v = mem[src + i]; ss = fma(v, v, ss); }
+  let scale = 1.0 / sqrt(((ss.x + ss.y) + (ss.z + ss.w)) / f32(P.C) + P.eps);
+  for (var i = lid; i < P.CV; i += WG) { mem[dst + i] = mem[src + i] * w[g + i] * scale; }
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let b = wg.x;
+  let CV = P.CV;
+  let FV = P.FV;
+  let QV = P.QV;
+  let KVV = P.KVV;
+  // Regions of mem.
+  let XR = 0u;
+  let XN = CV;
+  let X1 = 2u * CV;
+  let QR = 3u * CV;
+  let KR = 3u * CV + QV;
+  let YR = 3u * CV + QV + KVV;
+  let GR = 3u * CV + 2u * QV + KVV;
+  let HV = P.hs / 4u;
+  let half = P.hs / 2u;
+  let row = (b * P.Tmax + P.pos) * KVV; // the cache row of the new token
+
+  // The residual stream.
+  if (P.first != 0u) {
+    let e = P.emb_off + tokens[b] * CV;
+    for (var i = lid; i < CV; i += WG) { mem[XR + i] = w[e + i]; }
+  } else {
+    for (var i = lid; i < CV; i += WG) { mem[XR + i] = x[b * CV + i]; }
+  }
+  workgroupBarrier();
+  rmsnorm(XR, XN, P.g_att, lid);
+
+  // q, k (into mem) and v (into the cache), four columns per task.
+  for (var t = lid; t < QV + 2u * KVV; t += WG) {
+    if (t < QV) {
+      mem[QR + t] = dot4(XN, P.wq + t * 4u * CV, CV);
+    } else if (t < QV + KVV) {
+      mem[KR + t - QV] = dot4(XN, P.wk + (t - QV) * 4u * CV, CV);
+    } else {
+      v_cache[row + t - QV - KVV] = dot4(XN, P.wv + (t - QV - KVV) * 4u * CV, CV);
+    }
+  }
+  workgroupBarrier();
+
+  // RoPE, one head per task: the H query heads, then the KH key heads (then written to the cache).
+  for (var t = lid; t < P.H + P.KH; t += WG) {
+    let base = select(QR + t * HV, KR + (t - P.H) * HV, t >= P.H);
+    for (var i = 0u; i < half; i++) {
+      var c0 = 2u * i;
+      var c1 = c0 + 1u;
+      if (P.half_pairs != 0u) {
+        c0 = i;
+        c1 = i + half;
+      }
+      let v0 = mem[base + c0 / 4u][c0 % 4u];
+      let v1 = mem[base + c1 / 4u][c1 % 4u];
+      let cs = table[P.pos * half + i];
+      mem[base + c0 / 4u][c0 % 4u] = v0 * cs.x - v1 * cs.y;
+      mem[base + c1 / 4u][c1 % 4u] = v0 * cs.y + v1 * cs.x;
+    }
+    if (t >= P.H) {
+      for (var i = 0u; i < HV; i++) { k_cache[row + (t - P.H) * HV + i] = mem[base + i]; }
+    }
+  }
+  // The cache rows just written are read back below, by other invocations.
+  storageBarrier();
+  workgroupBarrier();
+
+  // Attention, one query head per task, online softmax over the cache rows 0..pos (as
+  // attention_fused_forward.wgsl), accumulating in mem[YR ..].
+  for (var h = lid; h < P.H; h += WG) {
+    let kvh = h / (P.H / P.KH);
+    let qb = QR + h * HV;
+    let yb = YR + h * HV;
+    for (var i = 0u; i < HV; i++) { mem[yb + i] = vec4<f32>(0.0); }
+    var mx = -3.4028234e38;
+    var l = 0.0;
+    for (var j = 0u; j <= P.pos; j++) {
+      let kb = (b * P.Tmax + j) * KVV + kvh * HV;
+      var d = vec4<f32>(0.0);
+      for (var i = 0u; i < HV; i++) { d = fma(mem[qb + i], k_cache[kb + i], d); }
+      let s = ((d.x + d.y) + (d.z + d.w)) / P.div;
+      if (s > mx) {
+        let c = exp(mx - s);
+        l *= c;
+        for (var i = 0u; i < HV; i++) { mem[yb + i] *= c; }
+        mx = s;
+      }
+      let p = exp(s - mx);
+      l += p;
+      for (var i = 0u; i < HV; i++) { mem[yb + i] = fma(vec4<f32>(p), v_cache[kb + i], mem[yb + i]); }
+    }
+    let inv = 1.0 / l;
+    for (var i = 0u; i < HV; i++) { mem[yb + i] *= inv; }
+  }
+  workgroupBarrier();
+
+  // x1 = x + y·woᵀ.
+  for (var t = lid; t < CV; t += WG) { mem[X1 + t] = mem[XR + t] + dot4(YR, P.wo + t * 4u * QV, QV); }
+  workgroupBarrier();
+  rmsnorm(X1, XN, P.g_ffn, lid);
+
+  // g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ.
+  for (var t = lid; t < FV; t += WG) {
+    let a = dot4(XN, P.w1 + t * 4u * CV, CV);
+    let u = dot4(XN, P.w3 + t * 4u * CV, CV);
+    // σ with −a capped at 88 so exp stays finite, as decode_gate_up.wgsl and swiglu_forward.wgsl.
+    mem[GR + t] = a * (vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(min(-a, vec4<f32>(88.0))))) * u;
+  }
+  workgroupBarrier();
+
+  // x = x1 + g·w2ᵀ, the layer's output.
+  for (var t = lid; t < CV; t += WG) { x[b * CV + t] = mem[X1 + t] + dot4(GR, P.w2 + t * 4u * FV, FV); }
+}
