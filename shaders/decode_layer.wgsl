@@ -1,26 +1,33 @@
-// decode_layer — a whole transformer layer of one decode step (one new token per sequence) in one
+// decode_layer — transformer layers of one decode step (one new token per sequence) in one
 // dispatch, one workgroup per sequence: what decode_qkv → decode_attention → decode_matvec →
-// decode_gate_up → decode_matvec do in five dispatches, with the vectors between them kept in
-// workgroup memory. For small models on CPU drivers, where a dispatch's fixed cost (~0.1 ms on
-// lavapipe) outweighs a layer's arithmetic (stories260K: 45K multiply-adds), this cuts a decode step
-// from 2 + 5·layers dispatches to 1 + layers (the head stays decode_matvec, spread over workgroups).
-//   x  = tok_embeddings[token] (FIRST) or the previous layer's output, from x
-//   xn = rmsnorm(x) ⊙ g_att;  q, k, v = xn·[wq; wk; wv]ᵀ;  q, k = rope(q, k);  cache[pos] ← k, v
-//   y  = softmax(q·k[0..pos]ᵀ / √hs)·v[0..pos] per head (grouped-query: kv head h / (H / KH))
-//   x1 = x + y·woᵀ;  xn = rmsnorm(x1) ⊙ g_ffn;  g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ;  x ← x1 + g·w2ᵀ
+// decode_gate_up → decode_matvec do in five dispatches per layer, with the vectors between them
+// kept in workgroup memory; with HEAD, every layer and then the final norm and the head, so a whole
+// decode step is this one dispatch (and the sampler). For small models on CPU drivers, where a
+// dispatch's fixed cost (~0.1 ms on lavapipe) outweighs a layer's arithmetic (stories260K: 45K
+// multiply-adds).
+//   x  = tok_embeddings[token] (first) or the previous layer's output, from x
+//   per layer l = layer0 .. layer0 + layers − 1 (weights at offs[9·l ..], its cache at (l − layer0)·kv_stride):
+//     xn = rmsnorm(x) ⊙ g_att;  q, k, v = xn·[wq; wk; wv]ᵀ;  q, k = rope(q, k);  cache[pos] ← k, v
+//     y  = softmax(q·k[0..pos]ᵀ / √hs)·v[0..pos] per head (grouped-query: kv head h / (H / KH))
+//     x1 = x + y·woᵀ;  xn = rmsnorm(x1) ⊙ g_ffn;  g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ;  x = x1 + g·w2ᵀ
+//   head: logits = (rmsnorm(x) ⊙ g_norm)·headᵀ; else x is written back for the next dispatch.
 // Weights are read from the flat parameter buffer at vec4 offsets (every row a multiple of 4 floats:
 // C, F and hs % 4 = 0). Products go four output columns per task so that no two invocations write
 // one vec4; RoPE and attention go one head per invocation (their loops are over hs and the cache).
+// Loop bounds are uniforms, not overrides: loops with constant trip counts are unrolled by the
+// driver, and lavapipe took ~3 minutes to compile the unrolled kernel (now seconds).
 // Workgroup memory: mem = [x | xn | x1 | q | k | y | g] in vec4s (its size by override).
 //
 // Bindings:
 //   0 params   uniform Params
-//   1 w        flat params        vec4<f32>  read
-//   2 table    [max_pos, hs/2]    vec2<f32>  read   RoPE (cos, sin)
-//   3 tokens   [B]                u32        read   (FIRST only)
-//   4 x        [B, C]             vec4<f32>  read (unless FIRST), then =
-//   5 k_cache  [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
-//   6 v_cache  [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
+//   1 w        flat params                 vec4<f32>  read
+//   2 table    [max_pos, hs/2]             vec2<f32>  read   RoPE (cos, sin)
+//   3 tokens   [B]                         u32        read   (first only)
+//   4 offs     [nLayers, 9]                u32        read   wq wk wv wo w1 w2 w3 g_att g_ffn (vec4s)
+//   5 x        [B, C]                      vec4<f32>  read (unless first), = (unless head)
+//   6 k_cache  layers × [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
+//   7 v_cache  layers × [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
+//   8 logits   [B, V]                      f32        = (head only)
 struct Params {
   C: u32,
   H: u32,
@@ -31,19 +38,16 @@ struct Params {
   half_pairs: u32,  // 1: RoPE pairs (i, i + hs/2); 0: (2i, 2i+1)
   first: u32,       // 1: x is the embedding of tokens[b] (emb at emb_off)
   emb_off: u32,     // offsets in vec4s
-  wq: u32,
-  wk: u32,
-  wv: u32,
-  wo: u32,
-  w1: u32,
-  w2: u32,
-  w3: u32,
-  g_att: u32,
-  g_ffn: u32,
+  layer0: u32,
+  layers: u32,
+  kv_stride: u32,   // vec4s between consecutive layers' caches in k_cache / v_cache
+  head: u32,        // 1: end with the norm and the head into logits
+  norm_off: u32,
+  head_off: u32,
+  V: u32,
   eps: f32,
   div: f32,         // √hs
-  // vec4s of C, F, H·hs and KH·hs. Uniforms, not overrides, on purpose: loops with constant trip
-  // counts are unrolled by the driver, and lavapipe took ~3 minutes to compile the unrolled kernel.
+  // vec4s of C, F, H·hs and KH·hs.
   CV: u32,
   FV: u32,
   QV: u32,
@@ -58,9 +62,11 @@ override MEMV: u32 = 140u;
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read> tokens: array<u32>;
-@group(0) @binding(4) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> k_cache: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> v_cache: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> offs: array<u32>;
+@group(0) @binding(5) var<storage, read_write> x: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> k_cache: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> v_cache: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> logits: array<f32>;
 
 var<workgroup> mem: array<vec4<f32>, MEMV>;
 
@@ -103,7 +109,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let GR = 3u * CV + 2u * QV + KVV;
   let HV = P.hs / 4u;
   let half = P.hs / 2u;
-  let row = (b * P.Tmax + P.pos) * KVV; // the cache row of the new token
 
   // The residual stream.
   if (P.first != 0u) {
@@ -113,87 +118,101 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     for (var i = lid; i < CV; i += WG) { mem[XR + i] = x[b * CV + i]; }
   }
   workgroupBarrier();
-  rmsnorm(XR, XN, P.g_att, lid);
 
-  // q, k (into mem) and v (into the cache), four columns per task.
-  for (var t = lid; t < QV + 2u * KVV; t += WG) {
-    if (t < QV) {
-      mem[QR + t] = dot4(XN, P.wq + t * 4u * CV, CV);
-    } else if (t < QV + KVV) {
-      mem[KR + t - QV] = dot4(XN, P.wk + (t - QV) * 4u * CV, CV);
-    } else {
-      v_cache[row + t - QV - KVV] = dot4(XN, P.wv + (t - QV - KVV) * 4u * CV, CV);
-    }
-  }
-  workgroupBarrier();
+  for (var li = 0u; li < P.layers; li++) {
+    let o = (P.layer0 + li) * 9u;
+    let kvb = li * P.kv_stride;
+    let row = kvb + (b * P.Tmax + P.pos) * KVV; // the cache row of the new token
+    rmsnorm(XR, XN, offs[o + 7u], lid);
 
-  // RoPE, one head per task: the H query heads, then the KH key heads (then written to the cache).
-  for (var t = lid; t < P.H + P.KH; t += WG) {
-    let base = select(QR + t * HV, KR + (t - P.H) * HV, t >= P.H);
-    for (var i = 0u; i < half; i++) {
-      var c0 = 2u * i;
-      var c1 = c0 + 1u;
-      if (P.half_pairs != 0u) {
-        c0 = i;
-        c1 = i + half;
+    // q, k (into mem) and v (into the cache), four columns per task.
+    for (var t = lid; t < QV + 2u * KVV; t += WG) {
+      if (t < QV) {
+        mem[QR + t] = dot4(XN, offs[o] + t * 4u * CV, CV);
+      } else if (t < QV + KVV) {
+        mem[KR + t - QV] = dot4(XN, offs[o + 1u] + (t - QV) * 4u * CV, CV);
+      } else {
+        v_cache[row + t - QV - KVV] = dot4(XN, offs[o + 2u] + (t - QV - KVV) * 4u * CV, CV);
       }
-      let v0 = mem[base + c0 / 4u][c0 % 4u];
-      let v1 = mem[base + c1 / 4u][c1 % 4u];
-      let cs = table[P.pos * half + i];
-      mem[base + c0 / 4u][c0 % 4u] = v0 * cs.x - v1 * cs.y;
-      mem[base + c1 / 4u][c1 % 4u] = v0 * cs.y + v1 * cs.x;
     }
-    if (t >= P.H) {
-      for (var i = 0u; i < HV; i++) { k_cache[row + (t - P.H) * HV + i] = mem[base + i]; }
-    }
-  }
-  // The cache rows just written are read back below, by other invocations.
-  storageBarrier();
-  workgroupBarrier();
+    workgroupBarrier();
 
-  // Attention, one query head per task, online softmax over the cache rows 0..pos (as
-  // attention_fused_forward.wgsl), accumulating in mem[YR ..].
-  for (var h = lid; h < P.H; h += WG) {
-    let kvh = h / (P.H / P.KH);
-    let qb = QR + h * HV;
-    let yb = YR + h * HV;
-    for (var i = 0u; i < HV; i++) { mem[yb + i] = vec4<f32>(0.0); }
-    var mx = -3.4028234e38;
-    var l = 0.0;
-    for (var j = 0u; j <= P.pos; j++) {
-      let kb = (b * P.Tmax + j) * KVV + kvh * HV;
-      var d = vec4<f32>(0.0);
-      for (var i = 0u; i < HV; i++) { d = fma(mem[qb + i], k_cache[kb + i], d); }
-      let s = ((d.x + d.y) + (d.z + d.w)) / P.div;
-      if (s > mx) {
-        let c = exp(mx - s);
-        l *= c;
-        for (var i = 0u; i < HV; i++) { mem[yb + i] *= c; }
-        mx = s;
+    // RoPE, one head per task: the H query heads, then the KH key heads (then written to the cache).
+    for (var t = lid; t < P.H + P.KH; t += WG) {
+      let base = select(QR + t * HV, KR + (t - P.H) * HV, t >= P.H);
+      for (var i = 0u; i < half; i++) {
+        var c0 = 2u * i;
+        var c1 = c0 + 1u;
+        if (P.half_pairs != 0u) {
+          c0 = i;
+          c1 = i + half;
+        }
+        let v0 = mem[base + c0 / 4u][c0 % 4u];
+        let v1 = mem[base + c1 / 4u][c1 % 4u];
+        let cs = table[P.pos * half + i];
+        mem[base + c0 / 4u][c0 % 4u] = v0 * cs.x - v1 * cs.y;
+        mem[base + c1 / 4u][c1 % 4u] = v0 * cs.y + v1 * cs.x;
       }
-      let p = exp(s - mx);
-      l += p;
-      for (var i = 0u; i < HV; i++) { mem[yb + i] = fma(vec4<f32>(p), v_cache[kb + i], mem[yb + i]); }
+      if (t >= P.H) {
+        for (var i = 0u; i < HV; i++) { k_cache[row + (t - P.H) * HV + i] = mem[base + i]; }
+      }
     }
-    let inv = 1.0 / l;
-    for (var i = 0u; i < HV; i++) { mem[yb + i] *= inv; }
+    // The cache rows just written are read back below, by other invocations.
+    storageBarrier();
+    workgroupBarrier();
+
+    // Attention, one query head per task, online softmax over the cache rows 0..pos (as
+    // attention_fused_forward.wgsl), accumulating in mem[YR ..].
+    for (var h = lid; h < P.H; h += WG) {
+      let kvh = h / (P.H / P.KH);
+      let qb = QR + h * HV;
+      let yb = YR + h * HV;
+      for (var i = 0u; i < HV; i++) { mem[yb + i] = vec4<f32>(0.0); }
+      var mx = -3.4028234e38;
+      var l = 0.0;
+      for (var j = 0u; j <= P.pos; j++) {
+        let kb = kvb + (b * P.Tmax + j) * KVV + kvh * HV;
+        var d = vec4<f32>(0.0);
+        for (var i = 0u; i < HV; i++) { d = fma(mem[qb + i], k_cache[kb + i], d); }
+        let s = ((d.x + d.y) + (d.z + d.w)) / P.div;
+        if (s > mx) {
+          let c = exp(mx - s);
+          l *= c;
+          for (var i = 0u; i < HV; i++) { mem[yb + i] *= c; }
+          mx = s;
+        }
+        let p = exp(s - mx);
+        l += p;
+        for (var i = 0u; i < HV; i++) { mem[yb + i] = fma(vec4<f32>(p), v_cache[kb + i], mem[yb + i]); }
+      }
+      let inv = 1.0 / l;
+      for (var i = 0u; i < HV; i++) { mem[yb + i] *= inv; }
+    }
+    workgroupBarrier();
+
+    // x1 = x + y·woᵀ.
+    for (var t = lid; t < CV; t += WG) { mem[X1 + t] = mem[XR + t] + dot4(YR, offs[o + 3u] + t * 4u * QV, QV); }
+    workgroupBarrier();
+    rmsnorm(X1, XN, offs[o + 8u], lid);
+
+    // g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ.
+    for (var t = lid; t < FV; t += WG) {
+      let a = dot4(XN, offs[o + 4u] + t * 4u * CV, CV);
+      let u = dot4(XN, offs[o + 6u] + t * 4u * CV, CV);
+      // σ with −a capped at 88 so exp stays finite, as decode_gate_up.wgsl and swiglu_forward.wgsl.
+      mem[GR + t] = a * (vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(min(-a, vec4<f32>(88.0))))) * u;
+    }
+    workgroupBarrier();
+
+    // x = x1 + g·w2ᵀ, the layer's output.
+    for (var t = lid; t < CV; t += WG) { mem[XR + t] = mem[X1 + t] + dot4(GR, offs[o + 5u] + t * 4u * FV, FV); }
+    workgroupBarrier();
   }
-  workgroupBarrier();
 
-  // x1 = x + y·woᵀ.
-  for (var t = lid; t < CV; t += WG) { mem[X1 + t] = mem[XR + t] + dot4(YR, P.wo + t * 4u * QV, QV); }
-  workgroupBarrier();
-  rmsnorm(X1, XN, P.g_ffn, lid);
-
-  // g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ.
-  for (var t = lid; t < FV; t += WG) {
-    let a = dot4(XN, P.w1 + t * 4u * CV, CV);
-    let u = dot4(XN, P.w3 + t * 4u * CV, CV);
-    // σ with −a capped at 88 so exp stays finite, as decode_gate_up.wgsl and swiglu_forward.wgsl.
-    mem[GR + t] = a * (vec4<f32>(1.0) / (vec4<f32>(1.0) + exp(min(-a, vec4<f32>(88.0))))) * u;
+  if (P.head != 0u) {
+    rmsnorm(XR, XN, P.norm_off, lid);
+    for (var v = lid; v < P.V; v += WG) { logits[b * P.V + v] = dotw(XN, P.head_off + v * CV, CV); }
+  } else {
+    for (var t = lid; t < CV; t += WG) { x[b * CV + t] = mem[XR + t]; }
   }
-  workgroupBarrier();
-
-  // x = x1 + g·w2ᵀ, the layer's output.
-  for (var t = lid; t < CV; t += WG) { x[b * CV + t] = mem[X1 + t] + dot4(GR, P.w2 + t * 4u * FV, FV); }
 }

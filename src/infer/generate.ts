@@ -17,12 +17,12 @@
 // `{ sampler: 'cpu', decode: 'unfused' }` keeps the earlier path — training's forward per token,
 // the whole logits row read back and sampled on the CPU (src/infer/sampling.ts, its own Rng) — for
 // benchmarks and as the fallback for vocabularies too large for the GPU sampler.
-import { createBuffer, readBuffer, Recorder, writeBuffer } from '../gpu/index.ts';
+import { createBuffer, readBuffer, Recorder, writeBuffer, type BufferBinding } from '../gpu/index.ts';
 import { validateTokenIds } from '../kernels/embedding.ts';
 import { MAX_SAMPLE_VOCAB, sampleTokens } from '../kernels/sample.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { kvDim } from '../model/config.ts';
-import { createDecodeActivations, destroyDecodeActivations, recordDecode, type DecodeActivations } from '../model/decode.ts';
+import { createDecodeActivations, decodeModeFor, destroyDecodeActivations, recordDecode, type DecodeActivations } from '../model/decode.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward, type HeadRows, type KvCache } from '../model/forward.ts';
 import { Rng } from '../model/rng.ts';
@@ -128,8 +128,18 @@ export class Generator {
       if (!Number.isInteger(v) || v < 1) throw new Error(`generator ${k} must be a positive integer, got ${v}`);
     }
     const kv = kvDim(c) * maxBatch * Tmax * 4;
-    const make = (n: string) => Array.from({ length: c.nLayers }, (_, l) => createBuffer(model.gpu, `kv_cache.${n}.${l}`, kv));
-    this.cache = { k: make('k'), v: make('v'), Tmax, posOffset: 0 };
+    // Models decoded a layer per workgroup keep every layer's cache in one buffer (layer l at
+    // l · layerFloats): a decode step is then one dispatch (model/decode.ts). Others, one per layer.
+    const layerFloats = Math.ceil((kv / 4) / 64) * 64; // 256-byte aligned slices
+    const flatBytes = c.nLayers * layerFloats * 4;
+    if (this.decode === 'fused' && decodeModeFor(model.gpu, c) === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
+      const flat = { k: createBuffer(model.gpu, 'kv_cache.k', flatBytes), v: createBuffer(model.gpu, 'kv_cache.v', flatBytes), layerFloats };
+      const slices = (buffer: GPUBuffer) => Array.from({ length: c.nLayers }, (_, l) => ({ buffer, offset: l * layerFloats * 4, size: kv }));
+      this.cache = { k: slices(flat.k), v: slices(flat.v), Tmax, posOffset: 0, flat };
+    } else {
+      const make = (n: string) => Array.from({ length: c.nLayers }, (_, l) => createBuffer(model.gpu, `kv_cache.${n}.${l}`, kv));
+      this.cache = { k: make('k'), v: make('v'), Tmax, posOffset: 0 };
+    }
     this.tokenBuf = createBuffer(model.gpu, 'generate.tokens', maxBatch * Tmax * 4);
     this.lastRowsBuf = createBuffer(model.gpu, 'generate.last_rows', maxBatch * 4);
     this.historyBuf = createBuffer(model.gpu, 'generate.history', maxBatch * Tmax * 4);
@@ -203,9 +213,10 @@ export class Generator {
     const V4 = this.model.config.vocabSize * 4;
     // A buffer cannot be copied onto itself: each copy goes through a scratch buffer.
     if (!this.copyBuf) this.copyBuf = createBuffer(this.model.gpu, 'generate.copy', Math.max(this.Tmax * row, V4));
-    const via = (buf: GPUBuffer, from: number, to: number, bytes: number) => {
-      rec.copy(buf, from, this.copyBuf!, 0, bytes);
-      rec.copy(this.copyBuf!, 0, buf, to, bytes);
+    const via = (b: BufferBinding, from: number, to: number, bytes: number) => {
+      const { buffer, base } = 'buffer' in b ? { buffer: b.buffer, base: b.offset ?? 0 } : { buffer: b, base: 0 };
+      rec.copy(buffer, base + from, this.copyBuf!, 0, bytes);
+      rec.copy(this.copyBuf!, 0, buffer, base + to, bytes);
     };
     for (let b = B - 1; b >= 0; b--) {
       const u = src[b];
@@ -438,11 +449,17 @@ export class Generator {
     return { tokens: out, finish };
   }
 
+  /** The cache's own buffers (one per layer, or the two flat ones). */
+  private cacheBuffers(): GPUBuffer[] {
+    if (this.cache.flat) return [this.cache.flat.k, this.cache.flat.v];
+    return [...this.cache.k, ...this.cache.v] as GPUBuffer[];
+  }
+
   destroy(): void {
     for (const a of this.acts.values()) destroyActivations(a);
     for (const a of this.decodeActs.values()) destroyDecodeActivations(a);
     if (this.contActs) destroyActivations(this.contActs);
-    for (const b of [...this.cache.k, ...this.cache.v, this.tokenBuf, this.lastRowsBuf, this.historyBuf, this.nextBuf, this.workBuf]) b.destroy();
+    for (const b of [...this.cacheBuffers(), this.tokenBuf, this.lastRowsBuf, this.historyBuf, this.nextBuf, this.workBuf]) b.destroy();
     this.copyBuf?.destroy();
   }
 }

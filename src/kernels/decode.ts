@@ -8,7 +8,7 @@
 //   decodeLayer      all of the above for one layer, one workgroup per sequence  decode_layer.wgsl
 //                    (small models on CPU drivers, where dispatches cost more than the arithmetic)
 // CPU references: src/reference/decode.ts.
-import { defineKernel, f32, KernelArgumentError, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
+import { createBuffer, defineKernel, f32, KernelArgumentError, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, elementGrid, isCpuAdapter, rowKernels, shader } from './common.ts';
 import qkvWgsl from '../../shaders/decode_qkv.wgsl?raw';
 import attentionWgsl from '../../shaders/decode_attention.wgsl?raw';
@@ -24,7 +24,7 @@ const MAXQ = 64;
 const MAXG = 8;
 const matvecKernels = rowKernels('decode_matvec.wgsl', matvecWgsl, ['x', 'w', 'res', 'y']);
 const gateUpKernels = rowKernels('decode_gate_up.wgsl', gateUpWgsl, ['x', 'w', 'y']);
-const layerKernel = defineKernel(shader('decode_layer.wgsl', layerWgsl), ['w', 'table', 'tokens', 'x', 'k_cache', 'v_cache']);
+const layerKernel = defineKernel(shader('decode_layer.wgsl', layerWgsl), ['w', 'table', 'tokens', 'offs', 'x', 'k_cache', 'v_cache', 'logits']);
 
 export interface DecodeLayerShape {
   B: number;
@@ -39,18 +39,28 @@ export interface DecodeLayerShape {
   eps: number;
 }
 
-/** Offsets (floats) of one layer's tensors in the flat parameter buffer; `emb` with `first`. */
-export interface DecodeLayerOffsets {
-  wq: number;
-  wk: number;
-  wv: number;
-  wo: number;
-  w1: number;
-  w2: number;
-  w3: number;
-  gAtt: number;
-  gFfn: number;
-  emb?: number;
+const unusedWords = new WeakMap<Gpu, GPUBuffer>();
+/** A 16-byte buffer bound where a kernel declares a binding it will not touch in this run. */
+function unusedWord(gpu: Gpu): GPUBuffer {
+  let b = unusedWords.get(gpu);
+  if (!b) unusedWords.set(gpu, (b = createBuffer(gpu, 'decode.unused', 16)));
+  return b;
+}
+
+/** The per-layer offsets table decode_layer.wgsl reads: [nLayers, 9] u32 in vec4s (wq, wk, wv, wo,
+ *  w1, w2, w3, attention norm, ffn norm), from offsets in floats. */
+export const LAYER_OFFSETS = ['wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3', 'gAtt', 'gFfn'] as const;
+export type LayerOffsets = Record<(typeof LAYER_OFFSETS)[number], number>;
+
+export function layerOffsetsTable(layers: readonly LayerOffsets[]): Uint32Array<ArrayBuffer> {
+  const t = new Uint32Array(layers.length * LAYER_OFFSETS.length);
+  layers.forEach((l, i) =>
+    LAYER_OFFSETS.forEach((k, j) => {
+      if (!Number.isInteger(l[k]) || l[k] < 0 || l[k] % 4 !== 0) throw new KernelArgumentError('decode_layer.wgsl', `layer ${i} ${k} offset must be a multiple of 4 floats, got ${l[k]}`);
+      t[i * LAYER_OFFSETS.length + j] = l[k] / 4;
+    }),
+  );
+  return t;
 }
 
 /** Workgroup bytes decode_layer.wgsl needs for a model: [x | xn | x1 | q | k | y | g]. */
@@ -58,61 +68,72 @@ export function decodeLayerBytes(s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH
   return 4 * (3 * s.C + 2 * s.H * s.hs + s.KH * s.hs + s.F);
 }
 
-/** Whether decodeLayer takes this model on this device: rows a multiple of 4 floats (C, F, hs) and
+/** Whether decodeLayers takes this model on this device: rows a multiple of 4 floats (C, F, hs) and
  *  the vectors within the workgroup memory limit. */
 export function decodeLayerFits(gpu: Gpu, s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH' | 'hs'>): boolean {
   return s.C % 4 === 0 && s.F % 4 === 0 && s.hs % 4 === 0 && s.H % s.KH === 0 && decodeLayerBytes(s) <= gpu.limits.maxComputeWorkgroupStorageSize;
 }
 
+export interface DecodeLayersRun {
+  /** The first layer and how many run in this dispatch. */
+  layer0: number;
+  layers: number;
+  /** Offsets table (layerOffsetsTable, uploaded) with a row for every layer of the model. */
+  offs: BufferBinding;
+  /** Floats between consecutive layers' caches inside kCache / vCache (layers > 1). */
+  layerFloats: number;
+  /** The first layer reads the embedding of tokens [B] (tok_embeddings at this offset, floats). */
+  emb?: number;
+  /** End with the norm and the head into logits [B, V]; without it x [B, C] gets the output. */
+  head?: { norm: number; head: number; V: number; logits: BufferBinding };
+}
+
 /**
- * One layer of a decode step for B sequences in one dispatch (decode_layer.wgsl): x [B, C] holds the
- * residual stream in and out (with off.emb, the layer is the first and reads the embedding of
- * tokens [B] instead); k, v of position pos go into the caches [B, Tmax, KH·hs].
+ * Layers of a decode step for B sequences in one dispatch (decode_layer.wgsl), one workgroup per
+ * sequence: x [B, C] holds the residual stream in (unless run.emb) and out (unless run.head); k, v
+ * of position pos go into the caches, layer layer0 + i at i · layerFloats.
  */
-export function decodeLayer(
+export function decodeLayers(
   rec: Recorder,
   x: BufferBinding,
   caches: { kCache: BufferBinding; vCache: BufferBinding },
   w: BufferBinding,
-  off: DecodeLayerOffsets,
   table: BufferBinding,
   tokens: BufferBinding,
+  run: DecodeLayersRun,
   s: DecodeLayerShape,
 ): void {
   const name = 'decode_layer.wgsl';
   const { B, C, F, H, KH, hs, pos, Tmax } = s;
-  for (const [k, v] of Object.entries({ B, C, F, H, KH, hs, Tmax })) checkDim(name, k, v);
+  for (const [k, v] of Object.entries({ B, C, F, H, KH, hs, Tmax, layers: run.layers })) checkDim(name, k, v);
   if (!decodeLayerFits(rec.gpu, s)) throw new KernelArgumentError(name, `C (${C}), F (${F}) and hs (${hs}) must be multiples of 4, KH must divide H, and ${decodeLayerBytes(s)} bytes of workgroup memory must fit the adapter's ${rec.gpu.limits.maxComputeWorkgroupStorageSize}`);
   if (!Number.isInteger(pos) || pos < 0 || pos >= Tmax) throw new KernelArgumentError(name, `pos must be an integer in 0..Tmax−1 (${Tmax - 1}), got ${pos}`);
   if (B > rec.gpu.limits.maxComputeWorkgroupsPerDimension) throw new KernelArgumentError(name, `B = ${B} exceeds maxComputeWorkgroupsPerDimension`);
-  const Q = H * hs;
   const KV = KH * hs;
-  const { emb, ...layer } = off;
-  checkOffsets(
-    name,
-    w,
-    {
-      wq: [off.wq, Q * C], wk: [off.wk, KV * C], wv: [off.wv, KV * C], wo: [off.wo, C * Q],
-      w1: [off.w1, F * C], w2: [off.w2, C * F], w3: [off.w3, F * C], gAtt: [off.gAtt, C], gFfn: [off.gFfn, C],
-      ...(emb !== undefined ? { emb: [emb, C] as [number, number] } : {}),
-    },
-    true,
-  );
+  const cacheFloats = B * Tmax * KV;
+  if (run.layers > 1 && (run.layerFloats < cacheFloats || run.layerFloats % 4 !== 0)) throw new KernelArgumentError(name, `layerFloats (${run.layerFloats}) must be a multiple of 4 and hold a layer's ${cacheFloats} floats`);
+  checkBuffer(name, 'offs', run.offs, (run.layer0 + run.layers) * LAYER_OFFSETS.length);
   checkBuffer(name, 'x', x, B * C);
   checkBuffer(name, 'table', table, (pos + 1) * hs);
-  checkBuffer(name, 'tokens', tokens, emb !== undefined ? B : 1);
-  checkBuffer(name, 'k_cache', caches.kCache, B * Tmax * KV);
-  checkBuffer(name, 'v_cache', caches.vCache, B * Tmax * KV);
-  const v4 = (n: number) => n / 4;
+  checkBuffer(name, 'tokens', tokens, run.emb !== undefined ? B : 1);
+  for (const [k, c] of Object.entries({ k_cache: caches.kCache, v_cache: caches.vCache })) checkBuffer(name, k, c, (run.layers - 1) * run.layerFloats + cacheFloats);
+  if (run.emb !== undefined) checkOffsets(name, w, { emb: [run.emb, C] }, true);
+  if (run.head) {
+    checkOffsets(name, w, { norm: [run.head.norm, C], head: [run.head.head, run.head.V * C] }, true);
+    checkBuffer(name, 'logits', run.head.logits, B * run.head.V);
+  }
+  const q = (n: number) => n / 4;
   rec.run(layerKernel, {
     params: [
-      C, H, KH, hs, pos, Tmax, s.convention === 'half' ? 1 : 0, emb !== undefined ? 1 : 0, v4(emb ?? 0),
-      v4(layer.wq), v4(layer.wk), v4(layer.wv), v4(layer.wo), v4(layer.w1), v4(layer.w2), v4(layer.w3), v4(layer.gAtt), v4(layer.gFfn),
-      f32(s.eps), f32(Math.fround(Math.sqrt(hs))), C / 4, F / 4, Q / 4, KV / 4,
+      C, H, KH, hs, pos, Tmax, s.convention === 'half' ? 1 : 0, run.emb !== undefined ? 1 : 0, q(run.emb ?? 0),
+      run.layer0, run.layers, q(run.layers > 1 ? run.layerFloats : 0), run.head ? 1 : 0, q(run.head?.norm ?? 0), q(run.head?.head ?? 0), run.head?.V ?? 0,
+      f32(s.eps), f32(Math.fround(Math.sqrt(hs))), C / 4, F / 4, (H * hs) / 4, KV / 4,
     ],
-    buffers: { w, table, tokens, x, k_cache: caches.kCache, v_cache: caches.vCache },
+    // Without a head the logits binding is unused: a scratch word is bound there (WebGPU refuses two
+    // writable bindings of one buffer, so x cannot stand in).
+    buffers: { w, table, tokens, offs: run.offs, x, k_cache: caches.kCache, v_cache: caches.vCache, logits: run.head?.logits ?? unusedWord(rec.gpu) },
     workgroups: B,
-    overrides: { WG, MEMV: (3 * C + 2 * Q + KV + F) / 4 },
+    overrides: { WG, MEMV: (3 * C + 2 * H * hs + KV + F) / 4 },
   });
 }
 

@@ -9,12 +9,14 @@
 //   logits = rmsnorm(x)·headᵀ                                   decode_matvec (norm folded in)
 // The same model as recordForward (src/model/forward.ts) with T = 1 and a cache; the training path
 // keeps its own kernels (it needs the intermediate activations for the backward).
-// Small models on CPU drivers take another form, 1 + nLayers dispatches (stories260K: 6): each layer
-// in one decode_layer dispatch (one workgroup per sequence, the vectors in workgroup memory), then
-// the head. There a dispatch's fixed cost (~0.1 ms on lavapipe) is most of a layer's time.
-import { createBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
+// Small models on CPU drivers take another form ('layers'): decode_layer.wgsl runs layers in one
+// dispatch, one workgroup per sequence, the vectors in workgroup memory — the whole step, every
+// layer and the head, in ONE dispatch when the cache keeps all layers in one buffer (KvCache.flat,
+// as the Generator allocates it for these models), else one dispatch per layer and the head. There a
+// dispatch's fixed cost (~0.1 ms on lavapipe) is most of a layer's time.
+import { createBuffer, uploadBuffer, type Gpu, type Recorder } from '../gpu/index.ts';
 import { embeddingForward } from '../kernels/embedding.ts';
-import { decodeAttention, decodeGateUp, decodeLayer, decodeLayerFits, decodeMatvec, decodeQkv } from '../kernels/decode.ts';
+import { decodeAttention, decodeGateUp, decodeLayerFits, decodeLayers, decodeMatvec, decodeQkv, layerOffsetsTable } from '../kernels/decode.ts';
 import { isCpuAdapter } from '../kernels/common.ts';
 import { headSize, kvDim, type ModelConfig } from './config.ts';
 import type { DeviceModel } from './device_model.ts';
@@ -69,9 +71,26 @@ export function decodeModeFor(gpu: Gpu, c: ModelConfig): DecodeMode {
 }
 
 /** Dispatches one decode step records: 'split' the embedding, five per layer, the head; 'layers'
- *  one per layer and the head. */
-export function decodeDispatches(c: ModelConfig, mode: DecodeMode = 'split'): number {
-  return mode === 'layers' ? 1 + c.nLayers : 2 + 5 * c.nLayers;
+ *  one (a flat cache) or one per layer and the head. */
+export function decodeDispatches(c: ModelConfig, mode: DecodeMode = 'split', flatCache = false): number {
+  if (mode === 'layers') return flatCache ? 1 : 1 + c.nLayers;
+  return 2 + 5 * c.nLayers;
+}
+
+/** Each model's per-layer offsets table on the GPU (decode_layer.wgsl reads it), made once. */
+const offsetTables = new WeakMap<DeviceModel, GPUBuffer>();
+function offsetsTable(model: DeviceModel): GPUBuffer {
+  let t = offsetTables.get(model);
+  if (!t) {
+    const off = (name: string) => tensorSpec(model.layout, name).offset;
+    const layers = Array.from({ length: model.config.nLayers }, (_, l) => {
+      const o = (n: string) => off(`layers.${l}.${n}`);
+      return { wq: o('attention.wq'), wk: o('attention.wk'), wv: o('attention.wv'), wo: o('attention.wo'), w1: o('feed_forward.w1'), w2: o('feed_forward.w2'), w3: o('feed_forward.w3'), gAtt: o('attention_norm'), gFfn: o('ffn_norm') };
+    });
+    t = uploadBuffer(model.gpu, 'decode.layer_offsets', layerOffsetsTable(layers));
+    offsetTables.set(model, t);
+  }
+  return t;
 }
 
 /**
@@ -95,15 +114,16 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
   const W = model.params;
   if (mode === 'layers') {
     const shape = { B, C, F, H, KH, hs, pos, Tmax, convention: c.rope, eps };
+    const offs = offsetsTable(model);
+    const emb = off('tok_embeddings');
+    if (cache.flat) {
+      // The whole step: every layer, the norm and the head, in one dispatch.
+      const head = { norm: off('norm'), head: off(model.head), V: c.vocabSize, logits: acts.logits };
+      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head }, shape);
+      return;
+    }
     for (let l = 0; l < c.nLayers; l++) {
-      const o = (n: string) => off(`layers.${l}.${n}`);
-      const offsets = {
-        wq: o('attention.wq'), wk: o('attention.wk'), wv: o('attention.wv'), wo: o('attention.wo'),
-        w1: o('feed_forward.w1'), w2: o('feed_forward.w2'), w3: o('feed_forward.w3'),
-        gAtt: o('attention_norm'), gFfn: o('ffn_norm'),
-        ...(l === 0 ? { emb: off('tok_embeddings') } : {}),
-      };
-      decodeLayer(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, offsets, model.rope, tokens, shape);
+      decodeLayers(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, model.rope, tokens, { layer0: l, layers: 1, offs, layerFloats: 0, ...(l === 0 ? { emb } : {}) }, shape);
     }
     decodeMatvec(rec, acts.logits, acts.x, W, { w: off(model.head), g: off('norm') }, { B, K: C, N: c.vocabSize, eps });
     return;

@@ -28,10 +28,13 @@ export function linear(rec: Recorder, y: BufferBinding, x: BufferBinding, W: Buf
 /** Keys and values of every layer for B sequences of up to Tmax positions: [B, Tmax, KH·hs] each,
  *  with `posOffset` positions already filled (generation). */
 export interface KvCache {
-  k: GPUBuffer[];
-  v: GPUBuffer[];
+  k: BufferBinding[];
+  v: BufferBinding[];
   Tmax: number;
   posOffset: number;
+  /** When every layer's cache lies in one buffer (k[l] = flat.k at l · layerFloats floats), the
+   *  buffers: a decode step can then run all layers in one dispatch (model/decode.ts). */
+  flat?: { k: GPUBuffer; v: GPUBuffer; layerFloats: number };
 }
 
 /**

@@ -5,7 +5,7 @@
 // forms: 'split' (five dispatches per layer) and 'layers' (one decode_layer dispatch per layer, for
 // the models whose rows are multiples of 4 floats).
 import { describe, expect, it } from 'vitest';
-import { createBuffer, readF32, Recorder, writeBuffer } from '../../src/gpu/index.ts';
+import { createBuffer, readBuffer, readF32, Recorder, writeBuffer, type BufferBinding } from '../../src/gpu/index.ts';
 import { kvDim, makeConfig, type ModelConfig } from '../../src/model/config.ts';
 import { DeviceModel } from '../../src/model/device_model.ts';
 import { createActivations } from '../../src/model/activations.ts';
@@ -36,11 +36,15 @@ describe('decode forms', () => {
     expect(decodeModeFor(gpu, configs[1][1])).toBe('split');
     expect(decodeModeFor(gpu, makeConfig({ dim: 512, hiddenDim: 1376, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('split'); // 3.2M a layer
     expect(decodeDispatches(stories.config, 'layers')).toBe(6);
+    expect(decodeDispatches(stories.config, 'layers', true)).toBe(1);
     expect(decodeDispatches(stories.config, 'split')).toBe(27);
   });
 });
 
-describe.each(['split', 'layers'] as DecodeMode[])('fused decode step (%s) vs the training forward at T = 1', (mode) => {
+// 'layers+flat': the cache keeps every layer in one buffer, so the whole step is one dispatch.
+describe.each(['split', 'layers', 'layers+flat'] as const)('fused decode step (%s) vs the training forward at T = 1', (form) => {
+  const mode: DecodeMode = form === 'split' ? 'split' : 'layers';
+  const flat = form === 'layers+flat';
   for (const [name, config, weights] of configs) {
     it(name, async () => {
       if (mode === 'layers' && !fits(config, await testGpu())) return expect(() => recordLayersOnly(config)).rejects.toThrow(/decode_layer.wgsl: C \(12\), F \(10\)/);
@@ -51,12 +55,22 @@ describe.each(['split', 'layers'] as DecodeMode[])('fused decode step (%s) vs th
       const Tmax = 12;
       const V = config.vocabSize;
       const kv = kvDim(config) * B * Tmax * 4;
-      const caches = [0, 1].map((i): KvCache => ({
-        k: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `k${i}`, kv)),
-        v: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `v${i}`, kv)),
-        Tmax,
-        posOffset: 0,
-      }));
+      const caches = [0, 1].map((i): KvCache => {
+        if (i === 1 && flat) {
+          // Layer l at l · layerFloats (a gap after each layer: the offsets must be honoured).
+          const layerFloats = Math.ceil(kv / 4 / 64) * 64 + 64;
+          const f = { k: createBuffer(gpu, 'kflat', config.nLayers * layerFloats * 4), v: createBuffer(gpu, 'vflat', config.nLayers * layerFloats * 4), layerFloats };
+          const slices = (buffer: GPUBuffer) => Array.from({ length: config.nLayers }, (_, l) => ({ buffer, offset: l * layerFloats * 4, size: kv }));
+          return { k: slices(f.k), v: slices(f.v), Tmax, posOffset: 0, flat: f };
+        }
+        return {
+          k: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `k${i}`, kv)),
+          v: Array.from({ length: config.nLayers }, () => createBuffer(gpu, `v${i}`, kv)),
+          Tmax,
+          posOffset: 0,
+        };
+      });
+      const read = async (b: BufferBinding) => ('buffer' in b ? new Float32Array(await readBuffer(gpu, b.buffer, kv, b.offset ?? 0)) : readF32(gpu, b));
       const P = 5;
       const prompt = createBuffer(gpu, 'prompt', B * P * 4);
       writeBuffer(gpu, prompt, Uint32Array.from({ length: B * P }, (_, i) => (i * 7 + 1) % V));
@@ -73,13 +87,13 @@ describe.each(['split', 'layers'] as DecodeMode[])('fused decode step (%s) vs th
         recordForward(rec, model, one, tok, { ...caches[0], posOffset: pos });
         const before = rec.dispatches;
         recordDecode(rec, model, dec, tok, { ...caches[1], posOffset: pos }, mode);
-        expect(rec.dispatches - before).toBe(decodeDispatches(config, mode));
+        expect(rec.dispatches - before).toBe(decodeDispatches(config, mode, flat));
         rec.submit();
         expectClose(await readF32(gpu, dec.logits, B * V), await readF32(gpu, one.logits, B * V), { atol: 1e-4, rtol: 1e-3 }, `${name} logits at position ${pos}`);
       }
       for (let l = 0; l < config.nLayers; l++) {
-        expectClose(await readF32(gpu, caches[1].k[l]), await readF32(gpu, caches[0].k[l]), { atol: 1e-4, rtol: 1e-3 }, `k cache of layer ${l}`);
-        expectClose(await readF32(gpu, caches[1].v[l]), await readF32(gpu, caches[0].v[l]), { atol: 1e-4, rtol: 1e-3 }, `v cache of layer ${l}`);
+        expectClose(await read(caches[1].k[l]), await read(caches[0].k[l]), { atol: 1e-4, rtol: 1e-3 }, `k cache of layer ${l}`);
+        expectClose(await read(caches[1].v[l]), await read(caches[0].v[l]), { atol: 1e-4, rtol: 1e-3 }, `v cache of layer ${l}`);
       }
       model.destroy();
     });
