@@ -9,7 +9,9 @@
 // sampled ids; k starts small (streaming shows the first tokens soon) and doubles up to maxChunk.
 // Stops (stop tokens, the `stop` predicate such as the judge's "So the overall") are checked on
 // each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded.
-// A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler.
+// A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler; for small
+// models on CPU drivers one dispatch (every layer and the head in decode_layer.wgsl, on a KV cache
+// that keeps all layers in one buffer) plus the sampler.
 // The Generator remembers which tokens fill each cache slot (`cachedTokens`: the prompt and every
 // token fed to a decode step, including those sampled past a stop, which a later run overwrites), so
 // a read-out can run only the tokens that differ on top of the cache (`continueAndRead`: the CoT's

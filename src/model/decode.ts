@@ -1,5 +1,5 @@
-// One decode step on the GPU — one new token per sequence, B rows — in 2 + 5·nLayers dispatches
-// (stories260K: 27; training's forward takes ~19 per layer), recorded into a Recorder:
+// One decode step on the GPU — one new token per sequence, B rows — recorded into a Recorder. The
+// 'split' form, 2 + 5·nLayers dispatches (stories260K: 27; training's forward takes ~19 per layer):
 //   x = tok_embeddings[token]                                   embedding_forward
 //   per layer:  q, cache[pos] ← rope(rmsnorm(x)·[wq; wk; wv]ᵀ)   decode_qkv
 //               y = attention(q, cache[0..pos])                 decode_attention
