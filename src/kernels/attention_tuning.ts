@@ -17,7 +17,7 @@ import fusedBackwardInputsWgsl from '../../shaders/common/attention_fused_backwa
 import qkvF32Wgsl from '../../shaders/common/attention_qkv_f32.wgsl?raw';
 import valuesBackwardWgsl from '../../shaders/attention_values_backward.wgsl?raw';
 import { attentionBackward, attentionForward, attentionFusedBackward, attentionFusedForward, fusedAttentionFits, type AttentionShape } from './attention.ts';
-import type { TuningStore } from './matmul_tuning.ts';
+import { readKept, type TuningStore } from './matmul_tuning.ts';
 
 export type AttentionVariant = 'split' | 'fused';
 
@@ -99,16 +99,7 @@ function isEntry(e: unknown): e is AttentionTuningEntry {
 
 /** The stored timings for this device, or null (none, another format, damaged: measured again). */
 export async function loadAttentionTuning(gpu: Gpu, store: TuningStore): Promise<AttentionTuning | null> {
-  const key = attentionTuningKey(gpu);
-  const text = await store.read(key);
-  if (text === null) return null;
-  try {
-    const parsed = JSON.parse(text) as { format?: unknown; key?: unknown; adapter?: unknown; entries?: unknown };
-    if (parsed.format !== FORMAT || parsed.key !== key || !Array.isArray(parsed.entries) || !parsed.entries.every(isEntry)) return null;
-    return { key, adapter: String(parsed.adapter), entries: parsed.entries };
-  } catch {
-    return null;
-  }
+  return readKept(store, attentionTuningKey(gpu), FORMAT, isEntry);
 }
 
 /** Installs the kept choices without measuring; returns them, or null. */

@@ -26,17 +26,9 @@ const matvecKernels = rowKernels('decode_matvec.wgsl', matvecWgsl, ['x', 'w', 'r
 const gateUpKernels = rowKernels('decode_gate_up.wgsl', gateUpWgsl, ['x', 'w', 'y']);
 const layerKernel = defineKernel(shader('decode_layer.wgsl', layerWgsl), ['w', 'table', 'tokens', 'offs', 'x', 'k_cache', 'v_cache', 'logits']);
 
-export interface DecodeLayerShape {
-  B: number;
-  C: number;
+/** decodeQkv's shape and the feed-forward width. */
+export interface DecodeLayerShape extends DecodeQkvShape {
   F: number;
-  H: number;
-  KH: number;
-  hs: number;
-  pos: number;
-  Tmax: number;
-  convention: 'interleaved' | 'half';
-  eps: number;
 }
 
 const unusedWords = new WeakMap<Gpu, GPUBuffer>();

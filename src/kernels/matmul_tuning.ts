@@ -55,21 +55,30 @@ export function matmulTuningKey(gpu: Gpu): string {
   return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulSubgroupWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
-/** The stored timings for this device, or null (none, another format, or unreadable JSON: a
- *  damaged cache is measured again, never trusted). */
-export async function loadMatmulTuning(gpu: Gpu, store: TuningStore): Promise<MatmulTuning | null> {
-  const key = matmulTuningKey(gpu);
+/** A record a tuner keeps under `key`: {format, key, adapter, entries}. */
+export interface KeptRecord<E> {
+  key: string;
+  adapter: string;
+  entries: E[];
+}
+
+/** The record under `key`, or null: none, another format or key, an entry `isEntry` refuses, or
+ *  unreadable JSON — a damaged cache is measured again, never trusted. Shared by every tuner. */
+export async function readKept<E>(store: TuningStore, key: string, format: number, isEntry: (e: unknown) => e is E): Promise<KeptRecord<E> | null> {
   const text = await store.read(key);
   if (text === null) return null;
   try {
     const parsed = JSON.parse(text) as { format?: unknown; key?: unknown; adapter?: unknown; entries?: unknown };
-    if (parsed.format !== FORMAT || parsed.key !== key || !Array.isArray(parsed.entries)) return null;
-    const entries = parsed.entries.filter(isEntry);
-    if (entries.length !== parsed.entries.length) return null;
-    return { key, adapter: String(parsed.adapter), entries };
+    if (parsed.format !== format || parsed.key !== key || !Array.isArray(parsed.entries) || !parsed.entries.every(isEntry)) return null;
+    return { key, adapter: String(parsed.adapter), entries: parsed.entries };
   } catch {
     return null;
   }
+}
+
+/** The stored timings for this device, or null (see readKept). */
+export async function loadMatmulTuning(gpu: Gpu, store: TuningStore): Promise<MatmulTuning | null> {
+  return readKept(store, matmulTuningKey(gpu), FORMAT, isEntry);
 }
 
 function isEntry(e: unknown): e is MatmulTuningEntry {

@@ -6,7 +6,7 @@
 // TuningStore, under their own key; precision.ts holds the installed choices.
 import { adapterName, type Gpu } from '../gpu/index.ts';
 import { hash32 } from '../data/rng.ts';
-import type { TuningStore } from '../kernels/matmul_tuning.ts';
+import { readKept, type TuningStore } from '../kernels/matmul_tuning.ts';
 import castF16Wgsl from '../../shaders/cast_f16.wgsl?raw';
 import matmulInputsF16Wgsl from '../../shaders/common/matmul_inputs_f16.wgsl?raw';
 import type { ModelConfig } from '../model/config.ts';
@@ -51,16 +51,7 @@ function isEntry(e: unknown): e is PrecisionTuningEntry {
 
 /** The stored timings for this device, or null (none, another format, damaged: measured again). */
 export async function loadPrecisionTuning(gpu: Gpu, store: TuningStore): Promise<PrecisionTuning | null> {
-  const key = precisionTuningKey(gpu);
-  const text = await store.read(key);
-  if (text === null) return null;
-  try {
-    const parsed = JSON.parse(text) as { format?: unknown; key?: unknown; adapter?: unknown; entries?: unknown };
-    if (parsed.format !== FORMAT || parsed.key !== key || !Array.isArray(parsed.entries) || !parsed.entries.every(isEntry)) return null;
-    return { key, adapter: String(parsed.adapter), entries: parsed.entries };
-  } catch {
-    return null;
-  }
+  return readKept(store, precisionTuningKey(gpu), FORMAT, isEntry);
 }
 
 /** Installs the kept choices without measuring; returns them, or null. */

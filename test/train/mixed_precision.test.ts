@@ -12,6 +12,7 @@ import { DeviceModel } from '../../src/model/device_model.ts';
 import { initParams } from '../../src/model/init.ts';
 import { TrainStep, type StepOptions } from '../../src/train/step.ts';
 import { expectClose, maxAbs } from '../helpers/compare.ts';
+import { judgeTrainBatch } from '../helpers/judge_batch.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { rng } from '../helpers/random.ts';
 
@@ -125,20 +126,7 @@ describe('mixed precision (f16 matmuls, f32 master weights, dynamic loss scaling
   it('a judge batch (CoT CE + RAFT at the score position, logits on head rows only) gives the f32 gradients, unscaled', async () => {
     const scoreTokens = { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] };
     const B = 3, T = 32;
-    const r = rng(11);
-    const lengths = [26, 11, 19];
-    const inputIds = new Array<number>(B * T).fill(0);
-    const targets = new Array<number>(B * T).fill(0);
-    const ceMask = new Array<number>(B * T).fill(0);
-    const scorePositions = [0, 0, 0];
-    lengths.forEach((n, b) => {
-      for (let t = 0; t < n; t++) inputIds[b * T + t] = 6 + Math.floor(r() * (config.vocabSize - 6));
-      for (let t = 0; t < n - 1; t++) targets[b * T + t] = inputIds[b * T + t + 1];
-      for (let t = 12; t < n - 2; t++) ceMask[b * T + t] = 1;
-      scorePositions[b] = n - 1;
-      targets[b * T + n - 1] = 3;
-    });
-    const mb = trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels: [2.5, 4, 1] });
+    const mb = judgeTrainBatch({ T, vocabSize: config.vocabSize, seed: 11, ceFrom: 12 });
     const gpu = await testGpu();
     const model = new DeviceModel(gpu, config, { training: true });
     model.upload(initParams(model.layout, 5, { std: 0.2 }));

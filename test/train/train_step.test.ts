@@ -14,6 +14,7 @@ import { lossAndGradsRef } from '../../src/reference/model.ts';
 import { NonFiniteLossError, TrainStep } from '../../src/train/step.ts';
 import { trainBatch, type TrainBatch } from '../../src/data/batching.ts';
 import { expectClose, maxAbs } from '../helpers/compare.ts';
+import { judgeTrainBatch } from '../helpers/judge_batch.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { rng } from '../helpers/random.ts';
 
@@ -197,25 +198,8 @@ describe('steps at the length a batch uses (StepOptions.trim)', () => {
   const long = makeConfig({ ...config, seqLen: 64 });
   const scoreTokens = { ids: [1, 2, 3, 4, 5], values: [1, 2, 3, 4, 5] };
 
-  /** Judge-style rows of different lengths in a B × 64 batch: CE on a "CoT", a score position
-   *  after it, pad to the end; the longest row ends at position 25. */
-  function judgeBatch(seed: number): TrainBatch {
-    const B = 3, T = 64;
-    const r = rng(seed);
-    const lengths = [26, 11, 19];
-    const inputIds = new Array<number>(B * T).fill(0);
-    const targets = new Array<number>(B * T).fill(0);
-    const ceMask = new Array<number>(B * T).fill(0);
-    const scorePositions = [0, 0, 0];
-    lengths.forEach((n, b) => {
-      for (let t = 0; t < n; t++) inputIds[b * T + t] = 6 + Math.floor(r() * (long.vocabSize - 6));
-      for (let t = 0; t < n - 1; t++) targets[b * T + t] = inputIds[b * T + t + 1];
-      for (let t = 3; t < n - 2; t++) ceMask[b * T + t] = 1;
-      scorePositions[b] = n - 1;
-      targets[b * T + n - 1] = 3;
-    });
-    return trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask, scorePositions, labels: [2.5, 4, 1] });
-  }
+  /** Judge-style rows of different lengths in a B × 64 batch: the longest ends at position 25. */
+  const judgeBatch = (seed: number) => judgeTrainBatch({ T: 64, vocabSize: long.vocabSize, seed, ceFrom: 3 });
 
   it('gives the losses and gradients of the full-length step, running 32 positions instead of 64', async () => {
     const gpu = await testGpu();
