@@ -42,30 +42,28 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
   const ropeShape = (nHeads: number) => ({ R, T, nHeads, hs, posOffset: 0, convention: c.rope });
   const mp = mixed;
   const half = !!mp;
-  // A product's operands: the f32 buffers, or (mixed) f16 copies — the gradient in mp.scratch.d,
-  // the saved activation in mp.scratch.x — cast once and read by the products that follow.
-  const gradOperand = (dy: BufferBinding, n: number, scaled = false): BufferBinding => (mp ? mp.gradient(rec, dy, n, scaled) : dy);
+  // A saved activation as a product's operand: the f32 buffer, or (mixed) its f16 copy in
+  // mp.scratch.x, cast once and read by the products that follow.
   const actOperand = (x: BufferBinding, n: number): BufferBinding => (mp ? mp.activation(rec, x, n) : x);
-  const W = (name: string): BufferBinding => (mp ? mp.w(name) : model.w(name));
-  // dW [out, in] += dyᵀ · x  (dy [R, out], x [R, in]).
-  const weightGrad = (dW: BufferBinding, dy: BufferBinding, x: BufferBinding, inDim: number, outDim: number, rows = R) =>
-    matmul(rec, dW, dy, x, { M: outDim, N: inDim, K: rows, transA: true, accumulate: true, half });
-  // dx [R, in] (= or +=) = dy · W  (W [out, in]).
-  const inputGrad = (dx: BufferBinding, dy: BufferBinding, Wt: BufferBinding, inDim: number, outDim: number, accumulate = false, rows = R) =>
-    matmul(rec, dx, dy, Wt, { M: rows, N: inDim, K: outDim, accumulate, half });
+  // The backward of y [rows, out] = x·Wᵀ (W = weight `name`, [out, in]; x an operand already):
+  // dW += dyᵀ·x, and dx [rows, in] (= or +=) dy·W. In mixed precision dy is cast to f16 once for
+  // both products (times the loss scale when it is the loss gradient: `scaled`) and W is read from
+  // its f16 copy.
+  const linearBackward = (name: string, dx: BufferBinding, dy32: BufferBinding, x: BufferBinding, inDim: number, outDim: number, o: { accumulate?: boolean; rows?: number; scaled?: boolean } = {}) => {
+    const rows = o.rows ?? R;
+    const dy = mp ? mp.gradient(rec, dy32, rows * outDim, o.scaled) : dy32;
+    matmul(rec, model.g(name), dy, x, { M: outDim, N: inDim, K: rows, transA: true, accumulate: true, half });
+    matmul(rec, dx, dy, mp ? mp.w(name) : model.w(name), { M: rows, N: inDim, K: outDim, accumulate: o.accumulate ?? false, half });
+  };
 
   if (head) {
     // The head on the gathered rows (scratch.tmp, from the forward), then their gradient scattered
     // back into dxn [R, C] (zero on rows without logits) — embedding_backward with dxn as the table.
-    const dl = gradOperand(acts.dlogits, head.count * V, true);
-    weightGrad(model.g(model.head), dl, actOperand(s.tmp, head.count * C), C, V, head.count);
-    inputGrad(s.dres, dl, W(model.head), C, V, false, head.count);
+    linearBackward(model.head, s.dres, acts.dlogits, actOperand(s.tmp, head.count * C), C, V, { rows: head.count, scaled: true });
     rec.clear(s.dxn);
     embeddingBackward(rec, s.dxn, s.dres, { order: head.order, offsets: head.offsets }, { R: head.count, C, V: R });
   } else {
-    const dl = gradOperand(acts.dlogits, R * V, true);
-    weightGrad(model.g(model.head), dl, actOperand(acts.xnf, R * C), C, V);
-    inputGrad(s.dxn, dl, W(model.head), C, V);
+    linearBackward(model.head, s.dxn, acts.dlogits, actOperand(acts.xnf, R * C), C, V, { scaled: true });
   }
   rmsnormBackward(rec, { dx: s.dres, dg: model.g('norm') }, s.dxn, acts.xf, model.w('norm'), acts.rstdf, { R, C });
 
@@ -73,42 +71,28 @@ export function recordBackward(rec: Recorder, model: DeviceModel, acts: Activati
     const L = acts.layers[l];
     const w = (n: string) => model.w(`layers.${l}.${n}`);
     const g = (n: string) => model.g(`layers.${l}.${n}`);
-    const mw = (n: string) => W(`layers.${l}.${n}`);
+    const p = `layers.${l}.`;
     // FFN: x' = x1 + g·w2ᵀ. dres (∂L/∂x') flows to x1 unchanged and through the FFN.
-    let dy = gradOperand(s.dres, R * C);
-    weightGrad(g('feed_forward.w2'), dy, actOperand(L.g, R * F), F, C);
-    inputGrad(s.dg, dy, mw('feed_forward.w2'), F, C);
+    linearBackward(`${p}feed_forward.w2`, s.dg, s.dres, actOperand(L.g, R * F), F, C);
     swigluBackward(rec, { da: s.da, db: s.db }, s.dg, L.a, L.b, R * F);
     const xn2 = actOperand(L.xn2, R * C);
-    dy = gradOperand(s.da, R * F);
-    weightGrad(g('feed_forward.w1'), dy, xn2, C, F);
-    inputGrad(s.dxn, dy, mw('feed_forward.w1'), C, F);
-    dy = gradOperand(s.db, R * F);
-    weightGrad(g('feed_forward.w3'), dy, xn2, C, F);
-    inputGrad(s.dxn, dy, mw('feed_forward.w3'), C, F, true);
+    linearBackward(`${p}feed_forward.w1`, s.dxn, s.da, xn2, C, F);
+    linearBackward(`${p}feed_forward.w3`, s.dxn, s.db, xn2, C, F, { accumulate: true });
     rmsnormBackward(rec, { dx: s.tmp, dg: g('ffn_norm') }, s.dxn, L.x1, w('ffn_norm'), L.rstd2, { R, C });
     axpy(rec, s.dres, s.tmp, R * C); // dres = ∂L/∂x1
     // Attention: x1 = x + y·woᵀ.
-    dy = gradOperand(s.dres, R * C);
-    weightGrad(g('attention.wo'), dy, actOperand(L.y, R * Q), Q, C);
-    inputGrad(s.dy, dy, mw('attention.wo'), Q, C);
-    if (fusedAttention && mp) {
-      const h = mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV);
-      attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: h.q, k: h.k, v: h.v, out: L.y, lse: L.att }, { B, T, H, KH, hs }, true);
-    } else if (fusedAttention) attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { q: L.q, k: L.k, v: L.v, out: L.y, lse: L.att }, { B, T, H, KH, hs });
-    else attentionBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, datt: s.datt }, s.dy, L.q, L.k, L.v, L.att, { B, T, H, KH, hs });
+    linearBackward(`${p}attention.wo`, s.dy, s.dres, actOperand(L.y, R * Q), Q, C);
+    if (fusedAttention) {
+      // Mixed precision: the fused kernels read f16 copies of q, k and v.
+      const qkv = mp ? mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV) : { q: L.q, k: L.k, v: L.v };
+      attentionFusedBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, dsum: s.datt }, s.dy, { ...qkv, out: L.y, lse: L.att }, { B, T, H, KH, hs }, half);
+    } else attentionBackward(rec, { dq: s.dq, dk: s.dk, dv: s.dv, datt: s.datt }, s.dy, L.q, L.k, L.v, L.att, { B, T, H, KH, hs });
     ropeBackward(rec, s.dq, s.dq, model.rope, ropeShape(H));
     ropeBackward(rec, s.dk, s.dk, model.rope, ropeShape(KH));
     const xn = actOperand(L.xn, R * C);
-    dy = gradOperand(s.dq, R * Q);
-    weightGrad(g('attention.wq'), dy, xn, C, Q);
-    inputGrad(s.dxn, dy, mw('attention.wq'), C, Q);
-    dy = gradOperand(s.dk, R * KV);
-    weightGrad(g('attention.wk'), dy, xn, C, KV);
-    inputGrad(s.dxn, dy, mw('attention.wk'), C, KV, true);
-    dy = gradOperand(s.dv, R * KV);
-    weightGrad(g('attention.wv'), dy, xn, C, KV);
-    inputGrad(s.dxn, dy, mw('attention.wv'), C, KV, true);
+    linearBackward(`${p}attention.wq`, s.dxn, s.dq, xn, C, Q);
+    linearBackward(`${p}attention.wk`, s.dxn, s.dk, xn, C, KV, { accumulate: true });
+    linearBackward(`${p}attention.wv`, s.dxn, s.dv, xn, C, KV, { accumulate: true });
     rmsnormBackward(rec, { dx: s.tmp, dg: g('attention_norm') }, s.dxn, L.x, w('attention_norm'), L.rstd, { R, C });
     axpy(rec, s.dres, s.tmp, R * C); // dres = ∂L/∂x (the layer input)
   }

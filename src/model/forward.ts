@@ -20,11 +20,6 @@ import type { Activations } from './activations.ts';
 import type { DeviceModel } from './device_model.ts';
 import type { MixedPrecision } from './mixed_precision.ts';
 
-/** y [R, out] (= or +=) = x [R, in] · Wᵀ, W [out, in]. */
-export function linear(rec: Recorder, y: BufferBinding, x: BufferBinding, W: BufferBinding, R: number, inDim: number, outDim: number, accumulate = false): void {
-  matmul(rec, y, x, W, { M: R, N: outDim, K: inDim, transB: true, accumulate });
-}
-
 /** Keys and values of every layer for B sequences of up to Tmax positions: [B, Tmax, KH·hs] each,
  *  with `posOffset` positions already filled (generation). */
 export interface KvCache {
@@ -122,12 +117,10 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
-    } else if (fused && mp) {
-      // Mixed precision: the fused kernels read f16 copies of q, k and v.
-      const h = mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV);
-      attentionFusedForward(rec, { out: L.y, lse: L.att }, h.q, h.k, h.v, { B, T, H, KH, hs }, true);
     } else if (fused) {
-      attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+      // Mixed precision: the fused kernels read f16 copies of q, k and v.
+      const qkv = mp ? mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV) : { q: L.q, k: L.k, v: L.v };
+      attentionFusedForward(rec, { out: L.y, lse: L.att }, qkv.q, qkv.k, qkv.v, { B, T, H, KH, hs }, !!mp);
     } else {
       attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     }
