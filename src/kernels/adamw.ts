@@ -2,7 +2,7 @@
 // in two kernels (grad_norm_partial.wgsl, grad_norm_final.wgsl), and the AdamW update over a range of
 // the flat buffers (adamw_update.wgsl), which reads the clip factor from the GPU. Nothing is read back.
 import { defineKernel, f32, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, rowKernels, shader } from './common.ts';
+import { checkBuffer, checkDim, deviceBuffer, elementGrid, rowKernels, shader } from './common.ts';
 import gradNormPartialWgsl from '../../shaders/grad_norm_partial.wgsl?raw';
 import gradNormFinalWgsl from '../../shaders/grad_norm_final.wgsl?raw';
 import adamwUpdateWgsl from '../../shaders/adamw_update.wgsl?raw';
@@ -75,15 +75,9 @@ export interface AdamwStep {
   zeroGrad?: boolean;
 }
 
-const noClip = new WeakMap<Gpu, GPUBuffer>();
 /** A [norm, clip] buffer holding [0, 1], for updates without clipping. */
 function unitClip(gpu: Gpu): GPUBuffer {
-  let b = noClip.get(gpu);
-  if (!b) {
-    b = uploadBuffer(gpu, 'adamw.no_clip', new Float32Array([0, 1]));
-    noClip.set(gpu, b);
-  }
-  return b;
+  return deviceBuffer(gpu, 'adamw.no_clip', () => uploadBuffer(gpu, 'adamw.no_clip', new Float32Array([0, 1])));
 }
 
 /**

@@ -2,21 +2,15 @@
 // (matmul() with `half`), optionally multiplied by a loss scale read from the GPU, with overflow
 // flagged rather than stored as an infinity.
 import { defineKernel, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, shader } from './common.ts';
+import { checkBuffer, checkDim, deviceBuffer, elementGrid, shader } from './common.ts';
 import castF16Wgsl from '../../shaders/cast_f16.wgsl?raw';
 
 const WG = 64;
 const castKernel = defineKernel(shader('cast_f16.wgsl', castF16Wgsl), ['x', 'out', 'scale', 'overflow']);
 
-const unitScales = new WeakMap<Gpu, GPUBuffer>();
 /** A [1] buffer holding 1: the scale of a cast that scales nothing. */
 export function unitScale(gpu: Gpu): GPUBuffer {
-  let b = unitScales.get(gpu);
-  if (!b) {
-    b = uploadBuffer(gpu, 'cast.unit_scale', new Float32Array([1]));
-    unitScales.set(gpu, b);
-  }
-  return b;
+  return deviceBuffer(gpu, 'cast.unit_scale', () => uploadBuffer(gpu, 'cast.unit_scale', new Float32Array([1])));
 }
 
 /** Bytes of a buffer holding n half floats (rounded up to whole 4-byte words). */

@@ -3,6 +3,17 @@ import { defineKernel, KernelArgumentError, type AdapterSummary, type BufferBind
 import elemVec4Wgsl from '../../shaders/common/elem_vec4.wgsl?raw';
 import elemF32Wgsl from '../../shaders/common/elem_f32.wgsl?raw';
 
+const perDevice = new WeakMap<Gpu, Map<string, GPUBuffer>>();
+/** A small buffer made once per device under `key` and kept with it: a constant (a unit scale, a
+ *  [norm, clip] of [0, 1]) or a word bound where a kernel will not touch a binding in this run. */
+export function deviceBuffer(gpu: Gpu, key: string, make: () => GPUBuffer): GPUBuffer {
+  let m = perDevice.get(gpu);
+  if (!m) perDevice.set(gpu, (m = new Map()));
+  let b = m.get(key);
+  if (!b) m.set(key, (b = make()));
+  return b;
+}
+
 /** A kernel's WGSL with shared snippets (shaders/common/*.wgsl) placed in front of it. */
 export function shader(name: string, code: string, ...common: string[]): Shader {
   return { name, code: [...common, code].join('\n') };

@@ -9,7 +9,7 @@
 //                    (small models on CPU drivers, where dispatches cost more than the arithmetic)
 // CPU references: src/reference/decode.ts.
 import { createBuffer, defineKernel, f32, KernelArgumentError, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
-import { checkBuffer, checkDim, elementGrid, isCpuAdapter, rowKernels, shader } from './common.ts';
+import { checkBuffer, checkDim, deviceBuffer, elementGrid, isCpuAdapter, rowKernels, shader } from './common.ts';
 import qkvWgsl from '../../shaders/decode_qkv.wgsl?raw';
 import attentionWgsl from '../../shaders/decode_attention.wgsl?raw';
 import matvecWgsl from '../../shaders/decode_matvec.wgsl?raw';
@@ -29,14 +29,6 @@ const layerKernel = defineKernel(shader('decode_layer.wgsl', layerWgsl), ['w', '
 /** decodeQkv's shape and the feed-forward width. */
 export interface DecodeLayerShape extends DecodeQkvShape {
   F: number;
-}
-
-const unusedWords = new WeakMap<Gpu, GPUBuffer>();
-/** A 16-byte buffer bound where a kernel declares a binding it will not touch in this run. */
-function unusedWord(gpu: Gpu): GPUBuffer {
-  let b = unusedWords.get(gpu);
-  if (!b) unusedWords.set(gpu, (b = createBuffer(gpu, 'decode.unused', 16)));
-  return b;
 }
 
 /** The per-layer offsets table decode_layer.wgsl reads: [nLayers, 9] u32 in vec4s (wq, wk, wv, wo,
@@ -123,7 +115,7 @@ export function decodeLayers(
     ],
     // Without a head the logits binding is unused: a scratch word is bound there (WebGPU refuses two
     // writable bindings of one buffer, so x cannot stand in).
-    buffers: { w, table, tokens, offs: run.offs, x, k_cache: caches.kCache, v_cache: caches.vCache, logits: run.head?.logits ?? unusedWord(rec.gpu) },
+    buffers: { w, table, tokens, offs: run.offs, x, k_cache: caches.kCache, v_cache: caches.vCache, logits: run.head?.logits ?? deviceBuffer(rec.gpu, 'decode.unused', () => createBuffer(rec.gpu, 'decode.unused', 16)) },
     workgroups: B,
     overrides: { WG, MEMV: (3 * C + 2 * H * hs + KV + F) / 4 },
   });
