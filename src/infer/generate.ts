@@ -24,7 +24,7 @@ import { validateTokenIds } from '../kernels/embedding.ts';
 import { MAX_SAMPLE_VOCAB, sampleTokens } from '../kernels/sample.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { kvDim } from '../model/config.ts';
-import { createDecodeActivations, decodeModeFor, destroyDecodeActivations, recordDecode, type DecodeActivations } from '../model/decode.ts';
+import { createDecodeActivations, decodeModeFor, destroyDecodeActivations, recordDecode, type DecodeActivations, type DecodeMode } from '../model/decode.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward, type HeadRows, type KvCache } from '../model/forward.ts';
 import { Rng } from '../model/rng.ts';
@@ -90,6 +90,8 @@ export class Generator {
   readonly Tmax: number;
   readonly sampler: 'gpu' | 'cpu';
   readonly decode: 'fused' | 'unfused';
+  /** The fused decode's form for this model on this device (model/decode.ts), decided once. */
+  private readonly decodeMode: DecodeMode;
   readonly stats: GeneratorStats = { submits: 0, dispatches: 0, readbacks: 0, decodeSteps: 0, decodeDispatches: 0 };
   private readonly sharePrefill: boolean;
   private readonly firstChunk: number;
@@ -134,7 +136,8 @@ export class Generator {
     // l · layerFloats): a decode step is then one dispatch (model/decode.ts). Others, one per layer.
     const layerFloats = Math.ceil((kv / 4) / 64) * 64; // 256-byte aligned slices
     const flatBytes = c.nLayers * layerFloats * 4;
-    if (this.decode === 'fused' && decodeModeFor(model.gpu, c) === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
+    this.decodeMode = decodeModeFor(model.gpu, c);
+    if (this.decode === 'fused' && this.decodeMode === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
       const flat = { k: createBuffer(model.gpu, 'kv_cache.k', flatBytes), v: createBuffer(model.gpu, 'kv_cache.v', flatBytes), layerFloats };
       const slices = (buffer: GPUBuffer) => Array.from({ length: c.nLayers }, (_, l) => ({ buffer, offset: l * layerFloats * 4, size: kv }));
       this.cache = { k: slices(flat.k), v: slices(flat.v), Tmax, posOffset: 0, flat };
@@ -235,7 +238,7 @@ export class Generator {
     const cache = { ...this.cache, posOffset: pos };
     if (this.decode === 'fused') {
       const acts = this.decodeActivations(B);
-      recordDecode(rec, this.model, acts, tokens, cache);
+      recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode);
       return acts.logits;
     }
     const acts = this.activations(B, 1);
