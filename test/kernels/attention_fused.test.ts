@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { attentionFusedBackward, attentionFusedForward, fusedAttentionFits } from '../../src/kernels/attention.ts';
 import { attentionBackwardRef, attentionForwardRef, type AttentionShape } from '../../src/reference/attention.ts';
-import { f16ToF32, f32ToF16Bits } from '../../src/model/halfFloat.ts';
 import { expectClose, maxAbs, TOL } from '../helpers/compare.ts';
+import { halves } from '../helpers/half.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
 
@@ -23,14 +23,6 @@ const training: AttentionShape[] = [
   { B: 1, T: 5, H: 2, KH: 1, hs: 28 },
   { B: 2, T: 130, H: 8, KH: 4, hs: 32 },
 ];
-
-/** Values rounded to f16 (what the kernel reads with `half`) and their bits, padded to whole words. */
-function halves(x: Float32Array): { values: Float32Array<ArrayBuffer>; bits: Uint16Array<ArrayBuffer> } {
-  const bits = new Uint16Array(x.length + (x.length % 2));
-  const values = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) values[i] = f16ToF32((bits[i] = f32ToF16Bits(x[i])));
-  return { values, bits };
-}
 
 /** `half`: q, k and v are stored as f16 (mixed precision); the reference sees the same rounded values. */
 async function check(s: AttentionShape, qScale: number, half = false): Promise<void> {

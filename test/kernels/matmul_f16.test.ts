@@ -9,18 +9,9 @@ import { describeMatmulKernel, matmul, MATMUL_KERNELS, type MatmulShape } from '
 import { f16ToF32, f32ToF16Bits } from '../../src/model/halfFloat.ts';
 import { matmulRef } from '../../src/reference/matmul.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
+import { halves } from '../helpers/half.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
-
-function toHalf(x: Float32Array): { bits: Uint16Array; values: Float64Array } {
-  const bits = new Uint16Array(x.length + (x.length % 2));
-  const values = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    bits[i] = f32ToF16Bits(x[i]);
-    values[i] = f16ToF32(bits[i]);
-  }
-  return { bits, values };
-}
 
 describe('cast_f16', () => {
   it('the adapter offers shader-f16 (mixed precision is tested here, on lavapipe)', async () => {
@@ -84,15 +75,15 @@ describe.each(perVariant.map((k) => [describeMatmulKernel(k), k] as const))('mat
     it(s.label, async () => {
       const gpu = await testGpu();
       const batch = s.batch ?? 1;
-      const a = toHalf(normals(batch * s.M * s.K, 5));
-      const b = toHalf(normals(batch * s.K * s.N, 6));
+      const a = halves(normals(batch * s.M * s.K, 5));
+      const b = halves(normals(batch * s.K * s.N, 6));
       const c0 = normals(batch * s.M * s.N, 7);
       const C = uploadBuffer(gpu, 'C', c0);
       const rec = new Recorder(gpu, 'matmul f16 test');
       matmul(rec, C, uploadBuffer(gpu, 'A', a.bits), uploadBuffer(gpu, 'B', b.bits), { ...s, ...kernel, half: true });
       rec.submit();
       const ref = toF64(c0);
-      matmulRef(ref, a.values, b.values, s);
+      matmulRef(ref, toF64(a.values), toF64(b.values), s);
       expectClose(await readF32(gpu, C, c0.length), ref, TOL.matmul, 'C');
     });
   }
