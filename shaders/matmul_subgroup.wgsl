@@ -48,17 +48,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg
   let baseB = wg.z * P.strideB;
   let baseC = wg.z * P.strideC;
 
-  // op(A)'s eight rows and op(B)'s four columns, clamped into range; steps between consecutive k.
-  let ma = vec4<u32>(min(m0, M - 1u), min(m0 + 1u, M - 1u), min(m0 + 2u, M - 1u), min(m0 + 3u, M - 1u));
-  let mb = vec4<u32>(min(m0 + 4u, M - 1u), min(m0 + 5u, M - 1u), min(m0 + 6u, M - 1u), min(m0 + 7u, M - 1u));
-  let rowA = vec4<u32>(baseA) + select(ma * K, ma, TRANS_A);
-  let rowA2 = vec4<u32>(baseA) + select(mb * K, mb, TRANS_A);
-  let nb = vec4<u32>(min(n0, N - 1u), min(n0 + 1u, N - 1u), min(n0 + 2u, N - 1u), min(n0 + 3u, N - 1u));
-  let colB = vec4<u32>(baseB) + select(nb, nb * K, TRANS_B);
-  let nb2 = vec4<u32>(min(n0 + 4u, N - 1u), min(n0 + 5u, N - 1u), min(n0 + 6u, N - 1u), min(n0 + 7u, N - 1u));
-  let colB2 = vec4<u32>(baseB) + select(nb2, nb2 * K, TRANS_B);
-  let stepA = select(1u, M, TRANS_A);
-  let stepB = select(N, 1u, TRANS_B);
+  // op(A)'s eight rows and op(B)'s four columns (WIDE: eight), clamped into range; steps between
+  // consecutive k.
+  let rowA = a_rows(baseA, m0);
+  let rowA2 = a_rows(baseA, m0 + 4u);
+  let colB = b_cols(baseB, n0);
+  let colB2 = b_cols(baseB, n0 + 4u);
+  let stepA = a_step();
+  let stepB = b_step();
 
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);

@@ -19,3 +19,18 @@ override TRANS_B: bool = false;
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
+
+// For the kernels that hold four rows or columns in a vec4 (matmul_vec4.wgsl, matmul_subgroup.wgsl):
+// where op(A)'s rows m .. m+3 and op(B)'s columns n .. n+3 start at k = 0 for batch bases `base`,
+// each clamped into range (out-of-range ones are read but never stored), and the steps between
+// consecutive k along them.
+fn a_rows(base: u32, m: u32) -> vec4<u32> {
+  let r = min(vec4<u32>(m) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(P.M - 1u));
+  return vec4<u32>(base) + select(r * P.K, r, TRANS_A);
+}
+fn b_cols(base: u32, n: u32) -> vec4<u32> {
+  let c = min(vec4<u32>(n) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(P.N - 1u));
+  return vec4<u32>(base) + select(c, c * P.K, TRANS_B);
+}
+fn a_step() -> u32 { return select(1u, P.M, TRANS_A); }
+fn b_step() -> u32 { return select(P.N, 1u, TRANS_B); }
