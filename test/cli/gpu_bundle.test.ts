@@ -56,7 +56,7 @@ describe('GPU check bundle', () => {
       'env',
       ['-i', `PATH=${fakeBin}:/usr/bin:/bin`, `TMPDIR=${tmp}`, `TRACT_GPU_ICD_DIRS=/nonexistent ${icdDir}`, `LD_LIBRARY_PATH=${lavapipeLibs}`,
         'bash', join(bundle, 'gpu-check.sh'), '--smoke', '--out', results],
-      { encoding: 'utf8', timeout: 400_000 },
+      { encoding: 'utf8', timeout: 600_000 }, // the smoke budget is 480 s (gpu-check.sh)
     );
     const text = (() => {
       try {
