@@ -401,8 +401,12 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       await onEvent({ type: 'stage', seed, stage: name, status: 'done', seconds });
       return r;
     };
+    // A model trained in mixed precision differs from the f32 one (f16 rounding), so the precision
+    // is part of its settings; f32 adds nothing, so the hashes of f32 runs are those of earlier runs.
+    const trained = (m: ModelName) => m !== 'seed' || !seedFingerprint || config.stage0.adapt;
+    const mixed = (m: ModelName) => trained(m) && precisionFor(gpu, modelConfig, m === 'seed' ? config.stage0.batchSize : config.finetune.batchSize) === 'mixed';
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint && !config.stage0.adapt ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint && !config.stage0.adapt ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {

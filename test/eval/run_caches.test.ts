@@ -7,6 +7,7 @@ import { QUICK_CONFIG } from '../../src/eval/config.ts';
 import { parseCacheJson, parseCacheJsonl, weightsHash } from '../../src/eval/cache.ts';
 import { runExperiment, type ArtifactStore } from '../../src/eval/experiment.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.ts';
+import { setPrecisionOverride } from '../../src/train/precision.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { loadStories, storiesTokenizer } from '../helpers/stories.ts';
 
@@ -88,5 +89,16 @@ describe('a run ignores broken or stale caches', () => {
     expect(third.started).toContain('eval:label-raft');
     expect(third.started).not.toContain('self-cot');
     expect(third.started).not.toContain('eval:selfcot-ce');
+
+    // Mixed precision (forced) trains other weights than f32: the f32 checkpoints are not reused.
+    setPrecisionOverride(gpu, 'mixed');
+    try {
+      const fourth = await run();
+      expect(fourth.logs.join('\n')).toMatch(/seed-1\/label-raft\.safetensors was made with other settings: training it again/);
+      expect(fourth.started).toContain('label-raft');
+      expect(fourth.report.deviations.join('\n')).toMatch(/ran in mixed precision/);
+    } finally {
+      setPrecisionOverride(gpu, null);
+    }
   }, 400_000);
 });
