@@ -85,8 +85,7 @@ export async function tunePrecision(
   }
   let done = 0;
   for (const [shapeClass, s] of todo) {
-    const f32Ms = await timeSteps(gpu, c, s.B, s.T, 'f32', o.steps ?? 3);
-    const mixedMs = await timeSteps(gpu, c, s.B, s.T, 'mixed', o.steps ?? 3);
+    const { f32Ms, mixedMs } = await timeSteps(gpu, c, s.B, s.T, o.steps ?? 3);
     byClass.set(shapeClass, { shapeClass, choice: mixedMs * MIXED_MARGIN <= f32Ms ? 'mixed' : 'f32', f32Ms, mixedMs });
     o.onProgress?.(++done, todo.size);
   }
@@ -96,27 +95,37 @@ export async function tunePrecision(
   return { tuning, measured: todo.size };
 }
 
-/** Milliseconds per training step (the fastest of `steps`) of a throwaway model of shape c. */
-async function timeSteps(gpu: Gpu, c: ModelConfig, B: number, T: number, precision: Precision, steps: number): Promise<number> {
-  const model = new DeviceModel(gpu, c, { training: true });
-  const step = new TrainStep(model, B, T, { precision, trim: false });
+/** Milliseconds per training step of a throwaway model of shape c in each precision: the fastest
+ *  of `steps` rounds, each timing one f32 step and then one mixed step, so that a load on the
+ *  machine that comes or goes while timing falls on both (timed one after the other, a busy first
+ *  half made mixed look 1.26× faster on lavapipe, where it is ~0.9× idle). */
+async function timeSteps(gpu: Gpu, c: ModelConfig, B: number, T: number, steps: number): Promise<{ f32Ms: number; mixedMs: number }> {
+  const made: { model: DeviceModel; step: TrainStep }[] = [];
   try {
-    model.upload(initParams(model.layout, 1));
+    for (const precision of ['f32', 'mixed'] as const) {
+      const model = new DeviceModel(gpu, c, { training: true });
+      made.push({ model, step: new TrainStep(model, B, T, { precision, trim: false }) });
+      model.upload(initParams(model.layout, 1));
+    }
     // Next-token targets everywhere: every row takes the head, as in a language-model step.
     const inputIds = Array.from({ length: B * T }, (_, i) => (i * 7919) % c.vocabSize);
     const targets = inputIds.map((_, i) => inputIds[(i + 1) % inputIds.length]);
     const mb = trainBatch({ batchSize: B, seqLen: T, inputIds, targets, ceMask: inputIds.map(() => 1) });
-    await step.step([mb], 1e-4, 1);
-    let best = Infinity;
+    for (const m of made) await m.step.step([mb], 1e-4, 1); // warm-up (pipelines, buffers)
+    const best = [Infinity, Infinity];
     for (let s = 0; s < steps; s++) {
-      const t0 = performance.now();
-      await step.step([mb], 1e-4, s + 2);
-      best = Math.min(best, performance.now() - t0);
+      for (let k = 0; k < made.length; k++) {
+        const t0 = performance.now();
+        await made[k].step.step([mb], 1e-4, s + 2);
+        best[k] = Math.min(best[k], performance.now() - t0);
+      }
     }
-    return best;
+    return { f32Ms: best[0], mixedMs: best[1] };
   } finally {
-    step.destroy();
-    model.destroy();
+    for (const m of made) {
+      m.step.destroy();
+      m.model.destroy();
+    }
   }
 }
 
