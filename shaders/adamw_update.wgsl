@@ -6,8 +6,11 @@
 //   m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
 //   p = p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
 // A clip factor below 0 means the step is skipped (mixed precision overflowed:
-// loss_scale_update.wgsl): nothing changes. The bias corrections come from the host (step t). With flags bit 0 the gradient is zeroed after
-// use (saves a clear before the next accumulation).
+// loss_scale_update.wgsl): nothing changes. The bias corrections come from the host (step t), or
+// with flags bit 1 from norm_clip[2], [3] (mixed precision: loss_scale_update.wgsl writes them for
+// the optimizer's step count, which skipped steps do not advance; the host then passes step_size = lr
+// and inv_sqrt_bc2 = 1). With flags bit 0 the gradient is zeroed after use (saves a clear before the
+// next accumulation).
 // One invocation per Elem of the range (i = gid.y · num_workgroups.x · WG + gid.x).
 // Written over Elem (f32 or vec4<f32>, by the prelude the launcher puts first; vec4 needs offset and
 // count to be multiples of 4).
@@ -18,7 +21,8 @@
 //   2 grads      [offset + count] f32 (as Elem)  read (zeroed with flags bit 0)
 //   3 m          [offset + count] f32 (as Elem)  read/write (first moment)
 //   4 v          [offset + count] f32 (as Elem)  read/write (second moment)
-//   5 norm_clip  [2] f32                         read   [1] = the clip factor (< 0: skip)
+//   5 norm_clip  [2] f32 ([4] with flags bit 1)   read   [1] = the clip factor (< 0: skip),
+//                                                       [2] = 1 − β1^t, [3] = 1 / sqrt(1 − β2^t)
 struct Params {
   offset: u32,        // offset and count in Elems
   count: u32,
@@ -28,7 +32,7 @@ struct Params {
   decay: f32,         // 1 − lr·wd
   step_size: f32,     // lr / (1 − β1^t)
   inv_sqrt_bc2: f32,  // 1 / sqrt(1 − β2^t)
-  flags: u32,         // bit 0: zero the gradient
+  flags: u32,         // bit 0: zero the gradient; bit 1: bias corrections from norm_clip[2], [3]
 }
 
 override WG: u32 = 64u;
@@ -52,7 +56,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let vj = splat(P.beta2) * v[j] + splat(1.0 - P.beta2) * g * g;
   m[j] = mj;
   v[j] = vj;
+  var step_size = P.step_size;
+  var inv_sqrt_bc2 = P.inv_sqrt_bc2;
+  if ((P.flags & 2u) != 0u) {
+    step_size = step_size / norm_clip[2];
+    inv_sqrt_bc2 = inv_sqrt_bc2 * norm_clip[3];
+  }
   let p = weights[j] * splat(P.decay);
-  weights[j] = p - splat(P.step_size) * mj / (sqrt(vj) * splat(P.inv_sqrt_bc2) + splat(P.eps));
+  weights[j] = p - splat(step_size) * mj / (sqrt(vj) * splat(inv_sqrt_bc2) + splat(P.eps));
   if ((P.flags & 1u) != 0u) { grads[j] = splat(0.0); }
 }

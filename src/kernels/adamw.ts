@@ -73,6 +73,9 @@ export interface AdamwStep {
   step: number;
   /** Zero the gradient range after the update (default false). */
   zeroGrad?: boolean;
+  /** Take the bias corrections from normClip[2], [3] (lossScaleUpdate writes them for the
+   *  optimizer's own step count, which skipped steps do not advance) instead of from `step`. */
+  biasFromNormClip?: boolean;
 }
 
 /** A [norm, clip] buffer holding [0, 1], for updates without clipping. */
@@ -103,9 +106,11 @@ export function adamwUpdate(
   if (!Number.isInteger(o.step) || o.step < 1) throw bad('step', o.step, 'an integer ≥ 1');
   for (const [k, b] of Object.entries(state)) checkBuffer(name, k, b, range.offset + range.count);
   const clip = normClip ?? unitClip(rec.gpu);
-  checkBuffer(name, 'normClip', clip, 2);
-  const bc1 = 1 - Math.pow(o.beta1, o.step);
-  const bc2 = 1 - Math.pow(o.beta2, o.step);
+  if (o.biasFromNormClip && !normClip) throw new KernelArgumentError(name, 'biasFromNormClip needs the normClip buffer lossScaleUpdate writes');
+  checkBuffer(name, 'normClip', clip, o.biasFromNormClip ? 4 : 2);
+  // From the GPU: the kernel divides lr by normClip[2] and multiplies by normClip[3].
+  const bc1 = o.biasFromNormClip ? 1 : 1 - Math.pow(o.beta1, o.step);
+  const bc2 = o.biasFromNormClip ? 1 : 1 - Math.pow(o.beta2, o.step);
   const w = widthOf(range);
   const count = range.count / w;
   rec.run(updateKernels.pick(w), {
@@ -118,7 +123,7 @@ export function adamwUpdate(
       f32(1 - o.lr * o.weightDecay),
       f32(o.lr / bc1),
       f32(1 / Math.sqrt(bc2)),
-      o.zeroGrad ? 1 : 0,
+      (o.zeroGrad ? 1 : 0) | (o.biasFromNormClip ? 2 : 0),
     ],
     buffers: { ...state, norm_clip: clip },
     workgroups: elementGrid(rec.gpu, count, WG),
@@ -135,6 +140,11 @@ export const LOSS_SCALE = { initial: 2 ** 16, growthInterval: 200, min: 1, max: 
 export interface LossScaleOptions {
   /** ‖g‖ clip on the true (unscaled) norm, as gradNorm's maxNorm (≤ 0: off). */
   maxNorm: number;
+  /** The training step t ≥ 1 (skipped steps included) and AdamW's betas: normClip[2], [3] get the
+   *  bias corrections for t minus the steps skipped so far. */
+  step: number;
+  beta1: number;
+  beta2: number;
   growthInterval?: number;
   minScale?: number;
   maxScale?: number;
@@ -142,13 +152,14 @@ export interface LossScaleOptions {
 
 /**
  * After gradNorm on scaled gradients: skip the step on overflow (normClip[1] = −1, which
- * adamwUpdate honours) and halve the scale, else unscale the norm, fold 1/S into the clip factor
- * and grow the scale after a run of good steps. state [4] = [S, good, skipped, last skipped];
- * overflow [1] u32 as castF16 sets it.
+ * adamwUpdate honours) and halve the scale, else unscale the norm, fold 1/S into the clip factor,
+ * write AdamW's bias corrections for step − skipped into normClip[2], [3] and grow the scale after a
+ * run of good steps. normClip [4]; state [4] = [S, good, skipped, last skipped]; overflow [1] u32 as
+ * castF16 sets it.
  */
 export function lossScaleUpdate(rec: Recorder, normClip: BufferBinding, state: BufferBinding, overflow: BufferBinding, o: LossScaleOptions): void {
   const name = 'loss_scale_update.wgsl';
-  checkBuffer(name, 'normClip', normClip, 2);
+  checkBuffer(name, 'normClip', normClip, 4);
   checkBuffer(name, 'state', state, 4);
   checkBuffer(name, 'overflow', overflow, 1);
   const growth = o.growthInterval ?? LOSS_SCALE.growthInterval;
@@ -157,5 +168,7 @@ export function lossScaleUpdate(rec: Recorder, normClip: BufferBinding, state: B
   if (!Number.isFinite(o.maxNorm)) throw new KernelArgumentError(name, `maxNorm must be finite (≤ 0 turns clipping off), got ${o.maxNorm}`);
   if (!(Number.isInteger(growth) && growth >= 1)) throw new KernelArgumentError(name, `growthInterval must be an integer ≥ 1, got ${growth}`);
   if (!(min > 0 && max >= min && Number.isFinite(max))) throw new KernelArgumentError(name, `scales must satisfy 0 < minScale ≤ maxScale < ∞, got ${min} and ${max}`);
-  rec.run(lossScaleKernel, { params: [f32(o.maxNorm), f32(growth), f32(min), f32(max)], buffers: { norm_clip: normClip, state, overflow }, workgroups: 1 });
+  if (!Number.isInteger(o.step) || o.step < 1 || o.step >= 2 ** 24) throw new KernelArgumentError(name, `step must be an integer in 1..2^24−1 (an f32 holds it exactly), got ${o.step}`);
+  for (const [k, b] of [['beta1', o.beta1], ['beta2', o.beta2]] as const) if (!(b >= 0 && b < 1)) throw new KernelArgumentError(name, `${k} must be in [0, 1), got ${b}`);
+  rec.run(lossScaleKernel, { params: [f32(o.maxNorm), f32(growth), f32(min), f32(max), f32(o.step), f32(o.beta1), f32(o.beta2)], buffers: { norm_clip: normClip, state, overflow }, workgroups: 1 });
 }

@@ -53,19 +53,23 @@ export function adamwRef(
 /**
  * Dynamic loss scaling after a step on gradients scaled by S (loss_scale_update.wgsl's twin):
  * `scaledNorm` is the norm of the scaled gradients, `overflow` whether a cast overflowed. Returns the
- * true norm and the factor AdamW multiplies the scaled gradient by (−1: skip the step), and the next
- * state [S, good steps in a row, skipped in all, last skipped].
+ * true norm and the factor AdamW multiplies the scaled gradient by (−1: skip the step), the next
+ * state [S, good steps in a row, skipped in all, last skipped] and, on a good step, AdamW's bias
+ * corrections [1 − β1^t, 1 / sqrt(1 − β2^t)] for t = step − skipped.
  */
 export function lossScaleUpdateRef(
   scaledNorm: number,
   overflow: boolean,
   state: readonly number[],
-  o: { maxNorm: number; growthInterval: number; minScale: number; maxScale: number },
-): { norm: number; clip: number; state: number[] } {
+  o: { maxNorm: number; growthInterval: number; minScale: number; maxScale: number; step: number; beta1: number; beta2: number },
+): { norm: number; clip: number; state: number[]; bias?: [number, number] } {
   const [S, good, skipped] = state;
   if (overflow || !Number.isFinite(scaledNorm)) return { norm: scaledNorm, clip: -1, state: [Math.max(S / 2, o.minScale), 0, skipped + 1, 1] };
   const norm = scaledNorm / S;
   const clip = o.maxNorm > 0 ? Math.min(1, o.maxNorm / (norm + 1e-6)) : 1;
   const grow = good + 1 >= o.growthInterval;
-  return { norm, clip: clip / S, state: [grow ? Math.min(2 * S, o.maxScale) : S, grow ? 0 : good + 1, skipped, 0] };
+  // AdamW's bias corrections for the optimizer's step count: skipped steps are not optimizer steps.
+  const t = o.step - skipped;
+  const bias: [number, number] = [1 - Math.pow(o.beta1, t), 1 / Math.sqrt(1 - Math.pow(o.beta2, t))];
+  return { norm, clip: clip / S, state: [grow ? Math.min(2 * S, o.maxScale) : S, grow ? 0 : good + 1, skipped, 0], bias };
 }

@@ -129,7 +129,8 @@ export class TrainStep {
       inputIds: mk('input_ids', R),
       order: mk('csr_order', R),
       offsets: mk('csr_offsets', V + 1),
-      normClip: mk('norm_clip', 2),
+      // [norm, clip] and, mixed, AdamW's bias corrections (lossScaleUpdate writes them).
+      normClip: mk('norm_clip', 4),
       partials: mk('grad_norm_partials', GRAD_NORM_PARTIALS),
       headRows: mk('head_rows', R),
       headOrder: mk('head_rows_order', R),
@@ -210,9 +211,11 @@ export class TrainStep {
         const all = { offset: 0, count: model.layout.size };
         gradNorm(rec, { normClip: buf.normClip, partials: buf.partials }, model.grads!, all, this.adamw.gradClip);
         // Mixed: the gradients carry the loss scale; unscale the norm and the clip, or skip.
-        if (this.mixed) lossScaleUpdate(rec, buf.normClip, this.mixed.lossScale, this.mixed.overflow, { maxNorm: this.adamw.gradClip, growthInterval: this.mixed.growthInterval });
+        // A skipped step is no optimizer step: AdamW's bias corrections then come from the GPU,
+        // for the step count less the steps skipped so far.
+        if (this.mixed) lossScaleUpdate(rec, buf.normClip, this.mixed.lossScale, this.mixed.overflow, { maxNorm: this.adamw.gradClip, growthInterval: this.mixed.growthInterval, step, beta1: this.adamw.beta1, beta2: this.adamw.beta2 });
         const state = { weights: model.params, grads: model.grads!, m: model.m!, v: model.v! };
-        const o = { lr, beta1: this.adamw.beta1, beta2: this.adamw.beta2, eps: this.adamw.eps, step };
+        const o = { lr, beta1: this.adamw.beta1, beta2: this.adamw.beta2, eps: this.adamw.eps, step, biasFromNormClip: this.mixed !== null };
         adamwUpdate(rec, state, { offset: model.layout.decayRange.offset, count: model.layout.decayRange.size }, { ...o, weightDecay: this.adamw.weightDecay }, buf.normClip);
         adamwUpdate(rec, state, { offset: model.layout.noDecayRange.offset, count: model.layout.noDecayRange.size }, { ...o, weightDecay: 0 }, buf.normClip);
       }

@@ -105,7 +105,7 @@ describe('adamwUpdate vs reference', () => {
 });
 
 describe('lossScaleUpdate (mixed precision) vs reference, and AdamW skipping the step it marks', () => {
-  const o = { maxNorm: 1, growthInterval: 3, minScale: 1, maxScale: 2 ** 24 };
+  const o = { maxNorm: 1, growthInterval: 3, minScale: 1, maxScale: 2 ** 24, step: 9, beta1: 0.9, beta2: 0.95 };
   const cases: { label: string; norm: number; overflow: boolean; state: number[] }[] = [
     { label: 'a good step, clipped', norm: 2 ** 12 * 5, overflow: false, state: [2 ** 12, 0, 4, 1] },
     { label: 'a good step, unclipped, the third in a row: the scale grows', norm: 2 ** 10 * 0.25, overflow: false, state: [2 ** 10, 2, 0, 0] },
@@ -117,17 +117,20 @@ describe('lossScaleUpdate (mixed precision) vs reference, and AdamW skipping the
   for (const c of cases) {
     it(c.label, async () => {
       const gpu = await testGpu();
-      const normClip = uploadBuffer(gpu, 'normClip', new Float32Array([c.norm, 0.5]));
+      const normClip = uploadBuffer(gpu, 'normClip', new Float32Array([c.norm, 0.5, 7, 7]));
       const state = uploadBuffer(gpu, 'state', new Float32Array(c.state));
       const overflow = uploadBuffer(gpu, 'overflow', new Uint32Array([c.overflow ? 1 : 0]));
       const rec = new Recorder(gpu, 'loss scale');
       lossScaleUpdate(rec, normClip, state, overflow, o);
       rec.submit();
       const ref = lossScaleUpdateRef(c.norm, c.overflow, c.state, o);
-      const nc = await readF32(gpu, normClip, 2);
+      const nc = await readF32(gpu, normClip, 4);
       expect([...(await readF32(gpu, state, 4))]).toEqual(ref.state);
       expect(Math.abs(nc[1] - ref.clip), `clip ${nc[1]} vs ${ref.clip}`).toBeLessThanOrEqual(1e-6 * Math.abs(ref.clip));
       if (ref.clip >= 0) expect(Math.abs(nc[0] - ref.norm), `norm ${nc[0]} vs ${ref.norm}`).toBeLessThanOrEqual(1e-6 * ref.norm);
+      // The bias corrections for step − skipped on a good step; a skipped step leaves them.
+      if (ref.bias) expectClose(nc.subarray(2, 4), ref.bias, TOL.elementwise, 'bias corrections');
+      else expect([nc[2], nc[3]]).toEqual([7, 7]);
     });
   }
 
@@ -142,6 +145,33 @@ describe('lossScaleUpdate (mixed precision) vs reference, and AdamW skipping the
     for (const [k, want] of [['weights', w0], ['grads', g0], ['m', m0], ['v', v0]] as const) expect(await readF32(gpu, bufs[k], n), k).toEqual(want);
   });
 
+  it('AdamW after skipped steps takes the step the optimizer is at: step 3 after 2 skips is its first', async () => {
+    const gpu = await testGpu();
+    const n = 37;
+    const w0 = normals(n, 1), g0 = normals(n, 2);
+    const zeros = new Float32Array(n);
+    const S = 2 ** 10;
+    // The gradient buffer holds S·g, as after a mixed-precision backward.
+    const bufs = { weights: uploadBuffer(gpu, 'w', w0), grads: uploadBuffer(gpu, 'g', g0.map((x) => x * S)), m: uploadBuffer(gpu, 'm', zeros), v: uploadBuffer(gpu, 'v', zeros) };
+    // gradNorm's output on gradients scaled by S: [S·‖g‖, clip of the scaled norm] (unused).
+    const norm = Math.hypot(...g0);
+    const normClip = uploadBuffer(gpu, 'nc', new Float32Array([S * norm, 1, 0, 0]));
+    const state = uploadBuffer(gpu, 'state', new Float32Array([S, 0, 2, 1])); // two steps skipped so far
+    const hyper = { lr: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+    const rec = new Recorder(gpu, 'adamw after skips');
+    lossScaleUpdate(rec, normClip, state, uploadBuffer(gpu, 'overflow', new Uint32Array([0])), { ...o, maxNorm: 0, step: 3 });
+    adamwUpdate(rec, bufs, { offset: 0, count: n }, { ...hyper, biasFromNormClip: true }, normClip);
+    rec.submit();
+    const want = { p: toF64(w0), g: toF64(g0), m: new Float64Array(n), v: new Float64Array(n) };
+    adamwRef(want.p, want.g, want.m, want.v, 0, n, { ...hyper, step: 1 });
+    expectClose(await readF32(gpu, bufs.weights, n), want.p, TOL.elementwise, 'weights as at step 1');
+    expectClose(await readF32(gpu, bufs.m, n), want.m, TOL.elementwise, 'm');
+    // The host's step alone (t = 3) would have made another update: the test tells them apart.
+    const host = { p: toF64(w0), g: toF64(g0), m: new Float64Array(n), v: new Float64Array(n) };
+    adamwRef(host.p, host.g, host.m, host.v, 0, n, hyper);
+    expect(Math.max(...host.p.map((x, i) => Math.abs(x - want.p[i])))).toBeGreaterThan(1e-3);
+  });
+
   it('refuses bad settings by name', async () => {
     const gpu = await testGpu();
     const b = createBuffer(gpu, 'b', 16);
@@ -149,5 +179,9 @@ describe('lossScaleUpdate (mixed precision) vs reference, and AdamW skipping the
     expect(() => lossScaleUpdate(rec, b, b, b, { ...o, growthInterval: 0 })).toThrow(/loss_scale_update.wgsl.*growthInterval must be an integer ≥ 1, got 0/);
     expect(() => lossScaleUpdate(rec, b, b, b, { ...o, minScale: 0 })).toThrow(/0 < minScale ≤ maxScale/);
     expect(() => lossScaleUpdate(rec, b, createBuffer(gpu, 's', 8), b, o)).toThrow(/'state' holds 8 bytes, needs 16/);
+    expect(() => lossScaleUpdate(rec, createBuffer(gpu, 'nc', 8), b, b, o)).toThrow(/'normClip' holds 8 bytes, needs 16/);
+    expect(() => lossScaleUpdate(rec, b, b, b, { ...o, step: 0 })).toThrow(/step must be an integer in 1\.\.2\^24−1/);
+    expect(() => lossScaleUpdate(rec, b, b, b, { ...o, beta2: 1 })).toThrow(/beta2 must be in \[0, 1\)/);
+    expect(() => adamwUpdate(rec, { weights: b, grads: b, m: b, v: b }, { offset: 0, count: 1 }, { lr: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, step: 1, biasFromNormClip: true })).toThrow(/biasFromNormClip needs the normClip buffer/);
   });
 });
