@@ -16,7 +16,7 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     expect(e.response).toBe('88 + 59 = 135');
     expect(e.referenceAnswer).toBe('88 + 59 = 147');
     expect(e.feedback).toBe(
-      '88+59: 8+9=17 carry 1, 8+5+1=14, so 88+59=147. The response gives 135. Compare 135 and 147: 1=1, 3<4, so 135<147. 147-135: 7-5=2, 4-3=1, 1-1=0, so 147-135=12. The difference is 12. So the overall score is 1',
+      'The response gives 135 and the reference gives 147. Compare 135 and 147: 1=1, 3<4, so 135<147. 147-135: 7-5=2, 4-3=1, 1-1=0, so 147-135=12. The difference is 12. So the overall score is 1',
     );
     expect(e.scores).toEqual([1, 1, 1]);
   });
@@ -63,14 +63,13 @@ const scoreFor = {
 function recompute(e: JudgeExample): { defect: number; states: string | string[] } {
   switch (family(e)) {
     case 'arithmetic': {
-      // Sums and differences only: the CoT works the task out in the corpus's column steps.
-      const [, a, op, b] = /^What is (\d+) ([-+]) (\d+)\?$/.exec(e.instruction)!;
-      const correct = op === '+' ? +a! + +b! : +a! - +b!;
+      const [, a, op, b] = /^What is (\d+) ([-+*]) (\d+)\?$/.exec(e.instruction)!;
+      const correct = op === '+' ? +a! + +b! : op === '-' ? +a! - +b! : +a! * +b!;
       const given = Number(/(\d+)\.?$/.exec(e.response)![1]);
       const off = Math.abs(given - correct);
       const [hi, lo] = given >= correct ? [given, correct] : [correct, given];
       const steps = off === 0 ? [`so ${given}=${correct}. The difference is 0.`] : [`${hi}-${lo}: `, `so ${hi}-${lo}=${off}. The difference is ${off}.`];
-      return { defect: off, states: [`${a}${op}${b}: `, `so ${a}${op}${b}=${correct}. The response gives ${given}. Compare ${given} and ${correct}: `, ...steps] };
+      return { defect: off, states: [`The response gives ${given} and the reference gives ${correct}. Compare ${given} and ${correct}: `, ...steps] };
     }
     case 'order': {
       const letters = e.instruction.split(': ')[1]!.split(' ');
