@@ -496,7 +496,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
                 ...f,
                 seed: hash32(`${seed}/${m}`),
                 maxSteps: f.maxSteps || undefined,
-                lambda: spec.loss === 'ce' ? 0 : f.lambda,
+                lambda: spec.loss === 'ce' ? 0 : spec.cots === 'none' ? f.labelLambda : f.lambda,
                 raftReduction: f.raftReduction,
                 renormalize: f.renormalize,
                 includeScoreInCe: spec.loss === 'ce',
@@ -729,7 +729,7 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
   const f = config.finetune;
   const e = config.eval;
   const raft =
-    `RAFT weighting (finetune.raftReduction '${f.raftReduction}', λ = ${f.lambda}): ${RAFT_REDUCTION_TEXT[f.raftReduction]}` +
+    `RAFT weighting (finetune.raftReduction '${f.raftReduction}', λ = ${f.lambda} for the CoT models${f.labelLambda !== f.lambda ? ` and ${f.labelLambda} for label-only RAFT (finetune.labelLambda), each chosen on the dev split` : ', label-only RAFT included'}): ${RAFT_REDUCTION_TEXT[f.raftReduction]}` +
     (f.raftReduction === 'mean'
       ? `. The reference code divides the batch-mean squared error by the number of sequences again (an effective λ/B, B = 8 per device there); finetune.raftReduction 'reference' reproduces it.`
       : `, here B = the step's sequences (finetune.batchSize ${f.batchSize}; the reference code: 8 per device).`);

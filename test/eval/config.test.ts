@@ -20,6 +20,14 @@ describe('experiment config', () => {
     expect(DEFAULT_CONFIG.finetune.raftReduction).toBe('mean');
   });
 
+  it('λ for the CoT models and for label-only RAFT, each as chosen on the dev split; greedy CoTs at evaluation', () => {
+    expect([DEFAULT_CONFIG.finetune.lambda, DEFAULT_CONFIG.finetune.labelLambda]).toEqual([0.25, 1]);
+    expect(DEFAULT_CONFIG.eval.temperature).toBe(0);
+    const c = mergeConfig(DEFAULT_CONFIG, { finetune: { lambda: 1 } });
+    expect([c.finetune.lambda, c.finetune.labelLambda]).toEqual([1, 1]);
+    expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { labelLambda: -1 } }, 'my.json')).toThrow(/my\.json: 'finetune\.labelLambda' must be a number in \[0, 1000000\], got -1/);
+  });
+
   it('names a bad value, and says why stage0.seqLen is gone', () => {
     expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { raftReduction: 'sum' } }, 'my.json')).toThrow(/my\.json: 'finetune\.raftReduction' must be 'mean' or 'reference', got "sum"/);
     expect(() => mergeConfig(DEFAULT_CONFIG, { eval: { split: 'train' } })).toThrow(/'eval\.split' must be 'dev' or 'test', got "train"/);

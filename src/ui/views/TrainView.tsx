@@ -303,9 +303,13 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
           fine-tuning steps per model (0 = all){' '}
           <input type="number" min={0} value={c.finetune.maxSteps} onChange={(e) => setSteps('finetune', e.target.value)} data-testid="steps-finetune" />
         </label>
-        <label>
-          λ (RAFT weight){' '}
-          <input type="number" min={0} step={0.1} value={c.finetune.lambda} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, lambda: Math.max(0, Number(e.target.value) || 0) } } })} />
+        <label title="the RAFT term's weight for stage 1, stage 2 and TRACT">
+          λ (RAFT weight, CoT models){' '}
+          <input type="number" min={0} step={0.05} value={c.finetune.lambda} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, lambda: Math.max(0, Number(e.target.value) || 0) } } })} />
+        </label>
+        <label title="the RAFT term's weight for the label-only RAFT baseline (chosen on the dev split for it, as λ for the CoT models)">
+          λ (label-only RAFT){' '}
+          <input type="number" min={0} step={0.05} value={c.finetune.labelLambda} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, labelLambda: Math.max(0, Number(e.target.value) || 0) } } })} />
         </label>
         <label>
           training seed{' '}
