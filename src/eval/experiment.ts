@@ -368,14 +368,17 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
   const predictions: Record<number, Partial<Record<MethodName, { pred: number[]; offScale: number }>>> = {};
   const shiftPairs: Record<number, Partial<Record<'stage1' | 'tract', number>>> = {};
 
+  // Stage 0 trains only from scratch or when adapting a loaded seed; else its batch size is not used.
+  const stage0Trains = !seedFingerprint || config.stage0.adapt;
+  const trainedBatchSizes = [...new Set([config.finetune.batchSize, ...(stage0Trains ? [config.stage0.batchSize] : [])])];
   if (options.tuning) {
     emit({ type: 'log', message: `matmul and attention kernels and the training precision: timing the candidates for this run's shapes, unless ${options.tuning.where} keeps them for this adapter` });
-    await tuneTrainingKernels(gpu, modelConfig, [config.finetune.batchSize, config.stage0.batchSize], T, options.tuning, {
+    await tuneTrainingKernels(gpu, modelConfig, trainedBatchSizes, T, options.tuning, {
       onPhaseDone: (_, message) => emit({ type: 'log', message }),
     });
   }
   // Mixed precision changes the numerics (within f16 rounding): the report says where it ran.
-  const mixedAt = [...new Set([config.finetune.batchSize, config.stage0.batchSize])].filter((B) => precisionFor(gpu, modelConfig, B) === 'mixed');
+  const mixedAt = trainedBatchSizes.filter((B) => precisionFor(gpu, modelConfig, B) === 'mixed');
   if (mixedAt.length > 0) {
     report.deviations.push(
       `Training steps at batch size ${mixedAt.join(' and ')} ran in mixed precision (f16 matmul operands with f32 accumulation, f32 master weights and AdamW moments, dynamic loss scaling), ${precisionOverride(gpu) ? 'as forced (--precision mixed)' : 'measured faster than f32 on this adapter'}; the reference runs are f32.`,
@@ -403,7 +406,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     };
     // A model trained in mixed precision differs from the f32 one (f16 rounding), so the precision
     // is part of its settings; f32 adds nothing, so the hashes of f32 runs are those of earlier runs.
-    const trained = (m: ModelName) => m !== 'seed' || !seedFingerprint || config.stage0.adapt;
+    const trained = (m: ModelName) => m !== 'seed' || stage0Trains;
     const mixed = (m: ModelName) => trained(m) && precisionFor(gpu, modelConfig, m === 'seed' ? config.stage0.batchSize : config.finetune.batchSize) === 'mixed';
     const settingsHash = (m: ModelName) =>
       hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint && !config.stage0.adapt ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
