@@ -144,7 +144,7 @@ export function PlaygroundView({ state, dispatch, send }: { state: State; dispat
                 <input type="checkbox" checked={pg.renormalize} onChange={(e) => dispatch({ type: 'pg-option', patch: { renormalize: e.target.checked } })} /> renormalise
               </label>
             </div>
-            <p className="muted">Sampling at temperature 1 with top-p 0.9 (as the reference code evaluates) unless greedy; with several CoTs the score is the mean of their ŷ.</p>
+            <p className="muted">Sampling at temperature 1 with top-p 0.9 (as the reference code evaluates) unless greedy (as tract run evaluates, chosen on its dev split: one greedy CoT); with several CoTs the score is the mean of their ŷ.</p>
             {model && model.judge.ok && (
               <p className="muted" data-testid="pg-prompt-fit">
                 {fit
