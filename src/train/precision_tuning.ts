@@ -105,7 +105,14 @@ async function timeSteps(gpu: Gpu, c: ModelConfig, B: number, T: number, steps: 
   try {
     for (const precision of ['f32', 'mixed'] as const) {
       const model = new DeviceModel(gpu, c, { training: true });
-      made.push({ model, step: new TrainStep(model, B, T, { precision, trim: false }) });
+      let step: TrainStep;
+      try {
+        step = new TrainStep(model, B, T, { precision, trim: false });
+      } catch (e) {
+        model.destroy(); // not yet in `made`: freed here
+        throw e;
+      }
+      made.push({ model, step });
       model.upload(initParams(model.layout, 1));
     }
     // Next-token targets everywhere: every row takes the head, as in a language-model step.
