@@ -409,7 +409,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     const trained = (m: ModelName) => m !== 'seed' || stage0Trains;
     const mixed = (m: ModelName) => trained(m) && precisionFor(gpu, modelConfig, m === 'seed' ? config.stage0.batchSize : config.finetune.batchSize) === 'mixed';
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: seedFingerprint && !config.stage0.adapt ? null : config.stage0, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: stage0Trains ? config.stage0 : null, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
