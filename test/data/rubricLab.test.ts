@@ -13,12 +13,14 @@ describe('Rubric Lab golden examples (seed 7)', () => {
   it('arithmetic', () => {
     const e = first('arithmetic');
     expect(e.instruction).toBe('What is 88 + 59?');
-    expect(e.response).toBe('88 + 59 = 135');
-    expect(e.referenceAnswer).toBe('88 + 59 = 147');
+    expect(e.response).toBe('88 + 59 = 112');
+    // The reference answer is the bare result: the CoT's "the reference gives" reads the number
+    // right after "Reference:", which a repeated "88 + 59 =" would make ambiguous.
+    expect(e.referenceAnswer).toBe('147');
     expect(e.feedback).toBe(
-      'The response gives 135 and the reference gives 147. Compare 135 and 147: 1=1, 3<4, so 135<147. 147-135: 7-5=2, 4-3=1, 1-1=0, so 147-135=12. The difference is 12. So the overall score is 1',
+      'The response gives 112 and the reference gives 147. Compare 112 and 147: 1=1, 1<4, so 112<147. 147-112: 7-2=5, 4-1=3, 1-1=0, so 147-112=35. The difference is 35. So the overall score is 1',
     );
-    expect(e.scores).toEqual([1, 1, 1]);
+    expect(e.scores).toEqual([1, 2, 1]);
   });
 
   it('order', () => {
@@ -66,6 +68,7 @@ function recompute(e: JudgeExample): { defect: number; states: string | string[]
       const [, a, op, b] = /^What is (\d+) ([-+*]) (\d+)\?$/.exec(e.instruction)!;
       const correct = op === '+' ? +a! + +b! : op === '-' ? +a! - +b! : +a! * +b!;
       const given = Number(/(\d+)\.?$/.exec(e.response)![1]);
+      expect(e.referenceAnswer, e.id).toBe(String(correct));
       const off = Math.abs(given - correct);
       const [hi, lo] = given >= correct ? [given, correct] : [correct, given];
       const steps = off === 0 ? [`so ${given}=${correct}. The difference is 0.`] : [`${hi}-${lo}: `, `so ${hi}-${lo}=${off}. The difference is ${off}.`];

@@ -33,7 +33,7 @@ describe('engine: models and the Playground', () => {
     const fields = {
       instruction: 'What is 62 - 31?',
       response: '62 - 31 = 25',
-      referenceAnswer: '62 - 31 = 31',
+      referenceAnswer: '31',
       rubric: { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) },
     };
     await h.send({ type: 'judge', request: { requestId: 7, fields, nCot: 3, greedy: false, seed: 1, maxCotTokens: 48, renormalize: false } });
@@ -88,7 +88,7 @@ describe('engine: Hugging Face files', () => {
     const fields = {
       instruction: 'What is 62 - 31?',
       response: '62 - 31 = 25',
-      referenceAnswer: '62 - 31 = 31',
+      referenceAnswer: '31',
       rubric: { criteria: 'Is the answer correct?', levels: fivePoint(['off by 7 or more', 'off by 4 to 6', 'off by 2 or 3', 'off by 1', 'exactly right']) },
     };
     const request = (requestId: number) => ({ requestId, fields, nCot: 1, greedy: true, seed: 0, maxCotTokens: 32, renormalize: false });

@@ -2,13 +2,21 @@
 // result; the CoT compares the two numbers and subtracts the smaller from the larger column by
 // column (the procedure the base model learned from the procedural corpus), and the rubric maps the
 // difference to a score.
+//
+// The reference answer is the bare result ("147", not "88 + 59 = 147"): the CoT's second copy,
+// "the reference gives N", then reads the number right after "Reference:". With the expression
+// repeated, "= " came before both numbers, and on the dev split (docs/dev-table.md, runs W–Y) the
+// small model wrote the response's number again ("gives 42 and the reference gives 42") on most
+// seeds; with the bare number it copies the reference in 49 of 50 dev examples. Score 1 spans
+// offsets 7–40 (the rubric says "off by 7 or more"), so a second number written near the first is
+// not a safe guess either.
 import { distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
 import { digitLevels, fivePoint } from '../levels.ts';
 
 /** Score -> allowed |answer − correct|. */
-const BANDS: Record<number, [number, number]> = { 5: [0, 0], 4: [1, 1], 3: [2, 3], 2: [4, 6], 1: [7, 12] };
+const BANDS: Record<number, [number, number]> = { 5: [0, 0], 4: [1, 1], 3: [2, 3], 2: [4, 6], 1: [7, 40] };
 /** The 1–10 variant: score -> allowed |answer − correct|. */
 const BANDS_10: Record<number, [number, number]> = { 10: [0, 0], 9: [1, 1], 8: [2, 2], 7: [3, 3], 6: [4, 4], 5: [5, 6], 4: [7, 8], 3: [9, 10], 2: [11, 13], 1: [14, 18] };
 
@@ -54,7 +62,7 @@ export const arithmetic: Family = {
     return {
       instruction: `What is ${expr}?`,
       response,
-      referenceAnswer: `${expr} = ${correct}`,
+      referenceAnswer: String(correct),
       cot,
       score,
       latent: score + bandOffset(off, lo, hi),
