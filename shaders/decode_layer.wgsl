@@ -17,6 +17,8 @@
 // Loop bounds are uniforms, not overrides: loops with constant trip counts are unrolled by the
 // driver, and lavapipe took ~3 minutes to compile the unrolled kernel (now seconds).
 // Workgroup memory: mem = [x | xn | x1 | q | k | y | g] in vec4s (its size by override).
+// Rows: with rows_on, workgroup i runs sequence rows[i] (a generator dispatches only the sequences
+// that have not stopped: the others' x, cache and logits rows are left as they are); without, i.
 //
 // Bindings:
 //   0 params   uniform Params
@@ -52,6 +54,9 @@ struct Params {
   FV: u32,
   QV: u32,
   KVV: u32,
+  rows_on: u32,
+  _pad: u32,
+  rows: array<vec4<u32>, 64>, // up to 256 sequence rows, four per vec4
 }
 
 override WG: u32 = 64u;
@@ -94,7 +99,7 @@ fn rmsnorm(src: u32, dst: u32, g: u32, lid: u32) {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let b = wg.x;
+  let b = select(wg.x, P.rows[wg.x / 4u][wg.x % 4u], P.rows_on != 0u);
   let CV = P.CV;
   let FV = P.FV;
   let QV = P.QV;

@@ -8,7 +8,9 @@
 // decode step reads its input, so a chunk of k tokens is one submit and one readback of the
 // sampled ids; k starts small (streaming shows the first tokens soon) and doubles up to maxChunk.
 // Stops (stop tokens, the `stop` predicate such as the judge's "So the overall") are checked on
-// each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded.
+// each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded. On the
+// 'layers' form, a sequence that has stopped is not decoded in the chunks after (decode_layer's row
+// list): a batch's sequences stop at different lengths, and their rows were most of the work.
 // A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler; for small
 // models on CPU drivers one dispatch (every layer and the head in decode_layer.wgsl, on a KV cache
 // that keeps all layers in one buffer) plus the sampler.
@@ -25,6 +27,7 @@ import { MAX_SAMPLE_VOCAB, sampleTokens } from '../kernels/sample.ts';
 import { createActivations, destroyActivations, type Activations } from '../model/activations.ts';
 import { kvDim } from '../model/config.ts';
 import { createDecodeActivations, decodeModeFor, destroyDecodeActivations, recordDecode, type DecodeActivations, type DecodeMode } from '../model/decode.ts';
+import { DECODE_MAX_ROWS } from '../kernels/decode.ts';
 import type { DeviceModel } from '../model/device_model.ts';
 import { recordForward, type HeadRows, type KvCache } from '../model/forward.ts';
 import { Rng } from '../model/rng.ts';
@@ -69,6 +72,9 @@ export interface GeneratorOptions {
   /** First chunk of tokens per readback (default 4) and the largest (default 32). */
   firstChunk?: number;
   maxChunk?: number;
+  /** Stop decoding a sequence's row once it has stopped (default true; the 'layers' form of the
+   *  fused decode only, the others decode every row of the batch to the end). */
+  skipStopped?: boolean;
 }
 
 /** Counts since construction (benchmarks read them). */
@@ -77,8 +83,11 @@ export interface GeneratorStats {
   dispatches: number;
   /** GPU → CPU readbacks (chunks of sampled ids, or logits rows). */
   readbacks: number;
-  /** Decode steps run (one new token position for every sequence of a batch). */
+  /** Decode steps run (one new token position for the sequences of a batch). */
   decodeSteps: number;
+  /** Sequence rows those steps decoded (a step decodes B rows, or on the 'layers' form only the
+   *  sequences not yet stopped when its chunk began). */
+  decodeRows: number;
   /** Dispatches recorded by those decode steps (with their sampler). */
   decodeDispatches: number;
 }
@@ -92,8 +101,10 @@ export class Generator {
   readonly decode: 'fused' | 'unfused';
   /** The fused decode's form for this model on this device (model/decode.ts), decided once. */
   private readonly decodeMode: DecodeMode;
-  readonly stats: GeneratorStats = { submits: 0, dispatches: 0, readbacks: 0, decodeSteps: 0, decodeDispatches: 0 };
+  readonly stats: GeneratorStats = { submits: 0, dispatches: 0, readbacks: 0, decodeSteps: 0, decodeRows: 0, decodeDispatches: 0 };
   private readonly sharePrefill: boolean;
+  /** Whether decode steps run only the sequences that have not stopped (decode_layer's row list). */
+  private readonly skipStopped: boolean;
   private readonly firstChunk: number;
   private readonly maxChunk: number;
   private readonly cache: KvCache;
@@ -137,6 +148,7 @@ export class Generator {
     const layerFloats = Math.ceil((kv / 4) / 64) * 64; // 256-byte aligned slices
     const flatBytes = c.nLayers * layerFloats * 4;
     this.decodeMode = decodeModeFor(model.gpu, c);
+    this.skipStopped = (o.skipStopped ?? true) && this.decode === 'fused' && this.decodeMode === 'layers' && maxBatch <= DECODE_MAX_ROWS;
     if (this.decode === 'fused' && this.decodeMode === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
       const flat = { k: createBuffer(model.gpu, 'kv_cache.k', flatBytes), v: createBuffer(model.gpu, 'kv_cache.v', flatBytes), layerFloats };
       const slices = (buffer: GPUBuffer) => Array.from({ length: c.nLayers }, (_, l) => ({ buffer, offset: l * layerFloats * 4, size: kv }));
@@ -232,13 +244,14 @@ export class Generator {
     return logits;
   }
 
-  /** Records one decode step of the B tokens in `tokens` (u32 [B]) at position pos; returns the
-   *  logits buffer ([B, V]). */
-  private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number): GPUBuffer {
+  /** Records one decode step of the B tokens in `tokens` (u32 [B]) at position pos (of the rows
+   *  listed, where the decode form can skip the others); returns the logits buffer ([B, V]). */
+  private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number, rows?: readonly number[]): GPUBuffer {
     const cache = { ...this.cache, posOffset: pos };
+    this.stats.decodeRows += rows?.length ?? B;
     if (this.decode === 'fused') {
       const acts = this.decodeActivations(B);
-      recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode);
+      recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode, rows);
       return acts.logits;
     }
     const acts = this.activations(B, 1);
@@ -372,15 +385,22 @@ export class Generator {
     let chunk = this.firstChunk;
     let ids = history;
     this.cached = [];
+    // Per sequence, the decode steps that fed it: step t feeds the token sampled at t − 1 into cache
+    // position P + t − 1. A sequence stopped before a chunk is not decoded in it (skipStopped): its
+    // cache keeps the rows of its own steps, and the sampler's tokens for it are ignored.
+    const fed = new Array<number>(B).fill(0);
     while (produced < o.maxNewTokens && !done.every(Boolean)) {
       const n = Math.min(chunk, o.maxNewTokens - produced);
+      const running = done.flatMap((d, b) => (d ? [] : [b]));
+      const rows = this.skipStopped && running.length < B ? running : undefined;
       const rec = new Recorder(gpu, 'generate');
       for (let t = produced; t < produced + n; t++) {
         if (t === 0) {
           sample(rec, this.recordSharedPrompts(rec, prompts), 0);
         } else {
+          for (const b of rows ?? prompts.keys()) fed[b] = t;
           const before = rec.dispatches;
-          sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1), t);
+          sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1, rows), t);
           this.stats.decodeSteps++;
           this.stats.decodeDispatches += rec.dispatches - before;
         }
@@ -404,9 +424,9 @@ export class Generator {
       produced += n;
       chunk = Math.min(2 * chunk, this.maxChunk);
     }
-    // Decode step t fed token t − 1 at position P + t − 1: the cache holds the prompt and all tokens
-    // sampled but the last (those past a stop included).
-    this.cached = prompts.map((p, b) => [...p, ...ids.subarray(b * Tmax + P, b * Tmax + P + produced - 1)]);
+    // The cache holds the prompt and the tokens fed to the steps that decoded the sequence: all those
+    // sampled but the last (some past a stop included).
+    this.cached = prompts.map((p, b) => [...p, ...ids.subarray(b * Tmax + P, b * Tmax + P + fed[b])]);
     return { tokens: out, finish };
   }
 

@@ -70,7 +70,13 @@ export interface DecodeLayersRun {
   emb?: number;
   /** End with the norm and the head into logits [B, V]; without it x [B, C] gets the output. */
   head?: { norm: number; head: number; V: number; logits: BufferBinding };
+  /** Run only these sequences (distinct rows < B, at most DECODE_MAX_ROWS): one workgroup each; the
+   *  other rows of x, the caches and the logits are not touched. Default: all B. */
+  rows?: readonly number[];
 }
+
+/** The most rows a decode_layer dispatch can be given (its uniform holds the list). */
+export const DECODE_MAX_ROWS = 256;
 
 /**
  * Layers of a decode step for B sequences in one dispatch (decode_layer.wgsl), one workgroup per
@@ -106,17 +112,29 @@ export function decodeLayers(
     checkOffsets(name, w, { norm: [run.head.norm, C], head: [run.head.head, run.head.V * C] }, true);
     checkBuffer(name, 'logits', run.head.logits, B * run.head.V);
   }
+  const rows = run.rows;
+  if (rows) {
+    if (rows.length === 0 || rows.length > Math.min(B, DECODE_MAX_ROWS)) throw new KernelArgumentError(name, `rows must list 1..${Math.min(B, DECODE_MAX_ROWS)} sequences, got ${rows.length}`);
+    const seen = new Set<number>();
+    for (const r of rows) {
+      if (!Number.isInteger(r) || r < 0 || r >= B || seen.has(r)) throw new KernelArgumentError(name, `rows must be distinct integers in 0..B−1 (${B - 1}), got ${r}`);
+      seen.add(r);
+    }
+  }
+  const rowWords = new Array<number>(DECODE_MAX_ROWS).fill(0);
+  rows?.forEach((r, i) => (rowWords[i] = r));
   const q = (n: number) => n / 4;
   rec.run(layerKernel, {
     params: [
       C, H, KH, hs, pos, Tmax, s.convention === 'half' ? 1 : 0, run.emb !== undefined ? 1 : 0, q(run.emb ?? 0),
       run.layer0, run.layers, q(run.layers > 1 ? run.layerFloats : 0), run.head ? 1 : 0, q(run.head?.norm ?? 0), q(run.head?.head ?? 0), run.head?.V ?? 0,
       f32(s.eps), f32(Math.fround(Math.sqrt(hs))), C / 4, F / 4, (H * hs) / 4, KV / 4,
+      rows ? 1 : 0, 0, ...rowWords,
     ],
     // Without a head the logits binding is unused: a scratch word is bound there (WebGPU refuses two
     // writable bindings of one buffer, so x cannot stand in).
     buffers: { w, table, tokens, offs: run.offs, x, k_cache: caches.kCache, v_cache: caches.vCache, logits: run.head?.logits ?? deviceBuffer(rec.gpu, 'decode.unused', () => createBuffer(rec.gpu, 'decode.unused', 16)) },
-    workgroups: B,
+    workgroups: rows ? rows.length : B,
     overrides: { WG, MEMV: (3 * C + 2 * H * hs + KV + F) / 4 },
   });
 }

@@ -96,8 +96,10 @@ function offsetsTable(model: DeviceModel): GPUBuffer {
 /**
  * Records the decode of tokens [B] (u32, e.g. the sampler's output) at position cache.posOffset of
  * every sequence: their k, v go into the cache, acts.logits [B, V] gets the next-token logits.
+ * `rows` (the 'layers' form only): decode only these sequences, leaving the others' cache rows as
+ * they are — a generator's sequences that have stopped (their logits rows are then not read).
  */
-export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActivations, tokens: GPUBuffer, cache: KvCache, mode: DecodeMode = decodeModeFor(model.gpu, model.config)): void {
+export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActivations, tokens: GPUBuffer, cache: KvCache, mode: DecodeMode = decodeModeFor(model.gpu, model.config), rows?: readonly number[]): void {
   const c = model.config;
   const { B } = acts;
   const C = c.dim;
@@ -112,6 +114,7 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
   if (kvDim(c) !== KH * hs) throw new Error('decode: kv width is not KH·hs');
   const off = (name: string) => tensorSpec(model.layout, name).offset;
   const W = model.params;
+  if (rows && mode !== 'layers') throw new Error("decode: only the 'layers' form decodes a subset of rows");
   if (mode === 'layers') {
     const shape = { B, C, F, H, KH, hs, pos, Tmax, convention: c.rope, eps };
     const offs = offsetsTable(model);
@@ -119,12 +122,13 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
     if (cache.flat) {
       // The whole step: every layer, the norm and the head, in one dispatch.
       const head = { norm: off('norm'), head: off(model.head), V: c.vocabSize, logits: acts.logits };
-      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head }, shape);
+      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head, rows }, shape);
       return;
     }
     for (let l = 0; l < c.nLayers; l++) {
-      decodeLayers(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, model.rope, tokens, { layer0: l, layers: 1, offs, layerFloats: 0, ...(l === 0 ? { emb } : {}) }, shape);
+      decodeLayers(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, model.rope, tokens, { layer0: l, layers: 1, offs, layerFloats: 0, rows, ...(l === 0 ? { emb } : {}) }, shape);
     }
+    // The head runs on every row (a stopped sequence's logits row is then stale, and not read).
     decodeMatvec(rec, acts.logits, acts.x, W, { w: off(model.head), g: off('norm') }, { B, K: C, N: c.vocabSize, eps });
     return;
   }

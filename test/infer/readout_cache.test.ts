@@ -48,6 +48,40 @@ function expectSameRead(got: { probs: number[]; mass: number; yhat: number; deco
 }
 
 describe.each(['stories', 'random'] as const)('read-out on the KV cache (%s)', (which) => {
+  it('stopped sequences are not decoded further (skipStopped): the same tokens, the same read-outs on the cache, fewer rows decoded', async () => {
+    const { model, tokenizer } = await setup(which);
+    const Tmax = Math.min(model.config.seqLen, 256);
+    const texts = ['Once upon a time there was a', 'The little dog ran to the', 'One day a girl saw a big', 'Tom and his mom went to a'];
+    const enc = texts.map((t) => tokenizer.encode(t, { bos: true }));
+    const P = Math.min(...enc.map((p) => p.length));
+    const prompts = enc.map((p) => p.slice(0, P));
+    // Stops at different chunks (chunks of 2, then 4): sequence 0 in the first, 3 runs to the end.
+    const keep = [2, 5, 11, 20];
+    const suffix = tokenizer.encode(SCORE_PROMPT_SUFFIX);
+    const run = async (skipStopped: boolean) => {
+      const gen = new Generator(model, 4, Tmax, { skipStopped, firstChunk: 2, maxChunk: 4 });
+      const reader = new GpuScoreReader(model, scoreScaleOf(tokenizer), 4, Tmax);
+      const r = await gen.generate(prompts, { maxNewTokens: 20, temperature: 0, stop: (b, g) => g.length === keep[b] });
+      const cached = gen.cachedTokens();
+      const reads = await reader.readoutsOnCache(gen, prompts.map((p, b) => [...p, ...r.tokens[b], ...suffix]), false);
+      const rows = gen.stats.decodeRows;
+      reader.destroy();
+      gen.destroy();
+      return { r, cached, reads, rows };
+    };
+    const skip = await run(true);
+    const all = await run(false);
+    expect(skip.r).toEqual(all.r);
+    expect(skip.r.tokens.map((t) => t.length)).toEqual(keep);
+    // Steps 1..19 (step 0 is the prefill's sample). Skipping: sequence 0 is decoded in its first
+    // chunk only (step 1), 1 up to step 5, 2 up to 13 (chunks end at 1, 5, 9, 13, 17, 19).
+    expect(all.rows).toBe(4 * 19);
+    expect(skip.rows).toBe(1 + 5 + 13 + 19);
+    expect(skip.cached.map((c) => c.length - P)).toEqual([1, 5, 13, 19]);
+    skip.cached.forEach((c, b) => expect(c).toEqual(all.cached[b].slice(0, c.length)));
+    skip.reads.forEach((g, b) => expectSameRead(g, all.reads[b], `sequence ${b}`));
+  }, 300_000);
+
   it.each(['gpu', 'cpu'] as const)('greedy CoT-RAIL (%s sampler): the cache read-out gives the whole-sequence read-out within 1e-5 on ŷ', async (sampler) => {
     const { model, tokenizer } = await setup(which);
     const Tmax = Math.min(model.config.seqLen, 256);
@@ -100,8 +134,10 @@ describe.each(['stories', 'random'] as const)('read-out on the KV cache (%s)', (
     const r = await gen.generate(same, { maxNewTokens: 16, temperature: 0, stop: (b, g) => g.length === keep[b] });
     expect(r.tokens.map((t) => t.length)).toEqual(keep);
     const cached = gen.cachedTokens();
-    // Sequence 0's slot holds tokens sampled after its stop (its whole last chunk was decoded).
-    expect(cached[0].length).toBeGreaterThan(P + keep[0]);
+    // Sequence 0's slot holds tokens sampled after its stop (its whole first chunk was decoded: steps
+    // 1..7 fed 7 tokens), and no more: the second chunk decoded sequence 1 alone.
+    expect(cached[0].length).toBe(P + 7);
+    expect(gen.stats.decodeRows).toBe(2 * 7 + 8);
     expect(cached[1]).toEqual([...same[1], ...r.tokens[1]].slice(0, P + keep[1] - 1));
     const suffix = tokenizer.encode(SCORE_PROMPT_SUFFIX);
     const seqs = same.map((p, b) => [...p, ...r.tokens[b], ...suffix]);
