@@ -3,13 +3,16 @@
 // column (the procedure the base model learned from the procedural corpus), and the rubric maps the
 // difference to a score.
 //
-// The reference answer is the bare result ("147", not "88 + 59 = 147"): the CoT's second copy,
-// "the reference gives N", then reads the number right after "Reference:". With the expression
-// repeated, "= " came before both numbers, and on the dev split (docs/dev-table.md, runs W–Y) the
-// small model wrote the response's number again ("gives 42 and the reference gives 42") on most
-// seeds; with the bare number it copies the reference in 49 of 50 dev examples. Score 1 spans
-// offsets 7–40 (the rubric says "off by 7 or more"), so a second number written near the first is
-// not a safe guess either.
+// The reference answer is the bare result ("147", not "88 + 59 = 147"), and the CoT copies it under
+// the prompt's own marker: "The response gives 112. Reference: 147." With the expression repeated,
+// "= " came before both numbers, and on the dev split (docs/dev-table.md, runs W–Y) the small model
+// wrote the response's number again ("gives 42 and the reference gives 42") on most seeds; with the
+// bare number after "the reference gives" it copied the reference on some training seeds and not on
+// others (runs Z, AA). Writing "Reference:" again makes the copy the plainest one there is — the
+// token after the same marker earlier in the text (the compact template's, the default) — and it
+// was copied on every seed tried (AB, AC).
+// Score 1 spans offsets 7–40 (the rubric says "off by 7 or more"), so a second number written near
+// the first is not a safe guess either.
 import { distanceSteps } from '../procedural/steps.ts';
 import type { Rng } from '../rng.ts';
 import { bandOffset, type Family } from './family.ts';
@@ -58,7 +61,7 @@ export const arithmetic: Family = {
     const expr = `${a} ${op} ${b}`;
     const response = rng.next() < 0.5 ? `${expr} = ${given}` : `The answer is ${given}.`;
     const d = distanceSteps(given, correct);
-    const cot = `The response gives ${given} and the reference gives ${correct}. ${d.text} The difference is ${d.distance}.`;
+    const cot = `The response gives ${given}. Reference: ${correct}. ${d.text} The difference is ${d.distance}.`;
     return {
       instruction: `What is ${expr}?`,
       response,
