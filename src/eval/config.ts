@@ -53,8 +53,11 @@ export interface ExperimentConfig {
   /** raftReduction: 'mean' (ours: λ · mean over examples of (ŷ − y)²) or 'reference' (the reference
    *  code's: that mean divided by the batch's sequences again, an effective λ/B). lambda weights the
    *  RAFT term of the CoT models (stage 1, stage 2, TRACT), labelLambda that of label-only RAFT:
-   *  each is chosen on the dev split for its own methods, so the baseline gets its best λ too. */
-  finetune: TrainSettings & { lambda: number; labelLambda: number; renormalize: boolean; raftReduction: RaftReduction };
+   *  each is chosen on the dev split for its own methods, so the baseline gets its best λ too.
+   *  labelScoreInCe: label-only RAFT's CE also covers the score token (DESIGN's "include score token
+   *  in CE" option; the reference code masks it out, as the CoT models here do). Only label-only
+   *  RAFT reads it, so only its settings hash holds it. */
+  finetune: TrainSettings & { lambda: number; labelLambda: number; labelScoreInCe: boolean; renormalize: boolean; raftReduction: RaftReduction };
   selfCot: { temperature: number; topP: number; repetitionPenalty: number; maxTokens: number };
   /** CoT sampling at evaluation (repetitionPenalty 1.03 as the reference code); split: which split
    *  the methods are scored on. */
@@ -73,9 +76,13 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   // S–V took λ 1 → 0.25 (TRACT 0.706 → 0.795) and found label-only RAFT best at 1 (0.272; 0.107 at
   // 0.25); on the revised arithmetic family runs AC/AD took it to 0.1 (TRACT 0.910 ± 0.018 vs
   // 0.833 ± 0.110 at 0.25, stage 1 0.933 vs 0.888, self-CoT CE 0.917 vs 0.895); greedy CoTs took
-  // TRACT to 0.899 on seed 1 (V).
+  // TRACT to 0.899 on seed 1 (V). Label-only RAFT with the score token out of its CE (the reference
+  // code's masking) collapsed on dev (one score for every example, or no mass on the score tokens:
+  // 0.122 ± 0.274, runs Z/AE); with it in its CE it learns (AF–AI: 0.544–0.583 for λ 4, 1, 0.25,
+  // 0.1). λ stays 1 (0.566 ± 0.004; 0.25 gave 0.583 ± 0.006, within the seeds' spread): labelLambda
+  // is in every model's settings hash, so changing it would have retrained the whole final run.
   stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, adapt: false },
-  finetune: { epochs: 2, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 0.1, labelLambda: 1, renormalize: false, raftReduction: 'mean' },
+  finetune: { epochs: 2, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 0.1, labelLambda: 1, labelScoreInCe: true, renormalize: false, raftReduction: 'mean' },
   selfCot: { temperature: 1, topP: 0.9, repetitionPenalty: 1.03, maxTokens: 160 },
   eval: { nCot: 1, temperature: 0, topP: 0.9, repetitionPenalty: 1.03, maxCotTokens: 160, bootstrap: 1000, batch: 64, split: 'test' },
   methods: [...METHODS],

@@ -408,8 +408,11 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     // is part of its settings; f32 adds nothing, so the hashes of f32 runs are those of earlier runs.
     const trained = (m: ModelName) => m !== 'seed' || stage0Trains;
     const mixed = (m: ModelName) => trained(m) && precisionFor(gpu, modelConfig, m === 'seed' ? config.stage0.batchSize : config.finetune.batchSize) === 'mixed';
+    // labelScoreInCe reaches label-only RAFT alone: only its hash holds it, and only when on, so
+    // turning it on retrains that model only and the hashes of earlier runs stay valid.
+    const { labelScoreInCe: _labelOnly, ...cotModelsFinetune } = config.finetune;
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: stage0Trains ? config.stage0 : null, finetune: m === 'seed' ? null : config.finetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: stage0Trains ? config.stage0 : null, finetune: m === 'seed' ? null : m === 'label-raft' && config.finetune.labelScoreInCe ? config.finetune : cotModelsFinetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
@@ -502,7 +505,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
                 lambda: spec.loss === 'ce' ? 0 : spec.cots === 'none' ? f.labelLambda : f.lambda,
                 raftReduction: f.raftReduction,
                 renormalize: f.renormalize,
-                includeScoreInCe: spec.loss === 'ce',
+                includeScoreInCe: spec.loss === 'ce' || (spec.cots === 'none' && f.labelScoreInCe),
                 adamw: { weightDecay: f.weightDecay, gradClip: f.gradClip },
               },
               onStep,
@@ -739,7 +742,9 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
   const sameSampling = e.temperature === REFERENCE_SAMPLING.temperature && e.topP === REFERENCE_SAMPLING.topP && e.repetitionPenalty === REFERENCE_SAMPLING.repetitionPenalty;
   return [
     'Decoding (…-decode) takes the argmax of the five score tokens at the score position after the CoT; the reference code samples the score token at T 1.0. The fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
-    'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does.',
+    f.labelScoreInCe
+      ? 'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does; label-only RAFT keeps it in its CE (finetune.labelScoreInCe), unlike the reference code.'
+      : 'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the RAFT models, label-only RAFT included, leave it out of CE, as the reference code does.',
     raft,
     `CoT-RAIL averages ŷ over eval.nCot = ${e.nCot} sampled CoT${e.nCot === 1 ? '' : 's'} per example (decoding reads the first), sampled at T ${e.temperature}, top-p ${e.topP}, repetition penalty ${e.repetitionPenalty}` +
       (sameSampling ? ', as the reference code samples.' : ` (the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}).`),

@@ -28,6 +28,12 @@ describe('experiment config', () => {
     expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { labelLambda: -1 } }, 'my.json')).toThrow(/my\.json: 'finetune\.labelLambda' must be a number in \[0, 1000000\], got -1/);
   });
 
+  it('finetune.labelScoreInCe: a boolean, on by default as chosen on the dev split (the reference code masks the score token out)', () => {
+    expect(DEFAULT_CONFIG.finetune.labelScoreInCe).toBe(true);
+    expect(mergeConfig(DEFAULT_CONFIG, { finetune: { labelScoreInCe: false } }).finetune.labelScoreInCe).toBe(false);
+    expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { labelScoreInCe: 'yes' } }, 'my.json')).toThrow(/my\.json: 'finetune\.labelScoreInCe' must be a boolean, got "yes"/);
+  });
+
   it('names a bad value, and says why stage0.seqLen is gone', () => {
     expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { raftReduction: 'sum' } }, 'my.json')).toThrow(/my\.json: 'finetune\.raftReduction' must be 'mean' or 'reference', got "sum"/);
     expect(() => mergeConfig(DEFAULT_CONFIG, { eval: { split: 'train' } })).toThrow(/'eval\.split' must be 'dev' or 'test', got "train"/);
