@@ -311,6 +311,9 @@ const Settings = memo(function Settings({ config: c, model, runPreset: preset, r
           λ (label-only RAFT){' '}
           <input type="number" min={0} step={0.05} value={c.finetune.labelLambda} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, labelLambda: Math.max(0, Number(e.target.value) || 0) } } })} />
         </label>
+        <label title="label-only RAFT's CE also covers the score token (on by default, chosen on the dev split: with it masked out, as the reference code does, the baseline collapsed to one score)">
+          <input type="checkbox" checked={c.finetune.labelScoreInCe} onChange={(e) => dispatch({ type: 'config', config: { ...c, finetune: { ...c.finetune, labelScoreInCe: e.target.checked } } })} data-testid="label-score-in-ce" /> score token in label-only RAFT's CE
+        </label>
         <label>
           training seed{' '}
           <input type="number" min={0} value={c.seeds[0]} onChange={(e) => dispatch({ type: 'config', config: { ...c, seeds: [Math.max(0, Math.round(Number(e.target.value) || 0))] } })} />
