@@ -742,9 +742,10 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
   const sameSampling = e.temperature === REFERENCE_SAMPLING.temperature && e.topP === REFERENCE_SAMPLING.topP && e.repetitionPenalty === REFERENCE_SAMPLING.repetitionPenalty;
   return [
     'Decoding (…-decode) takes the argmax of the five score tokens at the score position after the CoT; the reference code samples the score token at T 1.0. The fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
-    f.labelScoreInCe
-      ? 'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the CoT-RAFT models leave it out of CE, as the reference code does; label-only RAFT keeps it in its CE (finetune.labelScoreInCe), unlike the reference code.'
-      : 'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); the RAFT models, label-only RAFT included, leave it out of CE, as the reference code does.',
+    'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); ' +
+      (f.labelScoreInCe
+        ? 'the CoT-RAFT models leave it out of CE, as the reference code does; label-only RAFT keeps it in its CE (finetune.labelScoreInCe), unlike the reference code.'
+        : 'the RAFT models, label-only RAFT included, leave it out of CE, as the reference code does.'),
     raft,
     `CoT-RAIL averages ŷ over eval.nCot = ${e.nCot} sampled CoT${e.nCot === 1 ? '' : 's'} per example (decoding reads the first), sampled at T ${e.temperature}, top-p ${e.topP}, repetition penalty ${e.repetitionPenalty}` +
       (sameSampling ? ', as the reference code samples.' : ` (the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}).`),
