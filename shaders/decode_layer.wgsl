@@ -60,6 +60,8 @@ struct Params {
 }
 
 override WG: u32 = 64u;
+/** vec4s per head: hs / 4, 1 ..= 8. */
+override HV: u32 = 2u;
 /** vec4s of workgroup memory: 3·CV + 2·QV + KVV + FV. */
 override MEMV: u32 = 140u;
 
@@ -82,9 +84,22 @@ fn dotw(m: u32, o: u32, n: u32) -> f32 {
   return (a.x + a.y) + (a.z + a.w);
 }
 
-/** Four consecutive rows (r, r + n, r + 2n, r + 3n: rows of n vec4s) of W times mem[m ..]. */
+/** Four consecutive rows (r, r + n, r + 2n, r + 3n: rows of n vec4s) of W times mem[m ..]. Each
+ *  mem vec4 is loaded once for the four rows (a lane's workgroup-memory load is a scalar load on
+ *  lavapipe); every row sums in the same order as dotw. */
 fn dot4(m: u32, r: u32, n: u32) -> vec4<f32> {
-  return vec4<f32>(dotw(m, r, n), dotw(m, r + n, n), dotw(m, r + 2u * n, n), dotw(m, r + 3u * n, n));
+  var a0 = vec4<f32>(0.0);
+  var a1 = vec4<f32>(0.0);
+  var a2 = vec4<f32>(0.0);
+  var a3 = vec4<f32>(0.0);
+  for (var i = 0u; i < n; i++) {
+    let xm = mem[m + i];
+    a0 = fma(xm, w[r + i], a0);
+    a1 = fma(xm, w[r + n + i], a1);
+    a2 = fma(xm, w[r + 2u * n + i], a2);
+    a3 = fma(xm, w[r + 3u * n + i], a3);
+  }
+  return vec4<f32>((a0.x + a0.y) + (a0.z + a0.w), (a1.x + a1.y) + (a1.z + a1.w), (a2.x + a2.y) + (a2.z + a2.w), (a3.x + a3.y) + (a3.z + a3.w));
 }
 
 /** mem[dst ..] = mem[src ..] ⊙ w[g ..] / sqrt(mean(mem[src ..]²) + eps), C floats. Every invocation
@@ -112,7 +127,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let KR = 3u * CV + QV;
   let YR = 3u * CV + QV + KVV;
   let GR = 3u * CV + 2u * QV + KVV;
-  let HV = P.hs / 4u;
   let half = P.hs / 2u;
 
   // The residual stream.
@@ -167,31 +181,66 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
 
     // Attention, one query head per task, online softmax over the cache rows 0..pos (as
-    // attention_fused_forward.wgsl), accumulating in mem[YR ..].
+    // attention_fused_forward.wgsl). The head's q and running y are named vec4s, switched by the
+    // override HV (those past HV compile away): registers, where y in mem cost a scalar load and
+    // store per lane on lavapipe (this loop was ~40% of a step), and a private array indexed in a
+    // loop stays in memory on SwiftShader.
     for (var h = lid; h < P.H; h += WG) {
       let kvh = h / (P.H / P.KH);
       let qb = QR + h * HV;
-      let yb = YR + h * HV;
-      for (var i = 0u; i < HV; i++) { mem[yb + i] = vec4<f32>(0.0); }
+      let zero = vec4<f32>(0.0);
+      let q0 = mem[qb];
+      let q1 = select(zero, mem[qb + min(1u, HV - 1u)], HV > 1u);
+      let q2 = select(zero, mem[qb + min(2u, HV - 1u)], HV > 2u);
+      let q3 = select(zero, mem[qb + min(3u, HV - 1u)], HV > 3u);
+      let q4 = select(zero, mem[qb + min(4u, HV - 1u)], HV > 4u);
+      let q5 = select(zero, mem[qb + min(5u, HV - 1u)], HV > 5u);
+      let q6 = select(zero, mem[qb + min(6u, HV - 1u)], HV > 6u);
+      let q7 = select(zero, mem[qb + min(7u, HV - 1u)], HV > 7u);
+      var y0 = zero; var y1 = zero; var y2 = zero; var y3 = zero;
+      var y4 = zero; var y5 = zero; var y6 = zero; var y7 = zero;
       var mx = -3.4028234e38;
       var l = 0.0;
+      var kb = kvb + b * P.Tmax * KVV + kvh * HV;
       for (var j = 0u; j <= P.pos; j++) {
-        let kb = kvb + (b * P.Tmax + j) * KVV + kvh * HV;
-        var d = vec4<f32>(0.0);
-        for (var i = 0u; i < HV; i++) { d = fma(mem[qb + i], k_cache[kb + i], d); }
+        var d = q0 * k_cache[kb];
+        if (HV > 1u) { d = fma(q1, k_cache[kb + 1u], d); }
+        if (HV > 2u) { d = fma(q2, k_cache[kb + 2u], d); }
+        if (HV > 3u) { d = fma(q3, k_cache[kb + 3u], d); }
+        if (HV > 4u) { d = fma(q4, k_cache[kb + 4u], d); }
+        if (HV > 5u) { d = fma(q5, k_cache[kb + 5u], d); }
+        if (HV > 6u) { d = fma(q6, k_cache[kb + 6u], d); }
+        if (HV > 7u) { d = fma(q7, k_cache[kb + 7u], d); }
         let s = ((d.x + d.y) + (d.z + d.w)) / P.div;
         if (s > mx) {
           let c = exp(mx - s);
           l *= c;
-          for (var i = 0u; i < HV; i++) { mem[yb + i] *= c; }
+          y0 *= c; y1 *= c; y2 *= c; y3 *= c; y4 *= c; y5 *= c; y6 *= c; y7 *= c;
           mx = s;
         }
         let p = exp(s - mx);
         l += p;
-        for (var i = 0u; i < HV; i++) { mem[yb + i] = fma(vec4<f32>(p), v_cache[kb + i], mem[yb + i]); }
+        let pv = vec4<f32>(p);
+        y0 = fma(pv, v_cache[kb], y0);
+        if (HV > 1u) { y1 = fma(pv, v_cache[kb + 1u], y1); }
+        if (HV > 2u) { y2 = fma(pv, v_cache[kb + 2u], y2); }
+        if (HV > 3u) { y3 = fma(pv, v_cache[kb + 3u], y3); }
+        if (HV > 4u) { y4 = fma(pv, v_cache[kb + 4u], y4); }
+        if (HV > 5u) { y5 = fma(pv, v_cache[kb + 5u], y5); }
+        if (HV > 6u) { y6 = fma(pv, v_cache[kb + 6u], y6); }
+        if (HV > 7u) { y7 = fma(pv, v_cache[kb + 7u], y7); }
+        kb += KVV;
       }
       let inv = 1.0 / l;
-      for (var i = 0u; i < HV; i++) { mem[yb + i] *= inv; }
+      let yb = YR + h * HV;
+      mem[yb] = y0 * inv;
+      if (HV > 1u) { mem[yb + 1u] = y1 * inv; }
+      if (HV > 2u) { mem[yb + 2u] = y2 * inv; }
+      if (HV > 3u) { mem[yb + 3u] = y3 * inv; }
+      if (HV > 4u) { mem[yb + 4u] = y4 * inv; }
+      if (HV > 5u) { mem[yb + 5u] = y5 * inv; }
+      if (HV > 6u) { mem[yb + 6u] = y6 * inv; }
+      if (HV > 7u) { mem[yb + 7u] = y7 * inv; }
     }
     workgroupBarrier();
 
@@ -216,7 +265,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   if (P.head != 0u) {
     rmsnorm(XR, XN, P.norm_off, lid);
-    for (var v = lid; v < P.V; v += WG) { logits[b * P.V + v] = dotw(XN, P.head_off + v * CV, CV); }
+    // Four vocabulary rows per task (dot4: xn loaded once for the four), the last < 4 one by one.
+    let V4 = P.V / 4u;
+    for (var t = lid; t < V4; t += WG) {
+      let z = dot4(XN, P.head_off + t * 4u * CV, CV);
+      let lo = b * P.V + 4u * t;
+      logits[lo] = z.x;
+      logits[lo + 1u] = z.y;
+      logits[lo + 2u] = z.z;
+      logits[lo + 3u] = z.w;
+    }
+    for (var v = 4u * V4 + lid; v < P.V; v += WG) { logits[b * P.V + v] = dotw(XN, P.head_off + v * CV, CV); }
   } else {
     for (var t = lid; t < CV; t += WG) { x[b * CV + t] = mem[XR + t]; }
   }

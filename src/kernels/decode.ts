@@ -17,6 +17,8 @@ import gateUpWgsl from '../../shaders/decode_gate_up.wgsl?raw';
 import layerWgsl from '../../shaders/decode_layer.wgsl?raw';
 
 const WG = 64;
+/** decode_layer.wgsl keeps a head's q and y in eight named vec4s at most: hs ≤ 4·DECODE_HV_MAX. */
+export const DECODE_HV_MAX = 8;
 const qkvKernels = rowKernels('decode_qkv.wgsl', qkvWgsl, ['x', 'w', 'table', 'q', 'k_cache', 'v_cache']);
 const attentionKernels = rowKernels('decode_attention.wgsl', attentionWgsl, ['q', 'k_cache', 'v_cache', 'y']);
 /** Query rows the attention kernel holds in registers: at most MAXQ Elems and MAXG heads. */
@@ -55,7 +57,7 @@ export function decodeLayerBytes(s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH
 /** Whether decodeLayers takes this model on this device: rows a multiple of 4 floats (C, F, hs) and
  *  the vectors within the workgroup memory limit. */
 export function decodeLayerFits(gpu: Gpu, s: Pick<DecodeLayerShape, 'C' | 'F' | 'H' | 'KH' | 'hs'>): boolean {
-  return s.C % 4 === 0 && s.F % 4 === 0 && s.hs % 4 === 0 && s.H % s.KH === 0 && decodeLayerBytes(s) <= gpu.limits.maxComputeWorkgroupStorageSize;
+  return s.C % 4 === 0 && s.F % 4 === 0 && s.hs % 4 === 0 && s.hs <= 4 * DECODE_HV_MAX && s.H % s.KH === 0 && decodeLayerBytes(s) <= gpu.limits.maxComputeWorkgroupStorageSize;
 }
 
 export interface DecodeLayersRun {
@@ -96,7 +98,7 @@ export function decodeLayers(
   const name = 'decode_layer.wgsl';
   const { B, C, F, H, KH, hs, pos, Tmax } = s;
   for (const [k, v] of Object.entries({ B, C, F, H, KH, hs, Tmax, layers: run.layers })) checkDim(name, k, v);
-  if (!decodeLayerFits(rec.gpu, s)) throw new KernelArgumentError(name, `C (${C}), F (${F}) and hs (${hs}) must be multiples of 4, KH must divide H, and ${decodeLayerBytes(s)} bytes of workgroup memory must fit the adapter's ${rec.gpu.limits.maxComputeWorkgroupStorageSize}`);
+  if (!decodeLayerFits(rec.gpu, s)) throw new KernelArgumentError(name, `C (${C}), F (${F}) and hs (${hs}) must be multiples of 4, hs at most ${4 * DECODE_HV_MAX}, KH must divide H, and ${decodeLayerBytes(s)} bytes of workgroup memory must fit the adapter's ${rec.gpu.limits.maxComputeWorkgroupStorageSize}`);
   if (!Number.isInteger(pos) || pos < 0 || pos >= Tmax) throw new KernelArgumentError(name, `pos must be an integer in 0..Tmax−1 (${Tmax - 1}), got ${pos}`);
   if (B > rec.gpu.limits.maxComputeWorkgroupsPerDimension) throw new KernelArgumentError(name, `B = ${B} exceeds maxComputeWorkgroupsPerDimension`);
   const KV = KH * hs;
@@ -135,7 +137,7 @@ export function decodeLayers(
     // writable bindings of one buffer, so x cannot stand in).
     buffers: { w, table, tokens, offs: run.offs, x, k_cache: caches.kCache, v_cache: caches.vCache, logits: run.head?.logits ?? deviceBuffer(rec.gpu, 'decode.unused', () => createBuffer(rec.gpu, 'decode.unused', 16)) },
     workgroups: rows ? rows.length : B,
-    overrides: { WG, MEMV: (3 * C + 2 * H * hs + KV + F) / 4 },
+    overrides: { WG, HV: hs / 4, MEMV: (3 * C + 2 * H * hs + KV + F) / 4 },
   });
 }
 

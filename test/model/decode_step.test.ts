@@ -24,6 +24,8 @@ const configs: [string, ModelConfig, Float32Array | null][] = [
   ['GQA, half RoPE, untied, dim 12, hidden 10', makeConfig({ dim: 12, hiddenDim: 10, nLayers: 2, nHeads: 3, nKvHeads: 1, vocabSize: 37, seqLen: 16, rope: 'half', tied: false }), null],
   ['dim 32, 4 heads, hs 8', makeConfig({ dim: 32, nLayers: 1, nHeads: 4, vocabSize: 50, seqLen: 16 }), null],
   ['GQA 4/2, half RoPE, untied, dim 16, hidden 20, hs 4', makeConfig({ dim: 16, hiddenDim: 20, nLayers: 2, nHeads: 4, nKvHeads: 2, vocabSize: 37, seqLen: 16, rope: 'half', tied: false }), null],
+  // decode_layer's widest head: all eight of its named q and y vec4s in use.
+  ['dim 64, 2 heads, hs 32', makeConfig({ dim: 64, hiddenDim: 24, nLayers: 1, nHeads: 2, vocabSize: 41, seqLen: 16 }), null],
 ];
 
 const fits = (c: ModelConfig, gpu: Awaited<ReturnType<typeof testGpu>>) => decodeLayerFits(gpu, { C: c.dim, F: c.hiddenDim, H: c.nHeads, KH: c.nKvHeads, hs: headSize(c) });
@@ -34,6 +36,10 @@ describe('decode forms', () => {
     expect(decodeModeFor(gpu, stories.config)).toBe('layers'); // lavapipe, 45K multiply-adds a layer
     expect(fits(configs[1][1], gpu)).toBe(false); // dim 12, hidden 10
     expect(decodeModeFor(gpu, configs[1][1])).toBe('split');
+    expect(fits(configs[4][1], gpu)).toBe(true); // hs 32
+    const hs48 = makeConfig({ dim: 48, hiddenDim: 24, nLayers: 1, nHeads: 1, vocabSize: 41, seqLen: 16 });
+    expect(fits(hs48, gpu)).toBe(false); // more than eight vec4s a head
+    expect(decodeModeFor(gpu, hs48)).toBe('split');
     expect(decodeModeFor(gpu, makeConfig({ dim: 512, hiddenDim: 1376, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('split'); // 3.2M a layer
     expect(decodeDispatches(stories.config, 'layers')).toBe(6);
     expect(decodeDispatches(stories.config, 'layers', true)).toBe(1);
@@ -45,7 +51,8 @@ describe('decode forms', () => {
 describe.each(['split', 'layers', 'layers+flat'] as const)('fused decode step (%s) vs the training forward at T = 1', (form) => {
   const mode: DecodeMode = form === 'split' ? 'split' : 'layers';
   const flat = form === 'layers+flat';
-  for (const [name, config, weights] of configs) {
+  // The hs 32 config tests decode_layer's widest head: the 'layers' forms only.
+  for (const [name, config, weights] of configs.filter(([n]) => form !== 'split' || !n.endsWith('hs 32'))) {
     it(name, async () => {
       if (mode === 'layers' && !fits(config, await testGpu())) return expect(() => recordLayersOnly(config)).rejects.toThrow(/decode_layer.wgsl: C \(12\), F \(10\)/);
       const gpu = await testGpu();
