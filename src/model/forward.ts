@@ -94,15 +94,19 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   // once and read by every product that follows until the next cast.
   const operand = (x: BufferBinding, n: number): BufferBinding => (mp ? mp.activation(rec, x, n) : x);
   // y [rows, out] = x [rows, in] · Wᵀ with x already an operand.
-  const lin = (y: BufferBinding, x: BufferBinding, name: string, rows: number, inDim: number, outDim: number) =>
-    matmul(rec, y, x, mp ? mp.w(name) : model.w(name), { M: rows, N: outDim, K: inDim, transB: true, half: !!mp });
+  const lin = (y: BufferBinding, x: BufferBinding, name: string, rows: number, inDim: number, outDim: number, accumulate = false) =>
+    matmul(rec, y, x, mp ? mp.w(name) : model.w(name), { M: rows, N: outDim, K: inDim, transB: true, half: !!mp, accumulate });
+  // Without a backward no layer's input need be kept: the residual stream is one buffer
+  // (acts.layers[0].x) and the wo and w2 products add onto it in the matmul's epilogue (C += A·Bᵀ:
+  // the same sums as the product then axpy), two dispatches fewer per layer.
+  const stream = training ? null : acts.layers[0].x;
 
   embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {
     const L = acts.layers[l];
     const w = (n: string) => model.w(`layers.${l}.${n}`);
     const out = l + 1 < c.nLayers ? acts.layers[l + 1].x : acts.xf;
-    rmsnormForward(rec, { y: L.xn, rstd: L.rstd }, L.x, w('attention_norm'), { R, C, eps });
+    rmsnormForward(rec, { y: L.xn, rstd: L.rstd }, stream ?? L.x, w('attention_norm'), { R, C, eps });
     const p = `layers.${l}.`;
     const xn = operand(L.xn, R * C);
     lin(L.q, xn, `${p}attention.wq`, R, C, Q);
@@ -124,17 +128,25 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     } else {
       attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     }
-    lin(L.x1, operand(L.y, R * Q), `${p}attention.wo`, R, Q, C);
-    axpy(rec, L.x1, L.x, R * C);
-    rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, L.x1, w('ffn_norm'), { R, C, eps });
+    if (stream) {
+      lin(stream, L.y, `${p}attention.wo`, R, Q, C, true);
+    } else {
+      lin(L.x1, operand(L.y, R * Q), `${p}attention.wo`, R, Q, C);
+      axpy(rec, L.x1, L.x, R * C);
+    }
+    rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, stream ?? L.x1, w('ffn_norm'), { R, C, eps });
     const xn2 = operand(L.xn2, R * C);
     lin(L.a, xn2, `${p}feed_forward.w1`, R, C, F);
     lin(L.b, xn2, `${p}feed_forward.w3`, R, C, F);
     swigluForward(rec, L.g, L.a, L.b, R * F);
-    lin(out, operand(L.g, R * F), `${p}feed_forward.w2`, R, F, C);
-    axpy(rec, out, L.x1, R * C);
+    if (stream) {
+      lin(stream, L.g, `${p}feed_forward.w2`, R, F, C, true);
+    } else {
+      lin(out, operand(L.g, R * F), `${p}feed_forward.w2`, R, F, C);
+      axpy(rec, out, L.x1, R * C);
+    }
   }
-  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, acts.xf, model.w('norm'), { R, C, eps });
+  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, stream ?? acts.xf, model.w('norm'), { R, C, eps });
   if (head) {
     checkHeadRows(head, R);
     // Gather: the embedding lookup with xnf [R, C] as the table and the row ids as tokens.
