@@ -1,10 +1,12 @@
-// Launchers for rotary position embeddings (rope_forward.wgsl, run forward or backward) and the
+// Launchers for rotary position embeddings (rope_forward.wgsl, run forward or backward; rope_cache.wgsl,
+// an inference forward's q and k rotations with the KV-cache writes) and the
 // cos/sin table they read. The table is built on the host with llama2.c's f32 arithmetic
 // (ropeTable, src/kernels/rope_table.ts: plain math shared with the CPU reference model and the ONNX export).
 import { defineKernel, f32, KernelArgumentError, uploadBuffer, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { ropeTable, type RopeShape } from './rope_table.ts';
 import { bindingBytes, checkBuffer, checkDim, elementGrid, shader } from './common.ts';
 import ropeWgsl from '../../shaders/rope_forward.wgsl?raw';
+import ropeCacheWgsl from '../../shaders/rope_cache.wgsl?raw';
 
 export { ropeTable, type RopeConvention, type RopeShape } from './rope_table.ts';
 
@@ -70,4 +72,50 @@ export function ropeForward(rec: Recorder, out: BufferBinding, x: BufferBinding,
 /** dx [R, nHeads·hs] = the rotation of dout by −angle (the transpose of ropeForward); dx may be dout. */
 export function ropeBackward(rec: Recorder, dx: BufferBinding, dout: BufferBinding, table: BufferBinding, s: RopeShape): void {
   rope('rope_forward.wgsl (backward)', rec, dx, dout, table, s, -1);
+}
+
+const cacheKernel = defineKernel(shader('rope_cache.wgsl', ropeCacheWgsl), ['table', 'q', 'k', 'v', 'k_cache', 'v_cache']);
+
+/** ropeToCache's shape: B sequences of T new rows at positions posOffset …, H query and KH key/value heads. */
+export interface RopeCacheShape {
+  B: number;
+  T: number;
+  H: number;
+  KH: number;
+  hs: number;
+  /** Rows per sequence in the cache (its capacity). */
+  Tmax: number;
+  posOffset: number;
+  convention: RopeShape['convention'];
+}
+
+/**
+ * An inference forward's step after the q, k, v products (rope_cache.wgsl, one dispatch): q [B·T, H·hs]
+ * rotated in place, k [B·T, KH·hs] rotated into kCache rows b·Tmax + posOffset + t, v copied into
+ * vCache's (= ropeForward of q and k, then kvCacheWrite of k and v; k itself is left unrotated).
+ */
+export function ropeToCache(rec: Recorder, out: { q: BufferBinding; kCache: BufferBinding; vCache: BufferBinding }, k: BufferBinding, v: BufferBinding, table: BufferBinding, s: RopeCacheShape): void {
+  const name = 'rope_cache.wgsl';
+  const { B, T, H, KH, hs, Tmax, posOffset } = s;
+  for (const [key, val] of Object.entries({ B, T, H, KH, hs, Tmax })) checkDim(name, key, val);
+  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
+  if (s.convention !== 'interleaved' && s.convention !== 'half') throw new KernelArgumentError(name, `convention must be 'interleaved' or 'half', got ${String(s.convention)}`);
+  if (!Number.isInteger(posOffset) || posOffset < 0) throw new KernelArgumentError(name, `posOffset must be an integer ≥ 0, got ${posOffset}`);
+  if (posOffset + T > Tmax) throw new KernelArgumentError(name, `posOffset + T = ${posOffset + T} exceeds the cache capacity Tmax = ${Tmax}`);
+  const R = B * T;
+  const KV = KH * hs;
+  checkBuffer(name, 'q', out.q, R * H * hs);
+  checkBuffer(name, 'k', k, R * KV);
+  checkBuffer(name, 'v', v, R * KV);
+  checkBuffer(name, 'k_cache', out.kCache, B * Tmax * KV);
+  checkBuffer(name, 'v_cache', out.vCache, B * Tmax * KV);
+  const maxPos = Math.floor(bindingBytes(table) / 4 / hs);
+  if (maxPos < posOffset + T) throw new KernelArgumentError(name, `the RoPE table holds ${maxPos} positions of head size ${hs}; positions up to ${posOffset + T - 1} are needed (posOffset ${posOffset} + T ${T})`);
+  const perRow = (H + KH) * (hs / 2) + KV;
+  rec.run(cacheKernel, {
+    params: [R, T, H, KH, hs, posOffset, maxPos, s.convention === 'half' ? 1 : 0, Tmax],
+    buffers: { table, q: out.q, k, v, k_cache: out.kCache, v_cache: out.vCache },
+    workgroups: elementGrid(rec.gpu, R * perRow, WG),
+    overrides: { WG },
+  });
 }

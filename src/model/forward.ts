@@ -11,8 +11,8 @@ import { embeddingForward } from '../kernels/embedding.ts';
 import { matmul } from '../kernels/matmul.ts';
 import { axpy } from '../kernels/residual.ts';
 import { rmsnormForward } from '../kernels/rmsnorm.ts';
-import { ropeForward } from '../kernels/rope.ts';
-import { attentionForward, attentionFusedForward, fusedAttentionFits, kvCacheWrite } from '../kernels/attention.ts';
+import { ropeForward, ropeToCache } from '../kernels/rope.ts';
+import { attentionForward, attentionFusedForward, fusedAttentionFits } from '../kernels/attention.ts';
 import { trainingAttentionFor } from '../kernels/attention_tuning.ts';
 import { swigluForward } from '../kernels/swiglu.ts';
 import { headSize, kvDim } from './config.ts';
@@ -112,20 +112,22 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
     lin(L.q, xn, `${p}attention.wq`, R, C, Q);
     lin(L.k, xn, `${p}attention.wk`, R, C, KV);
     lin(L.v, xn, `${p}attention.wv`, R, C, KV);
-    ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
-    ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
     if (cache) {
-      const shape = { B, T, Tmax: cache.Tmax, D: KV, posOffset };
-      kvCacheWrite(rec, cache.k[l], L.k, shape);
-      kvCacheWrite(rec, cache.v[l], L.v, shape);
+      // q rotated in place, k rotated into the cache and v copied there: one dispatch (no copies
+      // breaking the compute pass).
+      ropeToCache(rec, { q: L.q, kCache: cache.k[l], vCache: cache.v[l] }, L.k, L.v, model.rope, { B, T, H, KH, hs, Tmax: cache.Tmax, posOffset, convention: c.rope });
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
     } else if (fused) {
+      ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
+      ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
       // Mixed precision: the fused kernels read f16 copies of q, k and v.
       const qkv = mp ? mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV) : { q: L.q, k: L.k, v: L.v };
       attentionFusedForward(rec, { out: L.y, lse: L.att }, qkv.q, qkv.k, qkv.v, { B, T, H, KH, hs }, !!mp);
     } else {
+      ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
+      ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
       attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
     }
     if (stream) {
