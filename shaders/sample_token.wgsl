@@ -144,7 +144,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t
       if (tid < s) {
         let ov = red_f[tid + s];
         let oi = red_u[tid + s];
-        if (oi != V && (red_u[tid] == V || ov > red_f[tid])) {
+        // Ties go to the lower index: after the first level a slot holds chunks that are not
+        // contiguous (tid, tid + s, …), so the slot's order alone does not say which came first.
+        if (oi != V && (red_u[tid] == V || ov > red_f[tid] || (ov == red_f[tid] && oi < red_u[tid]))) {
           red_f[tid] = ov;
           red_u[tid] = oi;
         }

@@ -48,22 +48,26 @@ function twoSampleChi(a: number[], b: number[]): { stat: number; df: number } {
 }
 
 describe('GPU sampler vs its CPU twin', () => {
-  const cases: { V: number; o: Partial<GpuSampling>; what: string }[] = [
+  const cases: { V: number; o: Partial<GpuSampling>; what: string; ties?: boolean }[] = [
     { V: 1, o: {}, what: 'V = 1' },
     { V: 5, o: { temperature: 0 }, what: 'greedy' },
+    // Logits rounded to integers: the maximum is tied across invocations' chunks, and the first
+    // index must win (the tree over chunks once kept a later chunk's index on a tie).
+    { V: 37, o: { temperature: 0 }, what: 'greedy, tied maxima', ties: true },
+    { V: 300, o: { temperature: 0 }, what: 'greedy, tied maxima', ties: true },
     { V: 37, o: {}, what: 'T = 1' },
     { V: 37, o: { temperature: 0.7, topP: 0.9 }, what: 'T = 0.7, top-p 0.9' },
     { V: 513, o: { topP: 0.5, repetitionPenalty: 1.3 }, what: 'top-p 0.5 with a penalty' },
     { V: 512, o: { temperature: 0, repetitionPenalty: 1.5 }, what: 'greedy with a penalty' },
     { V: 2000, o: { temperature: 1.3, topP: 0.95, repetitionPenalty: 0.8 }, what: 'a penalty < 1' },
   ];
-  for (const { V, o, what } of cases) {
+  for (const { V, o, what, ties } of cases) {
     it(`${what} (V = ${V}): the same token as the reference on every row`, async () => {
       const gpu = await testGpu();
       const B = 200;
       const Tmax = 9;
       const len = 6;
-      const logits = normals(B * V, V + B, 3);
+      const logits = normals(B * V, V + B, 3).map((x) => (ties ? Math.round(x) : x));
       const rows = new Uint32Array(B * Tmax).map((_, i) => (i * 2654435761) % V);
       const opts = { ...base, ...o, seed: 11, step: 3 };
       // The CPU drivers' workgroup (8), the GPUs' (64, 256 for long rows), and one odd size.
