@@ -11,6 +11,10 @@
 //     y  = softmax(q·k[0..pos]ᵀ / √hs)·v[0..pos] per head (grouped-query: kv head h / (H / KH))
 //     x1 = x + y·woᵀ;  xn = rmsnorm(x1) ⊙ g_ffn;  g = silu(xn·w1ᵀ) ⊙ xn·w3ᵀ;  x = x1 + g·w2ᵀ
 //   head: logits = (rmsnorm(x) ⊙ g_norm)·headᵀ; else x is written back for the next dispatch.
+//   greedy (with the head): the first index of the largest logit is written to
+//   tokens[b·tok_stride + tok_offset + 1], where the next step reads its input (tokens is then the
+//   generator's history [B, Tmax], read at tok_offset = pos): greedy decoding without the sampler's
+//   dispatch, the same rule as sample_token.wgsl at temperature 0 without a penalty.
 // Weights are read from the flat parameter buffer at vec4 offsets (every row a multiple of 4 floats:
 // C, F and hs % 4 = 0). Products go four output columns per task so that no two invocations write
 // one vec4; RoPE and attention go one head per invocation (their loops are over hs and the cache).
@@ -24,7 +28,8 @@
 //   0 params   uniform Params
 //   1 w        flat params                 vec4<f32>  read
 //   2 table    [max_pos, hs/2]             vec2<f32>  read   RoPE (cos, sin)
-//   3 tokens   [B]                         u32        read   (first only)
+//   3 tokens   [B] (or [B, Tmax])          u32        read at b·tok_stride + tok_offset (first only);
+//                                                            greedy: = at b·tok_stride + tok_offset + 1
 //   4 offs     [nLayers, 9]                u32        read   wq wk wv wo w1 w2 w3 g_att g_ffn (vec4s)
 //   5 x        [B, C]                      vec4<f32>  read (unless first), = (unless head)
 //   6 k_cache  layers × [B, Tmax, KH·hs]   vec4<f32>  row pos =, rows 0..pos read
@@ -55,7 +60,11 @@ struct Params {
   QV: u32,
   KVV: u32,
   rows_on: u32,
-  _pad: u32,
+  tok_stride: u32,  // the step's input token of sequence b is tokens[b·tok_stride + tok_offset]
+  tok_offset: u32,
+  greedy: u32,      // 1 (with head): write the argmax of the logits after the input token
+  _pad0: u32,
+  _pad1: u32,
   rows: array<vec4<u32>, 64>, // up to 256 sequence rows, four per vec4
 }
 
@@ -68,7 +77,7 @@ override MEMV: u32 = 140u;
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> table: array<vec2<f32>>;
-@group(0) @binding(3) var<storage, read> tokens: array<u32>;
+@group(0) @binding(3) var<storage, read_write> tokens: array<u32>;
 @group(0) @binding(4) var<storage, read> offs: array<u32>;
 @group(0) @binding(5) var<storage, read_write> x: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> k_cache: array<vec4<f32>>;
@@ -76,6 +85,9 @@ override MEMV: u32 = 140u;
 @group(0) @binding(8) var<storage, read_write> logits: array<f32>;
 
 var<workgroup> mem: array<vec4<f32>, MEMV>;
+/** Greedy: each invocation's best logit and its index, merged by invocation 0. */
+var<workgroup> best_v: array<f32, WG>;
+var<workgroup> best_i: array<u32, WG>;
 
 /** Σ_i mem[m + i] · w[o + i] over n vec4s. */
 fn dotw(m: u32, o: u32, n: u32) -> f32 {
@@ -131,7 +143,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
 
   // The residual stream.
   if (P.first != 0u) {
-    let e = P.emb_off + tokens[b] * CV;
+    let e = P.emb_off + tokens[b * P.tok_stride + P.tok_offset] * CV;
     for (var i = lid; i < CV; i += WG) { mem[XR + i] = w[e + i]; }
   } else {
     for (var i = lid; i < CV; i += WG) { mem[XR + i] = x[b * CV + i]; }
@@ -266,6 +278,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   if (P.head != 0u) {
     rmsnorm(XR, XN, P.norm_off, lid);
     // Four vocabulary rows per task (dot4: xn loaded once for the four), the last < 4 one by one.
+    // Greedy: each invocation keeps its first largest logit (rows in increasing order).
+    let none = 0xffffffffu;
+    var bv = 0.0;
+    var bi = none;
     let V4 = P.V / 4u;
     for (var t = lid; t < V4; t += WG) {
       let z = dot4(XN, P.head_off + t * 4u * CV, CV);
@@ -274,8 +290,37 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       logits[lo + 1u] = z.y;
       logits[lo + 2u] = z.z;
       logits[lo + 3u] = z.w;
+      for (var c = 0u; c < 4u; c++) {
+        if (bi == none || z[c] > bv) {
+          bv = z[c];
+          bi = 4u * t + c;
+        }
+      }
     }
-    for (var v = 4u * V4 + lid; v < P.V; v += WG) { logits[b * P.V + v] = dotw(XN, P.head_off + v * CV, CV); }
+    for (var v = 4u * V4 + lid; v < P.V; v += WG) {
+      let z = dotw(XN, P.head_off + v * CV, CV);
+      logits[b * P.V + v] = z;
+      if (bi == none || z > bv) {
+        bv = z;
+        bi = v;
+      }
+    }
+    if (P.greedy != 0u) {
+      best_v[lid] = bv;
+      best_i[lid] = bi;
+      workgroupBarrier();
+      if (lid == 0u) {
+        // The first index of the maximum over all invocations' bests.
+        for (var l = 1u; l < WG; l++) {
+          let oi = best_i[l];
+          if (oi != none && (bi == none || best_v[l] > bv || (best_v[l] == bv && oi < bi))) {
+            bv = best_v[l];
+            bi = oi;
+          }
+        }
+        tokens[b * P.tok_stride + P.tok_offset + 1u] = min(bi, P.V - 1u);
+      }
+    }
   } else {
     for (var t = lid; t < CV; t += WG) { x[b * CV + t] = mem[XR + t]; }
   }

@@ -13,7 +13,8 @@
 // list): a batch's sequences stop at different lengths, and their rows were most of the work.
 // A decode step is 2 + 5·nLayers fused dispatches (src/model/decode.ts) plus the sampler; for small
 // models on CPU drivers one dispatch (every layer and the head in decode_layer.wgsl, on a KV cache
-// that keeps all layers in one buffer) plus the sampler.
+// that keeps all layers in one buffer) plus the sampler — and greedy without a penalty, one dispatch
+// in all: the step writes its argmax into the history, where the next step reads its input.
 // The Generator remembers which tokens fill each cache slot (`cachedTokens`: the prompt and every
 // token fed to a decode step, including those sampled past a stop, which a later run overwrites), so
 // a read-out can run only the tokens that differ on top of the cache (`continueAndRead`: the CoT's
@@ -75,6 +76,9 @@ export interface GeneratorOptions {
   /** Stop decoding a sequence's row once it has stopped (default true; the 'layers' form of the
    *  fused decode only, the others decode every row of the batch to the end). */
   skipStopped?: boolean;
+  /** Greedy decoding without a penalty picks each token in the decode step's own dispatch where the
+   *  step is one dispatch (the 'layers' form on a flat cache), not in the sampler's (default true). */
+  greedyInStep?: boolean;
 }
 
 /** Counts since construction (benchmarks read them). */
@@ -105,6 +109,7 @@ export class Generator {
   private readonly sharePrefill: boolean;
   /** Whether decode steps run only the sequences that have not stopped (decode_layer's row list). */
   private readonly skipStopped: boolean;
+  private readonly greedyInStep: boolean;
   private readonly firstChunk: number;
   private readonly maxChunk: number;
   private readonly cache: KvCache;
@@ -148,6 +153,7 @@ export class Generator {
     const layerFloats = Math.ceil((kv / 4) / 64) * 64; // 256-byte aligned slices
     const flatBytes = c.nLayers * layerFloats * 4;
     this.decodeMode = decodeModeFor(model.gpu, c);
+    this.greedyInStep = o.greedyInStep ?? true;
     this.skipStopped = (o.skipStopped ?? true) && this.decode === 'fused' && this.decodeMode === 'layers' && maxBatch <= DECODE_MAX_ROWS;
     if (this.decode === 'fused' && this.decodeMode === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
       const flat = { k: createBuffer(model.gpu, 'kv_cache.k', flatBytes), v: createBuffer(model.gpu, 'kv_cache.v', flatBytes), layerFloats };
@@ -246,12 +252,12 @@ export class Generator {
 
   /** Records one decode step of the B tokens in `tokens` (u32 [B]) at position pos (of the rows
    *  listed, where the decode form can skip the others); returns the logits buffer ([B, V]). */
-  private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number, rows?: readonly number[]): GPUBuffer {
+  private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number, rows?: readonly number[], greedy = false): GPUBuffer {
     const cache = { ...this.cache, posOffset: pos };
     this.stats.decodeRows += rows?.length ?? B;
     if (this.decode === 'fused') {
       const acts = this.decodeActivations(B);
-      recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode, rows);
+      recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode, rows, greedy);
       return acts.logits;
     }
     const acts = this.activations(B, 1);
@@ -381,6 +387,10 @@ export class Generator {
     const done = prompts.map(() => false);
     const sample = (rec: Recorder, logits: GPUBuffer, t: number) =>
       sampleTokens(rec, { next: this.nextBuf, history: this.historyBuf }, logits, this.workBuf, { B, V, Tmax, len: P + t }, { ...sampling, step: t });
+    // Greedy without a penalty on the one-dispatch step: the step itself writes the argmax into the
+    // history, where the next step reads its input (no sampler dispatch; the sampler still picks the
+    // first token, from the prefill's logits).
+    const inStep = this.greedyInStep && sampling.temperature === 0 && sampling.repetitionPenalty === 1 && this.decode === 'fused' && this.decodeMode === 'layers' && this.cache.flat !== undefined;
     let produced = 0;
     let chunk = this.firstChunk;
     let ids = history;
@@ -400,7 +410,8 @@ export class Generator {
         } else {
           for (const b of rows ?? prompts.keys()) fed[b] = t;
           const before = rec.dispatches;
-          sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1, rows), t);
+          if (inStep) this.recordStep(rec, B, this.historyBuf, P + t - 1, rows, true);
+          else sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1, rows), t);
           this.stats.decodeSteps++;
           this.stats.decodeDispatches += rec.dispatches - before;
         }

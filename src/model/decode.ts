@@ -98,8 +98,20 @@ function offsetsTable(model: DeviceModel): GPUBuffer {
  * every sequence: their k, v go into the cache, acts.logits [B, V] gets the next-token logits.
  * `rows` (the 'layers' form only): decode only these sequences, leaving the others' cache rows as
  * they are — a generator's sequences that have stopped (their logits rows are then not read).
+ * `greedy` (the 'layers' form on a flat cache): tokens is the generator's history [B, Tmax], the
+ * input read at position posOffset, and the argmax of the logits is written at posOffset + 1 by the
+ * same dispatch — a greedy step without the sampler.
  */
-export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActivations, tokens: GPUBuffer, cache: KvCache, mode: DecodeMode = decodeModeFor(model.gpu, model.config), rows?: readonly number[]): void {
+export function recordDecode(
+  rec: Recorder,
+  model: DeviceModel,
+  acts: DecodeActivations,
+  tokens: GPUBuffer,
+  cache: KvCache,
+  mode: DecodeMode = decodeModeFor(model.gpu, model.config),
+  rows?: readonly number[],
+  greedy = false,
+): void {
   const c = model.config;
   const { B } = acts;
   const C = c.dim;
@@ -115,6 +127,7 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
   const off = (name: string) => tensorSpec(model.layout, name).offset;
   const W = model.params;
   if (rows && mode !== 'layers') throw new Error("decode: only the 'layers' form decodes a subset of rows");
+  if (greedy && mode !== 'layers') throw new Error("decode: greedy decoding in the step needs the 'layers' form on a flat cache");
   if (mode === 'layers') {
     const shape = { B, C, F, H, KH, hs, pos, Tmax, convention: c.rope, eps };
     const offs = offsetsTable(model);
@@ -122,9 +135,11 @@ export function recordDecode(rec: Recorder, model: DeviceModel, acts: DecodeActi
     if (cache.flat) {
       // The whole step: every layer, the norm and the head, in one dispatch.
       const head = { norm: off('norm'), head: off(model.head), V: c.vocabSize, logits: acts.logits };
-      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head, rows }, shape);
+      const history = greedy ? { greedy: true } : undefined;
+      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head, rows, history }, shape);
       return;
     }
+    if (greedy) throw new Error("decode: greedy decoding in the step needs the 'layers' form on a flat cache");
     for (let l = 0; l < c.nLayers; l++) {
       decodeLayers(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, model.rope, tokens, { layer0: l, layers: 1, offs, layerFloats: 0, rows, ...(l === 0 ? { emb } : {}) }, shape);
     }

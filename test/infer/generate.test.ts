@@ -2,10 +2,14 @@
 // greedy from BOS reproduces llama2.c's output character for character; greedy from a prompt equals
 // the CPU reference model and the earlier path (unfused forward, CPU argmax); sampling is
 // reproducible by seed and matches the reference model sampled by the kernel's twin; several
-// sequences at once equal one by one; dispatches per step and readbacks per token; stop tokens,
+// sequences at once equal one by one; greedy picked in the decode step equals the sampler's pick,
+// ties included; dispatches per step and readbacks per token; stop tokens,
 // stop predicates across chunks and bad inputs.
 import { describe, expect, it } from 'vitest';
+import { makeConfig } from '../../src/model/config.ts';
 import { DeviceModel } from '../../src/model/device_model.ts';
+import { initParams } from '../../src/model/init.ts';
+import { tensorSpec } from '../../src/model/layout.ts';
 import { Generator, generateMany } from '../../src/infer/generate.ts';
 import { Rng } from '../../src/model/rng.ts';
 import { createKVCache, generateRef, prefillRef } from '../../src/reference/model.ts';
@@ -100,6 +104,36 @@ describe('GPU generation with a KV cache (stories260K)', () => {
       expect(got.tokens).toEqual(want.tokens);
     }
     old.destroy();
+  });
+
+  it('greedy in the decode step (no sampler dispatch) picks what the sampler picks, ties included: the first index of the maximum', async () => {
+    const gpu = await testGpu();
+    // Vocabulary 37 (the head's last row is outside its groups of four). Head rows r < 5 are −u and
+    // the others +u: logits −z then +z, each a tie, so the first index of the maximum is 0 or 5;
+    // then every row u: all 37 tied, 0.
+    const config = makeConfig({ dim: 16, hiddenDim: 32, nLayers: 2, nHeads: 2, vocabSize: 37, seqLen: 48, tied: false });
+    for (const pattern of ['two groups', 'all equal'] as const) {
+      const model = new DeviceModel(gpu, config);
+      const params = initParams(model.layout, 11);
+      const head = tensorSpec(model.layout, model.head);
+      const u = params.slice(head.offset, head.offset + config.dim);
+      for (let r = 0; r < config.vocabSize; r++) params.set(u.map((x) => (pattern === 'two groups' && r < 5 ? -x : x)), head.offset + r * config.dim);
+      model.upload(params);
+      const inStep = new Generator(model, 2, 48);
+      const sampler = new Generator(model, 2, 48, { greedyInStep: false });
+      const prompts = [[1, 7, 9, 3], [1, 2, 30, 4]];
+      const o = { maxNewTokens: 20, temperature: 0 };
+      const got = await inStep.generate(prompts, o);
+      const want = await sampler.generate(prompts, o);
+      expect(got.tokens).toEqual(want.tokens);
+      for (const t of got.tokens.flat()) expect(pattern === 'two groups' ? [0, 5] : [0]).toContain(t);
+      // One dispatch per decode step with the greedy pick in it; the sampler's path two.
+      expect(inStep.stats.decodeDispatches / inStep.stats.decodeSteps).toBe(1);
+      expect(sampler.stats.decodeDispatches / sampler.stats.decodeSteps).toBe(2);
+      inStep.destroy();
+      sampler.destroy();
+      model.destroy();
+    }
   });
 
   it('a decode step is ≤ 30 dispatches and a 64-token generation reads back ≤ 1 time per 8 tokens', async () => {
