@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { uploadRopeTable } from '../../src/kernels/rope.ts';
-import { decodeAttention, decodeGateUp, decodeMatvec, decodeQkv } from '../../src/kernels/decode.ts';
+import { decodeAttention, decodeGateUp, decodeLayers, decodeMatvec, decodeQkv } from '../../src/kernels/decode.ts';
 import { decodeAttentionRef, decodeGateUpRef, decodeMatvecRef, decodeQkvRef } from '../../src/reference/decode.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -113,6 +113,14 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
     expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 2, wk: 64, wv: 96, g: 128 }, b(100), { ...s, pos: 0 })).toThrow(/wq offset 2 is not a multiple of 4/);
     expect(() => decodeMatvec(rec, b(4), b(8), b(20), { w: 0 }, { B: 1, K: 8, N: 4 })).toThrow(/buffer 'w \(w\)' holds 80 bytes, needs 128/);
     expect(() => decodeAttention(rec, b(8), b(8), b(12), b(12), { B: 1, H: 2, KH: 1, hs: 4, Tmax: 3, Tk: 4 })).toThrow(/Tk \(4\) exceeds the cache's 3 rows/);
+    // decode_layer reading its input from a history [B, Tmax] and writing the greedy pick after it.
+    const ls = { B: 1, C: 8, F: 8, H: 2, KH: 1, hs: 4, pos: 2, Tmax: 3, convention: 'interleaved' as const, eps: 1e-5 };
+    const caches = { kCache: b(12), vCache: b(12) };
+    const run = { layer0: 0, layers: 1, offs: b(9), layerFloats: 0, emb: 0 };
+    const head = { norm: 0, head: 0, V: 4, logits: b(4) };
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, history: { greedy: true } }, ls)).toThrow(/greedy decoding needs the head in the dispatch/);
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, head, history: { greedy: true } }, ls)).toThrow(/writes the next token at pos \+ 1 = 3, outside the history's 3 positions/);
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(2), { ...run, head, history: { greedy: true } }, { ...ls, pos: 1 })).toThrow(/buffer 'tokens'/);
     expect(rec.dispatches).toBe(0);
   });
 });
