@@ -7,6 +7,8 @@
 // penalty, a counter-based uniform keyed by seed, step and sequence) and written where the next
 // decode step reads its input, so a chunk of k tokens is one submit and one readback of the
 // sampled ids; k starts small (streaming shows the first tokens soon) and doubles up to maxChunk.
+// The next chunk is recorded while the GPU runs the current one, so the CPU's recording is off the
+// critical path (it is recorded again if a sequence stopped in between, for the rows still running).
 // Stops (stop tokens, the `stop` predicate such as the judge's "So the overall") are checked on
 // each chunk's tokens in order, and tokens a sequence sampled past its stop are discarded. On the
 // 'layers' form, a sequence that has stopped is not decoded in the chunks after (decode_layer's row
@@ -254,7 +256,6 @@ export class Generator {
    *  listed, where the decode form can skip the others); returns the logits buffer ([B, V]). */
   private recordStep(rec: Recorder, B: number, tokens: GPUBuffer, pos: number, rows?: readonly number[], greedy = false): GPUBuffer {
     const cache = { ...this.cache, posOffset: pos };
-    this.stats.decodeRows += rows?.length ?? B;
     if (this.decode === 'fused') {
       const acts = this.decodeActivations(B);
       recordDecode(rec, this.model, acts, tokens, cache, this.decodeMode, rows, greedy);
@@ -399,28 +400,50 @@ export class Generator {
     // position P + t − 1. A sequence stopped before a chunk is not decoded in it (skipStopped): its
     // cache keeps the rows of its own steps, and the sampler's tokens for it are ignored.
     const fed = new Array<number>(B).fill(0);
-    while (produced < o.maxNewTokens && !done.every(Boolean)) {
-      const n = Math.min(chunk, o.maxNewTokens - produced);
+    const rowsNow = () => {
       const running = done.flatMap((d, b) => (d ? [] : [b]));
-      const rows = this.skipStopped && running.length < B ? running : undefined;
+      return this.skipStopped && running.length < B ? running : undefined;
+    };
+    // A chunk of n steps from `start`, recorded but not submitted: the next chunk is recorded while
+    // the GPU runs this one (its recording is then off the critical path), on the rows running
+    // before this chunk's tokens are seen; if a sequence stops in it, the next chunk is recorded
+    // again for the rows still running (an unsubmitted recording is simply dropped).
+    type Chunk = { rec: Recorder; start: number; n: number; rows: readonly number[] | undefined; steps: number; dispatches: number };
+    const recordChunk = (start: number, n: number, rows: readonly number[] | undefined): Chunk => {
       const rec = new Recorder(gpu, 'generate');
-      for (let t = produced; t < produced + n; t++) {
+      let steps = 0;
+      let dispatches = 0;
+      for (let t = start; t < start + n; t++) {
         if (t === 0) {
           sample(rec, this.recordSharedPrompts(rec, prompts), 0);
         } else {
-          for (const b of rows ?? prompts.keys()) fed[b] = t;
           const before = rec.dispatches;
           if (inStep) this.recordStep(rec, B, this.historyBuf, P + t - 1, rows, true);
           else sample(rec, this.recordStep(rec, B, this.nextBuf, P + t - 1, rows), t);
-          this.stats.decodeSteps++;
-          this.stats.decodeDispatches += rec.dispatches - before;
+          steps++;
+          dispatches += rec.dispatches - before;
         }
       }
+      return { rec, start, n, rows, steps, dispatches };
+    };
+    let pending: Chunk | null = recordChunk(0, Math.min(chunk, o.maxNewTokens), rowsNow());
+    while (pending) {
+      const { rec, start, n, rows, steps, dispatches }: Chunk = pending;
       this.submit(rec);
-      ids = new Uint32Array(await readBuffer(gpu, this.historyBuf, B * Tmax * 4));
+      const last = start + n - 1;
+      if (last >= 1) for (const b of rows ?? prompts.keys()) fed[b] = last;
+      this.stats.decodeSteps += steps;
+      this.stats.decodeRows += steps * (rows?.length ?? B);
+      this.stats.decodeDispatches += dispatches;
+      const read = readBuffer(gpu, this.historyBuf, B * Tmax * 4);
+      produced = start + n;
+      chunk = Math.min(2 * chunk, this.maxChunk);
+      const nextN = Math.min(chunk, o.maxNewTokens - produced);
+      let ahead: Chunk | null = nextN > 0 ? recordChunk(produced, nextN, rows) : null;
+      ids = new Uint32Array(await read);
       this.stats.readbacks++;
       // Step-major, as one token at a time would have delivered them.
-      for (let t = produced; t < produced + n; t++) {
+      for (let t = start; t < start + n; t++) {
         for (let b = 0; b < B; b++) {
           if (done[b]) continue;
           const tok = ids[b * Tmax + P + t];
@@ -432,8 +455,9 @@ export class Generator {
           }
         }
       }
-      produced += n;
-      chunk = Math.min(2 * chunk, this.maxChunk);
+      if (done.every(Boolean)) ahead = null;
+      else if (ahead && String(rowsNow()) !== String(ahead.rows)) ahead = recordChunk(produced, nextN, rowsNow());
+      pending = ahead;
     }
     // The cache holds the prompt and the tokens fed to the steps that decoded the sequence: all those
     // sampled but the last (some past a stop included).
@@ -474,6 +498,7 @@ export class Generator {
       const before = rec.dispatches;
       const buf = this.recordStep(rec, B, this.nextBuf, P + step);
       this.stats.decodeSteps++;
+      this.stats.decodeRows += B;
       this.stats.decodeDispatches += rec.dispatches - before;
       this.submit(rec);
       next.forEach((t, b) => fed[b].push(t));
