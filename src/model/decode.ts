@@ -57,8 +57,12 @@ export function destroyDecodeActivations(a: DecodeActivations): void {
 export type DecodeMode = 'layers' | 'split';
 
 /** Multiply-adds of one layer for one token above which 'layers' is not used: one workgroup per
- *  sequence does all of them (stories260K: 45K; the ~5M shape: 0.7M). */
-const LAYER_MACS_MAX = 1 << 20;
+ *  sequence does all of them on one of the CPU driver's threads, while 'split' spreads each product
+ *  over both. Measured on lavapipe (ms per sampled decode step, 4 layers, 1 / 4 sequences, min of
+ *  4 interleaved rounds), layers vs split: 46K multiply-adds a layer (dim 64) 0.6 vs 1.6 / 1.2 vs
+ *  2.8; 101K 1.1 vs 2.1 / 2.1 vs 3.7; 184K 2.0 vs 2.7 / 3.8 vs 3.6; 406K 3.6 vs 3.0 / 9.9 vs 10.6;
+ *  the ~5M shape (790K, 6 layers) 8.8 vs 5.3 / 20.3 vs 15.6. */
+const LAYER_MACS_MAX = 1 << 18;
 
 /** The decode form for this model on this device: 'layers' on CPU drivers for models whose layer
  *  fits one workgroup (decodeLayerFits) and is small (LAYER_MACS_MAX); else 'split'. GPUs keep

@@ -41,6 +41,9 @@ describe('decode forms', () => {
     expect(fits(hs48, gpu)).toBe(false); // more than eight vec4s a head
     expect(decodeModeFor(gpu, hs48)).toBe('split');
     expect(decodeModeFor(gpu, makeConfig({ dim: 512, hiddenDim: 1376, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('split'); // 3.2M a layer
+    // The ~5M benchmark shape (790K a layer): 'split' spreads each product over the driver's threads.
+    expect(decodeModeFor(gpu, makeConfig({ dim: 256, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('split');
+    expect(decodeModeFor(gpu, makeConfig({ dim: 128, nLayers: 1, nHeads: 8, vocabSize: 64, seqLen: 16 }))).toBe('layers'); // 184K
     expect(decodeDispatches(stories.config, 'layers')).toBe(6);
     expect(decodeDispatches(stories.config, 'layers', true)).toBe(1);
     expect(decodeDispatches(stories.config, 'split')).toBe(27);
