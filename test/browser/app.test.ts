@@ -331,9 +331,13 @@ describe('app: evaluation', () => {
 describe('app: reload', () => {
   it('restores the runs after a reload and resumes the one that was training from its last checkpoint', async () => {
     await tab('train');
+    // Stage 1 long enough (the smoke run's 6 steps end within a second or two) that the reload
+    // always lands while it trains, also on a loaded machine.
+    await byTestId('steps-finetune').fill('40');
     await byTestId('train-start').click();
     await waitText('run-status', 't === "running"', 30_000);
     await waitAttr('stage-seed', 'data-status', 'v === "done"', 60_000);
+    expect(await attr('stage-stage1', 'data-status')).not.toBe('done');
     await page.reload();
     await waitText('notices', 't.includes("Resuming")', 60_000);
     await waitText('run-status', 't === "done"', 180_000);
