@@ -81,11 +81,11 @@ export interface DecodeLayersRun {
   /** Run only these sequences (distinct rows < B, at most DECODE_MAX_ROWS): one workgroup each; the
    *  other rows of x, the caches and the logits are not touched. Default: all B. */
   rows?: readonly number[];
-  /** The input tokens as a generator's history [B, Tmax] (u32) instead of [B]: sequence b's input is
-   *  tokens[b·Tmax + pos]. With `greedy` (and head) the first index of its largest logit is written
-   *  at tokens[b·Tmax + pos + 1], where the next step reads its input: greedy decoding in this
-   *  dispatch (sample_token.wgsl's rule at temperature 0 and no penalty). */
-  history?: { greedy: boolean };
+  /** Greedy decoding in this dispatch (needs the head): tokens is a generator's history [B, Tmax]
+   *  (u32) instead of [B], sequence b's input is tokens[b·Tmax + pos], and the first index of its
+   *  largest logit is written at tokens[b·Tmax + pos + 1], where the next step reads its input
+   *  (sample_token.wgsl's rule at temperature 0 and no penalty). */
+  greedy?: boolean;
 }
 
 /** The most rows a decode_layer dispatch can be given (its uniform holds the list). */
@@ -118,10 +118,10 @@ export function decodeLayers(
   checkBuffer(name, 'offs', run.offs, (run.layer0 + run.layers) * LAYER_OFFSETS.length);
   checkBuffer(name, 'x', x, B * C);
   checkBuffer(name, 'table', table, (pos + 1) * hs);
-  if (run.history) {
+  if (run.greedy) {
     checkBuffer(name, 'tokens', tokens, B * Tmax);
-    if (run.history.greedy && !run.head) throw new KernelArgumentError(name, 'greedy decoding needs the head in the dispatch');
-    if (run.history.greedy && pos + 1 >= Tmax) throw new KernelArgumentError(name, `greedy decoding writes the next token at pos + 1 = ${pos + 1}, outside the history's ${Tmax} positions`);
+    if (!run.head) throw new KernelArgumentError(name, 'greedy decoding needs the head in the dispatch');
+    if (pos + 1 >= Tmax) throw new KernelArgumentError(name, `greedy decoding writes the next token at pos + 1 = ${pos + 1}, outside the history's ${Tmax} positions`);
   } else {
     checkBuffer(name, 'tokens', tokens, run.emb !== undefined ? B : 1);
   }
@@ -148,7 +148,7 @@ export function decodeLayers(
       C, H, KH, hs, pos, Tmax, s.convention === 'half' ? 1 : 0, run.emb !== undefined ? 1 : 0, q(run.emb ?? 0),
       run.layer0, run.layers, q(run.layers > 1 ? run.layerFloats : 0), run.head ? 1 : 0, q(run.head?.norm ?? 0), q(run.head?.head ?? 0), run.head?.V ?? 0,
       f32(s.eps), f32(Math.fround(Math.sqrt(hs))), C / 4, F / 4, (H * hs) / 4, KV / 4,
-      rows ? 1 : 0, run.history ? Tmax : 1, run.history ? pos : 0, run.history?.greedy ? 1 : 0, 0, 0, ...rowWords,
+      rows ? 1 : 0, run.greedy ? Tmax : 1, run.greedy ? pos : 0, run.greedy ? 1 : 0, 0, 0, ...rowWords,
     ],
     // Without a head the logits binding is unused: a scratch word is bound there (WebGPU refuses two
     // writable bindings of one buffer, so x cannot stand in).

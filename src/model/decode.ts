@@ -131,7 +131,7 @@ export function recordDecode(
   const off = (name: string) => tensorSpec(model.layout, name).offset;
   const W = model.params;
   if (rows && mode !== 'layers') throw new Error("decode: only the 'layers' form decodes a subset of rows");
-  if (greedy && mode !== 'layers') throw new Error("decode: greedy decoding in the step needs the 'layers' form on a flat cache");
+  if (greedy && (mode !== 'layers' || !cache.flat)) throw new Error("decode: greedy decoding in the step needs the 'layers' form on a flat cache");
   if (mode === 'layers') {
     const shape = { B, C, F, H, KH, hs, pos, Tmax, convention: c.rope, eps };
     const offs = offsetsTable(model);
@@ -139,11 +139,9 @@ export function recordDecode(
     if (cache.flat) {
       // The whole step: every layer, the norm and the head, in one dispatch.
       const head = { norm: off('norm'), head: off(model.head), V: c.vocabSize, logits: acts.logits };
-      const history = greedy ? { greedy: true } : undefined;
-      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head, rows, history }, shape);
+      decodeLayers(rec, acts.x, { kCache: cache.flat.k, vCache: cache.flat.v }, W, model.rope, tokens, { layer0: 0, layers: c.nLayers, offs, layerFloats: cache.flat.layerFloats, emb, head, rows, greedy }, shape);
       return;
     }
-    if (greedy) throw new Error("decode: greedy decoding in the step needs the 'layers' form on a flat cache");
     for (let l = 0; l < c.nLayers; l++) {
       decodeLayers(rec, acts.x, { kCache: cache.k[l], vCache: cache.v[l] }, W, model.rope, tokens, { layer0: l, layers: 1, offs, layerFloats: 0, rows, ...(l === 0 ? { emb } : {}) }, shape);
     }

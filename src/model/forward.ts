@@ -119,16 +119,16 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
-    } else if (fused) {
-      ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
-      ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
-      // Mixed precision: the fused kernels read f16 copies of q, k and v.
-      const qkv = mp ? mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV) : { q: L.q, k: L.k, v: L.v };
-      attentionFusedForward(rec, { out: L.y, lse: L.att }, qkv.q, qkv.k, qkv.v, { B, T, H, KH, hs }, !!mp);
     } else {
       ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
       ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
-      attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+      if (fused) {
+        // Mixed precision: the fused kernels read f16 copies of q, k and v.
+        const qkv = mp ? mp.attentionInputs(rec, L.q, L.k, L.v, R * Q, R * KV) : { q: L.q, k: L.k, v: L.v };
+        attentionFusedForward(rec, { out: L.y, lse: L.att }, qkv.q, qkv.k, qkv.v, { B, T, H, KH, hs }, !!mp);
+      } else {
+        attentionForward(rec, { out: L.y, att: L.att }, L.q, L.k, L.v, { B, T, H, KH, hs });
+      }
     }
     if (stream) {
       lin(stream, L.y, `${p}attention.wo`, R, Q, C, true);

@@ -118,9 +118,9 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
     const caches = { kCache: b(12), vCache: b(12) };
     const run = { layer0: 0, layers: 1, offs: b(9), layerFloats: 0, emb: 0 };
     const head = { norm: 0, head: 0, V: 4, logits: b(4) };
-    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, history: { greedy: true } }, ls)).toThrow(/greedy decoding needs the head in the dispatch/);
-    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, head, history: { greedy: true } }, ls)).toThrow(/writes the next token at pos \+ 1 = 3, outside the history's 3 positions/);
-    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(2), { ...run, head, history: { greedy: true } }, { ...ls, pos: 1 })).toThrow(/buffer 'tokens'/);
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, greedy: true }, ls)).toThrow(/greedy decoding needs the head in the dispatch/);
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(3), { ...run, head, greedy: true }, ls)).toThrow(/writes the next token at pos \+ 1 = 3, outside the history's 3 positions/);
+    expect(() => decodeLayers(rec, b(8), caches, b(400), b(12), b(2), { ...run, head, greedy: true }, { ...ls, pos: 1 })).toThrow(/buffer 'tokens'/);
     expect(rec.dispatches).toBe(0);
   });
 });
