@@ -32,21 +32,31 @@ function sameBinding(a: BufferBinding, b: BufferBinding): boolean {
   return x.buffer === y.buffer && x.offset === y.offset;
 }
 
+/** The checks every RoPE launcher makes of the head size, the first position and the convention. */
+function checkRopeArgs(name: string, hs: number, posOffset: number, convention: RopeShape['convention']): void {
+  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
+  if (!Number.isInteger(posOffset) || posOffset < 0) throw new KernelArgumentError(name, `posOffset must be an integer ≥ 0, got ${posOffset}`);
+  if (convention !== 'interleaved' && convention !== 'half') throw new KernelArgumentError(name, `convention must be 'interleaved' or 'half', got ${String(convention)}`);
+}
+
+/** The positions the table holds (its max_pos), refusing a table without positions 0 … needed − 1. */
+function tablePositions(name: string, table: BufferBinding, hs: number, needed: number, posOffset: number, T: number): number {
+  const maxPos = Math.floor(bindingBytes(table) / 4 / hs);
+  if (maxPos < needed) {
+    throw new KernelArgumentError(name, `the RoPE table holds ${maxPos} positions of head size ${hs}; positions up to ${needed - 1} are needed (posOffset ${posOffset} + T ${T})`);
+  }
+  return maxPos;
+}
+
 function rope(name: string, rec: Recorder, out: BufferBinding, x: BufferBinding, table: BufferBinding, s: RopeShape, direction: 1 | -1): void {
   const { R, T, nHeads, hs } = s;
   const posOffset = s.posOffset ?? 0;
   for (const [k, v] of Object.entries({ R, T, nHeads, hs })) checkDim(name, k, v);
-  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
-  if (!Number.isInteger(posOffset) || posOffset < 0) throw new KernelArgumentError(name, `posOffset must be an integer ≥ 0, got ${posOffset}`);
-  if (s.convention !== 'interleaved' && s.convention !== 'half') throw new KernelArgumentError(name, `convention must be 'interleaved' or 'half', got ${String(s.convention)}`);
+  checkRopeArgs(name, hs, posOffset, s.convention);
   const n = R * nHeads * hs;
   checkBuffer(name, 'x', x, n);
   checkBuffer(name, 'out', out, n);
-  const maxPos = Math.floor(bindingBytes(table) / 4 / hs);
-  const needed = posOffset + Math.min(R, T);
-  if (maxPos < needed) {
-    throw new KernelArgumentError(name, `the RoPE table holds ${maxPos} positions of head size ${hs}; positions up to ${needed - 1} are needed (posOffset ${posOffset} + T ${T})`);
-  }
+  const maxPos = tablePositions(name, table, hs, posOffset + Math.min(R, T), posOffset, T);
   if (!sameBinding(out, x)) {
     const src = resolve(x);
     const dst = resolve(out);
@@ -98,9 +108,7 @@ export function ropeToCache(rec: Recorder, out: { q: BufferBinding; kCache: Buff
   const name = 'rope_cache.wgsl';
   const { B, T, H, KH, hs, Tmax, posOffset } = s;
   for (const [key, val] of Object.entries({ B, T, H, KH, hs, Tmax })) checkDim(name, key, val);
-  if (hs % 2 !== 0) throw new KernelArgumentError(name, `hs must be even, got ${hs}`);
-  if (s.convention !== 'interleaved' && s.convention !== 'half') throw new KernelArgumentError(name, `convention must be 'interleaved' or 'half', got ${String(s.convention)}`);
-  if (!Number.isInteger(posOffset) || posOffset < 0) throw new KernelArgumentError(name, `posOffset must be an integer ≥ 0, got ${posOffset}`);
+  checkRopeArgs(name, hs, posOffset, s.convention);
   if (posOffset + T > Tmax) throw new KernelArgumentError(name, `posOffset + T = ${posOffset + T} exceeds the cache capacity Tmax = ${Tmax}`);
   const R = B * T;
   const KV = KH * hs;
@@ -109,8 +117,7 @@ export function ropeToCache(rec: Recorder, out: { q: BufferBinding; kCache: Buff
   checkBuffer(name, 'v', v, R * KV);
   checkBuffer(name, 'k_cache', out.kCache, B * Tmax * KV);
   checkBuffer(name, 'v_cache', out.vCache, B * Tmax * KV);
-  const maxPos = Math.floor(bindingBytes(table) / 4 / hs);
-  if (maxPos < posOffset + T) throw new KernelArgumentError(name, `the RoPE table holds ${maxPos} positions of head size ${hs}; positions up to ${posOffset + T - 1} are needed (posOffset ${posOffset} + T ${T})`);
+  const maxPos = tablePositions(name, table, hs, posOffset + T, posOffset, T);
   const perRow = (H + KH) * (hs / 2) + KV;
   rec.run(cacheKernel, {
     params: [R, T, H, KH, hs, posOffset, maxPos, s.convention === 'half' ? 1 : 0, Tmax],
