@@ -408,11 +408,20 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
     // is part of its settings; f32 adds nothing, so the hashes of f32 runs are those of earlier runs.
     const trained = (m: ModelName) => m !== 'seed' || stage0Trains;
     const mixed = (m: ModelName) => trained(m) && precisionFor(gpu, modelConfig, m === 'seed' ? config.stage0.batchSize : config.finetune.batchSize) === 'mixed';
-    // labelScoreInCe reaches label-only RAFT alone: only its hash holds it, and only when on, so
-    // turning it on retrains that model only and the hashes of earlier runs stay valid.
-    const { labelScoreInCe: _labelOnly, ...cotModelsFinetune } = config.finetune;
+    // Each model's hash holds only the settings that model is made with (from its own training and
+    // from the models it starts from or samples from), so changing a setting retrains just the models
+    // that read it: λ the CoT models with a RAFT term, labelLambda and labelScoreInCe label-only RAFT,
+    // selfCot the models trained on self-CoTs. (Before 2026-12-07 every model's hash held the whole
+    // finetune and selfCot settings, so those checkpoints are trained once more.)
+    const { lambda, labelLambda, labelScoreInCe, raftReduction, renormalize, ...commonFinetune } = config.finetune;
+    const finetuneRead = (m: Exclude<ModelName, 'seed'>) => {
+      const spec = MODEL_SPEC[m];
+      if (spec.loss === 'ce') return commonFinetune;
+      const weighting = spec.cots === 'none' ? { labelLambda, labelScoreInCe } : { lambda };
+      return { ...commonFinetune, raftReduction, renormalize, ...weighting };
+    };
     const settingsHash = (m: ModelName) =>
-      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: stage0Trains ? config.stage0 : null, finetune: m === 'seed' ? null : m === 'label-raft' && config.finetune.labelScoreInCe ? config.finetune : cotModelsFinetune, promptFit: m === 'seed' ? null : fit, selfCot: config.selfCot, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
+      hash32(stable({ dataHash, model: seedFingerprint ?? config.model, seed, m, stage0: stage0Trains ? config.stage0 : null, finetune: m === 'seed' ? null : finetuneRead(m), promptFit: m === 'seed' ? null : fit, selfCot: m !== 'seed' && MODEL_SPEC[m].cots === 'self' ? config.selfCot : null, ...(mixed(m) ? { precision: 'mixed' } : {}) })).toString(16);
 
     /** A model from the store when it was made with these settings, else null. */
     const reuse = async (m: ModelName): Promise<Float32Array | null> => {
@@ -525,7 +534,7 @@ export async function runExperiment(gpu: Gpu, config: ExperimentConfig, store: A
       const name = `${dir}/self-cot.jsonl`;
       if (!params.stage1) params.stage1 = (await reuse('stage1')) ?? undefined;
       // Keyed on the settings and on the stage-1 weights the CoTs were sampled from.
-      const key = hash32(stable({ s: settingsHash('stage1'), w: params.stage1 ? weightsHash(params.stage1) : null })).toString(16);
+      const key = hash32(stable({ s: settingsHash('stage1'), selfCot: config.selfCot, w: params.stage1 ? weightsHash(params.stage1) : null })).toString(16);
       const existing = await store.read(name);
       if (existing) {
         const parsed = parseCacheJsonl(decoder.decode(existing));

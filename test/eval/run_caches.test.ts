@@ -53,10 +53,10 @@ describe('a run ignores broken or stale caches', () => {
       methods: ['label-raft-rail', 'selfcot-ce-cotrail'] as typeof QUICK_CONFIG.methods,
     };
     const store = memoryStore();
-    const run = async () => {
+    const run = async (cfg = config) => {
       const logs: string[] = [];
       const started: string[] = [];
-      const report = await runExperiment(gpu, config, store, (e) => {
+      const report = await runExperiment(gpu, cfg, store, (e) => {
         if (e.type === 'log') logs.push(e.message);
         if (e.type === 'stage' && e.status === 'start') started.push(e.stage);
       }, { seedModel });
@@ -89,6 +89,23 @@ describe('a run ignores broken or stale caches', () => {
     expect(third.started).toContain('eval:label-raft');
     expect(third.started).not.toContain('self-cot');
     expect(third.started).not.toContain('eval:selfcot-ce');
+
+    // A setting retrains only the models made with it: labelLambda weights label-only RAFT alone ...
+    const relabel = { ...config, finetune: { ...config.finetune, labelLambda: 0.5 } };
+    const fifth = await run(relabel);
+    expect(fifth.logs.join('\n')).toMatch(/seed-1\/label-raft\.safetensors was made with other settings: training it again/);
+    expect(fifth.started).toContain('label-raft');
+    expect(fifth.started).not.toContain('stage1');
+    expect(fifth.started).not.toContain('self-cot');
+    expect(fifth.started).not.toContain('selfcot-ce');
+    // ... and the self-CoT sampling reaches the self-CoTs and the models trained on them, not stage 1.
+    const resample = { ...relabel, selfCot: { ...relabel.selfCot, temperature: 0 } };
+    const sixth = await run(resample);
+    expect(sixth.logs.join('\n')).toMatch(/seed-1\/self-cot\.jsonl ignored \(.*\): sampling the self-CoTs again/);
+    expect(sixth.started).toEqual(expect.arrayContaining(['self-cot', 'selfcot-ce', 'eval:selfcot-ce']));
+    expect(sixth.started).not.toContain('stage1');
+    expect(sixth.started).not.toContain('label-raft');
+    expect(sixth.started).not.toContain('eval:label-raft');
 
     // Mixed precision (forced) trains other weights than f32: the f32 checkpoints are not reused.
     setPrecisionOverride(gpu, 'mixed');
