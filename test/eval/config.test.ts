@@ -21,10 +21,10 @@ describe('experiment config', () => {
   });
 
   it('λ for the CoT models and for label-only RAFT, each as chosen on the dev split; greedy CoTs at evaluation', () => {
-    expect([DEFAULT_CONFIG.finetune.lambda, DEFAULT_CONFIG.finetune.labelLambda]).toEqual([0.1, 1]);
+    expect([DEFAULT_CONFIG.finetune.lambda, DEFAULT_CONFIG.finetune.labelLambda]).toEqual([0.1, 0.25]);
     expect(DEFAULT_CONFIG.eval.temperature).toBe(0);
     const c = mergeConfig(DEFAULT_CONFIG, { finetune: { lambda: 1 } });
-    expect([c.finetune.lambda, c.finetune.labelLambda]).toEqual([1, 1]);
+    expect([c.finetune.lambda, c.finetune.labelLambda]).toEqual([1, 0.25]);
     expect(() => mergeConfig(DEFAULT_CONFIG, { finetune: { labelLambda: -1 } }, 'my.json')).toThrow(/my\.json: 'finetune\.labelLambda' must be a number in \[0, 1000000\], got -1/);
   });
 
