@@ -99,7 +99,7 @@ describe('a run ignores broken or stale caches', () => {
     expect(fifth.started).not.toContain('self-cot');
     expect(fifth.started).not.toContain('selfcot-ce');
     // ... and the self-CoT sampling reaches the self-CoTs and the models trained on them, not stage 1.
-    const resample = { ...relabel, selfCot: { ...relabel.selfCot, temperature: 0 } };
+    const resample = { ...relabel, selfCot: { ...relabel.selfCot, temperature: 0.7 } }; // the default is 0
     const sixth = await run(resample);
     expect(sixth.logs.join('\n')).toMatch(/seed-1\/self-cot\.jsonl ignored \(.*\): sampling the self-CoTs again/);
     expect(sixth.started).toEqual(expect.arrayContaining(['self-cot', 'selfcot-ce', 'eval:selfcot-ce']));
