@@ -58,7 +58,9 @@ for (const r of runs) {
   const c = r.report.config;
   const d = `train ${c.data.train}, data seed ${c.data.seed}`;
   const ft = `epochs ${c.finetune.epochs}, batch ${c.finetune.batchSize}, lr ${c.finetune.lr}, λ ${c.finetune.lambda}${c.finetune.labelLambda !== undefined && c.finetune.labelLambda !== c.finetune.lambda ? ` (label-only ${c.finetune.labelLambda})` : ''}${c.finetune.labelScoreInCe ? ', label-only RAFT score in CE' : ''}, maxSteps ${c.finetune.maxSteps}, ${c.finetune.raftReduction}`;
-  const ev = `nCot ${c.eval.nCot}, T ${c.eval.temperature}, top-p ${c.eval.topP}, rep ${c.eval.repetitionPenalty}, CoT ≤ ${c.eval.maxCotTokens}`;
+  // The self-CoTs' sampling (stage 2's training CoTs), then the evaluation's CoTs.
+  const sc = c.selfCot ? `self-CoTs T ${c.selfCot.temperature}${Number(c.selfCot.temperature) > 0 ? `, top-p ${c.selfCot.topP}` : ''}; ` : '';
+  const ev = `${sc}eval nCot ${c.eval.nCot}, T ${c.eval.temperature}, top-p ${c.eval.topP}, rep ${c.eval.repetitionPenalty}, CoT ≤ ${c.eval.maxCotTokens}`;
   lines.push(`| \`${r.dir}\` | ${r.label} | ${d} | ${ft} | ${ev} | ${r.report.seeds.join(',')} | ${f(Object.values(Object.values(r.report.stageSeconds)[0] ?? {}).reduce((a, b) => a + b, 0) / 60, 1)} |`);
 }
 lines.push('', '## Pearson r per method', '');
