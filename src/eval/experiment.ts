@@ -748,7 +748,21 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
     (f.raftReduction === 'mean'
       ? `. The reference code divides the batch-mean squared error by the number of sequences again (an effective λ/B, B = 8 per device there); finetune.raftReduction 'reference' reproduces it.`
       : `, here B = the step's sequences (finetune.batchSize ${f.batchSize}; the reference code: 8 per device).`);
-  const sameSampling = e.temperature === REFERENCE_SAMPLING.temperature && e.topP === REFERENCE_SAMPLING.topP && e.repetitionPenalty === REFERENCE_SAMPLING.repetitionPenalty;
+  const asReference = (x: { temperature: number; topP: number; repetitionPenalty: number }) =>
+    x.temperature === REFERENCE_SAMPLING.temperature && x.topP === REFERENCE_SAMPLING.topP && x.repetitionPenalty === REFERENCE_SAMPLING.repetitionPenalty;
+  const sameSampling = asReference(e);
+  const reference = `the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}`;
+  const s = config.selfCot;
+  const readsSelfCots = config.methods.some((m) => {
+    const model = METHOD_SPEC[m].model;
+    return model !== 'seed' && MODEL_SPEC[model].cots === 'self';
+  });
+  const selfCotLine = readsSelfCots
+    ? [
+        `The self-CoTs (stage 2's training CoTs, one per training example from the stage-1 model) are ${s.temperature === 0 ? 'greedy' : `sampled at T ${s.temperature}, top-p ${s.topP}`}, repetition penalty ${s.repetitionPenalty}` +
+          (asReference(s) ? ', as the reference code samples them.' : ` (${reference}).`),
+      ]
+    : [];
   return [
     'Decoding (…-decode) takes the argmax of the five score tokens at the score position after the CoT; the reference code samples the score token at T 1.0. The fraction of examples where the whole-vocabulary argmax is not a score token is reported as offScaleRate.',
     'The CE baselines (label-ce, cot-ce, selfcot-ce) include the score token in CE (plain SFT); ' +
@@ -757,7 +771,8 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
         : 'the RAFT models, label-only RAFT included, leave it out of CE, as the reference code does.'),
     raft,
     `CoT-RAIL averages ŷ over eval.nCot = ${e.nCot} sampled CoT${e.nCot === 1 ? '' : 's'} per example (decoding reads the first), sampled at T ${e.temperature}, top-p ${e.topP}, repetition penalty ${e.repetitionPenalty}` +
-      (sameSampling ? ', as the reference code samples.' : ` (the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}).`),
+      (sameSampling ? ', as the reference code samples.' : ` (${reference}).`),
+    ...selfCotLine,
     `One prompt-fit rule for every method (ours): a prompt gets at most T + 1 − (maxCotTokens ${fit.maxCotTokens} + ${scoreSuffixTokens(tokenizer)} tokens of " So the overall score is " + score + EOS) = ${promptBudget(tokenizer, fit)} ids (T ${fit.seqLen}), in training (label-only included), self-CoT sampling and every read-out; a longer prompt is cut (response and reference answer first, marked "..."), and a training CoT longer than ${fit.maxCotTokens} tokens is cut at a word boundary instead of the prompt. Cut prompts: train ${pct(cut.train.rate)}, dev ${pct(cut.dev.rate)}, test ${pct(cut.test.rate)}.`,
   ];
 }
