@@ -82,7 +82,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   // 0.1); its best, 0.25 (0.583 ± 0.006; 1 gave 0.566 ± 0.004), is its default, so the baseline gets
   // the λ that is best for it as the CoT models get theirs. Greedy self-CoTs (selfCot.temperature 0):
   // chosen on the dev split by the mean over the three models trained on them (runs AJ–AL, two
-  // seeds): 0.924 at T 0, 0.922 at T 0.5, 0.914 at T 1 (the reference code's sampling); TRACT alone
+  // seeds): 0.924 at T 0, 0.922 at T 0.5, 0.913 at T 1 (the reference code's sampling); TRACT alone
   // was best at 0.5 (0.926; 0.909 at 0, 0.910 at 1).
   stage0: { epochs: 3, batchSize: 16, lr: 3e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, adapt: false },
   finetune: { epochs: 2, batchSize: 4, lr: 2e-3, warmupFraction: 0.05, weightDecay: 0.1, gradClip: 1, maxSteps: 0, lambda: 0.1, labelLambda: 0.25, labelScoreInCe: true, renormalize: false, raftReduction: 'mean' },
