@@ -92,20 +92,20 @@ describe('a run ignores broken or stale caches', () => {
 
     // A setting retrains only the models made with it: labelLambda weights label-only RAFT alone ...
     const relabel = { ...config, finetune: { ...config.finetune, labelLambda: 0.5 } };
-    const fifth = await run(relabel);
-    expect(fifth.logs.join('\n')).toMatch(/seed-1\/label-raft\.safetensors was made with other settings: training it again/);
-    expect(fifth.started).toContain('label-raft');
-    expect(fifth.started).not.toContain('stage1');
-    expect(fifth.started).not.toContain('self-cot');
-    expect(fifth.started).not.toContain('selfcot-ce');
+    const labelOnly = await run(relabel);
+    expect(labelOnly.logs.join('\n')).toMatch(/seed-1\/label-raft\.safetensors was made with other settings: training it again/);
+    expect(labelOnly.started).toContain('label-raft');
+    expect(labelOnly.started).not.toContain('stage1');
+    expect(labelOnly.started).not.toContain('self-cot');
+    expect(labelOnly.started).not.toContain('selfcot-ce');
     // ... and the self-CoT sampling reaches the self-CoTs and the models trained on them, not stage 1.
     const resample = { ...relabel, selfCot: { ...relabel.selfCot, temperature: 0.7 } }; // the default is 0
-    const sixth = await run(resample);
-    expect(sixth.logs.join('\n')).toMatch(/seed-1\/self-cot\.jsonl ignored \(.*\): sampling the self-CoTs again/);
-    expect(sixth.started).toEqual(expect.arrayContaining(['self-cot', 'selfcot-ce', 'eval:selfcot-ce']));
-    expect(sixth.started).not.toContain('stage1');
-    expect(sixth.started).not.toContain('label-raft');
-    expect(sixth.started).not.toContain('eval:label-raft');
+    const selfCotOnly = await run(resample);
+    expect(selfCotOnly.logs.join('\n')).toMatch(/seed-1\/self-cot\.jsonl ignored \(.*\): sampling the self-CoTs again/);
+    expect(selfCotOnly.started).toEqual(expect.arrayContaining(['self-cot', 'selfcot-ce', 'eval:selfcot-ce']));
+    expect(selfCotOnly.started).not.toContain('stage1');
+    expect(selfCotOnly.started).not.toContain('label-raft');
+    expect(selfCotOnly.started).not.toContain('eval:label-raft');
 
     // Mixed precision (forced) trains other weights than f32: the f32 checkpoints are not reused.
     setPrecisionOverride(gpu, 'mixed');
