@@ -390,12 +390,15 @@ export class Engine {
       ? ` On its run's ${tract.n} ${report!.config.eval.split === 'dev' ? 'dev-split' : 'test'} examples CoT-RAIL reaches Pearson r ${tract.metrics.pearson.value?.toFixed(2) ?? 'n/a'} (RMSE ${tract.metrics.rmse.value.toFixed(2)}) against the gold labels` +
         (seeds > 1 && meanR ? ` (${meanR.mean.toFixed(2)} ± ${meanR.sd.toFixed(2)} over the run's ${seeds} training seeds)` : '')
       : '';
-    // Said from the report, not assumed: below r 0.3 it is no judge at all, only the method on show.
+    // Said from the report, not assumed: below r 0.3 it is no judge at all, only the method on show;
+    // from 0.7 it agrees well with the gold labels — of Rubric Lab's own families, nothing more.
     const r = meanR?.mean ?? tract?.metrics.pearson.value ?? null;
     const verdict =
       r !== null && r < 0.3
         ? ' — a weak judge, in truth not a working one: its chains of thought have the right form but the wrong operands. It is here so the method can be seen end to end, not to grade real answers.'
-        : ' — a weak judge, made to show the method, not to grade real answers.';
+        : r !== null && r >= 0.7
+          ? ' — good agreement, on Rubric Lab only: a judge of nothing else, made to show the method, not to grade real answers.'
+          : ' — a weak judge, made to show the method, not to grade real answers.';
     const origin = report?.seedModel
       ? `the shipped base (public/base/${report.seedModel.name}) fine-tuned with TRACT (stage 2 from the seed)`
       : 'a Llama trained from scratch with TRACT (stage 2 from the seed)';

@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('app: first visit and the Playground', () => {
   it('opens on the Playground with the ready judge and says what it is', async () => {
     await byTestId('model-description').waitFor({ timeout: 60_000 });
-    expect(await text('model-description')).toMatch(/ready judge.*npm run tract -- run.*weak judge/s);
+    expect(await text('model-description')).toMatch(/ready judge.*npm run tract -- run.*good agreement, on Rubric Lab only: a judge of nothing else/s);
     expect(await text('status-gpu')).not.toMatch(/no WebGPU|looking/);
   });
 

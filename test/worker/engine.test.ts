@@ -28,7 +28,8 @@ describe('engine: models and the Playground', () => {
     const model = await h.next('model');
     expect(model.model.origin).toBe('ready');
     expect(model.model.judge.ok).toBe(true);
-    expect(model.model.description).toMatch(/weak judge/);
+    // The shipped run's TRACT reaches r 0.89 on test: the description says how far that goes.
+    expect(model.model.description).toMatch(/CoT-RAIL reaches Pearson r 0\.\d\d .* good agreement, on Rubric Lab only: a judge of nothing else/);
 
     const fields = {
       instruction: 'What is 62 - 31?',
