@@ -753,11 +753,7 @@ function methodDeviations(config: ExperimentConfig, fit: PromptFit, tokenizer: T
   const sameSampling = asReference(e);
   const reference = `the reference code: T ${REFERENCE_SAMPLING.temperature}, top-p ${REFERENCE_SAMPLING.topP}, repetition penalty ${REFERENCE_SAMPLING.repetitionPenalty}`;
   const s = config.selfCot;
-  const readsSelfCots = config.methods.some((m) => {
-    const model = METHOD_SPEC[m].model;
-    return model !== 'seed' && MODEL_SPEC[model].cots === 'self';
-  });
-  const selfCotLine = readsSelfCots
+  const selfCotLine = plannedStages(config).includes('self-cot')
     ? [
         `The self-CoTs (stage 2's training CoTs, one per training example from the stage-1 model) are ${s.temperature === 0 ? 'greedy' : `sampled at T ${s.temperature}, top-p ${s.topP}`}, repetition penalty ${s.repetitionPenalty}` +
           (asReference(s) ? ', as the reference code samples them.' : ` (${reference}).`),

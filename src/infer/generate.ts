@@ -456,7 +456,10 @@ export class Generator {
         }
       }
       if (done.every(Boolean)) ahead = null;
-      else if (ahead && String(rowsNow()) !== String(ahead.rows)) ahead = recordChunk(produced, nextN, rowsNow());
+      else if (ahead) {
+        const running = rowsNow();
+        if (String(running) !== String(ahead.rows)) ahead = recordChunk(produced, nextN, running);
+      }
       pending = ahead;
     }
     // The cache holds the prompt and the tokens fed to the steps that decoded the sequence: all those
