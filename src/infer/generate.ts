@@ -81,6 +81,9 @@ export interface GeneratorOptions {
   /** Greedy decoding without a penalty picks each token in the decode step's own dispatch where the
    *  step is one dispatch (the 'layers' form on a flat cache), not in the sampler's (default true). */
   greedyInStep?: boolean;
+  /** A prefill or read-out runs the last layer's attention and feed-forward only on each sequence's
+   *  last row (HeadRows.rowInSeq), the one its logits come from (default true). */
+  trimLastLayer?: boolean;
 }
 
 /** Counts since construction (benchmarks read them). */
@@ -112,6 +115,7 @@ export class Generator {
   /** Whether decode steps run only the sequences that have not stopped (decode_layer's row list). */
   private readonly skipStopped: boolean;
   private readonly greedyInStep: boolean;
+  private readonly trimLastLayer: boolean;
   private readonly firstChunk: number;
   private readonly maxChunk: number;
   private readonly cache: KvCache;
@@ -156,6 +160,7 @@ export class Generator {
     const flatBytes = c.nLayers * layerFloats * 4;
     this.decodeMode = decodeModeFor(model.gpu, c);
     this.greedyInStep = o.greedyInStep ?? true;
+    this.trimLastLayer = o.trimLastLayer ?? true;
     this.skipStopped = (o.skipStopped ?? true) && this.decode === 'fused' && this.decodeMode === 'layers' && maxBatch <= DECODE_MAX_ROWS;
     if (this.decode === 'fused' && this.decodeMode === 'layers' && flatBytes <= Math.min(model.gpu.limits.maxStorageBufferBindingSize, model.gpu.limits.maxBufferSize)) {
       const flat = { k: createBuffer(model.gpu, 'kv_cache.k', flatBytes), v: createBuffer(model.gpu, 'kv_cache.v', flatBytes), layerFloats };
@@ -207,7 +212,7 @@ export class Generator {
     let head: HeadRows | undefined;
     if (T > 1) {
       writeBuffer(this.model.gpu, this.lastRowsBuf, Uint32Array.from({ length: B }, (_, b) => b * T + T - 1));
-      head = { rows: this.lastRowsBuf, count: B };
+      head = { rows: this.lastRowsBuf, count: B, ...(this.trimLastLayer ? { rowInSeq: T - 1 } : {}) };
     }
     recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset }, head);
     return acts.logits;
@@ -352,7 +357,10 @@ export class Generator {
     }
     const acts = this.contActs;
     const rec = new Recorder(gpu, 'continue');
-    recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset: s }, { rows: this.lastRowsBuf, count: B });
+    // One last row per sequence at the same index of its tail: the last layer can run on those rows alone.
+    const tails = new Set(seqs.map((q) => q.length - 1 - s));
+    const rowInSeq = this.trimLastLayer && tails.size === 1 ? { rowInSeq: [...tails][0] } : {};
+    recordForward(rec, this.model, acts, this.tokenBuf, { ...this.cache, posOffset: s }, { rows: this.lastRowsBuf, count: B, ...rowInSeq });
     then(rec, acts.logits, B);
     this.submit(rec);
     this.cached = seqs.map((q, b) => [...q, ...flat.subarray(b * T + q.length - s, (b + 1) * T)]).concat(this.cached.slice(B));

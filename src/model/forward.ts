@@ -42,6 +42,14 @@ export interface KvCache {
 export interface HeadRows {
   rows: GPUBuffer;
   count: number;
+  /**
+   * Set when the rows are row `rowInSeq` of every sequence, in order (rows[b] = b·T + rowInSeq,
+   * count = B): a prefill's or a read-out's last positions. With a KV cache the last layer then
+   * runs attention and the feed-forward on those B rows only — later positions read the cache,
+   * which holds every row's keys and values, and nothing else reads the last layer's other rows —
+   * so a 200-token prefill of a 5-layer model skips a fifth of its attention and products.
+   */
+  rowInSeq?: number;
 }
 
 /** Head rows for training: plus their CSR over the R rows (buildTokenCsr(rows, R)) for the scatter. */
@@ -101,6 +109,10 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   // the same sums as the product then axpy), two dispatches fewer per layer.
   const stream = training ? null : acts.layers[0].x;
 
+  // The last layer on the head rows only (HeadRows.rowInSeq): from its attention on.
+  const trim = cache !== undefined && head?.rowInSeq !== undefined ? head : undefined;
+  if (trim) checkTrimRows(trim, B, T);
+
   embeddingForward(rec, acts.layers[0].x, tokens, model.w('tok_embeddings'), { R, C, V: c.vocabSize });
   for (let l = 0; l < c.nLayers; l++) {
     const L = acts.layers[l];
@@ -116,6 +128,10 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       // q rotated in place, k rotated into the cache and v copied there: one dispatch (no copies
       // breaking the compute pass).
       ropeToCache(rec, { q: L.q, kCache: cache.k[l], vCache: cache.v[l] }, L.k, L.v, model.rope, { B, T, H, KH, hs, Tmax: cache.Tmax, posOffset, convention: c.rope });
+      if (trim && l === c.nLayers - 1) {
+        recordTrimmedLastLayer(rec, model, acts, cache, trim.rows, trim.rowInSeq!, fused);
+        return;
+      }
       const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
       else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
@@ -157,6 +173,52 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   } else {
     lin(acts.logits, operand(acts.xnf, R * C), model.head, R, C, c.vocabSize);
   }
+}
+
+/**
+ * The rest of the last layer and the head for the B rows rows[b] = b·T + t, after its q (all R rows,
+ * rotated) and the cache's keys and values are in place: the same operations as the full layer, on
+ * B rows gathered into the backward scratch (unused without a backward). Row b's query sits at
+ * position posOffset + t and attends to its sequence's cache rows 0 … posOffset + t, as it would in
+ * the full forward. Writes acts.logits [B, V] in row order, as the head rows do.
+ */
+function recordTrimmedLastLayer(rec: Recorder, model: DeviceModel, acts: Activations, cache: KvCache, rows: GPUBuffer, t: number, fused: boolean): void {
+  const c = model.config;
+  const { B, T } = acts;
+  const R = B * T;
+  const C = c.dim;
+  const H = c.nHeads;
+  const KH = c.nKvHeads;
+  const hs = headSize(c);
+  const Q = H * hs;
+  const F = c.hiddenDim;
+  const eps = c.normEps;
+  const l = c.nLayers - 1;
+  const L = acts.layers[l];
+  const S = acts.scratch;
+  const p = `layers.${l}.`;
+  const lin = (y: BufferBinding, x: BufferBinding, name: string, rows: number, inDim: number, outDim: number, accumulate = false) =>
+    matmul(rec, y, x, model.w(name), { M: rows, N: outDim, K: inDim, transB: true, accumulate });
+  // Gathers (the embedding lookup with a [R, width] table): the B queries and residual rows.
+  embeddingForward(rec, S.dq, rows, L.q, { R: B, C: Q, V: R });
+  embeddingForward(rec, S.dres, rows, acts.layers[0].x, { R: B, C, V: R });
+  const attShape = { B, T: 1, H, KH, hs, posOffset: cache.posOffset + t, kvT: cache.Tmax };
+  if (fused) attentionFusedForward(rec, { out: S.dy, lse: L.att }, S.dq, cache.k[l], cache.v[l], attShape);
+  else attentionForward(rec, { out: S.dy, att: L.att }, S.dq, cache.k[l], cache.v[l], attShape);
+  lin(S.dres, S.dy, `${p}attention.wo`, B, Q, C, true);
+  rmsnormForward(rec, { y: S.dxn, rstd: L.rstd2 }, S.dres, model.w(`${p}ffn_norm`), { R: B, C, eps });
+  lin(L.a, S.dxn, `${p}feed_forward.w1`, B, C, F);
+  lin(L.b, S.dxn, `${p}feed_forward.w3`, B, C, F);
+  swigluForward(rec, L.g, L.a, L.b, B * F);
+  lin(S.dres, L.g, `${p}feed_forward.w2`, B, F, C, true);
+  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, S.dres, model.w('norm'), { R: B, C, eps });
+  lin(acts.logits, acts.xnf, model.head, B, C, c.vocabSize);
+}
+
+function checkTrimRows(head: HeadRows, B: number, T: number): void {
+  const t = head.rowInSeq!;
+  if (head.count !== B) throw new Error(`head rows: rowInSeq needs one row per sequence (${B}), got ${head.count}`);
+  if (!Number.isInteger(t) || t < 0 || t >= T) throw new Error(`head rows: rowInSeq ${t} is outside 0..${T - 1}`);
 }
 
 function checkHeadRows(head: HeadRows, R: number): void {

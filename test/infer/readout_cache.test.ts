@@ -120,6 +120,34 @@ describe.each(['stories', 'random'] as const)('read-out on the KV cache (%s)', (
     gen.destroy();
   }, 300_000);
 
+  it("a prefill and a read-out run the last layer on each sequence's last row only: the same logits, bit for bit, as the whole last layer", async () => {
+    const { model, tokenizer } = await setup(which);
+    const Tmax = Math.min(model.config.seqLen, 256);
+    const texts = ['Once upon a time there was a', 'The little dog ran to the', 'One day a girl saw a big'];
+    const enc = texts.map((t) => tokenizer.encode(t, { bos: true }));
+    const P = Math.min(...enc.map((p) => p.length));
+    const prompts = enc.map((p) => p.slice(0, P));
+    const suffix = tokenizer.encode(SCORE_PROMPT_SUFFIX);
+    const run = async (trimLastLayer: boolean) => {
+      const gen = new Generator(model, 3, Tmax, { trimLastLayer });
+      const reader = new GpuScoreReader(model, scoreScaleOf(tokenizer), 3, Tmax);
+      const logits = (await gen.lastLogits(prompts)).map((r) => Array.from(r));
+      const r = await gen.generate(prompts, { maxNewTokens: 6, temperature: 0 });
+      // Equal tails (one row index for every sequence: trimmed), then unequal ones (not trimmed).
+      const equal = await reader.readoutsOnCache(gen, prompts.map((p, b) => [...p, ...r.tokens[b], ...suffix]), false);
+      const unequal = await reader.readoutsOnCache(gen, prompts.map((p, b) => [...p, ...r.tokens[b].slice(0, 6 - b), ...suffix]), true);
+      reader.destroy();
+      gen.destroy();
+      return { logits, tokens: r.tokens, equal, unequal };
+    };
+    const trimmed = await run(true);
+    const whole = await run(false);
+    expect(trimmed.logits).toEqual(whole.logits);
+    expect(trimmed.tokens).toEqual(whole.tokens);
+    expect(trimmed.equal).toEqual(whole.equal);
+    expect(trimmed.unequal).toEqual(whole.unequal);
+  }, 300_000);
+
   it('a stop in the middle of a chunk: the tokens sampled past it stay in the cache but are not read; a read-out departing from the cache mid-way', async () => {
     const { model, tokenizer } = await setup(which);
     const Tmax = Math.min(model.config.seqLen, 256);
