@@ -8,7 +8,9 @@
 // (any model tract loads whose seqLen fits the judgment, with its tokenizer).
 // A second line measures the same in this Node process (ours on Dawn's adapter, lavapipe on a
 // CPU-only machine; ORT's wasm backend in Node) unless TRACT_BENCH_NODE=0; TRACT_BENCH_BROWSER=0
-// measures only that one (a machine without Chromium: the GPU check).
+// measures only that one (a machine without Chromium: the GPU check). In Node the two engines are
+// also timed in alternation, one judgment each per round (TRACT_BENCH_ROUNDS, default 7): the ratio
+// of those medians is the one the box's drift within a run cannot tilt.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateRubricLab, renderPrompt, SCORE_PROMPT_SUFFIX } from '../../data/index.ts';
@@ -17,12 +19,13 @@ import { adapterName, requestGpu } from '../../gpu/index.ts';
 import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { configureOrt, exportOnnx, OrtGenerator, OrtLlama } from '../../interop/index.ts';
-import { timeJudgments, type JudgeCounts, type JudgeTiming } from './judge_run.ts';
+import { timeInterleaved, timeJudgments, type JudgeCounts, type JudgeTiming } from './judge_run.ts';
 import { cacheReadOut } from './judge_run_ours.ts';
 import { repoRoot } from '../../../scripts/vulkan-env.mjs';
 import { loadModelFile, tokenizerForModel } from '../files.ts';
 import { openBenchSession } from './browser_bench.ts';
 import type { JudgeBenchArgs, JudgeBenchResult } from './pages/judge_types.ts';
+import { envPositiveInts } from './env.ts';
 import { round } from './timing.ts';
 
 export const JUDGE_PAGE = '/src/cli/bench/pages/judge.html';
@@ -123,6 +126,8 @@ const roundAll = (o: Record<string, number>) => Object.fromEntries(Object.entrie
 /** The same judgment in this process: ours on Dawn, ORT wasm in Node. */
 async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof loadModelFile>>, name: string, json: boolean): Promise<void> {
   const Tmax = Math.min(model.config.seqLen, args.prompt.length + args.cotTokens + args.suffix.length + 1);
+  // Rounds of the comparison in alternation (TRACT_BENCH_ROUNDS, a positive integer).
+  const rounds = envPositiveInts('TRACT_BENCH_ROUNDS', [7])[0];
   // ORT wasm is timed before our engine and after it, as in the browser; the faster counts.
   const ort = await configureOrt({});
   const session = await OrtLlama.create(exportOnnx({ config: model.config, params: model.params }, { variant: 'kv' }), { executionProviders: ['wasm'] });
@@ -136,10 +141,14 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
   let ours: JudgeTiming;
   let seqReadout: JudgeTiming;
   let earlier: JudgeTiming;
+  let alternated: { ms: number; runs: number[] }[];
   try {
     ours = await timeJudgments(gen, args, onCache.readOut);
     seqReadout = await timeJudgments(gen, args); // the read-out forward over the whole sequence
     earlier = await timeJudgments(old, args); // before issue 12's GPU sampling and fused decode
+    // Ours and ORT wasm in alternation, one judgment each per round: the box's drift within the run
+    // falls on both alike.
+    alternated = await timeInterleaved([{ gen, readOut: onCache.readOut }, { gen: new OrtGenerator(session, 1, Tmax) }], args, rounds);
   } finally {
     onCache.destroy();
     gen.destroy();
@@ -171,6 +180,13 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
     phasesMs: { ours: roundAll(ours.phases), 'ours-seq-readout': roundAll(seqReadout.phases), 'ours-earlier': roundAll(earlier.phases), 'ort-wasm': roundAll(theirs.phases) },
     yhat: { ours: round(ours.yhat, 4), 'ours-seq-readout': round(seqReadout.yhat, 4), 'ours-earlier': round(earlier.yhat, 4), 'ort-wasm': round(theirs.yhat, 4) },
     sameCot: ours.cot.join() === theirs.cot.join() && seqReadout.cot.join() === theirs.cot.join() && earlier.cot.join() === theirs.cot.join(),
+    interleaved: {
+      rounds,
+      oursMs: round(alternated[0].ms, 1),
+      ortMs: round(alternated[1].ms, 1),
+      ratio: round(alternated[1].ms / alternated[0].ms, 2),
+      runsMs: { ours: alternated[0].runs.map((x) => round(x, 0)), 'ort-wasm': alternated[1].runs.map((x) => round(x, 0)) },
+    },
   };
   if (json) console.log(JSON.stringify(line));
   else {
@@ -178,5 +194,7 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
     console.log(`judge in Node: ours, whole-sequence read-out ${line.oursSeqReadoutMs} ms${countsText(seqReadout.counts)}`);
     console.log(`judge in Node: ours, earlier path ${line.oursEarlierMs} ms${countsText(earlier.counts)}`);
     console.log(`judge in Node: onnxruntime-web wasm ${line.ortMs} ms (${line.ortThreads} threads; the faster of ${line.ortBeforeMs} before ours and ${line.ortAfterMs} after): ours/ort speed-up ${line.ratio}× (whole-sequence read-out ${line.seqReadoutRatio}×, earlier path ${line.earlierRatio}×)`);
+    const il = line.interleaved;
+    console.log(`judge in Node, the two in alternation (${il.rounds} rounds, one judgment each): ours ${il.oursMs} ms, onnxruntime-web wasm ${il.ortMs} ms (medians): ours/ort speed-up ${il.ratio}×`);
   }
 }

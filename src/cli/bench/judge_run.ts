@@ -40,18 +40,37 @@ function countsOf(gen: SequenceGenerator): GeneratorStats | null {
 /** ŷ of the read-out sequence (prompt + CoT + suffix), right after the CoT's generation. */
 export type ReadOut = (seq: number[]) => Promise<number>;
 
+/** One timed judgment: the prompt's prefill, the CoT, the read-out. */
+async function judgeOnce(gen: SequenceGenerator, a: JudgeBenchArgs, readOut?: ReadOut) {
+  const stamps: number[] = [];
+  const t0 = performance.now();
+  const g = await gen.generate([a.prompt], { maxNewTokens: a.cotTokens, temperature: 0, onToken: () => stamps.push(performance.now()) });
+  const t1 = performance.now();
+  const seq = [...a.prompt, ...g.tokens[0], ...a.suffix];
+  const yhat = readOut ? await readOut(seq) : readout((await gen.lastLogits([seq]))[0], a.scoreIds, false).yhat;
+  const t2 = performance.now();
+  const decode = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / (stamps.length - 1) : 0;
+  return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat, cot: g.tokens[0] };
+}
+
+/**
+ * Engines timed in alternation, one judgment each per round (the order reversed every other
+ * round), after one untimed judgment each: on a machine whose speed drifts within a run, every
+ * engine meets the same drift, which back-to-back blocks of runs do not give. Median per engine.
+ */
+export async function timeInterleaved(engines: readonly { gen: SequenceGenerator; readOut?: ReadOut }[], a: JudgeBenchArgs, rounds: number): Promise<{ ms: number; runs: number[] }[]> {
+  for (const e of engines) await judgeOnce(e.gen, a, e.readOut);
+  const runs = engines.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    const order = engines.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) runs[i].push((await judgeOnce(engines[i].gen, a, engines[i].readOut)).ms);
+  }
+  return runs.map((x) => ({ ms: median(x), runs: x }));
+}
+
 export async function timeJudgments(gen: SequenceGenerator, a: JudgeBenchArgs, readOut?: ReadOut): Promise<JudgeTiming> {
-  const once = async () => {
-    const stamps: number[] = [];
-    const t0 = performance.now();
-    const g = await gen.generate([a.prompt], { maxNewTokens: a.cotTokens, temperature: 0, onToken: () => stamps.push(performance.now()) });
-    const t1 = performance.now();
-    const seq = [...a.prompt, ...g.tokens[0], ...a.suffix];
-    const yhat = readOut ? await readOut(seq) : readout((await gen.lastLogits([seq]))[0], a.scoreIds, false).yhat;
-    const t2 = performance.now();
-    const decode = stamps.length > 1 ? (stamps[stamps.length - 1] - stamps[0]) / (stamps.length - 1) : 0;
-    return { ms: t2 - t0, phases: { prefillMs: stamps[0] - t0, decodeMsPerToken: decode, readoutMs: t2 - t1 }, yhat, cot: g.tokens[0] };
-  };
+  const once = () => judgeOnce(gen, a, readOut);
   const first = await once();
   const before = countsOf(gen);
   const all = [];
