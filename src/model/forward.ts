@@ -107,8 +107,9 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
   // Without a backward no layer's input need be kept: the residual stream is one buffer
   // (acts.layers[0].x) and the wo and w2 products add onto it in the matmul's epilogue (C += A·Bᵀ:
   // the same sums as the product then axpy), two dispatches fewer per layer.
-  const stream = training ? null : acts.layers[0].x;
-
+  let stream = training ? null : acts.layers[0].x;
+  // Rows the products after attention run on: R, or from the trimmed last layer on the B head rows.
+  let tailRows = R;
   // The last layer on the head rows only (HeadRows.rowInSeq): from its attention on.
   const trim = cache !== undefined && head?.rowInSeq !== undefined ? head : undefined;
   if (trim) checkTrimRows(trim, B, T);
@@ -128,13 +129,23 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       // q rotated in place, k rotated into the cache and v copied there: one dispatch (no copies
       // breaking the compute pass).
       ropeToCache(rec, { q: L.q, kCache: cache.k[l], vCache: cache.v[l] }, L.k, L.v, model.rope, { B, T, H, KH, hs, Tmax: cache.Tmax, posOffset, convention: c.rope });
+      let q: BufferBinding = L.q;
+      let attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
       if (trim && l === c.nLayers - 1) {
-        recordTrimmedLastLayer(rec, model, acts, cache, trim.rows, trim.rowInSeq!, fused);
-        return;
+        // From here on the B head rows alone: their queries and residual rows are gathered (the
+        // embedding lookup with a [R, width] table) into the backward scratch, unused without a
+        // backward; row b's query sits at position posOffset + t and attends to its sequence's
+        // cache rows 0 … posOffset + t, as in the whole layer. The head then needs no gather.
+        const S = acts.scratch;
+        embeddingForward(rec, S.dq, trim.rows, L.q, { R: B, C: Q, V: R });
+        embeddingForward(rec, S.dres, trim.rows, stream!, { R: B, C, V: R });
+        q = S.dq;
+        stream = S.dres;
+        tailRows = B;
+        attShape = { ...attShape, T: 1, posOffset: posOffset + trim.rowInSeq! };
       }
-      const attShape = { B, T, H, KH, hs, posOffset, kvT: cache.Tmax };
-      if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, L.q, cache.k[l], cache.v[l], attShape);
-      else attentionForward(rec, { out: L.y, att: L.att }, L.q, cache.k[l], cache.v[l], attShape);
+      if (fused) attentionFusedForward(rec, { out: L.y, lse: L.att }, q, cache.k[l], cache.v[l], attShape);
+      else attentionForward(rec, { out: L.y, att: L.att }, q, cache.k[l], cache.v[l], attShape);
     } else {
       ropeForward(rec, L.q, L.q, model.rope, ropeShape(H));
       ropeForward(rec, L.k, L.k, model.rope, ropeShape(KH));
@@ -147,72 +158,32 @@ export function recordForward(rec: Recorder, model: DeviceModel, acts: Activatio
       }
     }
     if (stream) {
-      lin(stream, L.y, `${p}attention.wo`, R, Q, C, true);
+      lin(stream, L.y, `${p}attention.wo`, tailRows, Q, C, true);
     } else {
       lin(L.x1, operand(L.y, R * Q), `${p}attention.wo`, R, Q, C);
       axpy(rec, L.x1, L.x, R * C);
     }
-    rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, stream ?? L.x1, w('ffn_norm'), { R, C, eps });
-    const xn2 = operand(L.xn2, R * C);
-    lin(L.a, xn2, `${p}feed_forward.w1`, R, C, F);
-    lin(L.b, xn2, `${p}feed_forward.w3`, R, C, F);
-    swigluForward(rec, L.g, L.a, L.b, R * F);
+    rmsnormForward(rec, { y: L.xn2, rstd: L.rstd2 }, stream ?? L.x1, w('ffn_norm'), { R: tailRows, C, eps });
+    const xn2 = operand(L.xn2, tailRows * C);
+    lin(L.a, xn2, `${p}feed_forward.w1`, tailRows, C, F);
+    lin(L.b, xn2, `${p}feed_forward.w3`, tailRows, C, F);
+    swigluForward(rec, L.g, L.a, L.b, tailRows * F);
     if (stream) {
-      lin(stream, L.g, `${p}feed_forward.w2`, R, F, C, true);
+      lin(stream, L.g, `${p}feed_forward.w2`, tailRows, F, C, true);
     } else {
       lin(out, operand(L.g, R * F), `${p}feed_forward.w2`, R, F, C);
       axpy(rec, out, L.x1, R * C);
     }
   }
-  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, stream ?? acts.xf, model.w('norm'), { R, C, eps });
-  if (head) {
+  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, stream ?? acts.xf, model.w('norm'), { R: tailRows, C, eps });
+  if (head && !trim) {
     checkHeadRows(head, R);
     // Gather: the embedding lookup with xnf [R, C] as the table and the row ids as tokens.
     embeddingForward(rec, acts.scratch.tmp, head.rows, acts.xnf, { R: head.count, C, V: R });
     lin(acts.logits, operand(acts.scratch.tmp, head.count * C), model.head, head.count, C, c.vocabSize);
   } else {
-    lin(acts.logits, operand(acts.xnf, R * C), model.head, R, C, c.vocabSize);
+    lin(acts.logits, operand(acts.xnf, tailRows * C), model.head, tailRows, C, c.vocabSize);
   }
-}
-
-/**
- * The rest of the last layer and the head for the B rows rows[b] = b·T + t, after its q (all R rows,
- * rotated) and the cache's keys and values are in place: the same operations as the full layer, on
- * B rows gathered into the backward scratch (unused without a backward). Row b's query sits at
- * position posOffset + t and attends to its sequence's cache rows 0 … posOffset + t, as it would in
- * the full forward. Writes acts.logits [B, V] in row order, as the head rows do.
- */
-function recordTrimmedLastLayer(rec: Recorder, model: DeviceModel, acts: Activations, cache: KvCache, rows: GPUBuffer, t: number, fused: boolean): void {
-  const c = model.config;
-  const { B, T } = acts;
-  const R = B * T;
-  const C = c.dim;
-  const H = c.nHeads;
-  const KH = c.nKvHeads;
-  const hs = headSize(c);
-  const Q = H * hs;
-  const F = c.hiddenDim;
-  const eps = c.normEps;
-  const l = c.nLayers - 1;
-  const L = acts.layers[l];
-  const S = acts.scratch;
-  const p = `layers.${l}.`;
-  const lin = (y: BufferBinding, x: BufferBinding, name: string, rows: number, inDim: number, outDim: number, accumulate = false) =>
-    matmul(rec, y, x, model.w(name), { M: rows, N: outDim, K: inDim, transB: true, accumulate });
-  // Gathers (the embedding lookup with a [R, width] table): the B queries and residual rows.
-  embeddingForward(rec, S.dq, rows, L.q, { R: B, C: Q, V: R });
-  embeddingForward(rec, S.dres, rows, acts.layers[0].x, { R: B, C, V: R });
-  const attShape = { B, T: 1, H, KH, hs, posOffset: cache.posOffset + t, kvT: cache.Tmax };
-  if (fused) attentionFusedForward(rec, { out: S.dy, lse: L.att }, S.dq, cache.k[l], cache.v[l], attShape);
-  else attentionForward(rec, { out: S.dy, att: L.att }, S.dq, cache.k[l], cache.v[l], attShape);
-  lin(S.dres, S.dy, `${p}attention.wo`, B, Q, C, true);
-  rmsnormForward(rec, { y: S.dxn, rstd: L.rstd2 }, S.dres, model.w(`${p}ffn_norm`), { R: B, C, eps });
-  lin(L.a, S.dxn, `${p}feed_forward.w1`, B, C, F);
-  lin(L.b, S.dxn, `${p}feed_forward.w3`, B, C, F);
-  swigluForward(rec, L.g, L.a, L.b, B * F);
-  lin(S.dres, L.g, `${p}feed_forward.w2`, B, F, C, true);
-  rmsnormForward(rec, { y: acts.xnf, rstd: acts.rstdf }, S.dres, model.w('norm'), { R: B, C, eps });
-  lin(acts.logits, acts.xnf, model.head, B, C, c.vocabSize);
 }
 
 function checkTrimRows(head: HeadRows, B: number, T: number): void {
