@@ -16,10 +16,11 @@ describe('Rubric Lab golden examples (seed 7)', () => {
     expect(e.response).toBe('88 + 59 = 112');
     // The reference answer is the bare result, and the CoT copies it under the prompt's own marker
     // ("Reference: 147"): the number right after "Reference:", which a repeated "88 + 59 =" would
-    // make ambiguous.
+    // make ambiguous. The response's line is restated first under its marker too ("Response: …"),
+    // so the number the CoT then reads is the last one just written.
     expect(e.referenceAnswer).toBe('147');
     expect(e.feedback).toBe(
-      'The response gives 112. Reference: 147. Compare 112 and 147: 1=1, 1<4, so 112<147. 147-112: 7-2=5, 4-1=3, 1-1=0, so 147-112=35. The difference is 35. So the overall score is 1',
+      'Response: 88 + 59 = 112. The response gives 112. Reference: 147. Compare 112 and 147: 1=1, 1<4, so 112<147. 147-112: 7-2=5, 4-1=3, 1-1=0, so 147-112=35. The difference is 35. So the overall score is 1',
     );
     expect(e.scores).toEqual([1, 2, 1]);
   });
@@ -73,7 +74,7 @@ function recompute(e: JudgeExample): { defect: number; states: string | string[]
       const off = Math.abs(given - correct);
       const [hi, lo] = given >= correct ? [given, correct] : [correct, given];
       const steps = off === 0 ? [`so ${given}=${correct}. The difference is 0.`] : [`${hi}-${lo}: `, `so ${hi}-${lo}=${off}. The difference is ${off}.`];
-      return { defect: off, states: [`The response gives ${given}. Reference: ${correct}. Compare ${given} and ${correct}: `, ...steps] };
+      return { defect: off, states: [`Response: ${e.response.replace(/\.$/, '')}. The response gives ${given}. Reference: ${correct}. Compare ${given} and ${correct}: `, ...steps] };
     }
     case 'order': {
       const letters = e.instruction.split(': ')[1]!.split(' ');

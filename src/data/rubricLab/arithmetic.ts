@@ -11,6 +11,12 @@
 // others (runs Z, AA). Writing "Reference:" again makes the copy the plainest one there is — the
 // token after the same marker earlier in the text (the compact template's, the default) — and it
 // was copied on every seed tried (AB, AC).
+// The response's number had the same weakness in responses of the form "a op b = N": on some
+// training and data seeds the stage-1 model wrote the expression's or the reference's digits for N
+// ("59 - 45 = 37" → "The response gives 17"), while "The answer is N." was always read right. So the
+// CoT first restates the response's line under the prompt's own marker ("Response: 59 - 45 = 37." —
+// a token-by-token copy, which the base learned), and N is then the last number just written
+// (docs/dev-table.md, the response-copy probe).
 // Score 1 spans offsets 7–40 (the rubric says "off by 7 or more"), so a second number written near
 // the first is not a safe guess either.
 import { distanceSteps } from '../procedural/steps.ts';
@@ -61,7 +67,7 @@ export const arithmetic: Family = {
     const expr = `${a} ${op} ${b}`;
     const response = rng.next() < 0.5 ? `${expr} = ${given}` : `The answer is ${given}.`;
     const d = distanceSteps(given, correct);
-    const cot = `The response gives ${given}. Reference: ${correct}. ${d.text} The difference is ${d.distance}.`;
+    const cot = `Response: ${response.replace(/\.$/, '')}. The response gives ${given}. Reference: ${correct}. ${d.text} The difference is ${d.distance}.`;
     return {
       instruction: `What is ${expr}?`,
       response,
