@@ -16,7 +16,7 @@
 // ("59 - 45 = 37" → "The response gives 17"), while "The answer is N." was always read right. So the
 // CoT first restates the response's line under the prompt's own marker ("Response: 59 - 45 = 37." —
 // a token-by-token copy, which the base learned), and N is then the last number just written
-// (docs/dev-table.md, the response-copy probe).
+// (docs/dev-table.md, runs AM–AP).
 // Score 1 spans offsets 7–40 (the rubric says "off by 7 or more"), so a second number written near
 // the first is not a safe guess either.
 import { distanceSteps } from '../procedural/steps.ts';
