@@ -2,6 +2,7 @@
 // alternating (the order reversed every round): the box's drift falls on both alike, and the two
 // share the driver's threads and caches as they would in one run. The other tree's Gpu wraps this
 // tree's device (its own pipelines and dispatch caches). Run by scripts/ab-train.sh.
+import { mean } from 'simple-statistics';
 import { requestGpu } from '../src/gpu/index.ts';
 import { oursTrain } from '../src/cli/bench/ours_train.ts';
 import { TRAIN_SHAPES } from '../src/cli/bench/chromium_train.ts';
@@ -25,7 +26,6 @@ const engines = {
   other: { gpu: new otherGpuMod.Gpu(gpu.device, gpu.adapter), train: otherTrain, shapes: otherShapes },
   this: { gpu, train: oursTrain as typeof otherTrain, shapes: TRAIN_SHAPES as typeof otherShapes },
 };
-const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 for (const s of shapes) {
   const ms: Record<'other' | 'this', number[]> = { other: [], this: [] };
   for (let r = 0; r < rounds; r++) {
