@@ -24,17 +24,6 @@ const WG: u32 = 64u;
 /** 8 columns per invocation instead of 4: each shuffled pair of A vec4s feeds twice the FMAs. */
 override WIDE: bool = false;
 
-fn store_row(baseC: u32, m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= P.M) { return; }
-  let x = P.alpha * v;
-  for (var j = 0u; j < 4u; j++) {
-    let n = n0 + j;
-    if (n >= P.N) { return; }
-    let idx = baseC + m * P.N + n;
-    if (P.accumulate != 0u) { C[idx] = C[idx] + x[j]; } else { C[idx] = x[j]; }
-  }
-}
-
 @compute @workgroup_size(WG, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wg: vec3<u32>,
         @builtin(subgroup_invocation_id) lane: u32, @builtin(subgroup_size) S: u32) {

@@ -24,17 +24,6 @@ override TALL: bool = false;
 override TN: u32 = select(4u, 8u, WIDE);
 override TM: u32 = select(4u, 8u, TALL);
 
-fn store_row(baseC: u32, m: u32, n0: u32, v: vec4<f32>) {
-  if (m >= P.M) { return; }
-  let x = P.alpha * v;
-  for (var j = 0u; j < 4u; j++) {
-    let n = n0 + j;
-    if (n >= P.N) { return; }
-    let idx = baseC + m * P.N + n;
-    if (P.accumulate != 0u) { C[idx] = C[idx] + x[j]; } else { C[idx] = x[j]; }
-  }
-}
-
 @compute @workgroup_size(WGX, WGY)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let M = P.M;

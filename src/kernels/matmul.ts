@@ -1,15 +1,17 @@
 // Launchers for matrix products: C[b] = α · op(A[b]) · op(B[b]) (+ C[b]), row-major f32, batched.
-// Four kernels compute the same thing (matmul_subgroup.wgsl, sharing op(A) loads across a subgroup
-// by shuffles, where the adapter has `subgroups`), and three more: matmul.wgsl (8×8 register blocks in private arrays, for
-// CPU Vulkan drivers, where workgroup-memory tiling loses), matmul_vec4.wgsl (4×4 blocks in vec4
-// accumulators, no private arrays; 4×8 as 'vec4wide', 8×8 as 'vec4x8') and matmul_tiled.wgsl (workgroup tiles + register blocks, for
-// GPUs). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
+// Five kernels compute the same thing: matmul.wgsl (8×8 register blocks in private arrays, for CPU
+// Vulkan drivers, where workgroup-memory tiling loses), matmul_vec4.wgsl (4×4 blocks in vec4
+// accumulators, no private arrays; 4×8 as 'vec4wide', 8×8 as 'vec4x8'), matmul_subgroup.wgsl
+// (sharing op(A) loads across a subgroup by shuffles, where the adapter has `subgroups`), and for
+// GPUs matmul_tiled.wgsl (64×64 workgroup tiles, 4×4 per invocation) and matmul_tiled_vec4.wgsl
+// (128×128 tiles, 8×8 per invocation from vec4 reads of workgroup memory: large products). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
 // has, `matmulVariantFor` picks by adapter. Tests run every candidate.
 import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, isCpuAdapter } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulTiledVec4Wgsl from '../../shaders/matmul_tiled_vec4.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
@@ -17,13 +19,14 @@ import matmulInputsF16Wgsl from '../../shaders/common/matmul_inputs_f16.wgsl?raw
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import subgroupsWgsl from '../../shaders/common/subgroups.wgsl?raw';
 
-/** The three kernels over one kind of input storage (f32, or f16 for mixed precision: same code,
+/** The kernels over one kind of input storage (f32, or f16 for mixed precision: same code,
  *  another inputs prelude, which must come first for its `enable f16`). */
 function kernelSet(inputs: string, variant: 'f32' | 'f16') {
   const make = (name: string, code: string, first: string[] = []) => defineKernel({ name, variant, code: [...first, inputs, matmulBindingsWgsl, code].join('\n') }, ['A', 'B', 'C']);
   return {
     registers: make('matmul.wgsl', matmulWgsl),
     tiled: make('matmul_tiled.wgsl', matmulTiledWgsl),
+    tiled128: make('matmul_tiled_vec4.wgsl', matmulTiledVec4Wgsl),
     vec4: make('matmul_vec4.wgsl', matmulVec4Wgsl),
     subgroup: make('matmul_subgroup.wgsl', matmulSubgroupWgsl, [subgroupsWgsl]),
   };
@@ -31,7 +34,7 @@ function kernelSet(inputs: string, variant: 'f32' | 'f16') {
 const f32Kernels = kernelSet(matmulInputsF32Wgsl, 'f32');
 const f16Kernels = kernelSet(matmulInputsF16Wgsl, 'f16');
 
-export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled' | 'subgroup' | 'subgroupwide';
+export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled' | 'tiled128' | 'subgroup' | 'subgroupwide';
 
 /** The kernel before measurement, by kind of adapter: SwiftShader the 8×8 vec4 kernel (3.2–4.2
  *  GFLOP/s there against 0.4–0.5 for the register kernel, `tract bench matmul`), other CPU drivers
@@ -63,6 +66,7 @@ export const MATMUL_CANDIDATES: readonly MatmulKernelChoice[] = [
   { variant: 'vec4x8', wgx: 8 },
   { variant: 'vec4x8', wgx: 16 },
   { variant: 'tiled' },
+  { variant: 'tiled128' },
   // Timed only where the adapter has the `subgroups` feature (matmulCandidates).
   { variant: 'subgroup' },
   { variant: 'subgroupwide' },
@@ -77,11 +81,17 @@ function isSubgroupVariant(v: MatmulVariant): boolean {
   return v === 'subgroup' || v === 'subgroupwide';
 }
 
+/** The variants whose workgroup shape is fixed (no WGX to choose). */
+function hasFixedShape(v: MatmulVariant): boolean {
+  return v === 'tiled' || v === 'tiled128' || isSubgroupVariant(v);
+}
+
 /** Every kernel there is (tests run them all against the reference). */
 export const MATMUL_KERNELS: readonly MatmulKernelChoice[] = [{ variant: 'registers', wgx: 2 }, { variant: 'vec4', wgx: 8 }, { variant: 'vec4', wgx: 16 }, ...MATMUL_CANDIDATES];
 /** A choice as text ("registers 8×8", "tiled 64×64"), for tables and logs. */
 export function describeMatmulKernel(k: MatmulKernelChoice): string {
   if (k.variant === 'tiled') return 'tiled 64×64';
+  if (k.variant === 'tiled128') return 'tiled 128×128 vec4';
   if (k.variant === 'subgroup') return 'subgroup 8×4 ×64';
   if (k.variant === 'subgroupwide') return 'subgroup 8×8 ×64';
   return `${k.variant} ${k.wgx}×${64 / k.wgx!}`;
@@ -116,7 +126,7 @@ export function setMatmulChoices(gpu: Gpu, choices: Iterable<[string, MatmulKern
 /** The kernel matmul() runs for a shape on this device: the forced variant if the shape names one,
  *  else the measured choice for its class, else the adapter-class default. */
 export function matmulKernelFor(gpu: Gpu, s: MatmulShape): MatmulKernelChoice {
-  if (s.variant) return s.variant === 'tiled' || isSubgroupVariant(s.variant) ? { variant: s.variant } : { variant: s.variant, wgx: s.wgx ?? defaultWgx(s.N) };
+  if (s.variant) return hasFixedShape(s.variant) ? { variant: s.variant } : { variant: s.variant, wgx: s.wgx ?? defaultWgx(s.N) };
   const t = tuned.get(gpu)?.get(matmulShapeClass(s));
   if (t) return t;
   const variant = matmulVariantFor(gpu);
@@ -171,6 +181,8 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };
   if (kernel.variant === 'tiled') {
     rec.run(kernels.tiled, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
+  } else if (kernel.variant === 'tiled128') {
+    rec.run(kernels.tiled128, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 128), Math.ceil(M / 128), batch], overrides });
   } else if (isSubgroupVariant(kernel.variant)) {
     if (!rec.gpu.features.has('subgroups')) throw new KernelArgumentError(name, "the subgroup kernel needs the device feature 'subgroups', which this adapter does not offer");
     // 64 invocations of 8 rows × 4 columns (8 × 8 wide) each per workgroup, all on the same 8 rows.

@@ -13,6 +13,7 @@ import { hash32 } from '../data/rng.ts';
 import type { AttentionKernelRow } from './attention_tuning.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
 import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
+import matmulTiledVec4Wgsl from '../../shaders/matmul_tiled_vec4.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
@@ -52,7 +53,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulSubgroupWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** A record a tuner keeps under `key`: {format, key, adapter, entries}. */

@@ -1,5 +1,5 @@
 // matmul (every kernel the autotuner may choose: registers at each workgroup shape for CPU drivers,
-// tiled for GPUs) vs the Float64 reference, at
+// the vec4 and subgroup kernels, tiled 64×64 and 128×128 for GPUs) vs the Float64 reference, at
 // awkward sizes, batched (with a shared operand), transposed, accumulating and scaled; the two
 // backward products; and the backward formulas vs finite differences.
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,9 @@ const shapes: (MatmulShape & { label: string })[] = [
   { label: 'Bᵀ: 65×7×64 (linear layer y = x·Wᵀ)', M: 65, N: 7, K: 64, transB: true },
   { label: 'Aᵀ Bᵀ batched 2 × 3×66×11', M: 3, N: 66, K: 11, transA: true, transB: true, batch: 2 },
   { label: 'accumulate, α = 0.25: 40×41×9', M: 40, N: 41, K: 9, accumulate: true, alpha: 0.25 },
+  // More than one 128×128 tile each way, and K not a multiple of any kernel's slice (8, 16).
+  { label: 'several tiles: 150×137×21', M: 150, N: 137, K: 21 },
+  { label: 'several tiles, Aᵀ Bᵀ: 130×260×19', M: 130, N: 260, K: 19, transA: true, transB: true },
 ];
 
 function sizes(s: MatmulShape) {
