@@ -1,13 +1,13 @@
-// `tract bench matmul`: GFLOP/s of the matmul kernel the adapter gets before tuning (registers on
-// CPU drivers, tiled on GPUs) at 256³ and 512³ (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others),
-// and of the other kernel for comparison, median over repeats; then the autotuner's timing of every
-// candidate kernel at the same sizes, in Node and (unless TRACT_BENCH_BROWSER=0) in headless
-// Chromium (SwiftShader without a GPU). Where the adapter has shader-f16, the same kernel with f16
-// inputs (f32 accumulation: the mixed-precision matmul) is timed in the same interleaved rounds and
-// printed as its own dtype 'f16' line.
+// `tract bench matmul`: first the autotuner's timing of every candidate kernel at 256³ and 512³
+// (TRACT_BENCH_MATMUL_SIZES=512,1024,... for others); then, per size, GFLOP/s of the kernel it chose
+// beside the kernel the adapter gets before tuning (registers on CPU drivers, tiled 64×64 on GPUs),
+// median over interleaved repeats. Where the adapter has shader-f16, the chosen kernel with f16
+// inputs (f32 accumulation: the mixed-precision matmul) is timed in the same rounds and printed as
+// its own dtype 'f16' line. Then the autotuner again in headless Chromium (SwiftShader without a
+// GPU), unless TRACT_BENCH_BROWSER=0.
 import { adapterName, createBuffer, requestGpu, uploadBuffer, type Recorder } from '../../gpu/index.ts';
 import { f32ToF16Bits } from '../../model/halfFloat.ts';
-import { describeMatmulKernel, matmul, matmulVariantFor, type MatmulShape, type MatmulVariant } from '../../kernels/matmul.ts';
+import { describeMatmulKernel, matmul, matmulKernelFor, matmulVariantFor, type MatmulKernelChoice, type MatmulShape } from '../../kernels/matmul.ts';
 import { tuneMatmul, type MatmulTuning } from '../../kernels/matmul_tuning.ts';
 import { openBenchSession } from './browser_bench.ts';
 import { envPositiveInts } from './env.ts';
@@ -16,48 +16,46 @@ import { round, timeInterleaved } from './timing.ts';
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
   const adapter = adapterName(gpu.adapter);
-  const chosen = matmulVariantFor(gpu);
-  const other: MatmulVariant = chosen === 'registers' ? 'tiled' : 'registers';
-  for (const size of envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512])) {
+  const sizes = envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512]);
+  const shapes: MatmulShape[] = sizes.map((n) => ({ M: n, N: n, K: n }));
+  // No store: this measures afresh and installs the choices on this device only.
+  printTuning((await tuneMatmul(gpu, shapes)).tuning, 'node', json);
+  const untunedVariant = matmulVariantFor(gpu);
+  const half = gpu.features.has('shader-f16');
+  for (const size of sizes) {
     const n = size * size;
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = Math.sin(i) * 0.5;
     const A = uploadBuffer(gpu, 'A', data);
-    const B = uploadBuffer(gpu, 'B', data);
     const C = createBuffer(gpu, 'C', n * 4);
-    const flops = 2 * size ** 3;
-    const half = gpu.features.has('shader-f16');
     const H = half ? uploadBuffer(gpu, 'A16', Uint16Array.from(data, f32ToF16Bits)) : null;
+    const shape = { M: size, N: size, K: size };
+    const chosen = matmulKernelFor(gpu, shape);
+    const untuned = matmulKernelFor(gpu, { ...shape, variant: untunedVariant });
+    const flops = 2 * size ** 3;
+    const run = (k: MatmulKernelChoice, inputs = A, f16 = false) => (rec: Recorder) => matmul(rec, C, inputs, inputs, { ...shape, variant: k.variant, wgx: k.wgx, half: f16 });
     const [t, t2, t3] = await timeInterleaved(
       gpu,
       [
-        { label: `matmul ${chosen}`, record: (rec) => matmul(rec, C, A, B, { M: size, N: size, K: size, variant: chosen }) },
-        { label: `matmul ${other}`, record: (rec) => matmul(rec, C, A, B, { M: size, N: size, K: size, variant: other }) },
-        ...(H ? [{ label: `matmul ${chosen} f16`, record: (rec: Recorder) => matmul(rec, C, H, H, { M: size, N: size, K: size, variant: chosen, half: true }) }] : []),
+        { label: `matmul ${describeMatmulKernel(chosen)}`, record: run(chosen) },
+        { label: `matmul ${describeMatmulKernel(untuned)}`, record: run(untuned) },
+        ...(H ? [{ label: `matmul ${describeMatmulKernel(chosen)} f16`, record: run(chosen, H, true) }] : []),
       ],
       { reps: 9, inner: size <= 256 ? 4 : 1 },
     );
-    const result = {
-      adapter,
-      size,
-      dtype: 'f32',
-      gflops: round(flops / t.medianMs / 1e6, 2),
-      kernel: chosen,
-      ms: round(t.medianMs, 3),
-      [`${other}Gflops`]: round(flops / t2.medianMs / 1e6, 2),
-    };
+    const gflops = (ms: number) => round(flops / ms / 1e6, 2);
+    const kernel = describeMatmulKernel(chosen);
+    const result = { adapter, size, dtype: 'f32', gflops: gflops(t.medianMs), kernel, ms: round(t.medianMs, 3), untunedKernel: describeMatmulKernel(untuned), untunedGflops: gflops(t2.medianMs) };
     if (json) console.log(JSON.stringify(result));
-    else console.log(`matmul ${size}³: ${result.gflops} GFLOP/s (${chosen} kernel, ${result.ms} ms); ${other} kernel ${result[`${other}Gflops`]} GFLOP/s  [${adapter}]`);
+    else console.log(`matmul ${size}³: ${result.gflops} GFLOP/s (${kernel}, the autotuner's choice, ${result.ms} ms); before tuning ${result.untunedKernel} ${result.untunedGflops} GFLOP/s  [${adapter}]`);
     if (t3) {
-      const f16 = { adapter, size, dtype: 'f16', accumulate: 'f32', gflops: round(flops / t3.medianMs / 1e6, 2), kernel: chosen, ms: round(t3.medianMs, 3), vsF32: round(t.medianMs / t3.medianMs, 2) };
+      const f16 = { adapter, size, dtype: 'f16', accumulate: 'f32', gflops: gflops(t3.medianMs), kernel, ms: round(t3.medianMs, 3), vsF32: round(t.medianMs / t3.medianMs, 2) };
       if (json) console.log(JSON.stringify(f16));
-      else console.log(`matmul ${size}³ f16 inputs, f32 accumulation: ${f16.gflops} GFLOP/s (${chosen} kernel, ${f16.ms} ms; ${f16.vsF32}× the f32 rate)  [${adapter}]`);
+      else console.log(`matmul ${size}³ f16 inputs, f32 accumulation: ${f16.gflops} GFLOP/s (${kernel}, ${f16.ms} ms; ${f16.vsF32}× the f32 rate)  [${adapter}]`);
     } else if (json) console.log(JSON.stringify({ adapter, size, dtype: 'f16', status: 'skipped', why: 'the adapter has no shader-f16' }));
     else console.log(`matmul ${size}³ f16: not measured (the adapter has no shader-f16)  [${adapter}]`);
+    for (const b of [A, C, H]) b?.destroy();
   }
-  const sizes = envPositiveInts('TRACT_BENCH_MATMUL_SIZES', [256, 512]);
-  const shapes: MatmulShape[] = sizes.map((n) => ({ M: n, N: n, K: n }));
-  printTuning((await tuneMatmul(gpu, shapes)).tuning, 'node', json);
   gpu.destroy();
   if (process.env.TRACT_BENCH_BROWSER === '0') return;
   const session = await openBenchSession({ pagePath: MATMUL_PAGE });
