@@ -5,6 +5,9 @@
 // outside the matrix), then each invocation accumulates its 4×4 block from it.
 // On CPU drivers (lavapipe, SwiftShader) the barriers and workgroup-memory traffic cost more than
 // they save, so the launcher uses matmul.wgsl there.
+// Split K (SPLITS > 1): as in matmul_tiled_vec4.wgsl — workgroup z = b · SPLITS + s multiplies the
+// s-th run of K and writes its partial product to C[z], a scratch buffer that
+// matmul_splitk_reduce.wgsl sums into the real C.
 //
 // Bindings, as matmul.wgsl:
 //   0 params  uniform Params
@@ -17,17 +20,19 @@
 const TILE: u32 = 64u; // rows and columns of C per workgroup
 const BK: u32 = 16u;   // K slice held in workgroup memory
 const R: u32 = 4u;     // R×R block per invocation (TILE / 16)
+override SPLITS: u32 = 1u;
 
 var<workgroup> tileA: array<f32, 1024>; // [BK][TILE]: tileA[k * TILE + m] = op(A)[m0 + m, k0 + k]
 var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(B)[k0 + k, n0 + n]
 
-fn load_a(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= P.M || k >= P.K) { return 0.0; }
+// kEnd: the end of this workgroup's run of K (P.K without split).
+fn load_a(base: u32, m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= P.M || k >= kEnd) { return 0.0; }
   return ldA(base + select(m * P.K + k, k * P.M + m, TRANS_A));
 }
 
-fn load_b(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= P.K || n >= P.N) { return 0.0; }
+fn load_b(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= P.N) { return 0.0; }
   return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
 }
 
@@ -36,12 +41,16 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         @builtin(local_invocation_index) tid: u32) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let baseA = wg.z * P.strideA;
-  let baseB = wg.z * P.strideB;
+  let batch = wg.z / SPLITS;
+  let run = (((P.K + SPLITS - 1u) / SPLITS + BK - 1u) / BK) * BK; // K per split, whole slices
+  let kBegin = (wg.z % SPLITS) * run;
+  let kEnd = min(P.K, kBegin + run);
+  let baseA = batch * P.strideA;
+  let baseB = batch * P.strideB;
   let baseC = wg.z * P.strideC;
 
   var acc: array<f32, 16>; // R * R
-  for (var k0 = 0u; k0 < P.K; k0 += BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
     // 1024 elements per tile, 256 invocations: 4 each. Index e = tid + 256·r walks the tile so
     // that consecutive invocations read consecutive addresses of the untransposed layout.
     for (var r = 0u; r < 4u; r++) {
@@ -50,22 +59,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         // A is [K, M]: contiguous along m.
         let k = e / TILE;
         let m = e % TILE;
-        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k);
+        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k, kEnd);
       } else {
         // A is [M, K]: contiguous along k.
         let m = e / BK;
         let k = e % BK;
-        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k);
+        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k, kEnd);
       }
       if (TRANS_B) {
         // B is [N, K]: contiguous along k.
         let n = e / BK;
         let k = e % BK;
-        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n);
+        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n, kEnd);
       } else {
         let k = e / TILE;
         let n = e % TILE;
-        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n);
+        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n, kEnd);
       }
     }
     workgroupBarrier();

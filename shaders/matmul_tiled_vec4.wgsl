@@ -20,6 +20,11 @@
 // latency overlaps with arithmetic instead of stalling between barriers.
 // Edges: values outside op(A) / op(B) load as 0 (adding exact zeros changes nothing); outputs
 // outside C are not stored. Every output is the same sequential fma chain over k as in matmul.wgsl.
+// Split K (SPLITS > 1, GPUs only: a product with a small C and a long K — a weight gradient, K = the
+// batch's tokens — has too few tiles to fill the GPU): workgroup z = b · SPLITS + s takes the s-th
+// of SPLITS equal runs of K (in whole slices) and writes its partial product to C[z] (the launcher
+// binds a scratch buffer there, strideC = M·N, α = 1, no accumulate); matmul_splitk_reduce.wgsl
+// then sums the partials into the real C. With SPLITS = 1 this is the plain product.
 //
 // Bindings, as matmul.wgsl:
 //   0 params  uniform Params
@@ -32,17 +37,19 @@
 const TILE: u32 = 128u; // rows and columns of C per workgroup
 const BK: u32 = 8u;     // K slice held in workgroup memory
 const ROW: u32 = 33u;   // vec4s per k of a tile: 32 (128 rows or columns) + 1 of padding
+override SPLITS: u32 = 1u;
 
 var<workgroup> tileA: array<vec4<f32>, 264>; // [BK][ROW]
 var<workgroup> tileB: array<vec4<f32>, 264>; // [BK][ROW]
 
-fn load_a(base: u32, m: u32, k: u32) -> f32 {
-  if (m >= P.M || k >= P.K) { return 0.0; }
+// kEnd: the end of this workgroup's run of K (P.K without split).
+fn load_a(base: u32, m: u32, k: u32, kEnd: u32) -> f32 {
+  if (m >= P.M || k >= kEnd) { return 0.0; }
   return ldA(base + select(m * P.K + k, k * P.M + m, TRANS_A));
 }
 
-fn load_b(base: u32, k: u32, n: u32) -> f32 {
-  if (k >= P.K || n >= P.N) { return 0.0; }
+fn load_b(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
+  if (k >= kEnd || n >= P.N) { return 0.0; }
   return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
 }
 
@@ -58,8 +65,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         @builtin(local_invocation_index) tid: u32) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let baseA = wg.z * P.strideA;
-  let baseB = wg.z * P.strideB;
+  let batch = wg.z / SPLITS;
+  let run = (((P.K + SPLITS - 1u) / SPLITS + BK - 1u) / BK) * BK; // K per split, whole slices
+  let kBegin = (wg.z % SPLITS) * run;
+  let kEnd = min(P.K, kBegin + run);
+  let baseA = batch * P.strideA;
+  let baseB = batch * P.strideB;
   let baseC = wg.z * P.strideC;
 
   // acc[r] (r < 8): row r of the block (rows 4y + r, then 64 + 4y + r - 4), columns 4x .. 4x+3;
@@ -70,12 +81,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var pb: array<f32, 4>;
   for (var r = 0u; r < 4u; r++) {
     let pA = slice_pos(tid + 256u * r, !TRANS_A);
-    pa[r] = load_a(baseA, m0 + pA.x, pA.y);
+    pa[r] = load_a(baseA, m0 + pA.x, kBegin + pA.y, kEnd);
     let pB = slice_pos(tid + 256u * r, TRANS_B);
-    pb[r] = load_b(baseB, pB.y, n0 + pB.x);
+    pb[r] = load_b(baseB, kBegin + pB.y, n0 + pB.x, kEnd);
   }
 
-  for (var k0 = 0u; k0 < P.K; k0 += BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
     for (var r = 0u; r < 4u; r++) {
       let pA = slice_pos(tid + 256u * r, !TRANS_A);
       tileA[pA.y * ROW + pA.x / 4u][pA.x % 4u] = pa[r];
@@ -85,12 +96,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
     // Prefetch the next slice (zeros past K) before multiplying this one.
     let k1 = k0 + BK;
-    if (k1 < P.K) {
+    if (k1 < kEnd) {
       for (var r = 0u; r < 4u; r++) {
         let pA = slice_pos(tid + 256u * r, !TRANS_A);
-        pa[r] = load_a(baseA, m0 + pA.x, k1 + pA.y);
+        pa[r] = load_a(baseA, m0 + pA.x, k1 + pA.y, kEnd);
         let pB = slice_pos(tid + 256u * r, TRANS_B);
-        pb[r] = load_b(baseB, k1 + pB.y, n0 + pB.x);
+        pb[r] = load_b(baseB, k1 + pB.y, n0 + pB.x, kEnd);
       }
     }
     for (var k = 0u; k < BK; k++) {

@@ -4,9 +4,14 @@
 // accumulators, no private arrays; 4×8 as 'vec4wide', 8×8 as 'vec4x8'), matmul_subgroup.wgsl
 // (sharing op(A) loads across a subgroup by shuffles, where the adapter has `subgroups`), and for
 // GPUs matmul_tiled.wgsl (64×64 workgroup tiles, 4×4 per invocation) and matmul_tiled_vec4.wgsl
-// (128×128 tiles, 8×8 per invocation from vec4 reads of workgroup memory: large products). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
+// (128×128 tiles, 8×8 per invocation from vec4 reads of workgroup memory: large products). On GPUs
+// the two tiled kernels can also split K (`splits`): partial products into a scratch buffer, summed
+// by matmul_splitk_reduce.wgsl — for a small C with a long K (weight gradients), whose few tiles
+// would leave most of a GPU idle. A split sums in another order than the other kernels, which all
+// compute each output as the same sequential fma chain over k (so on CPU drivers, where split-K is
+// never a candidate, every choice gives bit-identical results). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
 // has, `matmulVariantFor` picks by adapter. Tests run every candidate.
-import { defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
+import { createBuffer, defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, isCpuAdapter } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
 import matmulWgsl from '../../shaders/matmul.wgsl?raw';
@@ -17,6 +22,7 @@ import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import matmulInputsF16Wgsl from '../../shaders/common/matmul_inputs_f16.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
+import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
 import subgroupsWgsl from '../../shaders/common/subgroups.wgsl?raw';
 
 /** The kernels over one kind of input storage (f32, or f16 for mixed precision: same code,
@@ -33,6 +39,7 @@ function kernelSet(inputs: string, variant: 'f32' | 'f16') {
 }
 const f32Kernels = kernelSet(matmulInputsF32Wgsl, 'f32');
 const f16Kernels = kernelSet(matmulInputsF16Wgsl, 'f16');
+const splitKReduce = defineKernel({ name: 'matmul_splitk_reduce.wgsl', code: splitKReduceWgsl }, ['part', 'C']);
 
 export type MatmulVariant = 'registers' | 'vec4' | 'vec4wide' | 'vec4x8' | 'tiled' | 'tiled128' | 'subgroup' | 'subgroupwide';
 
@@ -46,10 +53,12 @@ export function matmulVariantFor(gpu: Gpu): MatmulVariant {
 }
 
 /** One concrete kernel: the variant, and for 'registers' and 'vec4' the workgroup's invocation
- *  columns (WGX; WGY = 64 / WGX), which decides how many invocations idle past a narrow output. */
+ *  columns (WGX; WGY = 64 / WGX), which decides how many invocations idle past a narrow output;
+ *  for 'tiled' and 'tiled128' optionally `splits`, the parts K is split into (split-K). */
 export interface MatmulKernelChoice {
   variant: MatmulVariant;
   wgx?: number;
+  splits?: number;
 }
 
 /** Every kernel the autotuner (matmul_tuning.ts) times for a shape. */
@@ -70,11 +79,17 @@ export const MATMUL_CANDIDATES: readonly MatmulKernelChoice[] = [
   // Timed only where the adapter has the `subgroups` feature (matmulCandidates).
   { variant: 'subgroup' },
   { variant: 'subgroupwide' },
+  // Timed only on GPUs (matmulCandidates): on a CPU driver both threads are busy without it, and
+  // its other summation order would make a run's numbers depend on which kernel won a timing.
+  { variant: 'tiled', splits: 4 },
+  { variant: 'tiled', splits: 16 },
+  { variant: 'tiled128', splits: 4 },
+  { variant: 'tiled128', splits: 16 },
 ];
 
-/** The candidates this device can run (the subgroup kernel needs `subgroups`). */
+/** The candidates this device can run: the subgroup kernels need `subgroups`, split-K a GPU. */
 export function matmulCandidates(gpu: Gpu): MatmulKernelChoice[] {
-  return MATMUL_CANDIDATES.filter((k) => !isSubgroupVariant(k.variant) || gpu.features.has('subgroups'));
+  return MATMUL_CANDIDATES.filter((k) => (!isSubgroupVariant(k.variant) || gpu.features.has('subgroups')) && (!k.splits || !isCpuAdapter(gpu.adapter)));
 }
 
 function isSubgroupVariant(v: MatmulVariant): boolean {
@@ -88,10 +103,11 @@ function hasFixedShape(v: MatmulVariant): boolean {
 
 /** Every kernel there is (tests run them all against the reference). */
 export const MATMUL_KERNELS: readonly MatmulKernelChoice[] = [{ variant: 'registers', wgx: 2 }, { variant: 'vec4', wgx: 8 }, { variant: 'vec4', wgx: 16 }, ...MATMUL_CANDIDATES];
-/** A choice as text ("registers 8×8", "tiled 64×64"), for tables and logs. */
+/** A choice as text ("registers 8×8", "tiled 64×64", "tiled 64×64 split-K 4"), for tables and logs. */
 export function describeMatmulKernel(k: MatmulKernelChoice): string {
-  if (k.variant === 'tiled') return 'tiled 64×64';
-  if (k.variant === 'tiled128') return 'tiled 128×128 vec4';
+  const split = k.splits && k.splits > 1 ? ` split-K ${k.splits}` : '';
+  if (k.variant === 'tiled') return `tiled 64×64${split}`;
+  if (k.variant === 'tiled128') return `tiled 128×128 vec4${split}`;
   if (k.variant === 'subgroup') return 'subgroup 8×4 ×64';
   if (k.variant === 'subgroupwide') return 'subgroup 8×8 ×64';
   return `${k.variant} ${k.wgx}×${64 / k.wgx!}`;
@@ -126,7 +142,10 @@ export function setMatmulChoices(gpu: Gpu, choices: Iterable<[string, MatmulKern
 /** The kernel matmul() runs for a shape on this device: the forced variant if the shape names one,
  *  else the measured choice for its class, else the adapter-class default. */
 export function matmulKernelFor(gpu: Gpu, s: MatmulShape): MatmulKernelChoice {
-  if (s.variant) return hasFixedShape(s.variant) ? { variant: s.variant } : { variant: s.variant, wgx: s.wgx ?? defaultWgx(s.N) };
+  if (s.variant) {
+    if (!hasFixedShape(s.variant)) return { variant: s.variant, wgx: s.wgx ?? defaultWgx(s.N) };
+    return s.splits && s.splits > 1 ? { variant: s.variant, splits: s.splits } : { variant: s.variant };
+  }
   const t = tuned.get(gpu)?.get(matmulShapeClass(s));
   if (t) return t;
   const variant = matmulVariantFor(gpu);
@@ -154,6 +173,9 @@ export interface MatmulShape {
   variant?: MatmulVariant;
   /** With variant 'registers': WGX (a power of two ≤ 32). */
   wgx?: number;
+  /** With variant 'tiled' or 'tiled128': split K into this many parts (2–64), summed by a second
+   *  kernel; a product whose partials do not fit the device's split-K scratch runs unsplit. */
+  splits?: number;
   /** A and B hold f16 (2 bytes per element; kernels/cast.ts writes them) and are widened to f32 on
    *  load; C stays f32. Needs the device feature shader-f16. */
   half?: boolean;
@@ -179,10 +201,21 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   const kernel = matmulKernelFor(rec.gpu, s);
   const params = [M, N, K, strideA, strideB, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)];
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };
-  if (kernel.variant === 'tiled') {
-    rec.run(kernels.tiled, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 64), Math.ceil(M / 64), batch], overrides });
-  } else if (kernel.variant === 'tiled128') {
-    rec.run(kernels.tiled128, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / 128), Math.ceil(M / 128), batch], overrides });
+  if (kernel.variant === 'tiled' || kernel.variant === 'tiled128') {
+    const tile = kernel.variant === 'tiled' ? 64 : 128;
+    const k = kernel.variant === 'tiled' ? kernels.tiled : kernels.tiled128;
+    const splits = kernel.splits ?? 1;
+    if (!(Number.isInteger(splits) && splits >= 1 && splits <= 64)) throw new KernelArgumentError(name, `splits must be an integer in 1..64, got ${splits}`);
+    const part = splits > 1 ? splitKScratch(rec.gpu, batch * splits * M * N) : null;
+    if (!part) {
+      rec.run(k, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), batch], overrides });
+    } else {
+      // Partials [batch · splits] × [M·N] into the scratch (α = 1, overwrite), then their sum into C.
+      const partParams = [M, N, K, strideA, strideB, M * N, 0, f32(1)];
+      rec.run(k, { params: partParams, buffers: { A, B, C: part }, workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), batch * splits], overrides: { ...overrides, SPLITS: splits } });
+      const count = batch * M * N;
+      rec.run(splitKReduce, { params: [count, splits, M * N, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)], buffers: { part, C }, workgroups: Math.ceil(count / 256) });
+    }
   } else if (isSubgroupVariant(kernel.variant)) {
     if (!rec.gpu.features.has('subgroups')) throw new KernelArgumentError(name, "the subgroup kernel needs the device feature 'subgroups', which this adapter does not offer");
     // 64 invocations of 8 rows × 4 columns (8 × 8 wide) each per workgroup, all on the same 8 rows.
@@ -205,7 +238,7 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   }
 }
 
-type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant' | 'wgx' | 'half'>;
+type Common = Pick<MatmulShape, 'batch' | 'accumulate' | 'alpha' | 'variant' | 'wgx' | 'splits' | 'half'>;
 
 /** Forward: C [M, N] = A [M, K] · B [K, N]. */
 export function matmulForward(rec: Recorder, C: BufferBinding, A: BufferBinding, B: BufferBinding, s: { M: number; N: number; K: number } & Common): void {
@@ -220,4 +253,19 @@ export function matmulBackwardA(rec: Recorder, dA: BufferBinding, dC: BufferBind
 /** Backward to B: dB [K, N] = Aᵀ · dC [M, N], with A [M, K]. */
 export function matmulBackwardB(rec: Recorder, dB: BufferBinding, A: BufferBinding, dC: BufferBinding, s: { M: number; N: number; K: number } & Common): void {
   matmul(rec, dB, A, dC, { ...s, M: s.K, N: s.N, K: s.M, transA: true, strideA: s.M * s.K, strideB: s.M * s.N, strideC: s.K * s.N });
+}
+
+/** Bytes of the split-K scratch a device keeps (one buffer, made on first use, shared by every
+ *  split product: WebGPU orders the dispatches that write and read it). 64 MiB holds, e.g., the
+ *  partials of a 1376×512 weight gradient split 16 ways. */
+export const SPLITK_SCRATCH_BYTES = 64 * 2 ** 20;
+const splitScratch = new WeakMap<Gpu, GPUBuffer>();
+
+/** The device's split-K scratch when `floats` fit it (and a storage binding), else null. */
+export function splitKScratch(gpu: Gpu, floats: number): GPUBuffer | null {
+  const bytes = Math.min(SPLITK_SCRATCH_BYTES, gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  if (floats * 4 > bytes) return null;
+  let b = splitScratch.get(gpu);
+  if (!b) splitScratch.set(gpu, (b = createBuffer(gpu, 'matmul split-K partials', bytes)));
+  return b;
 }

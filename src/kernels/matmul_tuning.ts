@@ -18,6 +18,7 @@ import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
+import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
 import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulCandidates, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
 
 /** Where timings persist between runs: keys are plain strings, values JSON text. */
@@ -53,7 +54,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl + splitKReduceWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** A record a tuner keeps under `key`: {format, key, adapter, entries}. */
@@ -97,7 +98,8 @@ function isEntry(e: unknown): e is MatmulTuningEntry {
 }
 
 function isCandidate(c: unknown): c is MatmulKernelChoice {
-  return MATMUL_CANDIDATES.some((k) => k.variant === (c as MatmulKernelChoice)?.variant && k.wgx === (c as MatmulKernelChoice)?.wgx);
+  const x = c as MatmulKernelChoice;
+  return MATMUL_CANDIDATES.some((k) => k.variant === x?.variant && k.wgx === x?.wgx && k.splits === x?.splits);
 }
 
 /** Installs the kept timings' choices on this device without measuring anything (a judge, an
@@ -219,10 +221,10 @@ export function describeMatmulTuning(t: MatmulTuning): string[] {
   return [...t.entries]
     .sort((a, b) => a.shapeClass.localeCompare(b.shapeClass))
     .map((e) => {
-      const others = e.candidates.filter((c) => c.choice.variant !== e.choice.variant || c.choice.wgx !== e.choice.wgx).map((c) => c.ms);
+      const others = e.candidates.filter((c) => describeMatmulKernel(c.choice) !== describeMatmulKernel(e.choice)).map((c) => c.ms);
       const next = others.length ? Math.min(...others) : NaN;
       const sh = e.shape;
-      return `${e.shapeClass.padEnd(22)} ${describeMatmulKernel(e.choice).padEnd(16)} ${e.gflops.toFixed(2).padStart(8)} GFLOP/s at ${sh.M}×${sh.N}×${sh.K}${sh.batch > 1 ? `×${sh.batch}` : ''}${Number.isFinite(next) ? `  (next best ${(next / e.ms).toFixed(2)}× slower)` : ''}`;
+      return `${e.shapeClass.padEnd(22)} ${describeMatmulKernel(e.choice).padEnd(28)} ${e.gflops.toFixed(2).padStart(8)} GFLOP/s at ${sh.M}×${sh.N}×${sh.K}${sh.batch > 1 ? `×${sh.batch}` : ''}${Number.isFinite(next) ? `  (next best ${(next / e.ms).toFixed(2)}× slower)` : ''}`;
     });
 }
 

@@ -3,7 +3,7 @@
 // the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
 import { adapterName, createBuffer, readF32, Recorder, requestGpu, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { raftLossBackward, readoutRow, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
-import { describeMatmulKernel, matmul, matmulCandidates, type MatmulShape } from '../../src/kernels/matmul.ts';
+import { describeMatmulKernel, matmul, MATMUL_KERNELS, type MatmulShape } from '../../src/kernels/matmul.ts';
 
 export interface MatmulCase {
   shape: MatmulShape;
@@ -11,14 +11,15 @@ export interface MatmulCase {
   b: number[];
 }
 
-/** C = op(A)·op(B) by every matmul candidate this adapter runs: the kernel's name and its C. */
+/** C = op(A)·op(B) by every matmul kernel this adapter can run (split-K too, which the autotuner
+ *  times on GPUs only; the subgroup kernels where it has `subgroups`): the kernel's name and its C. */
 async function matmulCase(c: MatmulCase): Promise<{ features: string[]; results: { kernel: string; c: number[] }[] }> {
   const g = await (gpu ??= requestGpu());
   const A = uploadBuffer(g, 'A', new Float32Array(c.a));
   const B = uploadBuffer(g, 'B', new Float32Array(c.b));
   const n = c.shape.M * c.shape.N * (c.shape.batch ?? 1);
   const results: { kernel: string; c: number[] }[] = [];
-  for (const k of matmulCandidates(g)) {
+  for (const k of MATMUL_KERNELS.filter((k) => !k.variant.startsWith('subgroup') || g.features.has('subgroups'))) {
     const C = createBuffer(g, 'C', n * 4);
     const rec = new Recorder(g, 'browser matmul');
     matmul(rec, C, A, B, { ...c.shape, ...k });

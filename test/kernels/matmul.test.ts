@@ -1,11 +1,13 @@
 // matmul (every kernel the autotuner may choose: registers at each workgroup shape for CPU drivers,
-// the vec4 and subgroup kernels, tiled 64×64 and 128×128 for GPUs) vs the Float64 reference, at
+// the vec4 and subgroup kernels, tiled 64×64 and 128×128 for GPUs, each tiled one also split-K) vs the
+// Float64 reference, at
 // awkward sizes, batched (with a shared operand), transposed, accumulating and scaled; the two
 // backward products; and the backward formulas vs finite differences.
 import { describe, expect, it } from 'vitest';
-import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
-import { describeMatmulKernel, matmul, matmulBackwardA, matmulBackwardB, MATMUL_KERNELS, type MatmulKernelChoice, type MatmulShape } from '../../src/kernels/matmul.ts';
-import { matmulRef } from '../../src/reference/matmul.ts';
+import { createBuffer, defineKernel, f32, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
+import { describeMatmulKernel, matmul, matmulBackwardA, matmulBackwardB, MATMUL_KERNELS, SPLITK_SCRATCH_BYTES, type MatmulKernelChoice, type MatmulShape } from '../../src/kernels/matmul.ts';
+import { matmulRef, splitKReduceRef } from '../../src/reference/matmul.ts';
+import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { normals, toF64 } from '../helpers/random.ts';
@@ -50,6 +52,49 @@ async function check(s: MatmulShape, kernel: MatmulKernelChoice) {
 
 describe.each(MATMUL_KERNELS.map((k) => [describeMatmulKernel(k), k] as const))('matmul (%s kernel) vs reference', (_name, kernel) => {
   for (const s of shapes) it(s.label, () => check(s, kernel));
+});
+
+describe('split-K', () => {
+  it('matmul_splitk_reduce.wgsl sums the partials in order, scaled, accumulating, over a batch with a wider C stride', async () => {
+    const gpu = await testGpu();
+    const batch = 3, splits = 5, perBatch = 37, strideC = 40;
+    const part = normals(batch * splits * perBatch, 31);
+    const c0 = normals(batch * strideC, 32);
+    for (const accumulate of [false, true]) {
+      const C = uploadBuffer(gpu, 'C', c0);
+      const rec = new Recorder(gpu, 'reduce');
+      const kernel = defineKernel({ name: 'matmul_splitk_reduce.wgsl', code: splitKReduceWgsl }, ['part', 'C']);
+      rec.run(kernel, { params: [batch * perBatch, splits, perBatch, strideC, accumulate ? 1 : 0, f32(0.5)], buffers: { part: uploadBuffer(gpu, 'part', part), C }, workgroups: Math.ceil((batch * perBatch) / 256) });
+      rec.submit();
+      const ref = toF64(c0);
+      splitKReduceRef(ref, toF64(part), { batch, splits, perBatch, strideC, accumulate, alpha: 0.5 });
+      expectClose(await readF32(gpu, C), ref, TOL.matmul, `C (accumulate ${accumulate})`);
+    }
+  });
+
+  it('records two dispatches (partials, then their sum), and runs unsplit when the partials would not fit the scratch', async () => {
+    const gpu = await testGpu();
+    const M = 1024, N = 1040, K = 8;
+    expect(16 * M * N * 4).toBeGreaterThan(SPLITK_SCRATCH_BYTES);
+    const a = normals(M * K, 41), b = normals(K * N, 42);
+    const ref = new Float64Array(M * N);
+    matmulRef(ref, toF64(a), toF64(b), { M, N, K });
+    const A = uploadBuffer(gpu, 'A', a), B = uploadBuffer(gpu, 'B', b);
+    for (const [splits, dispatches] of [[4, 2], [16, 1]] as const) {
+      const C = createBuffer(gpu, 'C', M * N * 4);
+      const rec = new Recorder(gpu, 'split');
+      matmul(rec, C, A, B, { M, N, K, variant: 'tiled128', splits });
+      expect(rec.dispatches).toBe(dispatches);
+      rec.submit();
+      expectClose(await readF32(gpu, C), ref, TOL.matmul, `C (${splits} splits)`);
+    }
+  });
+
+  it('rejects a split count outside 1..64', async () => {
+    const gpu = await testGpu();
+    const buf = createBuffer(gpu, 'x', 64);
+    expect(() => matmul(new Recorder(gpu, 'bad'), buf, buf, buf, { M: 2, N: 2, K: 2, variant: 'tiled', splits: 65 })).toThrow(/splits must be an integer in 1\.\.64, got 65/);
+  });
 });
 
 describe('matmul backward products', () => {

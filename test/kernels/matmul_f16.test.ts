@@ -67,8 +67,9 @@ const shapes: (MatmulShape & { label: string })[] = [
   { label: 'Aᵀ, accumulate, α = 0.5: 20×19×37 (weight gradient)', M: 20, N: 19, K: 37, transA: true, accumulate: true, alpha: 0.5 },
 ];
 
-// One workgroup shape per kernel: the f16 prelude is the same whatever the workgroup's shape.
-const perVariant = MATMUL_KERNELS.filter((k, i) => MATMUL_KERNELS.findIndex((o) => o.variant === k.variant) === i);
+// One workgroup shape per kernel (the f16 prelude is the same whatever the workgroup's shape), and
+// one split-K form (its partials pass reads the inputs through the same prelude).
+const perVariant = [...MATMUL_KERNELS.filter((k, i) => MATMUL_KERNELS.findIndex((o) => o.variant === k.variant) === i), MATMUL_KERNELS.find((k) => k.splits)!];
 
 describe.each(perVariant.map((k) => [describeMatmulKernel(k), k] as const))('matmul with f16 inputs (%s kernel) vs reference', (_name, kernel) => {
   for (const s of shapes) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Recorder, type Gpu } from '../../src/gpu/index.ts';
-import { matmulKernelFor, matmulShapeClass, MATMUL_CANDIDATES, setMatmulChoices, type MatmulShape } from '../../src/kernels/matmul.ts';
+import { matmulCandidates, matmulKernelFor, matmulShapeClass, MATMUL_CANDIDATES, setMatmulChoices, type MatmulShape } from '../../src/kernels/matmul.ts';
 import { describeMatmulTuning, loadMatmulTuning, matmulTuningKey, tuneMatmul } from '../../src/kernels/matmul_tuning.ts';
 import { fileTuningStore } from '../../src/cli/tuning_store.ts';
 import { makeConfig } from '../../src/model/config.ts';
@@ -22,6 +22,11 @@ import { memoryStore } from '../helpers/memory_store.ts';
 /** The same device seen as another adapter (a changed driver or GPU). */
 function asOtherAdapter(gpu: Gpu): Gpu {
   return Object.create(gpu, { adapter: { value: { ...gpu.adapter, description: `${gpu.adapter.description} (other)` } } }) as Gpu;
+}
+
+/** The same device seen as a GPU's adapter (what matmulCandidates reads: split-K is for GPUs). */
+function asGpuAdapter(gpu: Gpu): Gpu {
+  return Object.create(gpu, { adapter: { value: { ...gpu.adapter, vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H200', description: 'NVIDIA H200 (a test double)' } } }) as Gpu;
 }
 
 const shapes: MatmulShape[] = [
@@ -60,7 +65,7 @@ describe('tuneMatmul', () => {
     expect(first.measured).toBe(3);
     expect(store.writes).toBe(1);
     for (const e of first.tuning.entries) {
-      expect(e.candidates).toHaveLength(MATMUL_CANDIDATES.length);
+      expect(e.candidates).toHaveLength(matmulCandidates(gpu).length);
       expect(e.ms).toBe(Math.min(...e.candidates.map((c) => c.ms)));
       expect(e.gflops).toBeGreaterThan(0);
       expect(matmulKernelFor(gpu, e.shape)).toEqual(e.choice);
@@ -76,6 +81,24 @@ describe('tuneMatmul', () => {
     const more = await tuneMatmul(gpu, [...shapes, { M: 7, N: 9, K: 300 }], { store, rounds: 1, reps: 1 });
     expect(more.measured).toBe(1);
     expect((await loadMatmulTuning(gpu, store))!.entries).toHaveLength(4);
+  });
+
+  it('times split-K on a GPU, never on a CPU driver, and keeps a split choice', async () => {
+    const cpu = asOtherAdapter(await testGpu());
+    const gpu = asGpuAdapter(cpu);
+    expect(matmulCandidates(cpu).some((k) => k.splits)).toBe(false);
+    expect(matmulCandidates(gpu).filter((k) => k.splits).map((k) => `${k.variant}/${k.splits}`)).toEqual(['tiled/4', 'tiled/16', 'tiled128/4', 'tiled128/16']);
+    const store = memoryStore();
+    const { tuning } = await tuneMatmul(gpu, [{ M: 24, N: 17, K: 300, transA: true }], { store, rounds: 1, reps: 1 });
+    expect(tuning.entries[0].candidates.filter((c) => c.choice.splits).length).toBe(4);
+    // A kept split choice is a candidate (read back and installed), not a damaged entry.
+    const stored = JSON.parse(store.data.get(matmulTuningKey(gpu))!);
+    stored.entries[0].choice = { variant: 'tiled128', splits: 16 };
+    store.data.set(matmulTuningKey(gpu), JSON.stringify(stored));
+    expect((await loadMatmulTuning(gpu, store))!.entries[0].choice).toEqual({ variant: 'tiled128', splits: 16 });
+    stored.entries[0].choice = { variant: 'tiled128', splits: 5 }; // not a candidate
+    store.data.set(matmulTuningKey(gpu), JSON.stringify(stored));
+    expect(await loadMatmulTuning(gpu, store)).toBeNull();
   });
 
   it('measures again for another adapter, and when the kept entry is damaged', async () => {
