@@ -43,15 +43,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let qi = ((b * P.T + t) * P.H + h) * HV;
   let q0 = ldq(qi, 0u); let q1 = ldq(qi, 1u); let q2 = ldq(qi, 2u); let q3 = ldq(qi, 3u);
   let q4 = ldq(qi, 4u); let q5 = ldq(qi, 5u); let q6 = ldq(qi, 6u); let q7 = ldq(qi, 7u);
+  let q8 = ldq(qi, 8u); let q9 = ldq(qi, 9u); let q10 = ldq(qi, 10u); let q11 = ldq(qi, 11u);
+  let q12 = ldq(qi, 12u); let q13 = ldq(qi, 13u); let q14 = ldq(qi, 14u); let q15 = ldq(qi, 15u);
   let g0 = ldd(qi, 0u); let g1 = ldd(qi, 1u); let g2 = ldd(qi, 2u); let g3 = ldd(qi, 3u);
   let g4 = ldd(qi, 4u); let g5 = ldd(qi, 5u); let g6 = ldd(qi, 6u); let g7 = ldd(qi, 7u);
+  let g8 = ldd(qi, 8u); let g9 = ldd(qi, 9u); let g10 = ldd(qi, 10u); let g11 = ldd(qi, 11u);
+  let g12 = ldd(qi, 12u); let g13 = ldd(qi, 13u); let g14 = ldd(qi, 14u); let g15 = ldd(qi, 15u);
   let d4 = g0 * ldo(qi, 0u) + g1 * ldo(qi, 1u) + g2 * ldo(qi, 2u) + g3 * ldo(qi, 3u)
-         + g4 * ldo(qi, 4u) + g5 * ldo(qi, 5u) + g6 * ldo(qi, 6u) + g7 * ldo(qi, 7u);
+         + g4 * ldo(qi, 4u) + g5 * ldo(qi, 5u) + g6 * ldo(qi, 6u) + g7 * ldo(qi, 7u)
+         + g8 * ldo(qi, 8u) + g9 * ldo(qi, 9u) + g10 * ldo(qi, 10u) + g11 * ldo(qi, 11u)
+         + g12 * ldo(qi, 12u) + g13 * ldo(qi, 13u) + g14 * ldo(qi, 14u) + g15 * ldo(qi, 15u);
   let D = d4.x + d4.y + d4.z + d4.w;
   let m = lse[idx];
   let zero = vec4<f32>(0.0);
   var a0 = zero; var a1 = zero; var a2 = zero; var a3 = zero;
   var a4 = zero; var a5 = zero; var a6 = zero; var a7 = zero;
+  var a8 = zero; var a9 = zero; var a10 = zero; var a11 = zero;
+  var a12 = zero; var a13 = zero; var a14 = zero; var a15 = zero;
   let stride = P.KH * HV;
   var ki = (b * P.T * P.KH + kvh) * HV;
   for (var j = 0u; j <= t; j++) {
@@ -65,6 +73,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (HV > 5u) { s4 = fma(q5, K(ki + 5u), s4); p4 = fma(g5, V(ki + 5u), p4); }
     if (HV > 6u) { s4 = fma(q6, K(ki + 6u), s4); p4 = fma(g6, V(ki + 6u), p4); }
     if (HV > 7u) { s4 = fma(q7, K(ki + 7u), s4); p4 = fma(g7, V(ki + 7u), p4); }
+    if (HV > 8u) { s4 = fma(q8, K(ki + 8u), s4); p4 = fma(g8, V(ki + 8u), p4); }
+    if (HV > 9u) { s4 = fma(q9, K(ki + 9u), s4); p4 = fma(g9, V(ki + 9u), p4); }
+    if (HV > 10u) { s4 = fma(q10, K(ki + 10u), s4); p4 = fma(g10, V(ki + 10u), p4); }
+    if (HV > 11u) { s4 = fma(q11, K(ki + 11u), s4); p4 = fma(g11, V(ki + 11u), p4); }
+    if (HV > 12u) { s4 = fma(q12, K(ki + 12u), s4); p4 = fma(g12, V(ki + 12u), p4); }
+    if (HV > 13u) { s4 = fma(q13, K(ki + 13u), s4); p4 = fma(g13, V(ki + 13u), p4); }
+    if (HV > 14u) { s4 = fma(q14, K(ki + 14u), s4); p4 = fma(g14, V(ki + 14u), p4); }
+    if (HV > 15u) { s4 = fma(q15, K(ki + 15u), s4); p4 = fma(g15, V(ki + 15u), p4); }
     let p = exp((s4.x + s4.y + s4.z + s4.w) / P.div - m);
     let ds = vec4<f32>(p * ((p4.x + p4.y + p4.z + p4.w) - D) / P.div);
     a0 = fma(ds, K(ki), a0);
@@ -75,6 +91,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (HV > 5u) { a5 = fma(ds, K(ki + 5u), a5); }
     if (HV > 6u) { a6 = fma(ds, K(ki + 6u), a6); }
     if (HV > 7u) { a7 = fma(ds, K(ki + 7u), a7); }
+    if (HV > 8u) { a8 = fma(ds, K(ki + 8u), a8); }
+    if (HV > 9u) { a9 = fma(ds, K(ki + 9u), a9); }
+    if (HV > 10u) { a10 = fma(ds, K(ki + 10u), a10); }
+    if (HV > 11u) { a11 = fma(ds, K(ki + 11u), a11); }
+    if (HV > 12u) { a12 = fma(ds, K(ki + 12u), a12); }
+    if (HV > 13u) { a13 = fma(ds, K(ki + 13u), a13); }
+    if (HV > 14u) { a14 = fma(ds, K(ki + 14u), a14); }
+    if (HV > 15u) { a15 = fma(ds, K(ki + 15u), a15); }
     ki += stride;
   }
   dsum[idx] = D;
@@ -86,4 +110,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (HV > 5u) { dq[qi + 5u] = a5; }
   if (HV > 6u) { dq[qi + 6u] = a6; }
   if (HV > 7u) { dq[qi + 7u] = a7; }
+  if (HV > 8u) { dq[qi + 8u] = a8; }
+  if (HV > 9u) { dq[qi + 9u] = a9; }
+  if (HV > 10u) { dq[qi + 10u] = a10; }
+  if (HV > 11u) { dq[qi + 11u] = a11; }
+  if (HV > 12u) { dq[qi + 12u] = a12; }
+  if (HV > 13u) { dq[qi + 13u] = a13; }
+  if (HV > 14u) { dq[qi + 14u] = a14; }
+  if (HV > 15u) { dq[qi + 15u] = a15; }
 }

@@ -7,9 +7,9 @@
 // (attention_fused_backward_*.wgsl: p_j = exp(s_j − lse)). Same result as
 // attention_scores_forward → attention_softmax_forward → attention_values_forward (up to the order
 // of the float sums) in one dispatch instead of three, without the [B, H, T, Tk] scratch.
-// Why named vec4s: the head (hs = 4·HV ≤ 32 floats) of q and the accumulator o are held in up to
-// eight named vec4s each, switched by the override HV (a constant when the pipeline is made, so the
-// unused ones compile away). A private array indexed in a loop is kept in memory by SwiftShader's
+// Why named vec4s: the head (hs = 4·HV ≤ 64 floats) of q and the accumulator o are held in up to
+// sixteen named vec4s each, switched by the override HV (a constant when the pipeline is made, so
+// the unused ones compile away; heads of 36–64 exist for GPU-sized models, where the registers are). A private array indexed in a loop is kept in memory by SwiftShader's
 // JIT (a load and a store per multiply-add); named values stay in registers.
 // Invocation i = gid.y · num_workgroups.x · WG + gid.x = (b · H + h) · T + t.
 //
@@ -31,7 +31,7 @@ struct Params {
 }
 
 override WG: u32 = 64u;
-/** vec4s per head: hs / 4, 1 ..= 8. */
+/** vec4s per head: hs / 4, 1 ..= 16. */
 override HV: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -58,8 +58,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let q5 = select(zero, Q(qi + min(5u, HV - 1u)), HV > 5u);
   let q6 = select(zero, Q(qi + min(6u, HV - 1u)), HV > 6u);
   let q7 = select(zero, Q(qi + min(7u, HV - 1u)), HV > 7u);
+  let q8 = select(zero, Q(qi + min(8u, HV - 1u)), HV > 8u);
+  let q9 = select(zero, Q(qi + min(9u, HV - 1u)), HV > 9u);
+  let q10 = select(zero, Q(qi + min(10u, HV - 1u)), HV > 10u);
+  let q11 = select(zero, Q(qi + min(11u, HV - 1u)), HV > 11u);
+  let q12 = select(zero, Q(qi + min(12u, HV - 1u)), HV > 12u);
+  let q13 = select(zero, Q(qi + min(13u, HV - 1u)), HV > 13u);
+  let q14 = select(zero, Q(qi + min(14u, HV - 1u)), HV > 14u);
+  let q15 = select(zero, Q(qi + min(15u, HV - 1u)), HV > 15u);
   var o0 = zero; var o1 = zero; var o2 = zero; var o3 = zero;
   var o4 = zero; var o5 = zero; var o6 = zero; var o7 = zero;
+  var o8 = zero; var o9 = zero; var o10 = zero; var o11 = zero;
+  var o12 = zero; var o13 = zero; var o14 = zero; var o15 = zero;
   var mx = -3.4028234e38;
   var l = 0.0;
   let last = P.pos_offset + t;
@@ -74,12 +84,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (HV > 5u) { dot4 = fma(q5, K(ki + 5u), dot4); }
     if (HV > 6u) { dot4 = fma(q6, K(ki + 6u), dot4); }
     if (HV > 7u) { dot4 = fma(q7, K(ki + 7u), dot4); }
+    if (HV > 8u) { dot4 = fma(q8, K(ki + 8u), dot4); }
+    if (HV > 9u) { dot4 = fma(q9, K(ki + 9u), dot4); }
+    if (HV > 10u) { dot4 = fma(q10, K(ki + 10u), dot4); }
+    if (HV > 11u) { dot4 = fma(q11, K(ki + 11u), dot4); }
+    if (HV > 12u) { dot4 = fma(q12, K(ki + 12u), dot4); }
+    if (HV > 13u) { dot4 = fma(q13, K(ki + 13u), dot4); }
+    if (HV > 14u) { dot4 = fma(q14, K(ki + 14u), dot4); }
+    if (HV > 15u) { dot4 = fma(q15, K(ki + 15u), dot4); }
     let s = (dot4.x + dot4.y + dot4.z + dot4.w) / P.div;
     if (s > mx) {
       // A new maximum: what was summed so far shrinks by exp(old − new) (0 on the first key).
       let c = exp(mx - s);
       l *= c;
       o0 *= c; o1 *= c; o2 *= c; o3 *= c; o4 *= c; o5 *= c; o6 *= c; o7 *= c;
+      o8 *= c; o9 *= c; o10 *= c; o11 *= c; o12 *= c; o13 *= c; o14 *= c; o15 *= c;
       mx = s;
     }
     let p = exp(s - mx);
@@ -93,6 +112,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     if (HV > 5u) { o5 = fma(pv, V(ki + 5u), o5); }
     if (HV > 6u) { o6 = fma(pv, V(ki + 6u), o6); }
     if (HV > 7u) { o7 = fma(pv, V(ki + 7u), o7); }
+    if (HV > 8u) { o8 = fma(pv, V(ki + 8u), o8); }
+    if (HV > 9u) { o9 = fma(pv, V(ki + 9u), o9); }
+    if (HV > 10u) { o10 = fma(pv, V(ki + 10u), o10); }
+    if (HV > 11u) { o11 = fma(pv, V(ki + 11u), o11); }
+    if (HV > 12u) { o12 = fma(pv, V(ki + 12u), o12); }
+    if (HV > 13u) { o13 = fma(pv, V(ki + 13u), o13); }
+    if (HV > 14u) { o14 = fma(pv, V(ki + 14u), o14); }
+    if (HV > 15u) { o15 = fma(pv, V(ki + 15u), o15); }
     ki += stride;
   }
   lse[idx] = mx + log(l);
@@ -105,4 +132,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (HV > 5u) { out[qi + 5u] = o5 * inv; }
   if (HV > 6u) { out[qi + 6u] = o6 * inv; }
   if (HV > 7u) { out[qi + 7u] = o7 * inv; }
+  if (HV > 8u) { out[qi + 8u] = o8 * inv; }
+  if (HV > 9u) { out[qi + 9u] = o9 * inv; }
+  if (HV > 10u) { out[qi + 10u] = o10 * inv; }
+  if (HV > 11u) { out[qi + 11u] = o11 * inv; }
+  if (HV > 12u) { out[qi + 12u] = o12 * inv; }
+  if (HV > 13u) { out[qi + 13u] = o13 * inv; }
+  if (HV > 14u) { out[qi + 14u] = o14 * inv; }
+  if (HV > 15u) { out[qi + 15u] = o15 * inv; }
 }

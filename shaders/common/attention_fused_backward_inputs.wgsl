@@ -12,7 +12,7 @@ struct Params {
 }
 
 override WG: u32 = 64u;
-/** vec4s per head: hs / 4, 1 ..= 8. */
+/** vec4s per head: hs / 4, 1 ..= 16. */
 override HV: u32 = 2u;
 
 @group(0) @binding(0) var<uniform> P: Params;

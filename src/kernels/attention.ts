@@ -76,8 +76,8 @@ function checkQkv(rec: Recorder, name: string, key: string, b: BufferBinding, fl
   if (half && !rec.gpu.features.has('shader-f16')) throw new KernelArgumentError(name, 'half (f16) q, k and v need the device feature shader-f16, which this adapter does not offer');
   checkBuffer(name, key, b, half ? Math.ceil(floats / 2) : floats);
 }
-/** The largest head the fused forward holds in registers (8 vec4s). */
-const FUSED_MAX_HS = 32;
+/** The largest head the fused kernels hold in registers (16 vec4s). */
+const FUSED_MAX_HS = 64;
 
 interface Resolved {
   B: number;
@@ -171,7 +171,7 @@ export function attentionForward(
   values(rec, outs.out, outs.att, v, r);
 }
 
-/** Whether attentionFusedForward takes heads of this size (hs a multiple of 4, at most 32). */
+/** Whether attentionFusedForward takes heads of this size (hs a multiple of 4, at most 64). */
 export function fusedAttentionFits(hs: number): boolean {
   return hs % 4 === 0 && hs <= FUSED_MAX_HS;
 }

@@ -38,7 +38,8 @@ describe('attention tuning', () => {
     expect(attentionShapeClass({ B: 3, T: 130, H: 8, KH: 2, hs: 16 })).not.toBe(attentionShapeClass({ B: 3, T: 130, H: 8, KH: 4, hs: 16 }));
     const g = asAdapter(gpu, 'NVIDIA test', 'nvidia');
     expect(trainingAttentionFor(g, { ...shape, hs: 6 })).toBe('split'); // hs not a multiple of 4
-    expect(trainingAttentionFor(g, { ...shape, hs: 48 })).toBe('split'); // more than 32
+    expect(trainingAttentionFor(g, { ...shape, hs: 68 })).toBe('split'); // more than 64
+    expect(trainingAttentionFor(g, { ...shape, hs: 64 })).toBe('fused'); // GPU-sized heads fit
     expect(trainingAttentionFor(g, shape)).toBe('fused');
     setAttentionChoices(g, [[attentionShapeClass(shape), 'split']]);
     expect(trainingAttentionFor(g, shape)).toBe('split');
