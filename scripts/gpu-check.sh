@@ -183,8 +183,9 @@ say "Vulkan driver: ${icd_from:-none found (Dawn will report no adapter)}"
 # --- the steps ----------------------------------------------------------------------------------
 if [ $smoke = 1 ]; then
   # info --tune compiles every matmul candidate and a training step in f32 and f16 cold: 138 s on
-  # this 2-core box idle (matmul 101 s, precision 33 s), more beside other tests.
-  c_info=60; c_tune=240; c_mm=90; c_score=60; c_train=60; c_gen=90; c_judge=90; c_jcli=60; c_run=120
+  # this 2-core box idle (matmul 101 s, precision 33 s), more beside other tests. bench train first
+  # times the kernels of its shape (23 s in all from an empty shader cache, idle).
+  c_info=60; c_tune=240; c_mm=90; c_score=60; c_train=90; c_gen=90; c_judge=90; c_jcli=60; c_run=120
   mm_sizes=64,128; shapes=stories260K; steps=1; reps=1; gen_configs=stories260K
 else
   c_info=30; c_tune=60; c_mm=90; c_score=30; c_train=120; c_gen=60; c_judge=60; c_jcli=30; c_run=540

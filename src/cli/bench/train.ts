@@ -3,9 +3,16 @@
 // TRACT_BENCH_TRAIN_SHAPES=stories260K,llama-25M,llama-100M runs only the named shapes (the GPU check
 // uses it; the ~25M and ~100M shapes are meant for a real GPU). Where the adapter has shader-f16, each
 // named shape runs in f32 and then in mixed precision (f16 matmul operands), side by side.
-import { adapterName, requestGpu } from '../../gpu/index.ts';
+// Before a shape is timed, its matmul kernels and training attention are chosen by measurement as
+// `tract run` chooses them (kept in the same store, so a second bench measures nothing;
+// TRACT_TUNING=off times the adapter-class defaults): the figures are those of the kernels a run uses.
+import { adapterName, requestGpu, type Gpu } from '../../gpu/index.ts';
+import { tuneMatmul } from '../../kernels/matmul_tuning.ts';
+import { trainingAttentionShapes, tuneAttention } from '../../kernels/attention_tuning.ts';
+import { trainingMatmulShapes } from '../../model/matmul_shapes.ts';
+import { cliTuningStore } from '../tuning_store.ts';
 import { TRAIN_SHAPES, type TrainShape } from './chromium_train.ts';
-import { oursTrain } from './ours_train.ts';
+import { benchConfig, oursTrain } from './ours_train.ts';
 import type { TrainBenchArgs } from './pages/types.ts';
 import { envNames } from './env.ts';
 import { round } from './timing.ts';
@@ -23,10 +30,26 @@ export const BENCH_TRAIN_SHAPES: Record<string, TrainShape> = {
   'llama-100M': { name: 'llama-100M', args: { dim: 768, hidden: 2048, layers: 12, heads: 12, kvHeads: 12, vocab: 32000, seqLen: 256, batch: 4 } },
 };
 
+/** Chooses the matmul kernels and the training attention for one bench shape (full-length steps:
+ *  B·T rows) by measurement, as `tract run` does for its own; false with TRACT_TUNING=off. */
+async function tuneFor(gpu: Gpu, args: Omit<TrainBenchArgs, 'steps' | 'warmupTimeoutMs'>): Promise<boolean> {
+  const store = cliTuningStore();
+  if (!store) return false;
+  const c = benchConfig(args);
+  // Every product over all B·T rows (rows are M, or K in a weight gradient, the one with Aᵀ): the
+  // bench's steps are never trimmed and every position has a target, head included.
+  const rows = args.batch * args.seqLen;
+  const shapes = trainingMatmulShapes(c, args.batch, args.seqLen, args.seqLen).filter((s) => (s.transA ? s.K : s.M) === rows);
+  await tuneMatmul(gpu, shapes, { store });
+  await tuneAttention(gpu, trainingAttentionShapes(c, [args.batch], args.seqLen, args.seqLen), { store });
+  return true;
+}
+
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
   const adapter = adapterName(gpu.adapter);
   const run = async (label: string, args: Omit<TrainBenchArgs, 'steps' | 'warmupTimeoutMs'>, kind: string, precision: 'f32' | 'mixed' = 'f32') => {
+    const tunedKernels = await tuneFor(gpu, args);
     const r = await oursTrain(gpu, { ...args, steps: STEPS, warmupTimeoutMs: 0, precision });
     const line = {
       adapter,
@@ -41,6 +64,7 @@ export async function bench(json: boolean): Promise<void> {
       optimizerBytes: r.optimizerBytes,
       activationBytes: r.activationBytes,
       firstStepMs: round(r.firstStepMs, 0),
+      kernels: tunedKernels ? 'measured' : 'adapter defaults',
     };
     if (json) console.log(JSON.stringify(line));
     else
