@@ -6,6 +6,7 @@
 // readbacks per 8 tokens.
 // TRACT_BENCH_GENERATE_CONFIGS=stories260K measures only the named shapes (the GPU check's smoke run).
 import { adapterName, requestGpu } from '../../gpu/index.ts';
+import { useKeptTuning } from '../tuning_store.ts';
 import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { initParams } from '../../model/init.ts';
@@ -15,6 +16,7 @@ import { round } from './timing.ts';
 
 export async function bench(json: boolean): Promise<void> {
   const gpu = await requestGpu();
+  await useKeptTuning(gpu); // the kernels `tract generate` runs: those a run or `info --tune` measured
   const adapter = adapterName(gpu.adapter);
   const configs = [
     ['stories260K', PRESETS.stories260K],

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { generateRubricLab, renderPrompt, SCORE_PROMPT_SUFFIX } from '../../data/index.ts';
 import { saveCheckpoint } from '../../model/checkpoint.ts';
 import { adapterName, requestGpu } from '../../gpu/index.ts';
+import { useKeptTuning } from '../tuning_store.ts';
 import { Generator } from '../../infer/generate.ts';
 import { DeviceModel } from '../../model/device_model.ts';
 import { configureOrt, exportOnnx, OrtGenerator, OrtLlama } from '../../interop/index.ts';
@@ -133,6 +134,7 @@ async function benchNode(args: JudgeBenchArgs, model: Awaited<ReturnType<typeof 
   const session = await OrtLlama.create(exportOnnx({ config: model.config, params: model.params }, { variant: 'kv' }), { executionProviders: ['wasm'] });
   const theirsBefore = await timeJudgments(new OrtGenerator(session, 1, Tmax), args);
   const gpu = await requestGpu();
+  await useKeptTuning(gpu); // the kernels `tract judge` runs: those a run or `info --tune` measured
   const dm = new DeviceModel(gpu, model.config);
   dm.upload(model.params);
   const gen = new Generator(dm, 1, Tmax);
