@@ -5,9 +5,8 @@
 // outside the matrix), then each invocation accumulates its 4×4 block from it.
 // On CPU drivers (lavapipe, SwiftShader) the barriers and workgroup-memory traffic cost more than
 // they save, so the launcher uses matmul.wgsl there.
-// Split K (SPLITS > 1): as in matmul_tiled_vec4.wgsl — workgroup z = b · SPLITS + s multiplies the
-// s-th run of K and writes its partial product to C[z], a scratch buffer that
-// matmul_splitk_reduce.wgsl sums into the real C.
+// Split K (SPLITS > 1, GPUs): workgroup z multiplies one run of K into a scratch buffer that
+// matmul_splitk_reduce.wgsl sums (common/matmul_tiles.wgsl, with load_a / load_b).
 //
 // Bindings, as matmul.wgsl:
 //   0 params  uniform Params
@@ -15,38 +14,26 @@
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
 // Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
-// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl.
+// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl;
+// SPLITS, load_a, load_b and split_run: shaders/common/matmul_tiles.wgsl.
 
 const TILE: u32 = 64u; // rows and columns of C per workgroup
 const BK: u32 = 16u;   // K slice held in workgroup memory
 const R: u32 = 4u;     // R×R block per invocation (TILE / 16)
-override SPLITS: u32 = 1u;
 
 var<workgroup> tileA: array<f32, 1024>; // [BK][TILE]: tileA[k * TILE + m] = op(A)[m0 + m, k0 + k]
 var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(B)[k0 + k, n0 + n]
-
-// kEnd: the end of this workgroup's run of K (P.K without split).
-fn load_a(base: u32, m: u32, k: u32, kEnd: u32) -> f32 {
-  if (m >= P.M || k >= kEnd) { return 0.0; }
-  return ldA(base + select(m * P.K + k, k * P.M + m, TRANS_A));
-}
-
-fn load_b(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
-  if (k >= kEnd || n >= P.N) { return 0.0; }
-  return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
-}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let batch = wg.z / SPLITS;
-  let run = (((P.K + SPLITS - 1u) / SPLITS + BK - 1u) / BK) * BK; // K per split, whole slices
-  let kBegin = (wg.z % SPLITS) * run;
-  let kEnd = min(P.K, kBegin + run);
-  let baseA = batch * P.strideA;
-  let baseB = batch * P.strideB;
+  let sr = split_run(wg.z, BK);
+  let kBegin = sr.y;
+  let kEnd = sr.z;
+  let baseA = sr.x * P.strideA;
+  let baseB = sr.x * P.strideB;
   let baseC = wg.z * P.strideC;
 
   var acc: array<f32, 16>; // R * R

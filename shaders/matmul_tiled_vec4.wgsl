@@ -21,10 +21,8 @@
 // Edges: values outside op(A) / op(B) load as 0 (adding exact zeros changes nothing); outputs
 // outside C are not stored. Every output is the same sequential fma chain over k as in matmul.wgsl.
 // Split K (SPLITS > 1, GPUs only: a product with a small C and a long K — a weight gradient, K = the
-// batch's tokens — has too few tiles to fill the GPU): workgroup z = b · SPLITS + s takes the s-th
-// of SPLITS equal runs of K (in whole slices) and writes its partial product to C[z] (the launcher
-// binds a scratch buffer there, strideC = M·N, α = 1, no accumulate); matmul_splitk_reduce.wgsl
-// then sums the partials into the real C. With SPLITS = 1 this is the plain product.
+// batch's tokens — has too few tiles to fill the GPU): workgroup z multiplies one run of K into a
+// scratch buffer that matmul_splitk_reduce.wgsl sums (common/matmul_tiles.wgsl).
 //
 // Bindings, as matmul.wgsl:
 //   0 params  uniform Params
@@ -32,26 +30,15 @@
 //   2 B       [batch] × (TRANS_B ? [N, K] : [K, N])   read
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
 // Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
-// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl.
+// ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl;
+// SPLITS, load_a, load_b and split_run: shaders/common/matmul_tiles.wgsl.
 
 const TILE: u32 = 128u; // rows and columns of C per workgroup
 const BK: u32 = 8u;     // K slice held in workgroup memory
 const ROW: u32 = 33u;   // vec4s per k of a tile: 32 (128 rows or columns) + 1 of padding
-override SPLITS: u32 = 1u;
 
 var<workgroup> tileA: array<vec4<f32>, 264>; // [BK][ROW]
 var<workgroup> tileB: array<vec4<f32>, 264>; // [BK][ROW]
-
-// kEnd: the end of this workgroup's run of K (P.K without split).
-fn load_a(base: u32, m: u32, k: u32, kEnd: u32) -> f32 {
-  if (m >= P.M || k >= kEnd) { return 0.0; }
-  return ldA(base + select(m * P.K + k, k * P.M + m, TRANS_A));
-}
-
-fn load_b(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
-  if (k >= kEnd || n >= P.N) { return 0.0; }
-  return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
-}
 
 // Element e (0 .. 1023) of a slice, as (row or column within the tile, k within the slice), walked
 // so that consecutive invocations read consecutive addresses of the stored layout: along k where the
@@ -65,12 +52,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         @builtin(local_invocation_index) tid: u32) {
   let m0 = wg.y * TILE;
   let n0 = wg.x * TILE;
-  let batch = wg.z / SPLITS;
-  let run = (((P.K + SPLITS - 1u) / SPLITS + BK - 1u) / BK) * BK; // K per split, whole slices
-  let kBegin = (wg.z % SPLITS) * run;
-  let kEnd = min(P.K, kBegin + run);
-  let baseA = batch * P.strideA;
-  let baseB = batch * P.strideB;
+  let sr = split_run(wg.z, BK);
+  let kBegin = sr.y;
+  let kEnd = sr.z;
+  let baseA = sr.x * P.strideA;
+  let baseB = sr.x * P.strideB;
   let baseC = wg.z * P.strideC;
 
   // acc[r] (r < 8): row r of the block (rows 4y + r, then 64 + 4y + r - 4), columns 4x .. 4x+3;

@@ -19,6 +19,7 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulTiledVec4Wgsl from '../../shaders/matmul_tiled_vec4.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
+import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import matmulInputsF16Wgsl from '../../shaders/common/matmul_inputs_f16.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
@@ -31,8 +32,8 @@ function kernelSet(inputs: string, variant: 'f32' | 'f16') {
   const make = (name: string, code: string, first: string[] = []) => defineKernel({ name, variant, code: [...first, inputs, matmulBindingsWgsl, code].join('\n') }, ['A', 'B', 'C']);
   return {
     registers: make('matmul.wgsl', matmulWgsl),
-    tiled: make('matmul_tiled.wgsl', matmulTiledWgsl),
-    tiled128: make('matmul_tiled_vec4.wgsl', matmulTiledVec4Wgsl),
+    tiled: make('matmul_tiled.wgsl', `${matmulTilesWgsl}\n${matmulTiledWgsl}`),
+    tiled128: make('matmul_tiled_vec4.wgsl', `${matmulTilesWgsl}\n${matmulTiledVec4Wgsl}`),
     vec4: make('matmul_vec4.wgsl', matmulVec4Wgsl),
     subgroup: make('matmul_subgroup.wgsl', matmulSubgroupWgsl, [subgroupsWgsl]),
   };

@@ -16,6 +16,7 @@ import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
 import matmulTiledVec4Wgsl from '../../shaders/matmul_tiled_vec4.wgsl?raw';
 import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
 import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
+import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
@@ -54,7 +55,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl + splitKReduceWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTilesWgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl + splitKReduceWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** A record a tuner keeps under `key`: {format, key, adapter, entries}. */
