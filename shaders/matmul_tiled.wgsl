@@ -15,7 +15,7 @@
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
 // Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
 // ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl;
-// SPLITS, load_a, load_b and split_run: shaders/common/matmul_tiles.wgsl.
+// SPLITS, load_a, load_b and tile_origin: shaders/common/matmul_tiles.wgsl.
 
 const TILE: u32 = 64u; // rows and columns of C per workgroup
 const BK: u32 = 16u;   // K slice held in workgroup memory
@@ -27,17 +27,10 @@ var<workgroup> tileB: array<f32, 1024>; // [BK][TILE]: tileB[k * TILE + n] = op(
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
-  let m0 = wg.y * TILE;
-  let n0 = wg.x * TILE;
-  let sr = split_run(wg.z, BK);
-  let kBegin = sr.y;
-  let kEnd = sr.z;
-  let baseA = sr.x * P.strideA;
-  let baseB = sr.x * P.strideB;
-  let baseC = wg.z * P.strideC;
+  let o = tile_origin(wg, TILE, BK);
 
   var acc: array<f32, 16>; // R * R
-  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
+  for (var k0 = o.kBegin; k0 < o.kEnd; k0 += BK) {
     // 1024 elements per tile, 256 invocations: 4 each. Index e = tid + 256·r walks the tile so
     // that consecutive invocations read consecutive addresses of the untransposed layout.
     for (var r = 0u; r < 4u; r++) {
@@ -46,22 +39,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         // A is [K, M]: contiguous along m.
         let k = e / TILE;
         let m = e % TILE;
-        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k, kEnd);
+        tileA[k * TILE + m] = load_a(o.baseA, o.m0 + m, k0 + k, o.kEnd);
       } else {
         // A is [M, K]: contiguous along k.
         let m = e / BK;
         let k = e % BK;
-        tileA[k * TILE + m] = load_a(baseA, m0 + m, k0 + k, kEnd);
+        tileA[k * TILE + m] = load_a(o.baseA, o.m0 + m, k0 + k, o.kEnd);
       }
       if (TRANS_B) {
         // B is [N, K]: contiguous along k.
         let n = e / BK;
         let k = e % BK;
-        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n, kEnd);
+        tileB[k * TILE + n] = load_b(o.baseB, k0 + k, o.n0 + n, o.kEnd);
       } else {
         let k = e / TILE;
         let n = e % TILE;
-        tileB[k * TILE + n] = load_b(baseB, k0 + k, n0 + n, kEnd);
+        tileB[k * TILE + n] = load_b(o.baseB, k0 + k, o.n0 + n, o.kEnd);
       }
     }
     workgroupBarrier();
@@ -79,12 +72,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
   }
   for (var i = 0u; i < R; i++) {
-    let m = m0 + lid.y * R + i;
+    let m = o.m0 + lid.y * R + i;
     if (m >= P.M) { break; }
     for (var j = 0u; j < R; j++) {
-      let n = n0 + lid.x * R + j;
+      let n = o.n0 + lid.x * R + j;
       if (n >= P.N) { break; }
-      let idx = baseC + m * P.N + n;
+      let idx = o.baseC + m * P.N + n;
       let v = P.alpha * acc[i * R + j];
       if (P.accumulate != 0u) { C[idx] = C[idx] + v; } else { C[idx] = v; }
     }

@@ -31,7 +31,7 @@
 //   3 C       [batch] × [M, N]                        = or += (accumulate)
 // Params, TRANS_A, TRANS_B and the bindings P, C: shaders/common/matmul_bindings.wgsl; A, B and
 // ldA/ldB (f32 or f16 storage, read as f32): shaders/common/matmul_inputs_f32.wgsl / _f16.wgsl;
-// SPLITS, load_a, load_b and split_run: shaders/common/matmul_tiles.wgsl.
+// SPLITS, load_a, load_b and tile_origin: shaders/common/matmul_tiles.wgsl.
 
 const TILE: u32 = 128u; // rows and columns of C per workgroup
 const BK: u32 = 8u;     // K slice held in workgroup memory
@@ -50,14 +50,7 @@ fn slice_pos(e: u32, along_k: bool) -> vec2<u32> {
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
-  let m0 = wg.y * TILE;
-  let n0 = wg.x * TILE;
-  let sr = split_run(wg.z, BK);
-  let kBegin = sr.y;
-  let kEnd = sr.z;
-  let baseA = sr.x * P.strideA;
-  let baseB = sr.x * P.strideB;
-  let baseC = wg.z * P.strideC;
+  let o = tile_origin(wg, TILE, BK);
 
   // acc[r] (r < 8): row r of the block (rows 4y + r, then 64 + 4y + r - 4), columns 4x .. 4x+3;
   // acc[8 + r]: the same row, columns 64 + 4x .. 64 + 4x+3.
@@ -67,12 +60,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var pb: array<f32, 4>;
   for (var r = 0u; r < 4u; r++) {
     let pA = slice_pos(tid + 256u * r, !TRANS_A);
-    pa[r] = load_a(baseA, m0 + pA.x, kBegin + pA.y, kEnd);
+    pa[r] = load_a(o.baseA, o.m0 + pA.x, o.kBegin + pA.y, o.kEnd);
     let pB = slice_pos(tid + 256u * r, TRANS_B);
-    pb[r] = load_b(baseB, kBegin + pB.y, n0 + pB.x, kEnd);
+    pb[r] = load_b(o.baseB, o.kBegin + pB.y, o.n0 + pB.x, o.kEnd);
   }
 
-  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
+  for (var k0 = o.kBegin; k0 < o.kEnd; k0 += BK) {
     for (var r = 0u; r < 4u; r++) {
       let pA = slice_pos(tid + 256u * r, !TRANS_A);
       tileA[pA.y * ROW + pA.x / 4u][pA.x % 4u] = pa[r];
@@ -82,12 +75,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
     // Prefetch the next slice (zeros past K) before multiplying this one.
     let k1 = k0 + BK;
-    if (k1 < kEnd) {
+    if (k1 < o.kEnd) {
       for (var r = 0u; r < 4u; r++) {
         let pA = slice_pos(tid + 256u * r, !TRANS_A);
-        pa[r] = load_a(baseA, m0 + pA.x, k1 + pA.y, kEnd);
+        pa[r] = load_a(o.baseA, o.m0 + pA.x, k1 + pA.y, o.kEnd);
         let pB = slice_pos(tid + 256u * r, TRANS_B);
-        pb[r] = load_b(baseB, k1 + pB.y, n0 + pB.x, kEnd);
+        pb[r] = load_b(o.baseB, k1 + pB.y, o.n0 + pB.x, o.kEnd);
       }
     }
     for (var k = 0u; k < BK; k++) {
@@ -105,14 +98,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     workgroupBarrier();
   }
 
-  let cn0 = n0 + 4u * lid.x;
-  let cn1 = n0 + 64u + 4u * lid.x;
+  let cn0 = o.n0 + 4u * lid.x;
+  let cn1 = o.n0 + 64u + 4u * lid.x;
   for (var i = 0u; i < 4u; i++) {
-    let r0 = m0 + 4u * lid.y + i;
-    let r1 = m0 + 64u + 4u * lid.y + i;
-    store_row(baseC, r0, cn0, acc[i]);
-    store_row(baseC, r0, cn1, acc[8u + i]);
-    store_row(baseC, r1, cn0, acc[4u + i]);
-    store_row(baseC, r1, cn1, acc[12u + i]);
+    let r0 = o.m0 + 4u * lid.y + i;
+    let r1 = o.m0 + 64u + 4u * lid.y + i;
+    store_row(o.baseC, r0, cn0, acc[i]);
+    store_row(o.baseC, r0, cn1, acc[8u + i]);
+    store_row(o.baseC, r1, cn0, acc[4u + i]);
+    store_row(o.baseC, r1, cn1, acc[12u + i]);
   }
 }

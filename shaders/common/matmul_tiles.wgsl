@@ -19,9 +19,21 @@ fn load_b(base: u32, k: u32, n: u32, kEnd: u32) -> f32 {
   return ldB(base + select(k * P.N + n, n * P.K + k, TRANS_B));
 }
 
-/** Workgroup z's batch entry and its run of K: (batch, kBegin, kEnd). */
-fn split_run(z: u32, bk: u32) -> vec3<u32> {
+/** Where workgroup `wg` works: its tile's first row and column, its run of K, and the bases of its
+ *  batch entry in A and B and of its output in C (the scratch's z-th partial when split). */
+struct TileOrigin {
+  m0: u32,
+  n0: u32,
+  kBegin: u32,
+  kEnd: u32,
+  baseA: u32,
+  baseB: u32,
+  baseC: u32,
+}
+
+fn tile_origin(wg: vec3<u32>, tile: u32, bk: u32) -> TileOrigin {
   let run = (((P.K + SPLITS - 1u) / SPLITS + bk - 1u) / bk) * bk; // K per split, whole slices
-  let kBegin = (z % SPLITS) * run;
-  return vec3<u32>(z / SPLITS, kBegin, min(P.K, kBegin + run));
+  let kBegin = (wg.z % SPLITS) * run;
+  let batch = wg.z / SPLITS;
+  return TileOrigin(wg.y * tile, wg.x * tile, kBegin, min(P.K, kBegin + run), batch * P.strideA, batch * P.strideB, wg.z * P.strideC);
 }
