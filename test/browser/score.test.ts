@@ -80,6 +80,9 @@ describe('score kernels in headless Chromium (WebGPU)', () => {
       const ref = new Float64Array(batch * shape.M * shape.N);
       matmulRef(ref, toF64(a), toF64(b), shape);
       for (const r of out.results) expectClose(r.c, ref, TOL.matmul, r.kernel);
+      // Every kernel but split-K computes the same fma chain: bit-identical on SwiftShader too.
+      const unsplit = out.results.filter((r) => !r.kernel.includes('split-K'));
+      for (const r of unsplit.slice(1)) expect(r.c, `${r.kernel} vs ${unsplit[0].kernel}`).toEqual(unsplit[0].c);
     });
   }
 

@@ -54,6 +54,34 @@ describe.each(MATMUL_KERNELS.map((k) => [describeMatmulKernel(k), k] as const))(
   for (const s of shapes) it(s.label, () => check(s, kernel));
 });
 
+describe('the same numbers from every kernel but split-K', () => {
+  // What lets the autotuner choose by speed alone on CPU drivers (where split-K is never timed): each
+  // output is the same sequential fma chain over k in every other kernel, so a run's numbers do not
+  // depend on which kernel won a timing.
+  it('bit-identical C from every unsplit kernel, plain and transposed with accumulate and α; split-K differs', async () => {
+    const gpu = await testGpu();
+    for (const s of [{ M: 70, N: 45, K: 133 }, { M: 33, N: 66, K: 97, transA: true, transB: true, accumulate: true, alpha: 0.5 }] as MatmulShape[]) {
+      const a = normals(s.M * s.K, 51), b = normals(s.K * s.N, 52), c0 = normals(s.M * s.N, 53);
+      const A = uploadBuffer(gpu, 'A', a), B = uploadBuffer(gpu, 'B', b);
+      const outs: { kernel: string; c: Float32Array }[] = [];
+      for (const kernel of MATMUL_KERNELS.filter((k) => !k.splits)) {
+        const C = uploadBuffer(gpu, 'C', c0);
+        const rec = new Recorder(gpu, 'bits');
+        matmul(rec, C, A, B, { ...s, ...kernel });
+        rec.submit();
+        outs.push({ kernel: describeMatmulKernel(kernel), c: await readF32(gpu, C, s.M * s.N) });
+      }
+      for (const o of outs.slice(1)) expect(Buffer.from(o.c.buffer).equals(Buffer.from(outs[0].c.buffer)), `${o.kernel} vs ${outs[0].kernel}`).toBe(true);
+      // Split-K sums in another order, and the comparison sees it (the check can fail).
+      const C = uploadBuffer(gpu, 'C', c0);
+      const rec = new Recorder(gpu, 'bits split');
+      matmul(rec, C, A, B, { ...s, variant: 'tiled128', splits: 4 });
+      rec.submit();
+      expect(Buffer.from((await readF32(gpu, C, s.M * s.N)).buffer).equals(Buffer.from(outs[0].c.buffer))).toBe(false);
+    }
+  });
+});
+
 describe('split-K', () => {
   it('matmul_splitk_reduce.wgsl sums the partials in order, scaled, accumulating, over a batch with a wider C stride', async () => {
     const gpu = await testGpu();
