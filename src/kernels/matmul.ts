@@ -9,8 +9,9 @@
 // by matmul_splitk_reduce.wgsl — for a small C with a long K (weight gradients), whose few tiles
 // would leave most of a GPU idle. A split sums in another order than the other kernels, which all
 // compute each output as the same sequential fma chain over k (so on CPU drivers, where split-K is
-// never a candidate, every choice gives bit-identical results). The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it
-// has, `matmulVariantFor` picks by adapter. Tests run every candidate.
+// never a candidate, every choice gives bit-identical results: test/kernels/matmul.test.ts).
+// The autotuner (matmul_tuning.ts) measures them per shape class on the device; before it has,
+// `matmulVariantFor` picks by adapter. Tests run every kernel.
 import { createBuffer, defineKernel, f32, type BufferBinding, type Gpu, type Recorder } from '../gpu/index.ts';
 import { checkBuffer, checkDim, isCpuAdapter } from './common.ts';
 import { KernelArgumentError } from '../gpu/index.ts';
@@ -199,6 +200,7 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   checkBuffer(name, 'B', B, inputUnits((batch - 1) * strideB + K * N));
   checkBuffer(name, 'C', C, (batch - 1) * strideC + M * N);
   const kernels = s.half ? f16Kernels : f32Kernels;
+  if (s.splits !== undefined && s.splits !== 1 && s.variant !== 'tiled' && s.variant !== 'tiled128') throw new KernelArgumentError(name, `splits (${s.splits}) needs variant 'tiled' or 'tiled128'`);
   const kernel = matmulKernelFor(rec.gpu, s);
   const params = [M, N, K, strideA, strideB, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)];
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };

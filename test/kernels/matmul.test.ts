@@ -118,10 +118,12 @@ describe('split-K', () => {
     }
   });
 
-  it('rejects a split count outside 1..64', async () => {
+  it('rejects a split count outside 1..64, and splits without a tiled kernel', async () => {
     const gpu = await testGpu();
     const buf = createBuffer(gpu, 'x', 64);
     expect(() => matmul(new Recorder(gpu, 'bad'), buf, buf, buf, { M: 2, N: 2, K: 2, variant: 'tiled', splits: 65 })).toThrow(/splits must be an integer in 1\.\.64, got 65/);
+    expect(() => matmul(new Recorder(gpu, 'bad'), buf, buf, buf, { M: 2, N: 2, K: 2, variant: 'registers', splits: 4 })).toThrow(/splits \(4\) needs variant 'tiled' or 'tiled128'/);
+    expect(() => matmul(new Recorder(gpu, 'bad'), buf, buf, buf, { M: 2, N: 2, K: 2, splits: 4 })).toThrow(/needs variant/);
   });
 });
 
