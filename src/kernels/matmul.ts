@@ -264,9 +264,19 @@ export function matmulBackwardB(rec: Recorder, dB: BufferBinding, A: BufferBindi
 export const SPLITK_SCRATCH_BYTES = 64 * 2 ** 20;
 const splitScratch = new WeakMap<Gpu, GPUBuffer>();
 
+function splitKScratchBytes(gpu: Gpu): number {
+  return Math.min(SPLITK_SCRATCH_BYTES, gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+}
+
+/** Whether a product's split-K partials (batch · splits · M·N floats) fit the scratch, i.e. whether
+ *  a split choice would run split rather than fall back to the unsplit kernel. */
+export function splitKFits(gpu: Gpu, s: { M: number; N: number; batch?: number }, splits: number): boolean {
+  return (s.batch ?? 1) * splits * s.M * s.N * 4 <= splitKScratchBytes(gpu);
+}
+
 /** The device's split-K scratch when `floats` fit it (and a storage binding), else null. */
 export function splitKScratch(gpu: Gpu, floats: number): GPUBuffer | null {
-  const bytes = Math.min(SPLITK_SCRATCH_BYTES, gpu.limits.maxStorageBufferBindingSize, gpu.limits.maxBufferSize);
+  const bytes = splitKScratchBytes(gpu);
   if (floats * 4 > bytes) return null;
   let b = splitScratch.get(gpu);
   if (!b) splitScratch.set(gpu, (b = createBuffer(gpu, 'matmul split-K partials', bytes)));

@@ -20,7 +20,7 @@ import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
 import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
 import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
 import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
-import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulCandidates, matmulShapeClass, setMatmulChoices, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
+import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulCandidates, matmulShapeClass, setMatmulChoices, splitKFits, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
 
 /** Where timings persist between runs: keys are plain strings, values JSON text. */
 export interface TuningStore {
@@ -159,7 +159,9 @@ async function timeCandidates(gpu: Gpu, shapeClass: string, s: MatmulShape, o: T
   const rounds = o.rounds ?? 3;
   try {
     const candidates: { choice: MatmulKernelChoice; ms: number }[] = [];
-    for (const choice of matmulCandidates(gpu)) {
+    // A split whose partials would not fit the scratch runs unsplit: timing it again would only let
+    // noise crown a duplicate under a name that is not what runs.
+    for (const choice of matmulCandidates(gpu).filter((c) => !c.splits || splitKFits(gpu, shape, c.splits))) {
       const run = async () => {
         const rec = new Recorder(gpu, 'matmul tuning');
         for (let r = 0; r < reps; r++) matmul(rec, C, A, B, { ...shape, ...choice });

@@ -91,6 +91,10 @@ describe('tuneMatmul', () => {
     const store = memoryStore();
     const { tuning } = await tuneMatmul(gpu, [{ M: 24, N: 17, K: 300, transA: true }], { store, rounds: 1, reps: 1 });
     expect(tuning.entries[0].candidates.filter((c) => c.choice.splits).length).toBe(4);
+    // Partials that would not fit the split-K scratch (16 × 1024 × 1040 floats > 64 MiB): that split
+    // would run unsplit, so it is not timed as if it were another kernel.
+    const big = await tuneMatmul(gpu, [{ M: 1024, N: 1040, K: 8 }], { rounds: 1, reps: 1 });
+    expect(big.tuning.entries[0].candidates.filter((c) => c.choice.splits).map((c) => c.choice.splits)).toEqual([4, 4]);
     // A kept split choice is a candidate (read back and installed), not a damaged entry.
     const stored = JSON.parse(store.data.get(matmulTuningKey(gpu))!);
     stored.entries[0].choice = { variant: 'tiled128', splits: 16 };
