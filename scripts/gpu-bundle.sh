@@ -6,6 +6,7 @@
 #   scripts/gpu-bundle.sh [--out <dir>] [--fetch]     (default out: .gpu-bundle)
 #
 # <out>/gpu-check.sh   the check (a copy of scripts/gpu-check.sh): unpacks the rest and runs it
+# <out>/gpu-summary.mjs  the results against the GPU targets (a copy of scripts/gpu-summary.mjs)
 # <out>/node.xz        this machine's Node 20 binary (x86-64), xz-compressed
 # <out>/app.tar.xz     tract.mjs (the CLI bundled by scripts/gpu-bundle.mjs, WGSL inlined);
 #                      node_modules/webgpu (index.js + dist/linux-x64/dawn.node),
@@ -139,6 +140,7 @@ say "packing app.tar.xz (xz -$level)"
 tar -C "$app" -cf - . | xz -T0 "-$level" -c > "$out/app.tar.xz.tmp"
 mv "$out/app.tar.xz.tmp" "$out/app.tar.xz"
 cp "$root/scripts/gpu-check.sh" "$out/gpu-check.sh.tmp" && chmod +x "$out/gpu-check.sh.tmp" && mv "$out/gpu-check.sh.tmp" "$out/gpu-check.sh"
+cp "$root/scripts/gpu-summary.mjs" "$out/gpu-summary.mjs.tmp" && mv "$out/gpu-summary.mjs.tmp" "$out/gpu-summary.mjs"
 
 total=$(du -cb "$out" | tail -n 1 | cut -f1)
 {
@@ -149,7 +151,7 @@ total=$(du -cb "$out" | tail -n 1 | cut -f1)
   echo
   (cd "$app" && find . -type f -printf '%10s  %p\n' | sort -k2)
   echo
-  (cd "$out" && sha256sum node.xz app.tar.xz gpu-check.sh)
+  (cd "$out" && sha256sum node.xz app.tar.xz gpu-check.sh gpu-summary.mjs)
 } > "$out/MANIFEST.txt"
 if [ "$total" -ge $((limit_mib * 1024 * 1024)) ]; then
   die "the bundle is $((total / 1024 / 1024)) MiB, over the ${limit_mib} MiB limit (the device carries 64 MiB in all)"

@@ -12,8 +12,9 @@
 #                            {"step", "status": ok|failed|timeout|skipped, "rc", "seconds", "cap",
 #                            "stderrTail"}, a first line about the machine and a last "summary" line
 #             log.txt        every step's stdout and stderr; run-report.json / run-report.md: the
-#                            report of `tract run`; vulkan-loader.txt: the loader's debug output when
-#                            no adapter was found
+#                            report of `tract run`; summary.md: the results against the issue's GPU
+#                            targets and the README table's row (gpu-summary.mjs; printed last too);
+#                            vulkan-loader.txt: the loader's debug output when no adapter was found
 # --lavapipe  a folder made by scripts/install-lavapipe.sh (lvp_icd.json, libdir): use that CPU driver
 # --bundle    the folder holding node.xz and app.tar.xz (default: beside this script, else
 #             ../.gpu-bundle from it)
@@ -241,5 +242,10 @@ note "{\"summary\": {\"passed\": $(json_str "${passed[*]:-}"), \"failed\": $(jso
 # The results, each line cut to 320 characters, last on stdout: the device tool returns the output's tail.
 echo "----- $results (lines cut to 320 characters)"
 cut -c1-320 "$results"
+# Last on stdout: the results against the issue's GPU targets and the README table's row (summary.md).
+if [ -f "$here/gpu-summary.mjs" ]; then
+  machine=$(printf '%s' "$gpu_names" | sed -e 's/^GPU 0: //' -e 's/ (UUID.*//' -e 's/;.*//')
+  "$NODE" "$here/gpu-summary.mjs" "$results" "${machine:-$(uname -n)}" > "$out/summary.md" 2>> "$log" && { echo; cat "$out/summary.md"; }
+fi
 say "done in ${elapsed}s: passed: ${passed[*]:-none}; failed or timed out: ${failed[*]:-none}; results in $out"
 [ ${#failed[@]} -eq 0 ]

@@ -39,7 +39,7 @@ describe('GPU check bundle', () => {
     // At xz level 0 the bundle is larger than the default level-6 one: under the limit here, under it there.
     expect(folderBytes(bundle)).toBeLessThan(60 * 2 ** 20);
     const manifest = readFileSync(join(bundle, 'MANIFEST.txt'), 'utf8');
-    for (const f of ['tract.mjs', 'dawn.node', 'libvulkan.so.1', 'ort-wasm-simd-threaded.wasm', 'base.safetensors', 'tract-judge.safetensors']) expect(manifest).toContain(f);
+    for (const f of ['tract.mjs', 'dawn.node', 'libvulkan.so.1', 'ort-wasm-simd-threaded.wasm', 'base.safetensors', 'tract-judge.safetensors', 'gpu-summary.mjs']) expect(manifest).toContain(f);
 
     const fakeBin = join(tmp, 'fakebin');
     mkdirSync(fakeBin);
@@ -97,6 +97,12 @@ describe('GPU check bundle', () => {
     expect(run.wallSeconds).toBeGreaterThan(0);
     expect(Object.keys(run.pearson).sort()).toEqual(['label-raft-rail', 'tract-cotrail']);
     expect(readFileSync(join(results, 'run-report.md'), 'utf8')).toMatch(/tract-cotrail/);
+    // The summary against the GPU targets (gpu-summary.mjs from the bundle), also last on stdout.
+    const summaryMd = readFileSync(join(results, 'summary.md'), 'utf8');
+    expect(summaryMd).toMatch(/^## GPU check summary: llvmpipe/);
+    expect(summaryMd).toMatch(/\| matmul f32, TFLOP\/s \| [0-9.]+ \| ≥ 10 \| not at the target size \| 128³/);
+    expect(summaryMd).toMatch(/\| one judgement .* \| [0-9.]+ \| ≤ 150 \| (met|missed) \|/);
+    expect(c.stdout.trimEnd().endsWith(summaryMd.trimEnd())).toBe(true);
     const summary = lines.at(-1)!.summary as { failed: string };
     expect(summary.failed).toBe('');
   }, 720_000);
