@@ -209,7 +209,7 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
     const k = kernel.variant === 'tiled' ? kernels.tiled : kernels.tiled128;
     const splits = kernel.splits ?? 1;
     if (!(Number.isInteger(splits) && splits >= 1 && splits <= 64)) throw new KernelArgumentError(name, `splits must be an integer in 1..64, got ${splits}`);
-    const part = splits > 1 ? splitKScratch(rec.gpu, batch * splits * M * N) : null;
+    const part = splits > 1 ? splitKScratch(rec.gpu, { M, N, batch }, splits) : null;
     if (!part) {
       rec.run(k, { params, buffers: { A, B, C }, workgroups: [Math.ceil(N / tile), Math.ceil(M / tile), batch], overrides });
     } else {
@@ -274,11 +274,10 @@ export function splitKFits(gpu: Gpu, s: { M: number; N: number; batch?: number }
   return (s.batch ?? 1) * splits * s.M * s.N * 4 <= splitKScratchBytes(gpu);
 }
 
-/** The device's split-K scratch when `floats` fit it (and a storage binding), else null. */
-export function splitKScratch(gpu: Gpu, floats: number): GPUBuffer | null {
-  const bytes = splitKScratchBytes(gpu);
-  if (floats * 4 > bytes) return null;
+/** The device's split-K scratch when the product's partials fit it (splitKFits), else null. */
+function splitKScratch(gpu: Gpu, s: { M: number; N: number; batch?: number }, splits: number): GPUBuffer | null {
+  if (!splitKFits(gpu, s, splits)) return null;
   let b = splitScratch.get(gpu);
-  if (!b) splitScratch.set(gpu, (b = createBuffer(gpu, 'matmul split-K partials', bytes)));
+  if (!b) splitScratch.set(gpu, (b = createBuffer(gpu, 'matmul split-K partials', splitKScratchBytes(gpu))));
   return b;
 }
