@@ -89,9 +89,14 @@ export const MATMUL_CANDIDATES: readonly MatmulKernelChoice[] = [
   { variant: 'tiled128', splits: 16 },
 ];
 
-/** The candidates this device can run: the subgroup kernels need `subgroups`, split-K a GPU. */
+/** Whether this device can run a kernel at all (the subgroup kernels need `subgroups`). */
+export function matmulRunsOn(gpu: Gpu, k: MatmulKernelChoice): boolean {
+  return !isSubgroupVariant(k.variant) || gpu.features.has('subgroups');
+}
+
+/** The candidates the tuner times on this device: those it can run, split-K on GPUs only. */
 export function matmulCandidates(gpu: Gpu): MatmulKernelChoice[] {
-  return MATMUL_CANDIDATES.filter((k) => (!isSubgroupVariant(k.variant) || gpu.features.has('subgroups')) && (!k.splits || !isCpuAdapter(gpu.adapter)));
+  return MATMUL_CANDIDATES.filter((k) => matmulRunsOn(gpu, k) && (!k.splits || !isCpuAdapter(gpu.adapter)));
 }
 
 function isSubgroupVariant(v: MatmulVariant): boolean {

@@ -3,7 +3,7 @@
 // the browser's own WebGPU (navigator.gpu, SwiftShader in CI).
 import { adapterName, createBuffer, readF32, Recorder, requestGpu, uploadBuffer, type Gpu } from '../../src/gpu/index.ts';
 import { raftLossBackward, readoutRow, READOUT_EXTRA, scoreExpectation, uploadScoreTokens } from '../../src/kernels/score.ts';
-import { describeMatmulKernel, matmul, MATMUL_KERNELS, type MatmulShape } from '../../src/kernels/matmul.ts';
+import { describeMatmulKernel, matmul, MATMUL_KERNELS, matmulRunsOn, type MatmulShape } from '../../src/kernels/matmul.ts';
 
 export interface MatmulCase {
   shape: MatmulShape;
@@ -19,7 +19,7 @@ async function matmulCase(c: MatmulCase): Promise<{ features: string[]; results:
   const B = uploadBuffer(g, 'B', new Float32Array(c.b));
   const n = c.shape.M * c.shape.N * (c.shape.batch ?? 1);
   const results: { kernel: string; c: number[] }[] = [];
-  for (const k of MATMUL_KERNELS.filter((k) => !k.variant.startsWith('subgroup') || g.features.has('subgroups'))) {
+  for (const k of MATMUL_KERNELS.filter((k) => matmulRunsOn(g, k))) {
     const C = createBuffer(g, 'C', n * 4);
     const rec = new Recorder(g, 'browser matmul');
     matmul(rec, C, A, B, { ...c.shape, ...k });

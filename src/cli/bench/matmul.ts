@@ -33,7 +33,7 @@ export async function bench(json: boolean): Promise<void> {
     const chosen = matmulKernelFor(gpu, shape);
     const untuned = matmulKernelFor(gpu, { ...shape, variant: untunedVariant });
     const flops = 2 * size ** 3;
-    const run = (k: MatmulKernelChoice, inputs = A, f16 = false) => (rec: Recorder) => matmul(rec, C, inputs, inputs, { ...shape, variant: k.variant, wgx: k.wgx, splits: k.splits, half: f16 });
+    const run = (k: MatmulKernelChoice, inputs = A, f16 = false) => (rec: Recorder) => matmul(rec, C, inputs, inputs, { ...shape, ...k, half: f16 });
     const [t, t2, t3] = await timeInterleaved(
       gpu,
       [
