@@ -17,6 +17,32 @@ import gateUpWgsl from '../../shaders/decode_gate_up.wgsl?raw';
 import layerWgsl from '../../shaders/decode_layer.wgsl?raw';
 
 const WG = 64;
+/** Sequences an invocation of decode_qkv, decode_matvec and decode_gate_up takes (their BB_MAX):
+ *  each loaded weight feeds that many rows, so a step over B sequences reads the layer's weights
+ *  ceil(B / 4) times instead of B — the products are memory-bound on every device. */
+export const DECODE_BB_MAX = 4;
+
+/** The workgroup of decode_qkv, decode_matvec and decode_gate_up: 16 on CPU drivers, where a layer's
+ *  products have only a few hundred invocations and 64 leaves a few workgroups to share among the
+ *  driver's threads (the ~5M shape's wo and w2: 64 invocations, one workgroup); 64 on GPUs.
+ *  Measured on lavapipe, the ~5M shape's split-form decode step, medians of 12 interleaved rounds
+ *  (ms; two runs, the box 2× slower in the second) — 4 sequences per invocation with workgroup 16 /
+ *  the same with 64 / one sequence per invocation with 64 (before):
+ *    1 sequence, position 60:   4.14 / 4.68 / 4.58;   8.57 / — / 9.06
+ *    4 sequences, position 60:  8.14 / 9.51 / 12.72;  12.48 / — / 18.40
+ *    4 sequences, position 250: 15.77 / 18.19 / 23.96; 17.13 / — / 24.84 */
+function productWg(gpu: Gpu): number {
+  return isCpuAdapter(gpu.adapter) ? 16 : WG;
+}
+
+/** Sequences per invocation for B rows: `bb` when given (tests: 1..DECODE_BB_MAX), else min(B, 4).
+ *  Each output is the same fma chain whatever it is. */
+function seqBlock(name: string, B: number, bb?: number): number {
+  if (bb === undefined) return Math.min(B, DECODE_BB_MAX);
+  if (!Number.isInteger(bb) || bb < 1 || bb > DECODE_BB_MAX) throw new KernelArgumentError(name, `sequences per invocation must be an integer in 1..${DECODE_BB_MAX}, got ${bb}`);
+  return bb;
+}
+
 /** decode_layer's workgroup: one SIMD batch of a CPU driver (the form runs only on CPU adapters).
  *  Fewer invocations than tasks, but each barrier resumes fewer of them: interleaved per step,
  *  stories260K, 8 vs 64 invocations: lavapipe 0.44 vs 0.53 ms (min of 10 rounds), SwiftShader
@@ -178,6 +204,8 @@ export interface DecodeQkvShape {
   Tmax: number;
   convention: 'interleaved' | 'half';
   eps: number;
+  /** Sequences per invocation (default min(B, DECODE_BB_MAX); tests force each). */
+  bb?: number;
 }
 
 /** q [B, H·hs] (=), k_cache[b, pos], v_cache[b, pos] (=) from x [B, C] and the layer's attention
@@ -207,11 +235,12 @@ export function decodeQkv(
   checkBuffer(name, 'k_cache', out.kCache, B * Tmax * KV);
   checkBuffer(name, 'v_cache', out.vCache, B * Tmax * KV);
   const e = vec4 ? 4 : 1;
+  const bb = seqBlock(name, B, s.bb);
   rec.run(qkvKernels.pick(C), {
     params: [B, C, H, KH, hs, off.wq / e, off.wk / e, off.wv / e, off.g / e, pos, Tmax, s.convention === 'half' ? 1 : 0, f32(s.eps)],
     buffers: { x, w, table, q: out.q, k_cache: out.kCache, v_cache: out.vCache },
-    workgroups: elementGrid(rec.gpu, (B * (Q + 2 * KV)) / 2, WG),
-    overrides: { WG },
+    workgroups: elementGrid(rec.gpu, (Math.ceil(B / bb) * (Q + 2 * KV)) / 2, productWg(rec.gpu)),
+    overrides: { WG: productWg(rec.gpu), BB: bb },
   });
 }
 
@@ -262,6 +291,8 @@ export interface DecodeMatvecShape {
   K: number;
   /** Output width. */
   N: number;
+  /** Sequences per invocation (default min(B, DECODE_BB_MAX); tests force each). */
+  bb?: number;
 }
 
 /**
@@ -287,17 +318,18 @@ export function decodeMatvec(
   checkBuffer(name, 'y', y, B * N);
   if (s.res) checkBuffer(name, 'res', s.res, B * N);
   const e = vec4 ? 4 : 1;
+  const bb = seqBlock(name, B, s.bb);
   rec.run(matvecKernels.pick(K), {
     params: [B, K, N, off.w / e, (off.g ?? 0) / e, f32(s.eps ?? 0)],
     // Without a residual the binding is unused: x is bound there (read-only aliasing is allowed).
     buffers: { x, w, res: s.res ?? x, y },
-    workgroups: elementGrid(rec.gpu, B * Math.ceil(N / 4), WG), // 4 outputs per invocation (NB)
-    overrides: { WG, NORM: norm ? 1 : 0, RESIDUAL: s.res ? 1 : 0 },
+    workgroups: elementGrid(rec.gpu, Math.ceil(B / bb) * Math.ceil(N / 4), productWg(rec.gpu)), // 4 outputs per invocation (NB)
+    overrides: { WG: productWg(rec.gpu), NORM: norm ? 1 : 0, RESIDUAL: s.res ? 1 : 0, BB: bb },
   });
 }
 
 /** y [B, F] (=) = silu(s_b (x ⊙ g)·W1ᵀ) ⊙ (s_b (x ⊙ g)·W3ᵀ), s_b the RMSNorm scale of x [B, K]. */
-export function decodeGateUp(rec: Recorder, y: BufferBinding, x: BufferBinding, w: BufferBinding, off: { w1: number; w3: number; g: number }, s: { B: number; K: number; F: number; eps: number }): void {
+export function decodeGateUp(rec: Recorder, y: BufferBinding, x: BufferBinding, w: BufferBinding, off: { w1: number; w3: number; g: number }, s: { B: number; K: number; F: number; eps: number; bb?: number }): void {
   const name = 'decode_gate_up.wgsl';
   const { B, K, F } = s;
   for (const [k, v] of Object.entries({ B, K, F })) checkDim(name, k, v);
@@ -306,10 +338,11 @@ export function decodeGateUp(rec: Recorder, y: BufferBinding, x: BufferBinding, 
   checkBuffer(name, 'x', x, B * K);
   checkBuffer(name, 'y', y, B * F);
   const e = vec4 ? 4 : 1;
+  const bb = seqBlock(name, B, s.bb);
   rec.run(gateUpKernels.pick(K), {
     params: [B, K, F, off.w1 / e, off.w3 / e, off.g / e, f32(s.eps)],
     buffers: { x, w, y },
-    workgroups: elementGrid(rec.gpu, B * F, WG),
-    overrides: { WG },
+    workgroups: elementGrid(rec.gpu, Math.ceil(B / bb) * F, productWg(rec.gpu)),
+    overrides: { WG: productWg(rec.gpu), BB: bb },
   });
 }

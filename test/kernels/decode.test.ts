@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { uploadRopeTable } from '../../src/kernels/rope.ts';
-import { decodeAttention, decodeGateUp, decodeLayers, decodeMatvec, decodeQkv } from '../../src/kernels/decode.ts';
+import { DECODE_BB_MAX, decodeAttention, decodeGateUp, decodeLayers, decodeMatvec, decodeQkv } from '../../src/kernels/decode.ts';
 import { decodeAttentionRef, decodeGateUpRef, decodeMatvecRef, decodeQkvRef } from '../../src/reference/decode.ts';
 import { expectClose, TOL } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -104,6 +104,53 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
     });
   }
 
+  // Each invocation of decode_qkv, decode_matvec and decode_gate_up takes up to DECODE_BB_MAX
+  // sequences, so a weight is loaded once for all of them. B = 5 and 7 leave a partial last block;
+  // C = 6 is the f32 variant. Each row is the same fma chain whatever the block, so every block size
+  // must give the same bits as one sequence per invocation, and those must match the references.
+  for (const sh of [
+    { B: 5, C: 32, H: 4, KH: 2, hs: 8, F: 40, convention: 'half' as const, pos: 3, Tmax: 6 },
+    { B: 7, C: 6, H: 2, KH: 1, hs: 4, F: 10, convention: 'interleaved' as const, pos: 1, Tmax: 2 },
+  ]) {
+    const { B, C, H, KH, hs, F, pos, Tmax } = sh;
+    const Q = H * hs;
+    const KV = KH * hs;
+    const eps = 1e-5;
+    it(`sequences per invocation 1..${DECODE_BB_MAX} give the same bits (B=${B} C=${C} F=${F} pos=${pos})`, async () => {
+      const gpu = await testGpu();
+      const { w, off } = flat({ wq: Q * C, wk: KV * C, wv: KV * C, w1: F * C, w3: F * C, w2: C * F, g: C }, B + 40);
+      const x = normals(B * C, B + 41, 2);
+      const gIn = normals(B * F, B + 42);
+      const W = uploadBuffer(gpu, 'w', w);
+      const X = uploadBuffer(gpu, 'x', x);
+      const G = uploadBuffer(gpu, 'gin', gIn);
+      const table = uploadRopeTable(gpu, Tmax, hs);
+      const outs: Float32Array[][] = [];
+      for (let bb = 1; bb <= DECODE_BB_MAX; bb++) {
+        const q = createBuffer(gpu, 'q', B * Q * 4);
+        const kc = uploadBuffer(gpu, 'kc', new Float32Array(B * Tmax * KV));
+        const vc = uploadBuffer(gpu, 'vc', new Float32Array(B * Tmax * KV));
+        const g = createBuffer(gpu, 'g', B * F * 4);
+        const x2 = createBuffer(gpu, 'x2', B * C * 4);
+        const xn = createBuffer(gpu, 'xn', B * F * 4);
+        const rec = new Recorder(gpu, `bb ${bb}`);
+        decodeQkv(rec, { q, kCache: kc, vCache: vc }, X, W, { wq: off.wq, wk: off.wk, wv: off.wv, g: off.g }, table, { ...sh, eps, bb });
+        decodeGateUp(rec, g, X, W, { w1: off.w1, w3: off.w3, g: off.g }, { B, K: C, F, eps, bb });
+        decodeMatvec(rec, x2, G, W, { w: off.w2 }, { B, K: F, N: C, res: X, bb });
+        decodeMatvec(rec, xn, X, W, { w: off.w1, g: off.g }, { B, K: C, N: F, eps, bb });
+        rec.submit();
+        outs.push([await readF32(gpu, q, B * Q), await readF32(gpu, kc, B * Tmax * KV), await readF32(gpu, vc, B * Tmax * KV), await readF32(gpu, g, B * F), await readF32(gpu, x2, B * C), await readF32(gpu, xn, B * F)]);
+      }
+      const names = ['q', 'k cache', 'v cache', 'gate·up', 'w2 + residual', 'norm folded in'];
+      for (let bb = 2; bb <= DECODE_BB_MAX; bb++) outs[bb - 1].forEach((o, i) => expect(o, `${names[i]} with ${bb} sequences per invocation`).toEqual(outs[0][i]));
+      const rk = new Float64Array(B * Tmax * KV);
+      const rv = new Float64Array(B * Tmax * KV);
+      const rq = decodeQkvRef(x, w, { wq: off.wq, wk: off.wk, wv: off.wv, g: off.g }, { ...sh, eps }, rk, rv);
+      const refs = [rq, rk, rv, decodeGateUpRef(x, w, { w1: off.w1, w3: off.w3, g: off.g }, B, C, F, eps), decodeMatvecRef(gIn, w, { w: off.w2 }, B, F, C, 0, x), decodeMatvecRef(x, w, { w: off.w1, g: off.g }, B, C, F, eps)];
+      refs.forEach((r, i) => expectClose(outs[DECODE_BB_MAX - 1][i], r, TOL.matmul, names[i]));
+    });
+  }
+
   it('launchers refuse bad shapes and offsets before dispatching', async () => {
     const gpu = await testGpu();
     const rec = new Recorder(gpu, 'bad');
@@ -113,6 +160,7 @@ describe('fused decode kernels vs the unfused chain on the CPU', () => {
     expect(() => decodeQkv(rec, { q: b(8), kCache: b(12), vCache: b(12) }, b(8), b(200), { wq: 2, wk: 64, wv: 96, g: 128 }, b(100), { ...s, pos: 0 })).toThrow(/wq offset 2 is not a multiple of 4/);
     expect(() => decodeMatvec(rec, b(4), b(8), b(20), { w: 0 }, { B: 1, K: 8, N: 4 })).toThrow(/buffer 'w \(w\)' holds 80 bytes, needs 128/);
     expect(() => decodeAttention(rec, b(8), b(8), b(12), b(12), { B: 1, H: 2, KH: 1, hs: 4, Tmax: 3, Tk: 4 })).toThrow(/Tk \(4\) exceeds the cache's 3 rows/);
+    expect(() => decodeMatvec(rec, b(8), b(16), b(64), { w: 0 }, { B: 2, K: 8, N: 4, bb: 5 })).toThrow(/sequences per invocation must be an integer in 1\.\.4, got 5/);
     // decode_layer reading its input from a history [B, Tmax] and writing the greedy pick after it.
     const ls = { B: 1, C: 8, F: 8, H: 2, KH: 1, hs: 4, pos: 2, Tmax: 3, convention: 'interleaved' as const, eps: 1e-5 };
     const caches = { kCache: b(12), vCache: b(12) };
