@@ -1,24 +1,28 @@
 // `bench train`'s step of this tree and of another checkout (AB_OTHER) on ONE device in one process,
 // alternating (the order reversed every round): the box's drift falls on both alike, and the two
 // share the driver's threads and caches as they would in one run. The other tree's Gpu wraps this
-// tree's device (its own pipelines and dispatch caches). Run by scripts/ab-train.sh.
+// tree's device (its own pipelines and dispatch caches). Run by scripts/ab.sh train.
+// AB_TUNED=1: this tree runs the kernels kept by its autotuner (the CLI's store, as `tract run` and
+// `bench train` leave it), not the adapter defaults; the other tree keeps its own choice.
 import { mean } from 'simple-statistics';
 import { requestGpu } from '../src/gpu/index.ts';
 import { oursTrain } from '../src/cli/bench/ours_train.ts';
 import { TRAIN_SHAPES } from '../src/cli/bench/chromium_train.ts';
+import { useKeptTuning } from '../src/cli/tuning_store.ts';
 
 const other = process.env.AB_OTHER;
 if (!other) throw new Error('ab-train: set AB_OTHER to the other checkout');
 const label = process.env.AB_LABEL ?? other;
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const steps = Number(process.env.AB_STEPS ?? 4);
-const shapes = (process.env.AB_SHAPES ?? 'a').split(',');
+const shapes = (process.env.AB_SHAPES || 'a').split(',');
 for (const [k, v] of Object.entries({ AB_ROUNDS: rounds, AB_STEPS: steps })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`ab-train: ${k} must be a positive integer, got ${v}`);
 }
 for (const s of shapes) if (!(s in TRAIN_SHAPES)) throw new Error(`ab-train: AB_SHAPES names ${s}; known: ${Object.keys(TRAIN_SHAPES).join(', ')}`);
 
 const gpu = await requestGpu();
+if (process.env.AB_TUNED === '1') await useKeptTuning(gpu);
 const otherGpuMod = await import(`${other}/src/gpu/index.ts`);
 const otherTrain = (await import(`${other}/src/cli/bench/ours_train.ts`)).oursTrain;
 const otherShapes = (await import(`${other}/src/cli/bench/chromium_train.ts`)).TRAIN_SHAPES;
