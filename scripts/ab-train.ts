@@ -1,7 +1,9 @@
 // `bench train`'s step of this tree and of another checkout (AB_OTHER) on ONE device in one process,
 // alternating (the order reversed every round): the box's drift falls on both alike, and the two
 // share the driver's threads and caches as they would in one run. The other tree's Gpu wraps this
-// tree's device (its own pipelines and dispatch caches). Run by scripts/ab.sh train.
+// tree's device (its own pipelines and dispatch caches). Run by scripts/ab.sh train. The other tree
+// needs the Gpu class and bench train's oursTrain/TRAIN_SHAPES (every revision since the score head,
+// and those just before it).
 // AB_TUNED=1: this tree runs the kernels kept by its autotuner (the CLI's store, as `tract run` and
 // `bench train` leave it), not the adapter defaults; the other tree keeps its own choice.
 import { mean } from 'simple-statistics';
