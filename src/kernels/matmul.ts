@@ -39,6 +39,9 @@ function kernelSet(inputs: string, variant: 'f32' | 'f16') {
     subgroup: make('matmul_subgroup.wgsl', matmulSubgroupWgsl, [subgroupsWgsl]),
   };
 }
+/** Every source the f32 kernels are built from, in one string: the autotuner keys its kept timings
+ *  on a hash of it (matmul_tuning.ts), so a changed kernel is measured again. */
+export const MATMUL_KERNEL_SOURCES = matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTilesWgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl + splitKReduceWgsl;
 const f32Kernels = kernelSet(matmulInputsF32Wgsl, 'f32');
 const f16Kernels = kernelSet(matmulInputsF16Wgsl, 'f16');
 const splitKReduce = defineKernel({ name: 'matmul_splitk_reduce.wgsl', code: splitKReduceWgsl }, ['part', 'C']);
@@ -103,9 +106,14 @@ function isSubgroupVariant(v: MatmulVariant): boolean {
   return v === 'subgroup' || v === 'subgroupwide';
 }
 
+/** The workgroup-tiled variants: the only ones that can split K. */
+function isTiledVariant(v: MatmulVariant | undefined): boolean {
+  return v === 'tiled' || v === 'tiled128';
+}
+
 /** The variants whose workgroup shape is fixed (no WGX to choose). */
 function hasFixedShape(v: MatmulVariant): boolean {
-  return v === 'tiled' || v === 'tiled128' || isSubgroupVariant(v);
+  return isTiledVariant(v) || isSubgroupVariant(v);
 }
 
 /** Every kernel there is (tests run them all against the reference). */
@@ -205,11 +213,11 @@ export function matmul(rec: Recorder, C: BufferBinding, A: BufferBinding, B: Buf
   checkBuffer(name, 'B', B, inputUnits((batch - 1) * strideB + K * N));
   checkBuffer(name, 'C', C, (batch - 1) * strideC + M * N);
   const kernels = s.half ? f16Kernels : f32Kernels;
-  if (s.splits !== undefined && s.splits !== 1 && s.variant !== 'tiled' && s.variant !== 'tiled128') throw new KernelArgumentError(name, `splits (${s.splits}) needs variant 'tiled' or 'tiled128'`);
+  if (s.splits !== undefined && s.splits !== 1 && !isTiledVariant(s.variant)) throw new KernelArgumentError(name, `splits (${s.splits}) needs variant 'tiled' or 'tiled128'`);
   const kernel = matmulKernelFor(rec.gpu, s);
   const params = [M, N, K, strideA, strideB, strideC, s.accumulate ? 1 : 0, f32(s.alpha ?? 1)];
   const overrides = { TRANS_A: s.transA ? 1 : 0, TRANS_B: s.transB ? 1 : 0 };
-  if (kernel.variant === 'tiled' || kernel.variant === 'tiled128') {
+  if (isTiledVariant(kernel.variant)) {
     const tile = kernel.variant === 'tiled' ? 64 : 128;
     const k = kernel.variant === 'tiled' ? kernels.tiled : kernels.tiled128;
     const splits = kernel.splits ?? 1;

@@ -11,16 +11,7 @@
 import { adapterName, createBuffer, Recorder, type Gpu } from '../gpu/index.ts';
 import { hash32 } from '../data/rng.ts';
 import type { AttentionKernelRow } from './attention_tuning.ts';
-import matmulWgsl from '../../shaders/matmul.wgsl?raw';
-import matmulTiledWgsl from '../../shaders/matmul_tiled.wgsl?raw';
-import matmulTiledVec4Wgsl from '../../shaders/matmul_tiled_vec4.wgsl?raw';
-import matmulVec4Wgsl from '../../shaders/matmul_vec4.wgsl?raw';
-import matmulBindingsWgsl from '../../shaders/common/matmul_bindings.wgsl?raw';
-import matmulTilesWgsl from '../../shaders/common/matmul_tiles.wgsl?raw';
-import matmulInputsF32Wgsl from '../../shaders/common/matmul_inputs_f32.wgsl?raw';
-import matmulSubgroupWgsl from '../../shaders/matmul_subgroup.wgsl?raw';
-import splitKReduceWgsl from '../../shaders/matmul_splitk_reduce.wgsl?raw';
-import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, matmulCandidates, matmulShapeClass, setMatmulChoices, splitKFits, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
+import { describeMatmulKernel, matmul, MATMUL_CANDIDATES, MATMUL_KERNEL_SOURCES, matmulCandidates, matmulShapeClass, setMatmulChoices, splitKFits, type MatmulKernelChoice, type MatmulShape } from './matmul.ts';
 
 /** Where timings persist between runs: keys are plain strings, values JSON text. */
 export interface TuningStore {
@@ -55,7 +46,7 @@ const FORMAT = 1;
  *  kernels' sources, so a changed adapter or a changed kernel is measured again. */
 export function matmulTuningKey(gpu: Gpu): string {
   const a = gpu.adapter;
-  return `matmul/${hash32(matmulInputsF32Wgsl + matmulBindingsWgsl + matmulWgsl + matmulVec4Wgsl + matmulTilesWgsl + matmulTiledWgsl + matmulTiledVec4Wgsl + matmulSubgroupWgsl + splitKReduceWgsl).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
+  return `matmul/${hash32(MATMUL_KERNEL_SOURCES).toString(16)}/${adapterName(a)} | ${a.runtime} | ${a.description}`;
 }
 
 /** A record a tuner keeps under `key`: {format, key, adapter, entries}. */
