@@ -47,6 +47,25 @@ fn slice_pos(e: u32, along_k: bool) -> vec2<u32> {
   return select(vec2<u32>(e % TILE, e / TILE), vec2<u32>(e / BK, e % BK), along_k);
 }
 
+/** One invocation's share of a slice: 4 values of op(A) and 4 of op(B) (1024 each per slice). */
+struct Slice {
+  a: array<f32, 4>,
+  b: array<f32, 4>,
+}
+
+/** Invocation tid's share of the slice of K starting at k0: elements tid + 256·r, 0 past this
+ *  workgroup's run of K. */
+fn load_slice(o: TileOrigin, tid: u32, k0: u32) -> Slice {
+  var s: Slice;
+  for (var r = 0u; r < 4u; r++) {
+    let pA = slice_pos(tid + 256u * r, !TRANS_A);
+    s.a[r] = load_a(o.baseA, o.m0 + pA.x, k0 + pA.y, o.kEnd);
+    let pB = slice_pos(tid + 256u * r, TRANS_B);
+    s.b[r] = load_b(o.baseB, k0 + pB.y, o.n0 + pB.x, o.kEnd);
+  }
+  return s;
+}
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
@@ -55,34 +74,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   // acc[r] (r < 8): row r of the block (rows 4y + r, then 64 + 4y + r - 4), columns 4x .. 4x+3;
   // acc[8 + r]: the same row, columns 64 + 4x .. 64 + 4x+3.
   var acc: array<vec4<f32>, 16>;
-  // The next slice's values, 4 of op(A) and 4 of op(B) per invocation (1024 each per slice).
-  var pa: array<f32, 4>;
-  var pb: array<f32, 4>;
-  for (var r = 0u; r < 4u; r++) {
-    let pA = slice_pos(tid + 256u * r, !TRANS_A);
-    pa[r] = load_a(o.baseA, o.m0 + pA.x, o.kBegin + pA.y, o.kEnd);
-    let pB = slice_pos(tid + 256u * r, TRANS_B);
-    pb[r] = load_b(o.baseB, o.kBegin + pB.y, o.n0 + pB.x, o.kEnd);
-  }
+  // The next slice's values, held in registers while the current one is multiplied.
+  var next = load_slice(o, tid, o.kBegin);
 
   for (var k0 = o.kBegin; k0 < o.kEnd; k0 += BK) {
     for (var r = 0u; r < 4u; r++) {
       let pA = slice_pos(tid + 256u * r, !TRANS_A);
-      tileA[pA.y * ROW + pA.x / 4u][pA.x % 4u] = pa[r];
+      tileA[pA.y * ROW + pA.x / 4u][pA.x % 4u] = next.a[r];
       let pB = slice_pos(tid + 256u * r, TRANS_B);
-      tileB[pB.y * ROW + pB.x / 4u][pB.x % 4u] = pb[r];
+      tileB[pB.y * ROW + pB.x / 4u][pB.x % 4u] = next.b[r];
     }
     workgroupBarrier();
     // Prefetch the next slice (zeros past K) before multiplying this one.
-    let k1 = k0 + BK;
-    if (k1 < o.kEnd) {
-      for (var r = 0u; r < 4u; r++) {
-        let pA = slice_pos(tid + 256u * r, !TRANS_A);
-        pa[r] = load_a(o.baseA, o.m0 + pA.x, k1 + pA.y, o.kEnd);
-        let pB = slice_pos(tid + 256u * r, TRANS_B);
-        pb[r] = load_b(o.baseB, k1 + pB.y, o.n0 + pB.x, o.kEnd);
-      }
-    }
+    if (k0 + BK < o.kEnd) { next = load_slice(o, tid, k0 + BK); }
     for (var k = 0u; k < BK; k++) {
       let a0 = tileA[k * ROW + lid.y];
       let a1 = tileA[k * ROW + 16u + lid.y];
