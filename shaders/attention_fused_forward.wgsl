@@ -9,8 +9,9 @@
 // of the float sums) in one dispatch instead of three, without the [B, H, T, Tk] scratch.
 // Why named vec4s: the head (hs = 4·HV ≤ 64 floats) of q and the accumulator o are held in up to
 // sixteen named vec4s each, switched by the override HV (a constant when the pipeline is made, so
-// the unused ones compile away; heads of 36–64 exist for GPU-sized models, where the registers are). A private array indexed in a loop is kept in memory by SwiftShader's
-// JIT (a load and a store per multiply-add); named values stay in registers.
+// the unused ones compile away; heads of 36–64 exist for GPU-sized models, where the registers
+// are). A private array indexed in a loop is kept in memory by SwiftShader's JIT (a load and a
+// store per multiply-add); named values stay in registers.
 // Invocation i = gid.y · num_workgroups.x · WG + gid.x = (b · H + h) · T + t.
 //
 // Bindings:
