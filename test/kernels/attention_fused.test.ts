@@ -1,9 +1,10 @@
 // The fused attention (online softmax, no probabilities written) vs the Float64 references: the
 // forward (out, and lse against the log of the reference's softmax denominator) and the backward (dq,
 // dk, dv, the reference being checked against finite differences in test/reference) at every head
-// size up to 32 (the vec4 counts HV = 1 … 8) and three of 36 … 64 (HV 9, 12, 16), odd T, GQA groups, scores large enough
-// that the running maximum moves often (q scaled up); the forward's KV-cache form (posOffset > 0,
-// kvT the capacity, rows past the cache garbage); the head sizes and shapes it refuses.
+// size up to 32 (the vec4 counts HV = 1 … 8) and three of 36 … 64 (HV 9, 12, 16), odd T, GQA
+// groups, scores large enough that the running maximum moves often (q scaled up); the forward's
+// KV-cache form (posOffset > 0, kvT the capacity, rows past the cache garbage); the head sizes and
+// shapes it refuses.
 import { describe, expect, it } from 'vitest';
 import { createBuffer, readF32, Recorder, uploadBuffer } from '../../src/gpu/index.ts';
 import { attentionFusedBackward, attentionFusedForward, fusedAttentionFits } from '../../src/kernels/attention.ts';
